@@ -1,0 +1,1 @@
+"""Development helpers for tests, demo and benchmarks."""

@@ -1,0 +1,1 @@
+"""Singer target for PostgreSQL with upsert and force-overwrite."""
