@@ -1,0 +1,247 @@
+"""The one HTTP client every stream shares: one session, one credential, one pair of limiters."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from tap_hubspot_assoc.auth import Credentials
+from tap_hubspot_assoc.errors import (
+    DailyLimitError,
+    HubSpotAPIError,
+    HubSpotAuthError,
+    RetriesExhaustedError,
+)
+from tap_hubspot_assoc.ratelimit import RollingWindowLimiter
+
+RETRIABLE_STATUSES = frozenset({500, 502, 503, 504, 520, 521, 522, 523, 524, 423, 477})
+CONNECTION_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    ConnectionResetError,
+)
+
+
+@dataclass
+class ClientStats:
+    """Counters for progress lines and the final summary."""
+
+    requests: Counter[str] = field(default_factory=Counter)
+    retries: int = 0
+    rate_limited: int = 0
+    rate_limit_wait_seconds: float = 0.0
+
+    @property
+    def total_requests(self) -> int:
+        return sum(self.requests.values())
+
+
+class HubSpotClient:
+    """Sends JSON requests to HubSpot with rate limiting, retries and token refresh."""
+
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        credentials: Credentials,
+        session: requests.Session,
+        limiter: RollingWindowLimiter,
+        search_limiter: RollingWindowLimiter,
+        logger: logging.Logger,
+        max_attempts: int = 8,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 30.0,
+        timeout: float = 120.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.api_url = api_url.rstrip("/")
+        self._credentials = credentials
+        self._session = session
+        self.limiter = limiter
+        self.search_limiter = search_limiter
+        self._logger = logger
+        self._max_attempts = max_attempts
+        self._backoff_base = backoff_base
+        self._backoff_cap = backoff_cap
+        self._timeout = timeout
+        self._sleep = sleep
+        self.stats = ClientStats()
+
+    # -- public API ---------------------------------------------------------------------
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None, *, kind: str = "get") -> Any:
+        """GET `path` and return the decoded JSON body."""
+        return self.request("GET", path, params=params, kind=kind)
+
+    def post(self, path: str, body: Any, *, kind: str = "post", search: bool = False) -> Any:
+        """POST a JSON body (search=True uses the search budget instead of the burst budget)."""
+        return self.request("POST", path, json_body=body, kind=kind, search=search)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        kind: str,
+        search: bool = False,
+    ) -> Any:
+        """Send one logical request, retrying what is worth retrying."""
+        refreshed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            response = self._send(method, path, params, json_body, kind=kind, search=search,
+                                  attempt=attempt)
+            if response is None:
+                continue
+            status = response.status_code
+            if status < 300:
+                return response.json() if response.content else {}
+            if status == 401 and not refreshed and self._credentials.refresh_after_unauthorized():
+                refreshed = True
+                self._logger.info("HubSpot answered 401; renewed the OAuth access token once")
+                continue
+            if status in (401, 403):
+                raise self._auth_error(response)
+            if status == 429:
+                self._wait_after_429(response, attempt=attempt, search=search)
+            elif status in RETRIABLE_STATUSES:
+                self._wait_after_failure(f"HTTP {status}", attempt=attempt)
+            else:
+                raise self._fatal_error(response)
+            if attempt >= self._max_attempts + (4 if status == 429 else 0):
+                msg = f"{method} {path}: still failing after {attempt} attempts (HTTP {status})"
+                raise RetriesExhaustedError(msg, status=status)
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        json_body: Any,
+        *,
+        kind: str,
+        search: bool,
+        attempt: int,
+    ) -> requests.Response | None:
+        """One HTTP exchange; None means a dropped connection that was already waited out."""
+        limiter = self.search_limiter if search else self.limiter
+        waited = limiter.acquire()
+        self.stats.rate_limit_wait_seconds += waited
+        self.stats.requests[kind] += 1
+        headers = {"Authorization": self._credentials.authorization(), "Accept": "application/json"}
+        try:
+            response = self._session.request(
+                method,
+                self.api_url + path,
+                params=params,
+                json=json_body,
+                headers=headers,
+                timeout=self._timeout,
+            )
+        except CONNECTION_ERRORS as exc:
+            if attempt >= self._max_attempts:
+                msg = f"{method} {path}: connection failed {attempt} times ({type(exc).__name__})"
+                raise RetriesExhaustedError(msg) from None
+            self._wait_after_failure(type(exc).__name__, attempt=attempt)
+            return None
+        if not search:
+            self.limiter.observe_headers(response.headers)
+        return response
+
+    def _wait_after_failure(self, reason: str, *, attempt: int) -> None:
+        ceiling = min(self._backoff_cap, self._backoff_base * 2 ** (attempt - 1))
+        delay = random.uniform(ceiling / 2, ceiling)
+        self.stats.retries += 1
+        self._logger.warning("%s; retry %d in %.1fs", reason, attempt, delay)
+        self._sleep(delay)
+
+    def _wait_after_429(self, response: requests.Response, *, attempt: int, search: bool) -> None:
+        body = _json_or_empty(response)
+        policy = str(body.get("policyName") or ("SECONDLY" if search else "TEN_SECONDLY_ROLLING"))
+        self.stats.rate_limited += 1
+        if policy.upper() == "DAILY":
+            msg = (
+                "HubSpot DAILY request limit reached for this account; stopping "
+                "(it resets at midnight in the account's time zone)"
+            )
+            raise DailyLimitError(msg, status=429, category="RATE_LIMIT")
+        limiter = self.search_limiter if search else self.limiter
+        delay = _retry_after_seconds(response)
+        if delay is None:
+            step = limiter.interval / 10 if not search else limiter.interval
+            delay = max(limiter.time_until_free(), min(limiter.interval, step * attempt))
+        self._logger.info("429 (%s); waiting %.1fs before retrying", policy, delay)
+        self.stats.rate_limit_wait_seconds += delay
+        limiter.pause(delay)
+
+    def _auth_error(self, response: requests.Response) -> HubSpotAuthError:
+        body = _json_or_empty(response)
+        category = str(body.get("category") or "UNKNOWN")
+        scopes = _missing_scopes(body)
+        message = f"HubSpot refused the credentials: HTTP {response.status_code} {category}"
+        if scopes:
+            message += f"; missing scopes: {', '.join(scopes)}"
+        if body.get("message"):
+            message += f" ({self._scrub(str(body['message']))})"
+        return HubSpotAuthError(message, status=response.status_code, category=category)
+
+    def _fatal_error(self, response: requests.Response) -> HubSpotAPIError:
+        body = _json_or_empty(response)
+        category = str(body.get("category") or "UNKNOWN")
+        detail = self._scrub(str(body.get("message") or response.reason or ""))
+        request = response.request
+        where = f"{request.method} {_path_only(request.url or '')}"
+        message = f"{where}: HTTP {response.status_code} {category}: {detail}"
+        return HubSpotAPIError(message, status=response.status_code, category=category)
+
+    def _scrub(self, text: str) -> str:
+        for secret in self._credentials.secrets():
+            if secret:
+                text = text.replace(secret, "***")
+        return text
+
+
+def _json_or_empty(response: requests.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _retry_after_seconds(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return min(max(float(value), 0.0), 300.0)
+    except ValueError:
+        return None
+
+
+def _missing_scopes(body: Mapping[str, Any]) -> list[str]:
+    scopes: list[str] = []
+    contexts = [body.get("context") or {}]
+    contexts += [item.get("context") or {} for item in body.get("errors") or []]
+    for context in contexts:
+        for key in ("requiredGranularScopes", "missingScopes", "requiredScopes"):
+            scopes += [str(scope) for scope in context.get(key) or []]
+    return sorted(set(scopes))
+
+
+def _path_only(url: str) -> str:
+    """The URL without its query string (which may be long and is never useful in errors)."""
+    return url.split("?", 1)[0]

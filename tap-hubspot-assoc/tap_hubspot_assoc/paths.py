@@ -1,0 +1,41 @@
+"""Every HubSpot API path the tap uses, in one place (so a move to dated versions is one edit)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+OAUTH_TOKEN = "/oauth/v1/token"
+
+
+def _segment(value: str) -> str:
+    return quote(value, safe="")
+
+
+def properties(object_type: str) -> str:
+    """Property definitions of one object type."""
+    return f"/crm/v3/properties/{_segment(object_type)}"
+
+
+def objects(object_type: str) -> str:
+    """List (GET) records of one object type."""
+    return f"/crm/v3/objects/{_segment(object_type)}"
+
+
+def batch_read(object_type: str) -> str:
+    """Batch read (POST, up to 100 ids) of one object type."""
+    return f"/crm/v3/objects/{_segment(object_type)}/batch/read"
+
+
+def search(object_type: str) -> str:
+    """CRM search (POST) of one object type."""
+    return f"/crm/v3/objects/{_segment(object_type)}/search"
+
+
+def association_batch_read(from_type: str, to_type: str) -> str:
+    """v4 association batch read (POST, up to 1,000 parent ids)."""
+    return f"/crm/v4/associations/{_segment(from_type)}/{_segment(to_type)}/batch/read"
+
+
+def association_labels(from_type: str, to_type: str) -> str:
+    """v4 association labels of one direction."""
+    return f"/crm/v4/associations/{_segment(from_type)}/{_segment(to_type)}/labels"

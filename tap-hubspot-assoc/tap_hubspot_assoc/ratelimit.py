@@ -1,0 +1,102 @@
+"""Client-side rate limiting shared by every stream.
+
+`RollingWindowLimiter` is a token bucket whose tokens come back exactly one interval after they
+were spent, which is how HubSpot counts (TEN_SECONDLY_ROLLING, and the per-second search limit).
+It also listens to the X-HubSpot-RateLimit-* headers: when the server says fewer requests are
+left than we think (other clients share the app's budget), it slows down before a 429.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+import time
+from collections.abc import Callable, Mapping
+
+HEADER_MAX = "X-HubSpot-RateLimit-Max"
+HEADER_REMAINING = "X-HubSpot-RateLimit-Remaining"
+HEADER_INTERVAL = "X-HubSpot-RateLimit-Interval-Milliseconds"
+
+
+class RollingWindowLimiter:
+    """Allow at most `capacity` acquisitions in any `interval` seconds."""
+
+    def __init__(
+        self,
+        capacity: int,
+        interval: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if capacity < 1 or interval <= 0:
+            raise ValueError("capacity must be >= 1 and interval > 0")
+        self.capacity = capacity
+        self.interval = interval
+        self._clock = clock
+        self._sleep = sleep
+        self._spent: collections.deque[float] = collections.deque()
+        self._paused_until = 0.0
+        self._lock = threading.Lock()
+        self.wait_count = 0
+        self.wait_seconds = 0.0
+
+    def acquire(self) -> float:
+        """Block until a request may be sent; return the seconds waited."""
+        waited = 0.0
+        while True:
+            with self._lock:
+                delay = self._delay(self._clock())
+                if delay <= 0:
+                    self._spent.append(self._clock())
+                    break
+            self._sleep(delay)
+            waited += delay
+        if waited:
+            self.wait_count += 1
+            self.wait_seconds += waited
+        return waited
+
+    def time_until_free(self) -> float:
+        """Seconds until the oldest spent token returns (0 if one is free now)."""
+        with self._lock:
+            return max(self._delay(self._clock()), 0.0)
+
+    def pause(self, seconds: float) -> None:
+        """Hold every acquisition for `seconds` (after a 429 or a low Remaining header)."""
+        with self._lock:
+            self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    def observe_headers(self, headers: Mapping[str, str]) -> None:
+        """Adopt the server's window and slow down when its Remaining count runs low."""
+        server_max = _int_header(headers, HEADER_MAX)
+        remaining = _int_header(headers, HEADER_REMAINING)
+        interval_ms = _int_header(headers, HEADER_INTERVAL)
+        if server_max is None or remaining is None:
+            return
+        interval = interval_ms / 1000.0 if interval_ms else self.interval
+        with self._lock:
+            if server_max < self.capacity:
+                self.capacity = server_max
+            margin = max(1, server_max // 20)
+        if remaining < margin:
+            # Someone else is spending this budget too: wait for part of the window to roll.
+            self.pause(interval * (margin - remaining) / max(server_max, 1))
+
+    def _delay(self, now: float) -> float:
+        while self._spent and now - self._spent[0] >= self.interval:
+            self._spent.popleft()
+        delay = self._paused_until - now
+        if len(self._spent) >= self.capacity:
+            delay = max(delay, self._spent[0] + self.interval - now)
+        return delay
+
+
+def _int_header(headers: Mapping[str, str], name: str) -> int | None:
+    value = headers.get(name)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None

@@ -1,0 +1,251 @@
+"""Reading one object type: list pages, batch reads and windowed keyset search."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tap_hubspot_assoc import paths
+from tap_hubspot_assoc.chunking import (
+    LIST_URL_LIMIT,
+    SEARCH_BODY_LIMIT,
+    chunk_for_query,
+    json_length,
+)
+from tap_hubspot_assoc.client import HubSpotClient
+from tap_hubspot_assoc.errors import HubSpotAPIError
+from tap_hubspot_assoc.properties import PropertyDef, parse_datetime
+
+LIST_PAGE_SIZE = 100
+BATCH_READ_SIZE = 100
+SEARCH_PAGE_SIZE = 200
+ID_PROPERTY = "hs_object_id"
+
+
+def modified_property(object_type: str) -> str:
+    """The last-modified property search filters on (contacts differ from everything else)."""
+    return "lastmodifieddate" if object_type in ("contacts", "contact", "0-1") else (
+        "hs_lastmodifieddate"
+    )
+
+
+@dataclass(frozen=True)
+class Window:
+    """A closed interval of last-modified times, both ends included."""
+
+    start: dt.datetime
+    end: dt.datetime
+
+    @property
+    def start_ms(self) -> int:
+        return _epoch_ms(self.start)
+
+    @property
+    def end_ms(self) -> int:
+        return _epoch_ms(self.end)
+
+    def contains(self, value: dt.datetime) -> bool:
+        return self.start_ms <= _epoch_ms(value) <= self.end_ms
+
+
+@dataclass
+class BatchReadResult:
+    """Objects found by a batch read, and the requested ids HubSpot did not find."""
+
+    objects: list[dict[str, Any]]
+    missing_ids: list[str]
+
+
+class KeysetOrderError(HubSpotAPIError):
+    """Search returned ids that do not strictly increase: paging would loop or skip."""
+
+
+class ObjectReader:
+    """All reads of one object type, with its property definitions."""
+
+    def __init__(
+        self,
+        client: HubSpotClient,
+        object_type: str,
+        properties: Sequence[PropertyDef],
+        logger: logging.Logger,
+    ) -> None:
+        self.client = client
+        self.object_type = object_type
+        self.property_names = [prop.name for prop in properties]
+        self.modified_property = modified_property(object_type)
+        self._logger = logger
+        self.search_properties = self._search_properties()
+        self.window_violations = 0
+        self.dropped_between_chunks = 0
+
+    # -- list (full reads and archived records) -----------------------------------------
+
+    def list_pages(self, *, archived: bool = False) -> Iterator[list[dict[str, Any]]]:
+        """Every page of GET /crm/v3/objects/{type}, 100 per page, all properties included.
+
+        Properties go in the query string only in chunks that keep the URL under
+        LIST_URL_LIMIT; with more properties than fit, each page costs one request per chunk
+        and the chunks are merged by id.
+        """
+        chunks = self._list_property_chunks(archived=archived)
+        after: str | None = None
+        while True:
+            objects, after = self._list_page(chunks, after=after, archived=archived)
+            if objects:
+                yield objects
+            if not after:
+                return
+
+    def _list_property_chunks(self, *, archived: bool) -> list[list[str]]:
+        base = self.client.api_url + paths.objects(self.object_type)
+        fixed = len(base) + len(f"?limit={LIST_PAGE_SIZE}&archived={str(archived).lower()}")
+        fixed += len("&after=") + 24 + len("&properties=")
+        return chunk_for_query(self.property_names, max(LIST_URL_LIMIT - fixed, 200))
+
+    def _list_page(
+        self, chunks: list[list[str]], *, after: str | None, archived: bool
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        merged: dict[str, dict[str, Any]] = {}
+        next_after: str | None = None
+        for index, chunk in enumerate(chunks):
+            params: dict[str, Any] = {
+                "limit": LIST_PAGE_SIZE,
+                "archived": str(archived).lower(),
+                "properties": ",".join(chunk),
+            }
+            if after:
+                params["after"] = after
+            body = self.client.get(paths.objects(self.object_type), params, kind="list")
+            results = body.get("results") or []
+            if index == 0:
+                next_after = ((body.get("paging") or {}).get("next") or {}).get("after")
+                merged = {str(obj["id"]): obj for obj in results}
+                continue
+            self._merge_chunk(merged, results)
+        return list(merged.values()), (str(next_after) if next_after else None)
+
+    def _merge_chunk(self, merged: dict[str, dict[str, Any]], results: list[dict]) -> None:
+        """Add one property chunk; drop ids not present in every chunk (changed in between)."""
+        seen = set()
+        for obj in results:
+            key = str(obj["id"])
+            if key in merged:
+                merged[key].setdefault("properties", {}).update(obj.get("properties") or {})
+                seen.add(key)
+        for key in set(merged) - seen:
+            self.dropped_between_chunks += 1
+            del merged[key]
+
+    # -- batch read --------------------------------------------------------------------------
+
+    def batch_read(self, ids: Sequence[str], *, archived: bool = False) -> BatchReadResult:
+        """POST batch/read in calls of at most 100 ids; all properties travel in the body."""
+        found: list[dict[str, Any]] = []
+        missing: list[str] = []
+        for start in range(0, len(ids), BATCH_READ_SIZE):
+            chunk = [str(i) for i in ids[start : start + BATCH_READ_SIZE]]
+            body = self.client.post(
+                paths.batch_read(self.object_type) + f"?archived={str(archived).lower()}",
+                {"inputs": [{"id": i} for i in chunk], "properties": self.property_names,
+                 "propertiesWithHistory": []},
+                kind="batch_read",
+            )
+            found += body.get("results") or []
+            for error in body.get("errors") or []:
+                missing += [str(i) for i in (error.get("context") or {}).get("ids") or []]
+        return BatchReadResult(found, missing)
+
+    # -- windowed keyset search -------------------------------------------------------
+
+    def search_window(
+        self, window: Window, *, after_id: int | None
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Pages of objects modified inside `window`, ordered by id, starting after `after_id`.
+
+        Each request is a fresh query (hs_object_id > last id, sorted ascending), never the
+        offset cursor, so the 10,000-result cap, ties on one timestamp and records edited
+        mid-sync cannot cause gaps or loops.
+        """
+        last_id = after_id
+        while True:
+            body = self.client.post(
+                paths.search(self.object_type), self._search_body(window, last_id),
+                kind="search", search=True,
+            )
+            results = body.get("results") or []
+            if not results:
+                return
+            last_id = self._check_keyset(results, window, last_id)
+            yield self._complete_properties(results)
+            total = body.get("total")
+            if len(results) < SEARCH_PAGE_SIZE or (
+                isinstance(total, int) and total <= len(results)
+            ):
+                return
+
+    def _search_body(self, window: Window, after_id: int | None) -> dict[str, Any]:
+        filters: list[dict[str, Any]] = [
+            {"propertyName": self.modified_property, "operator": "GTE",
+             "value": str(window.start_ms)},
+            {"propertyName": self.modified_property, "operator": "LTE",
+             "value": str(window.end_ms)},
+        ]
+        if after_id is not None:
+            filters.append({"propertyName": ID_PROPERTY, "operator": "GT", "value": str(after_id)})
+        return {
+            "filterGroups": [{"filters": filters}],
+            "sorts": [{"propertyName": ID_PROPERTY, "direction": "ASCENDING"}],
+            "properties": self.search_properties,
+            "limit": SEARCH_PAGE_SIZE,
+        }
+
+    def _search_properties(self) -> list[str]:
+        """All properties if the largest possible search body stays under SEARCH_BODY_LIMIT.
+
+        Otherwise only the id and modified date: the page's ids are then batch-read (POST,
+        properties in the body), which costs 1 search + 2 batch reads per 200 records.
+        """
+        self.search_properties = self.property_names
+        widest = Window(_EPOCH, dt.datetime(2999, 12, 31, tzinfo=dt.UTC))
+        if json_length(self._search_body(widest, 10**19)) <= SEARCH_BODY_LIMIT:
+            return self.property_names
+        return [ID_PROPERTY, self.modified_property]
+
+    def _complete_properties(self, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """When the search body could not carry every property, batch-read the page's ids."""
+        if self.search_properties == self.property_names:
+            return results
+        fetched = self.batch_read([str(obj["id"]) for obj in results])
+        by_id = {str(obj["id"]): obj for obj in fetched.objects}
+        # Ids missing now were archived since the search; the archived listing reports them.
+        return [by_id[str(obj["id"])] for obj in results if str(obj["id"]) in by_id]
+
+    def _check_keyset(
+        self, results: list[dict[str, Any]], window: Window, last_id: int | None
+    ) -> int:
+        previous = last_id
+        for obj in results:
+            current = int(obj["id"])
+            if previous is not None and current <= previous:
+                msg = (
+                    f"{self.object_type} search returned id {current} after {previous}: ids must "
+                    "strictly increase under keyset paging; stopping rather than loop or skip"
+                )
+                raise KeysetOrderError(msg)
+            previous = current
+            modified = parse_datetime((obj.get("properties") or {}).get(self.modified_property))
+            if modified is not None and not window.contains(modified):
+                self.window_violations += 1
+        assert previous is not None
+        return previous
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _epoch_ms(value: dt.datetime) -> int:
+    return int(value.timestamp() * 1000)

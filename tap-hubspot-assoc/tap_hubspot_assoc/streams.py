@@ -1,0 +1,254 @@
+"""One Singer stream per CRM object type: full list reads, windowed search, targeted reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from singer_sdk import Stream, Tap
+from singer_sdk.helpers.types import Context, Record
+
+from tap_hubspot_assoc.client import HubSpotClient
+from tap_hubspot_assoc.properties import PropertyDef, parse_datetime, record_schema
+from tap_hubspot_assoc.readers import ObjectReader, Window
+from tap_hubspot_assoc.records import merged_ids, to_record
+from tap_hubspot_assoc.sync_state import REPLICATION_KEY, StreamProgress
+
+CONTACT_TYPES = frozenset({"contacts", "contact", "0-1"})
+PROGRESS_LOG_SECONDS = 15.0
+
+
+@dataclass
+class StreamRun:
+    """What one stream did in this run, for progress lines and the final summary."""
+
+    mode: str = ""
+    records: int = 0
+    archived_records: int = 0
+    merged_away_ids: int = 0
+    unknown_ids: list[str] = field(default_factory=list)
+    truncated: bool = False
+    started: float = field(default_factory=time.monotonic)
+    last_log: float = field(default_factory=time.monotonic)
+
+
+class CrmObjectStream(Stream):
+    """Records of one CRM object type (contacts, meetings, appointments, companies, ...)."""
+
+    primary_keys = ("id",)
+    replication_key = REPLICATION_KEY
+
+    def __init__(
+        self,
+        tap: Tap,
+        *,
+        object_type: str,
+        properties: Sequence[PropertyDef],
+        client: HubSpotClient,
+    ) -> None:
+        self.object_type = object_type
+        self.property_defs = list(properties)
+        self.client = client
+        super().__init__(tap, schema=record_schema(self.property_defs), name=object_type)
+        self.reader = ObjectReader(client, object_type, self.property_defs, self.logger)
+        self.run = StreamRun()
+
+    # -- singer-sdk hooks ----------------------------------------------------------------
+
+    def _increment_stream_state(self, latest_record: Record, *, context: Context | None = None
+                                ) -> None:
+        """State is managed per page/window by this stream (see sync_state), not per record."""
+
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        """Emit this run's records: scoped, full or incremental (see README)."""
+        self.run = StreamRun(mode=self._mode())
+        requests_before = self.client.stats.total_requests
+        self.logger.info("Syncing %s: %s read", self.name, self.run.mode)
+        readers = {
+            "scoped": self._scoped_records,
+            "full": self._full_records,
+            "incremental": self._incremental_records,
+        }
+        if self.run.mode in readers:
+            yield from readers[self.run.mode]()
+        self._log_summary(self.client.stats.total_requests - requests_before)
+
+    # -- modes ------------------------------------------------------------------------
+
+    def _mode(self) -> str:
+        if self.config.get("contact_ids"):
+            return "scoped" if self.object_type in CONTACT_TYPES else "skipped (contact_ids set)"
+        progress = self._progress_state()
+        if progress.bookmark or progress.pending or self.config.get("start_date"):
+            return "incremental"
+        return "full"
+
+    def _scoped_records(self) -> Iterator[dict[str, Any]]:
+        """Batch-read the configured contact ids; unknown ids are reported, not fatal."""
+        ids = list(dict.fromkeys(str(i).strip() for i in self.config["contact_ids"] if str(i)))
+        result = self.reader.batch_read(ids)
+        missing = result.missing_ids
+        yield from self._emit(result.objects)
+        if missing and self.config.get("include_archived") and not self.run.truncated:
+            archived = self.reader.batch_read(missing, archived=True)
+            missing = archived.missing_ids
+            yield from self._emit(archived.objects)
+        self.run.unknown_ids = missing
+        if missing:
+            self.logger.warning(
+                "%d of %d contact_ids not found in HubSpot (deleted, merged away or wrong): %s",
+                len(missing), len(ids), ", ".join(missing[:50]),
+            )
+
+    def _full_records(self) -> Iterator[dict[str, Any]]:
+        """Every record via the list endpoint, bracketed by ACTIVATE_VERSION."""
+        read_end = self._read_end()
+        complete_read = not self.config.get("max_records")
+        if complete_read:
+            self._activate_version()
+        for page in self.reader.list_pages():
+            yield from self._emit(page)
+            if self.run.truncated:
+                return
+        if self.config.get("include_archived"):
+            for page in self.reader.list_pages(archived=True):
+                yield from self._emit(page)
+                if self.run.truncated:
+                    return
+        if complete_read:
+            self._activate_version()
+            self._progress_state().set_bookmark(read_end)
+            self._checkpoint()
+
+    def _incremental_records(self) -> Iterator[dict[str, Any]]:
+        """Resume any interrupted window, then search the next closed window."""
+        progress = self._progress_state()
+        read_end = self._read_end()
+        pending = progress.pending
+        next_start = self._next_window_start(progress)
+        if self.config.get("include_archived"):
+            oldest = min(pending.window.start, next_start) if pending else next_start
+            yield from self._archived_between(Window(oldest, read_end))
+        if pending and not self.run.truncated:
+            self.logger.info("Resuming %s window %s after id %s", self.name,
+                             _window_text(pending.window), pending.last_id)
+            yield from self._window_records(pending.window, pending.last_id)
+        next_start = self._next_window_start(progress)
+        if self.run.truncated or next_start >= read_end:
+            return
+        window = Window(next_start, read_end)
+        progress.start_window(window)
+        self._checkpoint()
+        yield from self._window_records(window, None)
+
+    # -- building blocks ----------------------------------------------------------------
+
+    def _window_records(self, window: Window, after_id: int | None) -> Iterator[dict[str, Any]]:
+        progress = self._progress_state()
+        last_emitted = after_id
+        for page in self.reader.search_window(window, after_id=after_id):
+            for record in self._emit(page):
+                yield record
+                last_emitted = int(record["id"])
+            if last_emitted is not None:
+                progress.advance_window(last_emitted)
+            self._checkpoint()
+            if self.run.truncated:
+                return
+        progress.finish_window(window)
+        self._checkpoint()
+
+    def _archived_between(self, window: Window) -> Iterator[dict[str, Any]]:
+        """Archived records (never in search) whose archivedAt falls inside `window`."""
+        for page in self.reader.list_pages(archived=True):
+            recent = [obj for obj in page if _archived_inside(obj, window)]
+            yield from self._emit(recent)
+            if self.run.truncated:
+                return
+
+    def _emit(self, objects: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        limit = self.config.get("max_records")
+        for obj in objects:
+            if limit and self.run.records >= limit:
+                self.run.truncated = True
+                return
+            record = to_record(obj, self.property_defs)
+            self.run.records += 1
+            self.run.archived_records += int(bool(record["archived"]))
+            self.run.merged_away_ids += len(merged_ids(obj))
+            yield record
+        self._log_progress()
+
+    def _next_window_start(self, progress: StreamProgress) -> dt.datetime:
+        lookback = dt.timedelta(minutes=float(self.config.get("lookback_minutes") or 0))
+        if progress.bookmark:
+            return progress.bookmark - lookback
+        start = parse_datetime(self.config.get("start_date"))
+        return start or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+    def _read_end(self) -> dt.datetime:
+        """Upper end of what this run reads: sync start minus the search-index safety lag."""
+        lag = float(self.config.get("safety_lag_seconds") or 0)
+        return self._tap.sync_started_at - dt.timedelta(seconds=lag)  # type: ignore[attr-defined]
+
+    def _progress_state(self) -> StreamProgress:
+        return StreamProgress(self.stream_state)
+
+    def _checkpoint(self) -> None:
+        """Emit a STATE message now (records before it have already been written)."""
+        self.state_manager.is_flushed = False
+        self._write_state_message()
+
+    def _activate_version(self) -> None:
+        if self._stream_version is None:
+            self._stream_version = int(time.time() * 1000)
+        self._write_activate_version_message(self._stream_version)
+
+    # -- logging ------------------------------------------------------------------------
+
+    def _log_progress(self) -> None:
+        now = time.monotonic()
+        if now - self.run.last_log < PROGRESS_LOG_SECONDS:
+            return
+        self.run.last_log = now
+        stats = self.client.stats
+        self.logger.info(
+            "Progress %s: %d records, %d requests so far, %d rate-limit waits (%.1fs)",
+            self.name, self.run.records, stats.total_requests,
+            self.client.limiter.wait_count + self.client.search_limiter.wait_count,
+            stats.rate_limit_wait_seconds,
+        )
+
+    def _log_summary(self, requests_used: int) -> None:
+        run = self.run
+        self.logger.info(
+            "Summary %s (%s): %d records (%d archived) in %.1fs, %d requests%s%s%s%s",
+            self.name, run.mode, run.records, run.archived_records,
+            time.monotonic() - run.started, requests_used,
+            ", stopped at max_records" if run.truncated else "",
+            f", {run.merged_away_ids} merged-away ids listed in hs_merged_object_ids"
+            if run.merged_away_ids else "",
+            f", {len(run.unknown_ids)} unknown ids" if run.unknown_ids else "",
+            f", {self.reader.window_violations} search results outside their window"
+            if self.reader.window_violations else "",
+        )
+        stats = self.client.stats
+        self.logger.info(
+            "Run totals so far: %d requests (%s), %d retries, %d answered 429, "
+            "%.1fs rate-limit waits",
+            stats.total_requests,
+            ", ".join(f"{kind}={count}" for kind, count in sorted(stats.requests.items())),
+            stats.retries, stats.rate_limited, stats.rate_limit_wait_seconds,
+        )
+
+
+def _archived_inside(obj: dict[str, Any], window: Window) -> bool:
+    archived_at = parse_datetime(obj.get("archivedAt"))
+    return archived_at is None or window.contains(archived_at)
+
+
+def _window_text(window: Window) -> str:
+    return f"[{window.start.isoformat()}, {window.end.isoformat()}]"
