@@ -1,0 +1,75 @@
+"""Connection handling: config → libpq conninfo / SQLAlchemy URL, password redaction."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from singer_sdk.sql import SQLConnector
+
+_SSL_KEYS = {
+    "ssl_mode": "sslmode",
+    "ssl_root_cert": "sslrootcert",
+    "ssl_cert": "sslcert",
+    "ssl_key": "sslkey",
+}
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+_KV_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """Remove passwords from URLs and key=value conninfo strings inside ``text``."""
+    return _KV_PASSWORD.sub(r"\1***", _URL_PASSWORD.sub(r"\1***@", text))
+
+
+def conninfo_from_config(config: dict[str, Any]) -> str:
+    """Build a libpq conninfo string from the target settings."""
+    params: dict[str, Any] = {}
+    url = config.get("sqlalchemy_url")
+    if url:
+        url = re.sub(r"^postgres(ql)?\+\w+://", "postgresql://", url)
+        params.update(conninfo_to_dict(url))
+    else:
+        for key in ("host", "port", "user", "password"):
+            if config.get(key) not in (None, ""):
+                params[key] = config[key]
+        if config.get("database"):
+            params["dbname"] = config["database"]
+    for setting, libpq in _SSL_KEYS.items():
+        if config.get(setting):
+            params[libpq] = config[setting]
+    params.setdefault("application_name", "target-hubspot-overwrite")
+    return make_conninfo(**params)
+
+
+def connect(config: dict[str, Any]) -> psycopg.Connection:
+    """Open an autocommit psycopg connection; errors never reveal the password."""
+    try:
+        return psycopg.connect(conninfo_from_config(config), autocommit=True)
+    except psycopg.Error as exc:
+        msg = f"Cannot connect to PostgreSQL: {redact(str(exc))}"
+        raise ConnectionError(msg) from None
+
+
+class HubspotOverwriteConnector(SQLConnector):
+    """SQLAlchemy connector (kept for SDK compatibility; the load path uses psycopg)."""
+
+    allow_column_add = True
+    allow_column_alter = True
+    allow_merge_upsert = True
+
+    def get_sqlalchemy_url(self, config: dict[str, Any]) -> str:
+        """Return a psycopg3 SQLAlchemy URL built from the settings."""
+        params = conninfo_to_dict(conninfo_from_config(config))
+        query = "&".join(
+            f"{k}={v}" for k, v in params.items() if k not in {"host", "port", "user", "password", "dbname"}
+        )
+        auth = params.get("user", "")
+        if params.get("password"):
+            auth += f":{params['password']}"
+        host = params.get("host", "")
+        port = f":{params['port']}" if params.get("port") else ""
+        at = "@" if auth else ""
+        return f"postgresql+psycopg://{auth}{at}{host}{port}/{params.get('dbname', '')}?{query}"

@@ -1,0 +1,85 @@
+"""Pre-formatting of rows in PostgreSQL COPY text format (one string per row)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import orjson
+
+NULL = "\\N"
+
+Formatter = Callable[[Any], str]
+
+
+def escape(text: str) -> str:
+    """Escape a string for COPY text format."""
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return (
+            text.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+    return text
+
+
+def _json(value: Any) -> str:  # noqa: ANN401
+    return escape(orjson.dumps(value).decode())
+
+
+def _as_text(value: Any) -> str:  # noqa: ANN401
+    kind = type(value)
+    if kind is str:
+        return escape(value)
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is dict or kind is list:
+        return _json(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return escape(str(value))
+
+
+def _as_bool(value: Any) -> str:  # noqa: ANN401
+    return "t" if value else "f"
+
+
+def _as_number(value: Any) -> str:  # noqa: ANN401
+    return repr(value) if type(value) is float else str(value)
+
+
+def _as_json(value: Any) -> str:  # noqa: ANN401
+    return _json(value)
+
+
+def formatter_for(pg_type: str) -> Formatter:
+    """Return the COPY formatter of a column of the given PostgreSQL type."""
+    if pg_type == "boolean":
+        return _as_bool
+    if pg_type in ("smallint", "integer", "bigint") or pg_type.startswith("numeric"):
+        return _as_number
+    if pg_type in ("jsonb", "json"):
+        return _as_json
+    return _as_text
+
+
+def format_rows(
+    rows: Sequence[dict[str, Any]],
+    fields: Sequence[tuple[str, Formatter]],
+    with_presence: bool,
+) -> str:
+    """Render rows as COPY text; optionally append a presence bitmap column."""
+    out: list[str] = []
+    append = out.append
+    for row in rows:
+        parts = []
+        for source, fmt in fields:
+            value = row.get(source)
+            parts.append(NULL if value is None else fmt(value))
+        if with_presence:
+            parts.append("".join("1" if s in row else "0" for s, _ in fields))
+        append("\t".join(parts))
+    out.append("")
+    return "\n".join(out)

@@ -1,0 +1,150 @@
+"""Set-based SQL builders: staging, merge (upsert / overwrite / append), reconciliation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from psycopg import sql as q
+
+PRESENCE = "_hso_present"
+SOFT_DELETE = "_sdc_deleted_at"
+
+Ident = q.Identifier
+
+
+def _list(names: Sequence[str], alias: str | None = None) -> q.Composable:
+    if alias is None:
+        return q.SQL(", ").join(map(Ident, names))
+    return q.SQL(", ").join(Ident(alias, n) for n in names)
+
+
+def _join(keys: Sequence[str], left: str, right: str) -> q.Composable:
+    return q.SQL(" AND ").join(
+        q.SQL("{} = {}").format(Ident(left, k), Ident(right, k)) for k in keys
+    )
+
+
+def create_stage(stage: str, columns: Sequence[tuple[str, str]], presence: bool) -> q.Composed:
+    """A TEMP staging table without indexes or constraints."""
+    parts = [q.SQL("{} {}").format(Ident(n), q.SQL(t)) for n, t in columns]
+    if presence:
+        parts.append(q.SQL("{} text").format(Ident(PRESENCE)))
+    return q.SQL("CREATE TEMP TABLE {} ({})").format(Ident(stage), q.SQL(", ").join(parts))
+
+
+def copy_into(stage: str, columns: Sequence[str], presence: bool) -> q.Composed:
+    """COPY ... FROM STDIN for the staging table."""
+    names = [*columns, PRESENCE] if presence else list(columns)
+    return q.SQL("COPY {} ({}) FROM STDIN").format(Ident(stage), _list(names))
+
+
+def update_existing(
+    table: q.Composable,
+    stage: str,
+    keys: Sequence[str],
+    assignments: Sequence[tuple[str, q.Composable]],
+) -> q.Composed:
+    """UPDATE rows whose new values differ (IS DISTINCT FROM guard: no dead tuples otherwise).
+
+    ``assignments`` are (column, new-value expression over aliases t and s).
+    """
+    cols = [c for c, _ in assignments]
+    exprs = [e for _, e in assignments]
+    return q.SQL(
+        "UPDATE {table} AS t SET ({cols}) = ROW({exprs}) FROM {stage} AS s "
+        "WHERE {join} AND ({old}) IS DISTINCT FROM ({new})"
+    ).format(
+        table=table,
+        cols=_list(cols),
+        exprs=q.SQL(", ").join(exprs),
+        stage=Ident(stage),
+        join=_join(keys, "t", "s"),
+        old=q.SQL(", ").join([*(Ident("t", c) for c in cols), q.SQL("NULL")]),
+        new=q.SQL(", ").join([*exprs, q.SQL("NULL")]),
+    )
+
+
+def presence_expr(column: str, position: int) -> q.Composed:
+    """New value of ``column`` under upsert: the staged value only if the record carried it."""
+    return q.SQL("CASE WHEN substr(s.{p}, {i}, 1) = '1' THEN s.{c} ELSE t.{c} END").format(
+        p=Ident(PRESENCE), i=q.Literal(position), c=Ident(column)
+    )
+
+
+def staged(column: str) -> q.Composed:
+    """The staged value of ``column``."""
+    return q.SQL("s.{}").format(Ident(column))
+
+
+def insert_new(
+    table: q.Composable, stage: str, columns: Sequence[str], keys: Sequence[str]
+) -> q.Composed:
+    """INSERT staged rows whose key is not in the table yet."""
+    return q.SQL(
+        "INSERT INTO {table} ({cols}) SELECT {scols} FROM {stage} AS s "
+        "WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {join})"
+    ).format(
+        table=table,
+        cols=_list(columns),
+        scols=_list(columns, "s"),
+        stage=Ident(stage),
+        join=_join(keys, "t", "s"),
+    )
+
+
+def append_all(table: q.Composable, stage: str, columns: Sequence[str]) -> q.Composed:
+    """INSERT every staged row (append-only / keyless streams)."""
+    return q.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(
+        table, _list(columns), _list(columns), Ident(stage)
+    )
+
+
+def create_keys_table(name: str, key_columns: Sequence[tuple[str, str]]) -> q.Composed:
+    """Run-scoped TEMP table of the keys delivered in this run."""
+    parts = [q.SQL("{} {}").format(Ident(n), q.SQL(t)) for n, t in key_columns]
+    return q.SQL("CREATE TEMP TABLE {} ({})").format(Ident(name), q.SQL(", ").join(parts))
+
+
+def track_keys(keys_table: str, stage: str, keys: Sequence[str]) -> q.Composed:
+    """Remember the staged keys of this batch."""
+    return q.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(
+        Ident(keys_table), _list(keys), _list(keys), Ident(stage)
+    )
+
+
+def _not_delivered(keys_table: str | None, keys: Sequence[str]) -> q.Composable:
+    if keys_table is None:
+        return q.SQL("TRUE")
+    return q.SQL("NOT EXISTS (SELECT 1 FROM {} AS k WHERE {})").format(
+        Ident(keys_table), _join(keys, "k", "t")
+    )
+
+
+def delete_missing(table: q.Composable, keys_table: str | None, keys: Sequence[str]) -> q.Composed:
+    """Hard delete of rows whose key was not delivered in this run."""
+    return q.SQL("DELETE FROM {} AS t WHERE {}").format(table, _not_delivered(keys_table, keys))
+
+
+def soft_delete_missing(
+    table: q.Composable, keys_table: str | None, keys: Sequence[str]
+) -> q.Composed:
+    """Flag (``_sdc_deleted_at``) rows whose key was not delivered in this run."""
+    return q.SQL("UPDATE {} AS t SET {} = now() WHERE t.{} IS NULL AND {}").format(
+        table, Ident(SOFT_DELETE), Ident(SOFT_DELETE), _not_delivered(keys_table, keys)
+    )
+
+
+def delete_vanished_associations(
+    table: q.Composable,
+    parent_column: str,
+    parents: Sequence[str],
+    keys_table: str | None,
+    keys: Sequence[str],
+) -> q.Composed:
+    """Delete a parent's association rows that were not delivered in this run."""
+    return q.SQL("DELETE FROM {} AS t WHERE t.{} = ANY({}) AND {}").format(
+        table,
+        Ident(parent_column),
+        q.Literal(list(parents)),
+        _not_delivered(keys_table, keys),
+    )

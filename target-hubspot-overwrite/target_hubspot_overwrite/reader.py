@@ -1,0 +1,55 @@
+"""Fast Singer message reader using orjson (falls back to stdlib json for big ints)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import typing as t
+from collections.abc import Callable
+
+import orjson
+from singer_sdk.exceptions import InvalidInputLine
+from singer_sdk.io_base import GenericSingerReader
+
+MALFORMED = "_HSO_MALFORMED"
+
+
+class OrjsonSingerReader(GenericSingerReader[str]):
+    """Reads Singer JSON lines with orjson; malformed lines raise or are handed over."""
+
+    def __init__(self) -> None:
+        """Initialize the reader."""
+        super().__init__()
+        self.line_number = 0
+        self.on_malformed: Callable[[int, str, str], None] | None = None
+
+    @property
+    def default_input(self) -> t.IO[str]:
+        """Standard input."""
+        return sys.stdin
+
+    def deserialize_json(self, line: str) -> dict:
+        """Parse one line; malformed lines raise (or become a MALFORMED pseudo message)."""
+        self.line_number += 1
+        try:
+            parsed = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            try:
+                parsed = json.loads(line)
+            except ValueError as exc:
+                return self._malformed(line, f"not valid JSON ({exc})")
+        if not isinstance(parsed, dict):
+            return self._malformed(line, "not a JSON object")
+        return parsed
+
+    def _malformed(self, line: str, reason: str) -> dict:
+        if self.on_malformed is None:
+            msg = f"Input line {self.line_number} is {reason}: {line[:200]!r}"
+            raise InvalidInputLine(msg)
+        return {"type": MALFORMED, "line": line, "reason": reason, "number": self.line_number}
+
+    def _process_unknown_message(self, message_dict: dict) -> None:
+        if message_dict.get("type") == MALFORMED and self.on_malformed is not None:
+            self.on_malformed(message_dict["number"], message_dict["reason"], message_dict["line"])
+            return
+        super()._process_unknown_message(message_dict)

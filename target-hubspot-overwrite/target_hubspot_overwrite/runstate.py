@@ -1,0 +1,37 @@
+"""Per-stream state that outlives sink instances (a SCHEMA change creates a new sink)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from target_hubspot_overwrite.ddl import TableShape
+from target_hubspot_overwrite.stats import LoadStats
+
+
+@dataclass
+class StreamRun:
+    """Run-scoped facts about one stream's target table."""
+
+    stream_name: str
+    index: int
+    schema: str
+    table: str
+    shape: TableShape | None = None
+    shape_known: bool = False
+    key_columns: list[str] = field(default_factory=list)
+    keys_table: str | None = None
+    records_since_activation: int = 0
+    pending_version: int | None = None
+    finalize_at_end: bool = False
+    finalize_now: bool = False
+    stats: LoadStats = field(default_factory=LoadStats)
+
+    @property
+    def stage_table(self) -> str:
+        """Name of this stream's TEMP staging table."""
+        return f"_hso_stage_{self.index}"
+
+    @property
+    def keys_table_name(self) -> str:
+        """Name of this stream's run-scoped TEMP key table."""
+        return f"_hso_keys_{self.index}"

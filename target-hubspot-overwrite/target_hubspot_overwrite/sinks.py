@@ -1,0 +1,387 @@
+"""The stream sink: validate → buffer (deduped) → one transaction per batch (COPY + merge)."""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass
+
+import orjson
+from psycopg import Cursor
+from psycopg import sql as q
+from singer_sdk.exceptions import InvalidRecord, MissingKeyPropertiesError
+from singer_sdk.sql import SQLSink
+
+from target_hubspot_overwrite import ddl, merge
+from target_hubspot_overwrite.connector import HubspotOverwriteConnector
+from target_hubspot_overwrite.copyfmt import Formatter, format_rows, formatter_for
+from target_hubspot_overwrite.naming import column_names
+from target_hubspot_overwrite.records import Cleaner, InvalidValue, NulCounter, cleaner_for
+from target_hubspot_overwrite.sqltypes import TIMESTAMPTZ, FieldType, field_type, widen
+from target_hubspot_overwrite.stats import LoadStats
+
+if t.TYPE_CHECKING:
+    from target_hubspot_overwrite.runstate import StreamRun
+    from target_hubspot_overwrite.target import TargetHubspotOverwrite
+
+REJECTS_TABLE = "_rejected_records"
+_ANALYZE_ABOVE = 2000
+
+
+class InvalidRecordError(InvalidRecord):
+    """A record violates its stream's schema (message names stream, key and field)."""
+
+
+class NullKeyError(MissingKeyPropertiesError):
+    """A record lacks a key property or has it NULL."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One schema property and its column."""
+
+    source: str
+    column: str
+    ftype: FieldType
+    clean: Cleaner
+
+
+class HubspotOverwriteSink(SQLSink):
+    """Loads one stream into PostgreSQL (see README for the semantics)."""
+
+    connector_class = HubspotOverwriteConnector
+
+    def __init__(
+        self,
+        target: TargetHubspotOverwrite,
+        stream_name: str,
+        schema: dict,
+        key_properties: t.Sequence[str] | None,
+        connector: HubspotOverwriteConnector | None = None,
+    ) -> None:
+        """Prepare field specs; no database access happens here."""
+        super().__init__(target, stream_name, schema, key_properties, connector)
+        self.hso = target
+        self.run: StreamRun = target.stream_run(stream_name)
+        self.fields = self._build_fields()
+        self.by_source = {f.source: f for f in self.fields}
+        self.keys = list(self.key_properties)
+        missing = [k for k in self.keys if k not in self.by_source]
+        if missing:
+            msg = f"Stream '{stream_name}': key properties {missing} are not in the schema"
+            raise MissingKeyPropertiesError(msg)
+        self.key_columns = [self.by_source[k].column for k in self.keys]
+        self.upsert = bool(self.keys) and target.load_method == "upsert"
+        self.force = target.force_overwrite
+        self.nul = NulCounter()
+        self._keyed: dict[tuple, dict] = {}
+        self._rows: list[dict] = []
+        self._rejects: list[tuple[str, str]] = []
+        self._batch = LoadStats()
+
+    # --- SDK hooks we replace -------------------------------------------------
+
+    def get_validator(self) -> None:  # type: ignore[override]
+        """Validation is done by :meth:`clean` (cheaper, same strictness on types)."""
+        return None
+
+    def setup(self) -> None:
+        """No DDL at SCHEMA time: tables are prepared inside batch transactions."""
+
+    def _validate_and_parse(self, record: dict) -> dict:
+        return record
+
+    def _singer_validate_message(self, record: dict) -> None:
+        pass
+
+    def process_record(self, record: dict, context: dict) -> None:  # noqa: ARG002
+        """Buffer a record (slow path used with stream maps / flattening)."""
+        self.accept(record)
+
+    # --- record intake ---------------------------------------------------------
+
+    def _build_fields(self) -> list[Field]:
+        props: dict[str, dict] = self.schema.get("properties") or {}
+        names = column_names(props, what=f"stream '{self.stream_name}'")
+        return [
+            Field(src, names[src], ftype, cleaner_for(ftype))
+            for src, ftype in ((s, field_type(p or {})) for s, p in props.items())
+        ]
+
+    def _describe_key(self, record: dict) -> str:
+        return ", ".join(f"{k}={record.get(k)!r}" for k in self.keys) or "(no key)"
+
+    def clean(self, record: dict) -> dict:
+        """Validate and clean one record; raise InvalidValue naming the field."""
+        out: dict[str, t.Any] = {}
+        by_source = self.by_source
+        for name, value in record.items():
+            spec = by_source.get(name)
+            if spec is None:
+                continue
+            if value is None:
+                if not spec.ftype.nullable:
+                    raise InvalidValue(f"field '{name}': null is not allowed")
+                out[name] = None
+                continue
+            try:
+                out[name] = spec.clean(value, self.nul)
+            except InvalidValue as exc:
+                raise InvalidValue(f"field '{name}': {exc}") from None
+        for key in self.keys:
+            if out.get(key) is None:
+                raise NullKeyError(
+                    f"Stream '{self.stream_name}': key property '{key}' is missing or null "
+                    f"in record with {self._describe_key(record)}"
+                )
+        return out
+
+    def accept(self, record: dict) -> None:
+        """Validate, clean and buffer one record (dedupe on key: last wins)."""
+        self.run.stats.received += 1
+        self.run.records_since_activation += 1
+        try:
+            if not isinstance(record, dict):
+                raise InvalidValue("record is not a JSON object")
+            row = self.clean(record)
+        except (InvalidValue, NullKeyError) as exc:
+            self._invalid(record, exc)
+            return
+        if self.keys:
+            key = tuple(row[k] for k in self.keys)
+            previous = self._keyed.get(key)
+            if previous is not None:
+                self._batch.duplicates_merged += 1
+                if self.upsert and not self.force:
+                    previous.update(row)
+                    row = previous
+            self._keyed[key] = row
+        else:
+            self._rows.append(row)
+        self._batch_records_read += 1
+
+    def _invalid(self, record: t.Any, exc: Exception) -> None:  # noqa: ANN401
+        reason = str(exc)
+        if self.hso.reject_invalid:
+            self._rejects.append((reason, _raw_json(record)))
+            self._batch_records_read += 1
+            return
+        if isinstance(exc, NullKeyError):
+            raise exc
+        msg = (
+            f"Invalid record in stream '{self.stream_name}' "
+            f"({self._describe_key(record) if isinstance(record, dict) else 'no key'}): {reason}"
+        )
+        raise InvalidRecordError(msg, record if isinstance(record, dict) else {})
+
+    # --- batch processing ------------------------------------------------------
+
+    def process_batch(self, context: dict) -> None:  # noqa: ARG002
+        """Load the buffered batch in one transaction (plus reconciliation at stream end)."""
+        run = self.run
+        finalize = (run.finalize_now or run.finalize_at_end) and self._is_active()
+        self.load_batch(finalize=finalize)
+
+    def load_batch(self, *, finalize: bool) -> None:
+        """Apply buffered rows, rejects and (optionally) full-refresh reconciliation."""
+        rows = list(self._keyed.values()) if self.keys else self._rows
+        self._batch.nul_stripped += self.nul.count
+        self.nul.count = 0
+        with self.hso.transaction() as cur:
+            if rows:
+                self.apply_rows(cur, rows)
+            self.after_rows(cur, rows)
+            if finalize:
+                self.reconcile(cur)
+            if self._rejects:
+                self.hso.write_rejects(cur, self.stream_name, self._rejects)
+                self._batch.rejected += len(self._rejects)
+        self.run.stats.add(self._batch)
+        self._batch = LoadStats()
+        self._keyed = {}
+        self._rows = []
+        self._rejects = []
+
+    def after_rows(self, cur: Cursor, rows: list[dict]) -> None:
+        """Hook run in the batch transaction after the merge."""
+
+    def _is_active(self) -> bool:
+        return self.hso.active_sink(self.stream_name) is self
+
+    def table_sql(self) -> q.Composed:
+        """Quoted target table name."""
+        return ddl.qualified(self.run.schema, self.run.table)
+
+    def prepare_table(self, cur: Cursor) -> ddl.TableShape:  # type: ignore[override]
+        """Create/extend/widen the target table inside the current transaction."""
+        run = self.run
+        self.hso.ensure_schema(cur, run.schema)
+        if not run.shape_known:
+            run.shape = ddl.read_table(cur, run.schema, run.table)
+            run.shape_known = True
+        pk = self.key_columns if self.upsert else []
+        if run.shape is None:
+            cols = [(f.column, f.ftype.pg_type) for f in self.fields]
+            ddl.create_table(cur, run.schema, run.table, cols, pk)
+            run.shape = ddl.TableShape(columns=dict(cols), primary_key=list(pk))
+            return run.shape
+        shape = run.shape
+        for f in self.fields:
+            existing = shape.columns.get(f.column)
+            if existing is None:
+                ddl.add_column(cur, run.schema, run.table, f.column, f.ftype.pg_type)
+                shape.columns[f.column] = f.ftype.pg_type
+                continue
+            wider = widen(existing, f.ftype.pg_type)
+            if wider != existing:
+                self.logger.info("Widening %s.%s: %s -> %s", run.table, f.column, existing, wider)
+                ddl.alter_type(cur, run.schema, run.table, f.column, wider)
+                shape.columns[f.column] = wider
+        if self.upsert and shape.primary_key != pk:
+            self.logger.warning(
+                "Primary key of %s changes from %s to %s", run.table, shape.primary_key, pk
+            )
+            ddl.replace_primary_key(cur, run.schema, run.table, shape, pk)
+            shape.primary_key = list(pk)
+            shape.pk_constraint = None
+            run.shape_known = False
+        return shape
+
+    def apply_rows(self, cur: Cursor, rows: list[dict]) -> None:
+        """Stage rows with COPY and merge them set-based."""
+        shape = self.prepare_table(cur)
+        columns = [f.column for f in self.fields]
+        types = [(f.column, shape.columns[f.column]) for f in self.fields]
+        presence = self.upsert and not self.force and self._needs_presence(rows)
+        stage = self.run.stage_table
+        cur.execute(merge.create_stage(stage, types, presence))
+        fmts: list[tuple[str, Formatter]] = [
+            (f.source, formatter_for(shape.columns[f.column])) for f in self.fields
+        ]
+        with cur.copy(merge.copy_into(stage, columns, presence)) as copy:
+            copy.write(format_rows(rows, fmts, presence))
+        if len(rows) > _ANALYZE_ABOVE:
+            cur.execute(q.SQL("ANALYZE {}").format(q.Identifier(stage)))
+        if self.upsert:
+            self._merge_upsert(cur, shape, presence, len(rows))
+        else:
+            cur.execute(merge.append_all(self.table_sql(), stage, columns))
+            self._batch.created += cur.rowcount
+        if self.keys:
+            self._track_keys(cur, shape)
+        cur.execute(q.SQL("DROP TABLE {}").format(q.Identifier(stage)))
+
+    def _needs_presence(self, rows: list[dict]) -> bool:
+        width = len(self.fields)
+        return any(len(r) != width for r in rows)
+
+    def _assignments(self, shape: ddl.TableShape, presence: bool) -> list[tuple[str, q.Composable]]:
+        keyset = set(self.key_columns)
+        out: list[tuple[str, q.Composable]] = []
+        for pos, f in enumerate(self.fields, start=1):
+            if f.column in keyset:
+                continue
+            expr = merge.presence_expr(f.column, pos) if presence else merge.staged(f.column)
+            out.append((f.column, expr))
+        schema_cols = {f.column for f in self.fields}
+        for col in shape.columns:
+            if col in schema_cols or col in keyset:
+                continue
+            if col == merge.SOFT_DELETE or (self.force and not col.startswith("_sdc_")):
+                out.append((col, q.SQL("NULL")))
+        return out
+
+    def _merge_upsert(self, cur: Cursor, shape: ddl.TableShape, presence: bool, n: int) -> None:
+        stage = self.run.stage_table
+        assignments = self._assignments(shape, presence)
+        updated = 0
+        if assignments:
+            cur.execute(
+                merge.update_existing(self.table_sql(), stage, self.key_columns, assignments)
+            )
+            updated = cur.rowcount
+        cur.execute(
+            merge.insert_new(self.table_sql(), stage, [f.column for f in self.fields],
+                             self.key_columns)
+        )
+        created = cur.rowcount
+        if self.force:
+            self._batch.overwritten += updated
+        else:
+            self._batch.updated += updated
+        self._batch.created += created
+        self._batch.unchanged += n - created - updated
+
+    def _track_keys(self, cur: Cursor, shape: ddl.TableShape) -> None:
+        run = self.run
+        if run.keys_table is None or run.key_columns != self.key_columns:
+            name = run.keys_table_name
+            cur.execute(q.SQL("DROP TABLE IF EXISTS {}").format(q.Identifier(name)))
+            cols = [(c, shape.columns[c]) for c in self.key_columns]
+            cur.execute(merge.create_keys_table(name, cols))
+            run.keys_table, run.key_columns = name, list(self.key_columns)
+        cur.execute(merge.track_keys(run.keys_table, run.stage_table, self.key_columns))
+
+    # --- full refresh (ACTIVATE_VERSION) --------------------------------------
+
+    def on_activate_version(self, version: int) -> None:
+        """Start-placed: remember; end-placed (records already seen): finalize now."""
+        run = self.run
+        if run.records_since_activation == 0:
+            self.logger.info(
+                "ACTIVATE_VERSION %s for '%s' before its records: reconciliation deferred "
+                "to the end of the stream", version, self.stream_name,
+            )
+            run.pending_version = version
+            return
+        self.logger.info(
+            "ACTIVATE_VERSION %s for '%s' after its records: reconciling now",
+            version, self.stream_name,
+        )
+        run.pending_version = version
+        run.finalize_now = True
+        self.hso.drain_retired(self.stream_name)
+        if self.current_size:
+            self.hso.drain_one(self)
+        else:
+            self.load_batch(finalize=True)
+        run.records_since_activation = 0
+
+    def reconcile(self, cur: Cursor) -> None:
+        """Delete / soft-delete rows whose key was not delivered in this run."""
+        run = self.run
+        if run.pending_version is None:
+            return
+        run.pending_version = None
+        run.finalize_at_end = run.finalize_now = False
+        if not self.keys:
+            self.logger.warning(
+                "Stream '%s' has no key properties: full-refresh reconciliation skipped",
+                self.stream_name,
+            )
+            return
+        shape = self.prepare_table(cur)
+        keys_table = run.keys_table if run.key_columns == self.key_columns else None
+        if run.keys_table is None:
+            keys_table = None
+        if self.hso.hard_delete:
+            cur.execute(merge.delete_missing(self.table_sql(), keys_table, self.key_columns))
+            self._batch.deleted += cur.rowcount
+            return
+        if merge.SOFT_DELETE not in shape.columns:
+            ddl.add_column(cur, run.schema, run.table, merge.SOFT_DELETE, TIMESTAMPTZ)
+            shape.columns[merge.SOFT_DELETE] = TIMESTAMPTZ
+        cur.execute(merge.soft_delete_missing(self.table_sql(), keys_table, self.key_columns))
+        self._batch.soft_deleted += cur.rowcount
+
+    def clean_up(self) -> None:
+        """At end of input: reconcile if the last batch did not already do it."""
+        if self.run.finalize_at_end and self.run.pending_version is not None and self._is_active():
+            self.load_batch(finalize=True)
+        super().clean_up()
+
+
+def _raw_json(record: t.Any) -> str:  # noqa: ANN401
+    try:
+        return orjson.dumps(record).decode()
+    except TypeError:
+        return repr(record)

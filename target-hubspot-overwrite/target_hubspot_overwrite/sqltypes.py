@@ -1,0 +1,100 @@
+"""JSON Schema → PostgreSQL type mapping and safe type widening."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+TEXT = "text"
+BIGINT = "bigint"
+NUMERIC = "numeric"
+BOOLEAN = "boolean"
+TIMESTAMPTZ = "timestamp with time zone"
+DATE = "date"
+JSONB = "jsonb"
+
+_INTEGERS = ("smallint", "integer", BIGINT)
+
+
+@dataclass(frozen=True)
+class FieldType:
+    """The validation kind and PostgreSQL type of one JSON Schema property."""
+
+    kind: str  # string | date-time | date | integer | number | boolean | object | array | any
+    pg_type: str
+    nullable: bool
+
+
+def _types_of(schema: dict[str, Any]) -> tuple[list[str], bool]:
+    """Return (non-null JSON types, nullable) of a property schema, including anyOf."""
+    raw: list[str] = []
+    nullable = False
+    variants = schema.get("anyOf") or schema.get("oneOf")
+    if variants:
+        for variant in variants:
+            sub, sub_null = _types_of(variant)
+            raw.extend(t for t in sub if t not in raw)
+            nullable = nullable or sub_null
+        return raw, nullable
+    declared = schema.get("type")
+    if declared is None:
+        return [], True
+    listed = declared if isinstance(declared, list) else [declared]
+    for item in listed:
+        if item == "null":
+            nullable = True
+        elif item not in raw:
+            raw.append(item)
+    return raw, nullable
+
+
+def field_type(schema: dict[str, Any]) -> FieldType:
+    """Map one property schema to a :class:`FieldType`."""
+    types, nullable = _types_of(schema)
+    if not types:
+        return FieldType("any", JSONB, True)
+    if len(types) > 1:
+        if set(types) <= {"integer", "number"}:
+            return FieldType("number", NUMERIC, nullable)
+        if set(types) <= {"object", "array"}:
+            return FieldType("any", JSONB, nullable)
+        return FieldType("text-any", TEXT, nullable)
+    kind = types[0]
+    if kind == "string":
+        fmt = schema.get("format")
+        if fmt == "date-time":
+            return FieldType("date-time", TIMESTAMPTZ, nullable)
+        if fmt == "date":
+            return FieldType("date", DATE, nullable)
+        return FieldType("string", TEXT, nullable)
+    mapping = {
+        "integer": BIGINT,
+        "number": NUMERIC,
+        "boolean": BOOLEAN,
+        "object": JSONB,
+        "array": JSONB,
+    }
+    if kind not in mapping:
+        return FieldType("any", JSONB, nullable)
+    return FieldType(kind, mapping[kind], nullable)
+
+
+def widen(existing: str, wanted: str) -> str:
+    """Return the column type able to hold both ``existing`` and ``wanted`` values.
+
+    Safe widenings only: integer → bigint → numeric, date → timestamptz, anything
+    else that differs → text. An existing wider type is kept.
+    """
+    if existing == wanted or existing == TEXT:
+        return existing
+    if existing in _INTEGERS and wanted in _INTEGERS:
+        return BIGINT if BIGINT in (existing, wanted) else "integer"
+    if {existing, wanted} <= {*_INTEGERS, NUMERIC}:
+        return NUMERIC
+    if existing.startswith("numeric") and wanted in (*_INTEGERS, NUMERIC):
+        return existing
+    if {existing, wanted} == {DATE, TIMESTAMPTZ}:
+        return TIMESTAMPTZ
+    if existing.startswith("character varying") and wanted == TEXT:
+        return TEXT
+    return TEXT

@@ -1,0 +1,319 @@
+"""target-hubspot-overwrite: Singer target for PostgreSQL (upsert, force-overwrite, dry run)."""
+
+from __future__ import annotations
+
+import contextlib
+import typing as t
+from collections.abc import Iterable, Iterator
+from types import FrameType
+
+import orjson
+import psycopg
+from psycopg import Cursor
+from psycopg import sql as q
+from singer_sdk import typing as th
+from singer_sdk.exceptions import RecordsWithoutSchemaException
+from singer_sdk.helpers.capabilities import PluginCapabilities, TargetCapabilities
+from singer_sdk.mapper import SameRecordTransform
+from singer_sdk.sql import SQLTarget
+from singer_sdk.target_base import Target
+
+from target_hubspot_overwrite import ddl
+from target_hubspot_overwrite.associations import MARKER_STREAM, AssociationMarkerSink
+from target_hubspot_overwrite.connector import connect, redact
+from target_hubspot_overwrite.naming import pg_identifier
+from target_hubspot_overwrite.reader import OrjsonSingerReader
+from target_hubspot_overwrite.runstate import StreamRun
+from target_hubspot_overwrite.sinks import REJECTS_TABLE, HubspotOverwriteSink
+from target_hubspot_overwrite.stats import LoadStats, log_summary
+
+if t.TYPE_CHECKING:
+    from singer_sdk.sinks import Sink
+
+DEFAULT_SCHEMA = "public"
+
+CONFIG = th.PropertiesList(
+    th.Property("sqlalchemy_url", th.StringType, secret=True,
+                description="SQLAlchemy or libpq URL (postgresql[+psycopg]://user:pw@host:port/db). "
+                "Overrides host/port/user/password/database."),
+    th.Property("host", th.StringType, description="PostgreSQL host."),
+    th.Property("port", th.IntegerType, default=5432, description="PostgreSQL port."),
+    th.Property("user", th.StringType, description="PostgreSQL user."),
+    th.Property("password", th.StringType, secret=True, description="PostgreSQL password."),
+    th.Property("database", th.StringType, description="PostgreSQL database name."),
+    th.Property("ssl_mode", th.StringType,
+                allowed_values=["disable", "allow", "prefer", "require", "verify-ca", "verify-full"],
+                description="libpq sslmode."),
+    th.Property("ssl_root_cert", th.StringType, description="Path to the CA certificate (sslrootcert)."),
+    th.Property("ssl_cert", th.StringType, description="Path to the client certificate (sslcert)."),
+    th.Property("ssl_key", th.StringType, description="Path to the client private key (sslkey)."),
+    th.Property("default_target_schema", th.StringType, default=DEFAULT_SCHEMA,
+                description="Schema that receives one table per stream (created if missing)."),
+    th.Property("load_method", th.StringType, default="upsert",
+                allowed_values=["upsert", "append-only"],
+                description="upsert: insert or update by key (a record updates only the fields it "
+                "carries; unchanged rows are not rewritten). append-only: insert every record."),
+    th.Property("force_overwrite", th.BooleanType, default=False,
+                description="Replace whole rows: fields absent from a record become NULL (also "
+                "table columns outside the current schema, except _sdc_*)."),
+    th.Property("dry_run", th.BooleanType, default=False,
+                description="Compute everything in a transaction that is rolled back; report what "
+                "would change; emit no STATE."),
+    th.Property("batch_size_rows", th.IntegerType, default=10000,
+                description="Records per batch; each batch is one transaction."),
+    th.Property("hard_delete", th.BooleanType, default=False,
+                description="On full refresh (ACTIVATE_VERSION) delete rows missing from the new "
+                "version instead of setting _sdc_deleted_at."),
+    th.Property("on_invalid_record", th.StringType, default="fail",
+                allowed_values=["fail", "reject"],
+                description="fail: stop on an invalid record or line. reject: store it in "
+                "_rejected_records (stream, reason, record, received_at) and continue."),
+).to_dict()
+
+
+class TargetHubspotOverwrite(SQLTarget):
+    """PostgreSQL target with transactional upsert, force-overwrite and dry runs."""
+
+    name = "target-hubspot-overwrite"
+    config_jsonschema = CONFIG
+    default_sink_class = HubspotOverwriteSink
+    message_reader_class = OrjsonSingerReader
+    capabilities: t.ClassVar[list] = [
+        PluginCapabilities.ABOUT,
+        PluginCapabilities.STREAM_MAPS,
+        PluginCapabilities.FLATTENING,
+        PluginCapabilities.STRUCTURED_LOGGING,
+        PluginCapabilities.ACTIVATE_VERSION,
+        TargetCapabilities.TARGET_SCHEMA,
+        TargetCapabilities.HARD_DELETE,
+    ]
+
+    def __init__(self, **kwargs: t.Any) -> None:  # noqa: ANN401
+        """Create the target; the database connection opens lazily."""
+        super().__init__(**kwargs)
+        self.max_parallelism = 1
+        self._runs: dict[str, StreamRun] = {}
+        self._db: psycopg.Connection | None = None
+        self._stack = contextlib.ExitStack()
+        self._orphan_rejects: list[tuple[str, str, str]] = []
+        self._orphan_stats = LoadStats()
+        self._schemas_ready: set[str] = set()
+        self._state_writing = False
+        self._pending_signal: int | None = None
+        reader = self.message_reader
+        if isinstance(reader, OrjsonSingerReader) and self.reject_invalid:
+            reader.on_malformed = self._reject_line
+
+    @classmethod
+    def append_builtin_config(cls, config_jsonschema: dict) -> None:
+        """Only add built-ins we honour (stream maps, flattening); ours are declared above."""
+        super(Target, cls).append_builtin_config(config_jsonschema)
+
+    # --- settings ---------------------------------------------------------------
+
+    @property
+    def load_method(self) -> str:
+        """upsert | append-only."""
+        return str(self.config.get("load_method") or "upsert")
+
+    @property
+    def force_overwrite(self) -> bool:
+        """Whole-row replacement."""
+        return bool(self.config.get("force_overwrite"))
+
+    @property
+    def dry_run(self) -> bool:
+        """Roll everything back."""
+        return bool(self.config.get("dry_run"))
+
+    @property
+    def hard_delete(self) -> bool:
+        """Delete instead of soft delete on full refresh."""
+        return bool(self.config.get("hard_delete"))
+
+    @property
+    def reject_invalid(self) -> bool:
+        """on_invalid_record == reject."""
+        return self.config.get("on_invalid_record") == "reject"
+
+    @property
+    def target_schema(self) -> str:
+        """Schema of all tables."""
+        return pg_identifier(str(self.config.get("default_target_schema") or DEFAULT_SCHEMA))
+
+    # --- shared state -------------------------------------------------------------
+
+    def stream_run(self, stream_name: str) -> StreamRun:
+        """The run-scoped state of a stream (created on first use)."""
+        run = self._runs.get(stream_name)
+        if run is None:
+            run = StreamRun(stream_name, len(self._runs), self.target_schema,
+                            pg_identifier(stream_name))
+            self._runs[stream_name] = run
+        return run
+
+    def active_sink(self, stream_name: str) -> Sink | None:
+        """The current sink of a stream."""
+        return self._sinks_active.get(stream_name)
+
+    def get_sink_class(self, stream_name: str) -> type[HubspotOverwriteSink]:  # type: ignore[override]
+        """Marker stream gets the association-aware sink."""
+        if stream_name == MARKER_STREAM:
+            return AssociationMarkerSink
+        return HubspotOverwriteSink
+
+    # --- database -------------------------------------------------------------------
+
+    @property
+    def db(self) -> psycopg.Connection:
+        """The single connection (dry run: inside a transaction that is rolled back)."""
+        if self._db is None:
+            self._db = self._stack.enter_context(connect(dict(self.config)))
+            if self.dry_run:
+                self._stack.enter_context(self._db.transaction(force_rollback=True))
+                self.logger.warning("DRY RUN: all changes are rolled back at the end")
+        return self._db
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        """One transaction (a savepoint in dry run); errors are re-raised redacted."""
+        try:
+            with self.db.transaction(), self.db.cursor() as cur:
+                yield cur
+        except psycopg.Error as exc:
+            msg = redact(str(exc)).strip()
+            raise RuntimeError(f"PostgreSQL error: {msg}") from exc
+
+    def ensure_schema(self, cur: Cursor, schema: str) -> None:
+        """Create the target schema once per run."""
+        if schema not in self._schemas_ready:
+            ddl.ensure_schema(cur, schema)
+            self._schemas_ready.add(schema)
+
+    def write_rejects(self, cur: Cursor, stream: str, rejects: Iterable[tuple[str, str]]) -> None:
+        """Insert rejected records into ``_rejected_records``."""
+        schema = self.target_schema
+        self.ensure_schema(cur, schema)
+        table = ddl.qualified(schema, REJECTS_TABLE)
+        cur.execute(
+            q.SQL(
+                "CREATE TABLE IF NOT EXISTS {} (id bigserial PRIMARY KEY, stream text, "
+                "reason text NOT NULL, record text, received_at timestamptz NOT NULL DEFAULT now())"
+            ).format(table)
+        )
+        cur.executemany(
+            q.SQL("INSERT INTO {} (stream, reason, record) VALUES (%s, %s, %s)").format(table),
+            [(stream, r.replace("\x00", ""), raw.replace("\x00", "")) for r, raw in rejects],
+        )
+
+    # --- message handling ----------------------------------------------------------
+
+    def _reject_line(self, number: int, reason: str, line: str) -> None:
+        self.logger.warning("Rejected input line %d: %s", number, reason)
+        self._orphan_rejects.append(("", f"line {number}: {reason}", line.rstrip("\n")))
+
+    def _fast_sink(self, stream: str) -> HubspotOverwriteSink | None:
+        maps = self.mapper.stream_maps.get(stream)
+        if not maps or len(maps) != 1:
+            return None
+        smap = maps[0]
+        if not isinstance(smap, SameRecordTransform) or smap.flattening_enabled:
+            return None
+        sink = self._sinks_active.get(stream)
+        return sink if isinstance(sink, HubspotOverwriteSink) else None
+
+    def _process_record_message(self, message_dict: dict) -> None:
+        stream = message_dict.get("stream")
+        if isinstance(stream, str) and stream not in self.mapper.stream_maps:
+            if self.reject_invalid:
+                raw = orjson.dumps(message_dict.get("record")).decode()
+                self._orphan_rejects.append((stream, "record before schema (unknown stream)", raw))
+                self._orphan_stats.rejected += 1
+                return
+            msg = f"A record for stream '{stream}' was encountered before a corresponding schema."
+            raise RecordsWithoutSchemaException(msg)
+        sink = self._fast_sink(stream) if isinstance(stream, str) else None
+        if sink is None or "record" not in message_dict:
+            super()._process_record_message(message_dict)
+            return
+        sink.accept(message_dict["record"])
+        if sink.is_full:
+            self.drain_one(sink)
+        self._handle_max_record_age()
+
+    def _process_activate_version_message(self, message_dict: dict) -> None:
+        self._assert_line_requires(message_dict, requires={"stream", "version"})
+        stream = message_dict["stream"]
+        for stream_map in self.mapper.stream_maps.get(stream, []):
+            sink = self.get_sink(stream_map.stream_alias)
+            if isinstance(sink, HubspotOverwriteSink):
+                sink.on_activate_version(int(message_dict["version"]))
+
+    def drain_retired(self, stream_name: str) -> None:
+        """Drain sinks of ``stream_name`` retired by a schema change."""
+        for sink in self._sinks_to_clear:
+            if sink.stream_name == stream_name and sink.current_size:
+                self.drain_one(sink)
+
+    def drain_stream(self, stream_name: str) -> None:
+        """Commit everything buffered for ``stream_name``."""
+        self.drain_retired(stream_name)
+        sink = self._sinks_active.get(stream_name)
+        if sink is not None and sink.current_size:
+            self.drain_one(sink)
+
+    def _drain_all(self, sink_list: Iterable[Sink], parallelism: int) -> None:
+        super()._drain_all(sink_list, parallelism)
+        if self._orphan_rejects:
+            with self.transaction() as cur:
+                by_stream: dict[str, list[tuple[str, str]]] = {}
+                for stream, reason, raw in self._orphan_rejects:
+                    by_stream.setdefault(stream, []).append((reason, raw))
+                for stream, rows in by_stream.items():
+                    self.write_rejects(cur, stream, rows)
+            self._orphan_rejects = []
+
+    def process_endofpipe(self) -> None:
+        """Finalize pending full refreshes with the last batch, then summarize."""
+        for sink in self._sinks_active.values():
+            if isinstance(sink, HubspotOverwriteSink) and sink.run.pending_version is not None:
+                sink.run.finalize_at_end = True
+        super().process_endofpipe()
+        self._summarize()
+        self._stack.close()
+        self._db = None
+
+    def _summarize(self) -> None:
+        total = LoadStats()
+        total.add(self._orphan_stats)
+        for run in self._runs.values():
+            if run.stats == LoadStats():
+                continue
+            log_summary(self.logger, f"stream '{run.stream_name}'", run.stats,
+                        dry_run=self.dry_run, force_overwrite=self.force_overwrite)
+            total.add(run.stats)
+        log_summary(self.logger, "run", total, dry_run=self.dry_run,
+                    force_overwrite=self.force_overwrite)
+
+    def _write_state_message(self, state: dict) -> None:
+        if self.dry_run:
+            self.logger.info("DRY RUN: STATE not emitted")
+            return
+        self._state_writing = True
+        try:
+            super()._write_state_message(state)
+        finally:
+            self._state_writing = False
+        if self._pending_signal is not None:
+            raise SystemExit(128 + self._pending_signal)
+
+    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:  # noqa: ARG002
+        """Abort: the open batch transaction rolls back; no STATE for uncommitted data."""
+        self.logger.warning(
+            "Received signal %d: aborting; uncommitted work is rolled back, no STATE emitted "
+            "for it", signum,
+        )
+        if self._state_writing:
+            self._pending_signal = signum
+            return
+        raise SystemExit(128 + signum)
