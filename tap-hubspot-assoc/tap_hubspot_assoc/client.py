@@ -106,7 +106,14 @@ class HubSpotClient:
                 continue
             status = response.status_code
             if status < 300:
-                return response.json() if response.content else {}
+                body = _decoded(response)
+                if body is not None:
+                    return body
+                self._wait_after_failure(f"HTTP {status} with an unreadable body", attempt=attempt)
+                if attempt >= self._max_attempts:
+                    msg = f"{method} {path}: unreadable bodies"
+                    raise RetriesExhaustedError(msg, status=status)
+                continue
             if status == 401 and not refreshed and self._credentials.refresh_after_unauthorized():
                 refreshed = True
                 self._logger.info("HubSpot answered 401; renewed the OAuth access token once")
@@ -212,6 +219,16 @@ class HubSpotClient:
             if secret:
                 text = text.replace(secret, "***")
         return text
+
+
+def _decoded(response: requests.Response) -> Any:
+    """The JSON body of a success ({} when empty), or None when it is truncated or garbled."""
+    if not response.content:
+        return {}
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 def _json_or_empty(response: requests.Response) -> dict[str, Any]:
