@@ -64,12 +64,13 @@ class HubspotOverwriteSink(SQLSink):
         self.run: StreamRun = target.stream_run(stream_name)
         self.fields = self._build_fields()
         self.by_source = {f.source: f for f in self.fields}
-        self.keys = list(self.key_properties)
+        self.keys = [self._resolve_key(k) for k in self.key_properties]
         missing = [k for k in self.keys if k not in self.by_source]
         if missing:
             msg = f"Stream '{stream_name}': key properties {missing} are not in the schema"
             raise MissingKeyPropertiesError(msg)
         self.key_columns = [self.by_source[k].column for k in self.keys]
+        self._keyset = set(self.keys)
         self.upsert = bool(self.keys) and target.load_method == "upsert"
         self.force = target.force_overwrite
         self.nul = NulCounter()
@@ -107,6 +108,13 @@ class HubspotOverwriteSink(SQLSink):
             for src, ftype in ((s, field_type(p or {})) for s, p in props.items())
         ]
 
+    def _resolve_key(self, key: str) -> str:
+        """Exact property name, else the single property equal ignoring case."""
+        if key in self.by_source:
+            return key
+        matches = [s for s in self.by_source if s.lower() == key.lower()]
+        return matches[0] if len(matches) == 1 else key
+
     def _describe_key(self, record: dict) -> str:
         return ", ".join(f"{k}={record.get(k)!r}" for k in self.keys) or "(no key)"
 
@@ -119,6 +127,8 @@ class HubspotOverwriteSink(SQLSink):
             if spec is None:
                 continue
             if value is None:
+                if name in self._keyset:
+                    break
                 if not spec.ftype.nullable:
                     raise InvalidValue(f"field '{name}': null is not allowed")
                 out[name] = None
@@ -146,7 +156,7 @@ class HubspotOverwriteSink(SQLSink):
         except (InvalidValue, NullKeyError) as exc:
             self._invalid(record, exc)
             return
-        if self.keys:
+        if self.upsert:
             key = tuple(row[k] for k in self.keys)
             previous = self._keyed.get(key)
             if previous is not None:
@@ -183,7 +193,7 @@ class HubspotOverwriteSink(SQLSink):
 
     def load_batch(self, *, finalize: bool) -> None:
         """Apply buffered rows, rejects and (optionally) full-refresh reconciliation."""
-        rows = list(self._keyed.values()) if self.keys else self._rows
+        rows = list(self._keyed.values()) if self.upsert else self._rows
         self._batch.nul_stripped += self.nul.count
         self.nul.count = 0
         with self.hso.transaction() as cur:

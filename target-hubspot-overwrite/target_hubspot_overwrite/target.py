@@ -211,6 +211,7 @@ class TargetHubspotOverwrite(SQLTarget):
     def _reject_line(self, number: int, reason: str, line: str) -> None:
         self.logger.warning("Rejected input line %d: %s", number, reason)
         self._orphan_rejects.append(("", f"line {number}: {reason}", line.rstrip("\n")))
+        self._orphan_stats.rejected += 1
 
     def _fast_sink(self, stream: str) -> HubspotOverwriteSink | None:
         maps = self.mapper.stream_maps.get(stream)
@@ -280,6 +281,10 @@ class TargetHubspotOverwrite(SQLTarget):
                 sink.run.finalize_at_end = True
         super().process_endofpipe()
         self._summarize()
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection (a dry run's transaction is rolled back here)."""
         self._stack.close()
         self._db = None
 
