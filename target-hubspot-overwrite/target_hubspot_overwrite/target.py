@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import typing as t
 from collections.abc import Iterable, Iterator
 from types import FrameType
@@ -99,6 +100,7 @@ class TargetHubspotOverwrite(SQLTarget):
         self._orphan_stats = LoadStats()
         self._schemas_ready: set[str] = set()
         self._state_writing = False
+        self._last_state_written: dict | None = None
         self._pending_signal: int | None = None
         reader = self.message_reader
         if isinstance(reader, OrjsonSingerReader) and self.reject_invalid:
@@ -300,7 +302,19 @@ class TargetHubspotOverwrite(SQLTarget):
         log_summary(self.logger, "run", total, dry_run=self.dry_run,
                     force_overwrite=self.force_overwrite)
 
+    def _process_state_message(self, message_dict: dict) -> None:
+        """Store the STATE; emit it at once if every record before it is committed."""
+        super()._process_state_message(message_dict)
+        nothing_buffered = not self._orphan_rejects and all(
+            s.current_size == 0 for s in (*self._sinks_active.values(), *self._sinks_to_clear)
+        )
+        if nothing_buffered and self._latest_state:
+            self._write_state_message(copy.deepcopy(self._latest_state))
+
     def _write_state_message(self, state: dict) -> None:
+        if state == self._last_state_written:
+            return
+        self._last_state_written = copy.deepcopy(state)
         if self.dry_run:
             self.logger.info("DRY RUN: STATE not emitted")
             return

@@ -1,0 +1,79 @@
+"""SIGKILL mid-stream, SIGTERM, then re-run: no partial batch, nothing lost or duplicated."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+
+from conftest import BIN, lines, rec, run_cli, schema_msg, state
+
+S = "contacts"
+PROPS = {"id": {"type": "string"}, "n": {"type": ["integer", "null"]}}
+BATCH = 100
+
+
+def _messages(total: int) -> list[str]:
+    out = [json.dumps(schema_msg(S, PROPS, ["id"]))]
+    for i in range(total):
+        out.append(json.dumps(rec(S, {"id": str(i), "n": i})))
+        if (i + 1) % 50 == 0:
+            out.append(json.dumps(state({"pos": i + 1})))
+    return out
+
+
+def _start(config, tmp_path):
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps({**config, "batch_size_rows": BATCH}))
+    return subprocess.Popen([str(BIN), "--config", str(cfg)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+
+
+def _feed_until_rows(proc, msgs, db, minimum: int) -> None:
+    for i, line in enumerate(msgs):
+        proc.stdin.write(line + "\n")
+        if i % 20 == 0:
+            proc.stdin.flush()
+            if db.table_exists(S) and db.scalar("SELECT count(*) FROM {s}.contacts") >= minimum:
+                return
+    raise AssertionError("target never committed")
+
+
+def _count_when_settled(db) -> int:
+    return db.scalar("SELECT count(*) FROM {s}.contacts")
+
+
+def test_sigkill_mid_stream_then_rerun(config, db, tmp_path):
+    msgs = _messages(1000)
+    proc = _start(config, tmp_path)
+    _feed_until_rows(proc, msgs, db, 300)
+    proc.stdin.write(msgs[-1] + "\n" + json.dumps(rec(S, {"id": "partial", "n": 1})) + "\n")
+    proc.stdin.flush()
+    time.sleep(0.05)
+    proc.kill()
+    proc.wait(10)
+    states = [json.loads(x) for x in proc.stdout.read().splitlines() if x.strip()]
+    count = _count_when_settled(db)
+    assert count % BATCH == 0, "a partial batch was committed"
+    assert db.scalar("SELECT count(*) FROM {s}.contacts WHERE id = 'partial'") == 0
+    assert states, "no STATE emitted for committed batches"
+    assert states[-1]["pos"] <= count  # STATE only covers committed rows
+    res = run_cli(config, "\n".join(msgs) + "\n", tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert db.scalar("SELECT count(*) FROM {s}.contacts") == 1000
+    assert db.scalar("SELECT count(DISTINCT id) FROM {s}.contacts") == 1000
+    assert res.states[-1] == {"pos": 1000}
+
+
+def test_sigterm_emits_no_state_for_uncommitted(config, db, tmp_path):
+    msgs = _messages(1000)
+    proc = _start(config, tmp_path)
+    _feed_until_rows(proc, msgs, db, 200)
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(10)
+    assert proc.returncode != 0
+    states = [json.loads(x) for x in proc.stdout.read().splitlines() if x.strip()]
+    count = db.scalar("SELECT count(*) FROM {s}.contacts")
+    assert count % BATCH == 0
+    assert all(s["pos"] <= count for s in states)
