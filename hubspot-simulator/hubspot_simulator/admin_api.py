@@ -1,0 +1,388 @@
+"""The admin API under ``/_sim/`` (no auth): dataset, mutations, snapshots, counters, switches."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import fields
+from typing import Any
+
+import orjson
+
+from .dataset import DatasetError
+from .errors import ApiError, validation_error
+from .faults import Fault
+from .generator import DatasetSpec
+from .http import Request, Response, json_response
+from .objecttypes import OBJECT_TYPES, ObjectType, resolve
+from .ratelimit import RateLimitConfig
+from .state import SimulatorState
+from .store import ACTIVE, ARCHIVED, MERGED, ObjectTable
+from .util import now_ms
+
+AdminHandler = Callable[..., Any]
+_ROUTES: list[tuple[str, re.Pattern[str], AdminHandler]] = []
+
+
+def route(method: str, template: str) -> Callable[[AdminHandler], AdminHandler]:
+    """Register an admin handler; it returns a JSON-able value (or a Response)."""
+    pattern = re.compile("^/_sim" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "/?$")
+
+    def register(fn: AdminHandler) -> AdminHandler:
+        _ROUTES.append((method, pattern, fn))
+        return fn
+
+    return register
+
+
+def handle(state: SimulatorState, req: Request) -> Response:
+    """Dispatch one admin request."""
+    for method, pattern, fn in _ROUTES:
+        m = pattern.match(req.path)
+        if m and method == req.method:
+            try:
+                body = orjson.loads(req.body) if req.body else {}
+                result = fn(state, body, req, **m.groupdict())
+            except (DatasetError, ValueError, TypeError, KeyError) as exc:
+                result = validation_error(str(exc)).response()
+            except ApiError as exc:
+                result = exc.response()
+            return result if isinstance(result, Response) else json_response(result)
+    return ApiError(404, "OBJECT_NOT_FOUND", f"no admin route {req.method} {req.path}").response()
+
+
+def _type(name: str) -> ObjectType:
+    otype = resolve(name)
+    if otype is None:
+        raise validation_error(f"unknown object type {name}")
+    return otype
+
+
+def _table(state: SimulatorState, name: str) -> ObjectTable:
+    return state.dataset.table(_type(name))
+
+
+def _idx(table: ObjectTable, record_id: Any) -> int:
+    idx = table.idx_of(record_id)
+    if idx is None:
+        raise ApiError(404, "OBJECT_NOT_FOUND", f"no {table.type.singular} {record_id}")
+    return idx
+
+
+def _record(table: ObjectTable, idx: int) -> dict[str, Any]:
+    out = table.snapshot(idx)
+    if table.status[idx] == MERGED:
+        out["mergedInto"] = table.id_of(table.survivor(idx))
+    return out
+
+
+def _at(body: dict[str, Any]) -> int:
+    at = body.get("at")
+    return int(at) if at is not None else now_ms()
+
+
+# ------------------------------------------------------------------------------ basics
+
+@route("GET", "/health")
+def health(state: SimulatorState, body: Any, req: Request) -> Any:
+    """Liveness."""
+    return {"status": "ok"}
+
+
+@route("GET", "/info")
+def info(state: SimulatorState, body: Any, req: Request) -> Any:
+    """Dataset spec, record counts and switches."""
+    counts = {}
+    for t in OBJECT_TYPES:
+        table = state.dataset.tables[t.name]
+        st = table.status
+        counts[t.name] = {"total": len(st), "active": st.count(ACTIVE),
+                          "archived": st.count(ARCHIVED), "merged": st.count(MERGED)}
+    return {"dataset": state.dataset.spec.to_json(), "counts": counts,
+            "rateLimits": state.limiter.config.to_json(), "searchLagMs": state.search_lag_ms,
+            "token": state.auth.static_token, "tokenTtlSeconds": state.auth.token_ttl_s}
+
+
+def _spec(body: dict[str, Any]) -> DatasetSpec:
+    names = {f.name for f in fields(DatasetSpec)}
+    unknown = set(body) - names - {"resetOperations"}
+    if unknown:
+        raise ValueError(f"unknown dataset fields: {sorted(unknown)}")
+    return DatasetSpec(**{k: int(v) for k, v in body.items() if k in names})
+
+
+@route("POST", "/dataset")
+def regenerate(state: SimulatorState, body: Any, req: Request) -> Any:
+    """Regenerate the dataset (missing fields take DatasetSpec defaults)."""
+    spec = _spec(body)
+    state.regenerate(spec)
+    if body.get("resetOperations"):
+        state.reset_operations()
+    return info(state, body, req)
+
+
+@route("POST", "/reset")
+def reset(state: SimulatorState, body: Any, req: Request) -> Any:
+    """Regenerate the dataset AND reset faults, counters, rate limits, tokens, search lag."""
+    spec = _spec(body)
+    state.regenerate(spec)
+    state.reset_operations()
+    return info(state, body, req)
+
+
+@route("POST", "/reset-operations")
+def reset_operations(state: SimulatorState, body: Any, req: Request) -> Any:
+    """Faults, counters, rate limits, tokens, search lag back to startup values."""
+    state.reset_operations()
+    return {"status": "ok"}
+
+
+# ------------------------------------------------------------------------------ objects
+
+@route("POST", "/objects/{type}")
+def create_object(state: SimulatorState, body: Any, req: Request, type: str) -> Any:
+    """Create a record with exactly the given properties."""
+    table = _table(state, type)
+    idx = table.create(body.get("properties") or {}, _at(body))
+    return _record(table, idx)
+
+
+@route("GET", "/objects/{type}/{id}")
+def read_object(state: SimulatorState, body: Any, req: Request, type: str, id: str) -> Any:
+    """Any record (active, archived or merged away) with every property."""
+    table = _table(state, type)
+    return _record(table, _idx(table, id))
+
+
+@route("PATCH", "/objects/{type}/{id}")
+def update_object(state: SimulatorState, body: Any, req: Request, type: str, id: str) -> Any:
+    """Set property values; bumps the last-modified property and updatedAt."""
+    table = _table(state, type)
+    idx = _idx(table, id)
+    table.update(idx, body.get("properties") or {}, _at(body))
+    return _record(table, idx)
+
+
+@route("POST", "/objects/{type}/{id}/archive")
+def archive_object(state: SimulatorState, body: Any, req: Request, type: str, id: str) -> Any:
+    """Archive (soft-delete) a record."""
+    table = _table(state, type)
+    idx = _idx(table, id)
+    table.archive(idx, _at(body))
+    return _record(table, idx)
+
+
+@route("POST", "/objects/{type}/{id}/unarchive")
+def unarchive_object(state: SimulatorState, body: Any, req: Request, type: str,
+                     id: str) -> Any:
+    """Restore an archived record."""
+    table = _table(state, type)
+    idx = _idx(table, id)
+    table.unarchive(idx, _at(body))
+    return _record(table, idx)
+
+
+@route("POST", "/objects/{type}/merge")
+def merge_objects(state: SimulatorState, body: Any, req: Request, type: str) -> Any:
+    """Merge ``mergedId`` into ``primaryId`` (the primary keeps its id and gains the links)."""
+    table = _table(state, type)
+    if "hs_merged_object_ids" not in table.spec_by_name:
+        raise ValueError(f"{table.type.name} cannot be merged")
+    primary = _idx(table, body["primaryId"])
+    merged = _idx(table, body["mergedId"])
+    if primary == merged or not (table.is_active(primary) and table.is_active(merged)):
+        raise ValueError("both records must be distinct and active")
+    state.dataset.move_links(table.type.name, merged, primary)
+    table.merge(primary, merged, _at(body))
+    return _record(table, primary)
+
+
+@route("POST", "/objects/{type}/touch")
+def touch_objects(state: SimulatorState, body: Any, req: Request, type: str) -> Any:
+    """Set last-modified of ``ids`` (or of ``count`` active records from ``offset``) to ``at``."""
+    table = _table(state, type)
+    at = _at(body)
+    if "ids" in body:
+        idxs = [_idx(table, i) for i in body["ids"]]
+    else:
+        count = int(body.get("count", 0))
+        idxs = []
+        for idx in table.iter_active(int(body.get("offset", 0))):
+            if len(idxs) >= count:
+                break
+            idxs.append(idx)
+    table.touch_many(idxs, at)
+    return {"at": at, "count": len(idxs), "ids": [table.id_of(i) for i in idxs]}
+
+
+@route("GET", "/snapshot/{type}")
+def snapshot_objects(state: SimulatorState, body: Any, req: Request, type: str) -> Any:
+    """Every active and archived record with every property, plus merged-away ids."""
+    table = _table(state, type)
+    wanted = req.query_list("properties")
+    names = table.property_names if wanted is None else table.select_properties(wanted)
+    objects = [table.render(i, names) for i in range(len(table))
+               if table.status[i] != MERGED]
+    merged = {table.id_of(i): table.id_of(table.survivor(i)) for i in table.merged_into}
+    return {"objects": objects, "merged": merged}
+
+
+# ------------------------------------------------------------------------------ associations
+
+@route("GET", "/snapshot/associations/{from_type}/{to_type}")
+def snapshot_associations(state: SimulatorState, body: Any, req: Request, from_type: str,
+                          to_type: str) -> Any:
+    """Every live link in one direction: ``{fromId, toId, types:[{category,typeId,label}]}``."""
+    f, t = _type(from_type), _type(to_type)
+    return {"associations": state.dataset.snapshot_associations(f.name, t.name)}
+
+
+def _assoc_args(body: dict[str, Any]) -> tuple[str, str, str, str]:
+    return (_type(body["fromType"]).name, str(body["fromId"]), _type(body["toType"]).name,
+            str(body["toId"]))
+
+
+@route("POST", "/associations")
+def add_association(state: SimulatorState, body: Any, req: Request) -> Any:
+    """Add type ids (from→to direction) to a link; modified dates are not touched."""
+    type_ids = [int(t) for t in body.get("typeIds") or []]
+    if not type_ids:
+        raise ValueError("typeIds is required")
+    return {"typeIds": state.dataset.set_association(*_assoc_args(body), type_ids, add=True)}
+
+
+@route("DELETE", "/associations")
+def remove_association(state: SimulatorState, body: Any, req: Request) -> Any:
+    """Remove type ids from a link (all of them, i.e. the link, when ``typeIds`` is absent)."""
+    raw = body.get("typeIds")
+    type_ids = None if raw is None else [int(t) for t in raw]
+    return {"typeIds": state.dataset.set_association(*_assoc_args(body), type_ids, add=False)}
+
+
+@route("POST", "/labels")
+def create_label(state: SimulatorState, body: Any, req: Request) -> Any:
+    """Create a label; ``inverseLabel`` makes it a paired label. One type id per direction."""
+    return state.dataset.create_label(
+        _type(body["fromType"]).name, _type(body["toType"]).name, str(body["label"]),
+        body.get("inverseLabel"), body.get("category", "USER_DEFINED"))
+
+
+@route("DELETE", "/labels/{from_type}/{to_type}/{type_id}")
+def delete_label(state: SimulatorState, body: Any, req: Request, from_type: str,
+                 to_type: str, type_id: str) -> Any:
+    """Delete a label by its from→to type id (links lose that type)."""
+    state.dataset.delete_label(_type(from_type).name, _type(to_type).name, int(type_id))
+    return {"status": "ok"}
+
+
+# ------------------------------------------------------------------------------ operations
+
+@route("GET", "/requests")
+def get_requests(state: SimulatorState, body: Any, req: Request) -> Any:
+    """Request counts per endpoint template and object type."""
+    return state.counters.to_json()
+
+
+@route("POST", "/requests/reset")
+def reset_requests(state: SimulatorState, body: Any, req: Request) -> Any:
+    """Zero the request counts."""
+    state.counters.reset()
+    return state.counters.to_json()
+
+
+_RL_FIELDS = {"enabled": "enabled", "burst": "burst", "windowMs": "window_ms",
+              "searchPerSecond": "search_per_second", "daily": "daily"}
+
+
+def _rl_json(cfg: RateLimitConfig) -> dict[str, Any]:
+    return {k: getattr(cfg, v) for k, v in _RL_FIELDS.items()}
+
+
+@route("GET", "/config/ratelimits")
+def get_rate_limits(state: SimulatorState, body: Any, req: Request) -> Any:
+    """Current rate-limit configuration."""
+    return _rl_json(state.limiter.config)
+
+
+@route("PUT", "/config/ratelimits")
+def set_rate_limits(state: SimulatorState, body: Any, req: Request) -> Any:
+    """Change some limits (and empty the windows)."""
+    cfg = state.limiter.config
+    for key, value in body.items():
+        if key not in _RL_FIELDS:
+            raise ValueError(f"unknown rate limit field {key}")
+        setattr(cfg, _RL_FIELDS[key], bool(value) if key == "enabled" else int(value))
+    state.limiter.reset_state()
+    return _rl_json(cfg)
+
+
+@route("PUT", "/config/search")
+def set_search(state: SimulatorState, body: Any, req: Request) -> Any:
+    """``lagMs``: records modified in the last N ms are not yet visible to search."""
+    state.search_lag_ms = int(body.get("lagMs", 0))
+    return {"lagMs": state.search_lag_ms}
+
+
+@route("POST", "/config/tokens")
+def add_token(state: SimulatorState, body: Any, req: Request) -> Any:
+    """Accept a token, optionally with only some scopes and/or expiring in N seconds."""
+    state.auth.add_token(str(body["token"]), body.get("scopes"), body.get("expiresIn"))
+    return {"status": "ok"}
+
+
+@route("DELETE", "/config/tokens/{token}")
+def remove_token(state: SimulatorState, body: Any, req: Request, token: str) -> Any:
+    """Stop accepting a token."""
+    state.auth.remove_token(token)
+    return {"status": "ok"}
+
+
+@route("PUT", "/config/oauth")
+def set_oauth(state: SimulatorState, body: Any, req: Request) -> Any:
+    """OAuth client credentials, refresh tokens (→ scopes or null) and access-token TTL."""
+    auth = state.auth
+    auth.client_id = body.get("clientId", auth.client_id)
+    auth.client_secret = body.get("clientSecret", auth.client_secret)
+    if "refreshTokens" in body:
+        auth.refresh_tokens = {
+            k: None if v is None else frozenset(v) for k, v in body["refreshTokens"].items()}
+    if "tokenTtl" in body:
+        auth.token_ttl_s = int(body["tokenTtl"])
+    return {"clientId": auth.client_id, "clientSecret": auth.client_secret,
+            "refreshTokens": {k: None if v is None else sorted(v)
+                              for k, v in auth.refresh_tokens.items()},
+            "tokenTtl": auth.token_ttl_s}
+
+
+_FAULT_FIELDS = {"kind": "kind", "count": "count", "probability": "probability",
+                 "seed": "seed", "path": "path", "method": "method", "status": "status",
+                 "policy": "policy", "retryAfter": "retry_after", "delayMs": "delay_ms"}
+
+
+def _fault_json(f: Fault) -> dict[str, Any]:
+    out = {k: getattr(f, v) for k, v in _FAULT_FIELDS.items()}
+    out.update(id=f.id, hits=f.hits)
+    return out
+
+
+@route("GET", "/faults")
+def list_faults(state: SimulatorState, body: Any, req: Request) -> Any:
+    """Active fault rules."""
+    return {"faults": [_fault_json(f) for f in state.faults.faults]}
+
+
+@route("POST", "/faults")
+def add_fault(state: SimulatorState, body: Any, req: Request) -> Any:
+    """Activate a fault rule (see ``Fault``)."""
+    unknown = set(body) - set(_FAULT_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown fault fields: {sorted(unknown)}")
+    fault = state.faults.add(Fault(**{_FAULT_FIELDS[k]: v for k, v in body.items()}))
+    return _fault_json(fault)
+
+
+@route("DELETE", "/faults")
+def clear_faults(state: SimulatorState, body: Any, req: Request) -> Any:
+    """Deactivate all fault rules."""
+    state.faults.clear()
+    return {"faults": []}

@@ -1,0 +1,341 @@
+"""Handlers of the HubSpot CRM endpoints (objects, properties, search, associations, OAuth)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+
+from . import search
+from .catalog import properties_response
+from .errors import correlation_id, not_found, validation_error
+from .http import Request, Response, json_response
+from .objecttypes import ObjectType, resolve
+from .state import SimulatorState
+from .store import ACTIVE, ARCHIVED, ObjectTable
+from .util import decode_cursor, encode_cursor, iso, mix, now_ms
+
+LIST_MAX_LIMIT = 100
+BATCH_READ_MAX_INPUTS = 100
+ASSOC_BATCH_MAX_INPUTS = 1000
+ASSOC_PAGE_SIZE = 500
+ASSOC_LIST_MAX_LIMIT = 500
+
+
+def object_type(name: str) -> ObjectType:
+    """Resolve a path's object type or answer 400 like HubSpot."""
+    otype = resolve(name)
+    if otype is None:
+        raise validation_error(f"Unable to infer object type from: {name}")
+    return otype
+
+
+def _json_body(req: Request) -> Any:
+    try:
+        return req.json()
+    except orjson.JSONDecodeError as exc:
+        raise validation_error(f"Invalid input JSON on line 1: {exc}") from exc
+
+
+def _int_param(raw: str | None, name: str, default: int, maximum: int) -> int:
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit():
+        raise validation_error(f"Unable to parse {name}: {raw!r} is not an integer.")
+    value = int(raw)
+    if not 1 <= value <= maximum:
+        raise validation_error(f"{name} must be between 1 and {maximum} (got {value}).")
+    return value
+
+
+def _truthy(raw: str | None) -> bool:
+    return (raw or "").lower() == "true"
+
+
+# ------------------------------------------------------------------------------ properties
+
+_PROPS_CACHE: dict[str, bytes] = {}
+
+
+def get_properties(state: SimulatorState, req: Request, type: str) -> Response:
+    """GET /crm/v3/properties/{type}."""
+    otype = object_type(type)
+    body = _PROPS_CACHE.get(otype.name)
+    if body is None:
+        body = _PROPS_CACHE[otype.name] = orjson.dumps(properties_response(otype.name))
+    if _truthy(req.query("archived")):
+        return json_response({"results": []})
+    return Response(200, body)
+
+
+# ------------------------------------------------------------------------------ objects
+
+def list_objects(state: SimulatorState, req: Request, type: str) -> Response:
+    """GET /crm/v3/objects/{type}: id order, opaque cursor, paging absent on the last page."""
+    otype = object_type(type)
+    table = state.dataset.table(otype)
+    limit = _int_param(req.query("limit"), "limit", 10, LIST_MAX_LIMIT)
+    start = 0
+    after = req.query("after")
+    if after:
+        pos = decode_cursor(after)
+        if pos is None:
+            raise validation_error(f"Invalid after cursor: {after!r}")
+        start = pos
+    names = table.select_properties(req.query_list("properties"))
+    archived = _truthy(req.query("archived"))
+    it = table.iter_archived(start) if archived else table.iter_active(start)
+    results: list[dict[str, Any]] = []
+    next_idx = None
+    for idx in it:
+        if len(results) == limit:
+            next_idx = idx
+            break
+        results.append(table.render(idx, names))
+    body: dict[str, Any] = {"results": results}
+    if next_idx is not None:
+        cursor = encode_cursor(next_idx)
+        body["paging"] = {"next": {
+            "after": cursor,
+            "link": f"{req.base_url}{req.path}?after={cursor}",
+        }}
+    return json_response(body)
+
+
+def _lookup(table: ObjectTable, record_id: str, id_property: str | None) -> int | None:
+    if id_property and id_property != "hs_object_id":
+        if id_property not in table.spec_by_name:
+            return None
+        for idx in table.iter_active():
+            if table.value(idx, id_property) == record_id:
+                return idx
+        return None
+    found = table.idx_of(record_id)
+    return None if found is None else table.survivor(found)
+
+
+def get_object(state: SimulatorState, req: Request, type: str, id: str) -> Response:
+    """GET /crm/v3/objects/{type}/{id}: merged-away ids answer with the survivor."""
+    otype = object_type(type)
+    table = state.dataset.table(otype)
+    idx = _lookup(table, id, req.query("idProperty"))
+    wanted = ARCHIVED if _truthy(req.query("archived")) else ACTIVE
+    if idx is None or table.status[idx] != wanted:
+        raise not_found(f"Object not found.  objectId are usually numeric. "
+                        f"{otype.singular} {id} does not exist")
+    names = table.select_properties(req.query_list("properties"))
+    return json_response(table.render(idx, names))
+
+
+def batch_read(state: SimulatorState, req: Request, type: str) -> Response:
+    """POST /crm/v3/objects/{type}/batch/read: 207 with one OBJECT_NOT_FOUND for missing ids."""
+    started = now_ms()
+    otype = object_type(type)
+    table = state.dataset.table(otype)
+    body = _json_body(req)
+    inputs = body.get("inputs") if isinstance(body, dict) else None
+    if not isinstance(inputs, list):
+        raise validation_error("inputs is required and must be a list.")
+    if len(inputs) > BATCH_READ_MAX_INPUTS:
+        raise validation_error(
+            f"Batch input size {len(inputs)} exceeds the maximum of {BATCH_READ_MAX_INPUTS}.")
+    props = body.get("properties") or None
+    names = table.select_properties(props)
+    wanted = ARCHIVED if _truthy(req.query("archived")) else ACTIVE
+    id_property = body.get("idProperty")
+    found: dict[int, None] = {}
+    missing: list[str] = []
+    for item in inputs:
+        rid = str(item.get("id", "")) if isinstance(item, dict) else ""
+        idx = _lookup(table, rid, id_property)
+        if idx is None or table.status[idx] != wanted:
+            if rid not in missing:
+                missing.append(rid)
+        else:
+            found[idx] = None
+    results = [table.render(i, names) for i in sorted(found, key=mix)]
+    out: dict[str, Any] = {"status": "COMPLETE", "results": results}
+    if missing:
+        out["numErrors"] = 1
+        out["errors"] = [{
+            "status": "error",
+            "category": "OBJECT_NOT_FOUND",
+            "message": f"Could not get some {otype.singular.upper()} objects, they may be "
+                       "deleted or not exist. Check that ids are valid.",
+            "context": {"ids": missing},
+        }]
+    out["startedAt"] = iso(started)
+    out["completedAt"] = iso(now_ms())
+    return json_response(out, 207 if missing else 200)
+
+
+def search_objects(state: SimulatorState, req: Request, type: str) -> Response:
+    """POST /crm/v3/objects/{type}/search."""
+    otype = object_type(type)
+    table = state.dataset.table(otype)
+    parsed = search.parse_request(_json_body(req))
+    lag = state.search_lag_ms
+    visible_before = now_ms() - lag if lag > 0 else None
+    dataset = state.dataset
+
+    def assoc(other_type: str, ids: list[str]) -> set[int]:
+        other = resolve(other_type)
+        if other is None:
+            return set()
+        other_table = dataset.table(other)
+        out: set[int] = set()
+        for rid in ids:
+            idx = other_table.idx_of(rid)
+            if idx is not None and other_table.is_active(idx):
+                out.update(i for i, _ in dataset.links(other.name, idx, otype.name))
+        return out
+
+    return json_response(search.execute(table, parsed, visible_before, assoc))
+
+
+# ------------------------------------------------------------------------------ associations
+
+def association_labels(state: SimulatorState, req: Request, from_type: str,
+                       to_type: str) -> Response:
+    """GET /crm/v4/associations/{from}/{to}/labels: this direction's types only."""
+    f, t = object_type(from_type), object_type(to_type)
+    found = state.dataset.pair(f.name, t.name)
+    if found is None:
+        return json_response({"results": []})
+    pair, side = found
+    return json_response({"results": [d.spec(side) for d in pair.labels if not d.deleted]})
+
+
+def _assoc_page(state: SimulatorState, f: ObjectType, t: ObjectType, idx: int, start: int,
+                size: int) -> tuple[list[dict[str, Any]], int | None]:
+    """One page of a record's associations from ``start`` (a to-index); and the next start."""
+    dataset = state.dataset
+    found = dataset.pair(f.name, t.name)
+    if found is None:
+        return [], None
+    pair, side = found
+    links = dataset.links(f.name, idx, t.name)
+    if start:
+        lo, hi = 0, len(links)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if links[mid][0] < start:
+                lo = mid + 1
+            else:
+                hi = mid
+        links = links[lo:]
+    base = dataset.table(t).base_id
+    page = [{"toObjectId": base + other, "associationTypes": pair.types_for(side, mask)}
+            for other, mask in links[:size]]
+    nxt = links[size][0] if len(links) > size else None
+    return page, nxt
+
+
+def association_batch_read(state: SimulatorState, req: Request, from_type: str,
+                           to_type: str) -> Response:
+    """POST /crm/v4/associations/{from}/{to}/batch/read: per-input pages of 500."""
+    started = now_ms()
+    f, t = object_type(from_type), object_type(to_type)
+    body = _json_body(req)
+    inputs = body.get("inputs") if isinstance(body, dict) else None
+    if not isinstance(inputs, list):
+        raise validation_error("inputs is required and must be a list.")
+    if len(inputs) > ASSOC_BATCH_MAX_INPUTS:
+        raise validation_error(
+            f"Batch input size {len(inputs)} exceeds the maximum of {ASSOC_BATCH_MAX_INPUTS}.")
+    table = state.dataset.table(f)
+    results: list[tuple[int, dict[str, Any]]] = []
+    errors: list[dict[str, Any]] = []
+    seen: set[tuple[str, str | None]] = set()
+    for item in inputs:
+        if not isinstance(item, dict) or "id" not in item:
+            raise validation_error("Each input needs an id.")
+        rid = str(item["id"])
+        after = item.get("after")
+        if (rid, after) in seen:
+            continue
+        seen.add((rid, after))
+        start = 0
+        if after:
+            pos = decode_cursor(str(after))
+            if pos is None:
+                raise validation_error(f"Invalid after cursor: {after!r}")
+            start = pos
+        idx = table.idx_of(rid)
+        page: list[dict[str, Any]] = []
+        nxt = None
+        if idx is not None and table.is_active(idx):
+            page, nxt = _assoc_page(state, f, t, idx, start, ASSOC_PAGE_SIZE)
+        if idx is None or not page:
+            errors.append({
+                "status": "error",
+                "category": "OBJECT_NOT_FOUND",
+                "subCategory": "crm.associations.NO_ASSOCIATIONS_FOUND",
+                "message": f"No {t.singular} is associated with {f.singular} {rid}.",
+                "context": {"fromObjectId": [rid], "fromObjectType": [f.singular],
+                            "toObjectType": [t.singular]},
+            })
+            continue
+        result: dict[str, Any] = {"from": {"id": rid}, "to": page}
+        if nxt is not None:
+            result["paging"] = {"next": {"after": encode_cursor(nxt)}}
+        results.append((mix(idx), result))
+    out: dict[str, Any] = {"status": "COMPLETE",
+                           "results": [r for _, r in sorted(results, key=lambda x: x[0])]}
+    if errors:
+        out["numErrors"] = len(errors)
+        out["errors"] = errors
+    out["startedAt"] = iso(started)
+    out["completedAt"] = iso(now_ms())
+    return json_response(out, 207 if errors else 200)
+
+
+def object_associations(state: SimulatorState, req: Request, type: str, id: str,
+                        to_type: str) -> Response:
+    """GET /crm/v4/objects/{type}/{id}/associations/{toType}?limit&after."""
+    f, t = object_type(type), object_type(to_type)
+    limit = _int_param(req.query("limit"), "limit", ASSOC_LIST_MAX_LIMIT, ASSOC_LIST_MAX_LIMIT)
+    start = 0
+    after = req.query("after")
+    if after:
+        pos = decode_cursor(after)
+        if pos is None:
+            raise validation_error(f"Invalid after cursor: {after!r}")
+        start = pos
+    table = state.dataset.table(f)
+    idx = table.idx_of(id)
+    page: list[dict[str, Any]] = []
+    nxt = None
+    if idx is not None and table.is_active(idx):
+        page, nxt = _assoc_page(state, f, t, idx, start, limit)
+    body: dict[str, Any] = {"results": page}
+    if nxt is not None:
+        cursor = encode_cursor(nxt)
+        body["paging"] = {"next": {"after": cursor,
+                                   "link": f"{req.base_url}{req.path}?after={cursor}"}}
+    return json_response(body)
+
+
+# ------------------------------------------------------------------------------ oauth
+
+def oauth_token(state: SimulatorState, req: Request) -> Response:
+    """POST /oauth/v1/token (form-encoded refresh_token grant)."""
+    form = dict(parse_qsl(req.body.decode("utf-8", "replace"), keep_blank_values=True))
+    status, body = state.auth.refresh(form)
+    if status != 200:
+        body["correlationId"] = correlation_id()
+    return json_response(body, status)
+
+
+def required_scopes(kind: str, params: dict[str, str]) -> list[str]:
+    """Scopes an API route needs (every listed scope is required)."""
+    if kind == "properties":
+        otype = resolve(params.get("type", ""))
+        return [otype.schema_scope] if otype else []
+    scopes = []
+    for key in ("type", "from_type", "to_type"):
+        otype = resolve(params.get(key, ""))
+        if otype and otype.read_scope not in scopes:
+            scopes.append(otype.read_scope)
+    return scopes

@@ -1,0 +1,225 @@
+"""The raw ASGI application: routing, then faults → auth → rate limits → handler per request.
+
+``/_sim/...`` admin routes bypass auth, rate limits, faults and counters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from . import admin_api, api
+from .errors import ApiError, correlation_id, not_found, rate_limit_response
+from .faults import Fault
+from .http import Request, Response, json_response
+from .state import SimulatorState
+
+Handler = Callable[..., Response]
+ASGIReceive = Callable[[], Awaitable[dict[str, Any]]]
+ASGISend = Callable[[dict[str, Any]], Awaitable[None]]
+
+_SEG = r"(?P<{}>[^/]+)"
+
+
+@dataclass(frozen=True)
+class Route:
+    """One API route: method, path regex, handler, counter key and scope kind."""
+
+    method: str
+    regex: re.Pattern[str]
+    handler: Handler
+    key: str
+    kind: str  # "objects" | "search" | "properties" | "associations" | "oauth"
+
+
+def _compile(template: str) -> re.Pattern[str]:
+    pattern = re.sub(r"\{(\w+)\}", lambda m: _SEG.format(m.group(1)), template)
+    return re.compile(f"^{pattern}/?$")
+
+
+def _routes() -> list[Route]:
+    table: list[tuple[str, str, Handler, str, str, list[str]]] = [
+        # method, canonical template, handler, kind, key-template, aliases
+        ("GET", "/crm/v3/properties/{type}", api.get_properties, "properties",
+         "GET /crm/v3/properties/{type}", ["/crm/properties/2026-03/{type}"]),
+        ("POST", "/crm/v3/objects/{type}/batch/read", api.batch_read, "objects",
+         "POST /crm/v3/objects/{type}/batch/read", ["/crm/objects/2026-03/{type}/batch/read"]),
+        ("POST", "/crm/v3/objects/{type}/search", api.search_objects, "search",
+         "POST /crm/v3/objects/{type}/search", ["/crm/objects/2026-03/{type}/search"]),
+        ("GET", "/crm/v3/objects/{type}", api.list_objects, "objects",
+         "GET /crm/v3/objects/{type}", ["/crm/objects/2026-03/{type}"]),
+        ("GET", "/crm/v3/objects/{type}/{id}", api.get_object, "objects",
+         "GET /crm/v3/objects/{type}/{id}", ["/crm/objects/2026-03/{type}/{id}"]),
+        ("GET", "/crm/v4/associations/{from_type}/{to_type}/labels", api.association_labels,
+         "associations", "GET /crm/v4/associations/{from}/{to}/labels",
+         ["/crm/associations/2026-03/{from_type}/{to_type}/labels"]),
+        ("POST", "/crm/v4/associations/{from_type}/{to_type}/batch/read",
+         api.association_batch_read, "associations",
+         "POST /crm/v4/associations/{from}/{to}/batch/read",
+         ["/crm/associations/2026-03/{from_type}/{to_type}/batch/read"]),
+        ("GET", "/crm/v4/objects/{type}/{id}/associations/{to_type}", api.object_associations,
+         "associations", "GET /crm/v4/objects/{type}/{id}/associations/{toType}",
+         ["/crm/objects/2026-03/{type}/{id}/associations/{to_type}"]),
+        ("POST", "/oauth/v1/token", api.oauth_token, "oauth", "POST /oauth/v1/token", []),
+    ]
+    routes = []
+    for method, template, handler, kind, key, aliases in table:
+        for t in [template, *aliases]:
+            routes.append(Route(method, _compile(t), handler, key, kind))
+    return routes
+
+
+ROUTES = _routes()
+
+
+def match(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    """The route for a request and its path parameters."""
+    for route in ROUTES:
+        if route.method != method:
+            continue
+        m = route.regex.match(path)
+        if m:
+            return route, m.groupdict()
+    return None
+
+
+class SimulatorApp:
+    """The ASGI callable."""
+
+    def __init__(self, state: SimulatorState) -> None:
+        self.state = state
+
+    async def __call__(self, scope: dict[str, Any], receive: ASGIReceive,
+                       send: ASGISend) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        req = Request(scope, body)
+        if req.path.startswith("/_sim/"):
+            resp = admin_api.handle(self.state, req)
+            await _send(send, resp)
+            return
+        await self._api(req, send)
+
+    async def _api(self, req: Request, send: ASGISend) -> None:
+        state = self.state
+        found = match(req.method, req.path)
+        if found is None:
+            cid = correlation_id()
+            resp = json_response({"status": "error", "message": "resource not found",
+                                  "correlationId": cid, "category": "OBJECT_NOT_FOUND"}, 404)
+            resp.header("X-HubSpot-Correlation-Id", cid)
+            await _send(send, resp)
+            return
+        route, params = found
+        state.counters.record(route.key, _type_label(route, params))
+        delay, fault = state.faults.pick(req.method, req.path)
+        if delay:
+            await asyncio.sleep(delay / 1000)
+        if fault is not None and fault.kind != "truncate":
+            if fault.kind == "drop":
+                state.counters.record_status(0)
+                await _drop(send)
+                return
+            resp = _fault_response(fault)
+            state.counters.record_status(resp.status)
+            await _send(send, resp)
+            return
+        resp = self._dispatch(route, params, req)
+        state.counters.record_status(resp.status)
+        if fault is not None:  # truncate: valid HTTP, broken JSON
+            resp.body = resp.body[: max(1, len(resp.body) // 2)]
+        await _send(send, resp)
+
+    def _dispatch(self, route: Route, params: dict[str, str], req: Request) -> Response:
+        state = self.state
+        headers: list[tuple[str, str]] = []
+        try:
+            if route.kind != "oauth":
+                state.auth.check(req.headers.get("authorization"),
+                                 api.required_scopes(route.kind, params))
+                if route.kind == "search":
+                    policy, headers = state.limiter.check_search()
+                else:
+                    policy, headers = state.limiter.check()
+                if policy is not None:
+                    resp = rate_limit_response(policy)
+                    _add_headers(resp, headers)
+                    return resp
+            resp = route.handler(state, req, **params)
+        except ApiError as exc:
+            resp = exc.response()
+        except Exception as exc:  # a bug: answer like HubSpot's 500, keep serving
+            resp = ApiError(500, "INTERNAL_ERROR", f"internal error: {exc!r}").response()
+        _add_headers(resp, headers)
+        return resp
+
+
+def _type_label(route: Route, params: dict[str, str]) -> str | None:
+    if "from_type" in params:
+        return f"{params['from_type']}->{params['to_type']}"
+    if "to_type" in params:
+        return f"{params['type']}->{params['to_type']}"
+    return params.get("type")
+
+
+def _add_headers(resp: Response, headers: list[tuple[str, str]]) -> None:
+    for name, value in headers:
+        resp.header(name, value)
+
+
+def _fault_response(fault: Fault) -> Response:
+    if fault.kind == "rate_limit":
+        return rate_limit_response(fault.policy, fault.retry_after)
+    messages = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
+                504: "Gateway Timeout"}
+    return ApiError(fault.status, "INTERNAL_ERROR" if fault.status == 500 else "UNAVAILABLE",
+                    messages.get(fault.status, "Injected fault")).response()
+
+
+async def _send(send: ASGISend, resp: Response) -> None:
+    headers = [(b"content-type", resp.content_type),
+               (b"content-length", str(len(resp.body)).encode()), *resp.headers]
+    if not any(k.lower() == b"x-hubspot-correlation-id" for k, _ in resp.headers):
+        headers.append((b"x-hubspot-correlation-id", correlation_id().encode()))
+    await send({"type": "http.response.start", "status": resp.status, "headers": headers})
+    await send({"type": "http.response.body", "body": resp.body})
+
+
+async def _drop(send: ASGISend) -> None:
+    """Close the connection without any response.
+
+    Reaches uvicorn's transport through its bound ``send`` method and aborts it; if that is not
+    possible (another server), starts a response announcing more bytes than it sends and fails,
+    which servers answer by closing the connection mid-body.
+    """
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    if transport is not None:
+        transport.abort()
+        await asyncio.sleep(0)
+        return
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-length", b"1000")]})
+    await send({"type": "http.response.body", "body": b"{", "more_body": True})
+    raise ConnectionAbortedError("simulated dropped connection")
+
+
+def not_found_response() -> Response:
+    """404 for unknown admin paths."""
+    return not_found().response()

@@ -1,0 +1,179 @@
+"""Associations stored once per undirected link, with one type id per direction.
+
+For each unordered pair of object types (``a``, ``b``) links live in two CSR adjacency arrays
+(a→b and b→a, built once from the generated links) plus sparse overrides for links changed
+later. A link carries a bit mask over the pair's label definitions; each definition owns one
+type id per direction, so both directions always agree.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass
+from typing import Any
+
+CATEGORIES = ("HUBSPOT_DEFINED", "USER_DEFINED", "INTEGRATOR_DEFINED")
+MAX_LABELS_PER_PAIR = 16
+
+
+@dataclass
+class LabelDef:
+    """One association type: a category, and a type id + label for each direction."""
+
+    category: str
+    type_ab: int
+    label_ab: str | None
+    type_ba: int
+    label_ba: str | None
+    deleted: bool = False
+
+    def spec(self, side: int) -> dict[str, Any]:
+        """The ``{category, typeId, label}`` entry as seen from ``side`` (0: a→b, 1: b→a)."""
+        if side == 0:
+            return {"category": self.category, "typeId": self.type_ab, "label": self.label_ab}
+        return {"category": self.category, "typeId": self.type_ba, "label": self.label_ba}
+
+
+# (a, b): [(category, typeId a→b, label a→b, typeId b→a, label b→a), ...]
+DEFAULT_LABELS: dict[tuple[str, str], list[tuple[str, int, str | None, int, str | None]]] = {
+    ("contacts", "meetings"): [
+        ("HUBSPOT_DEFINED", 199, None, 200, None),
+        ("USER_DEFINED", 1001, "Organizer", 1002, "Organized meeting"),
+        ("INTEGRATOR_DEFINED", 1003, "Booked via scheduler", 1004, "Booked via scheduler"),
+    ],
+    ("contacts", "appointments"): [
+        ("HUBSPOT_DEFINED", 907, None, 906, None),
+        ("USER_DEFINED", 1005, "Patient", 1006, "Patient appointment"),
+        ("INTEGRATOR_DEFINED", 1007, "Synced by booking app", 1008, "Synced by booking app"),
+    ],
+    ("meetings", "appointments"): [("HUBSPOT_DEFINED", 919, None, 918, None)],
+    ("contacts", "companies"): [
+        ("HUBSPOT_DEFINED", 279, None, 280, None),
+        ("HUBSPOT_DEFINED", 1, "Primary", 2, "Primary"),
+        ("USER_DEFINED", 1009, "Billing contact", 1010, "Billing company"),
+    ],
+    ("contacts", "deals"): [("HUBSPOT_DEFINED", 4, None, 3, None)],
+    ("companies", "deals"): [
+        ("HUBSPOT_DEFINED", 342, None, 341, None),
+        ("HUBSPOT_DEFINED", 6, "Primary", 5, "Primary"),
+    ],
+    ("companies", "meetings"): [("HUBSPOT_DEFINED", 187, None, 188, None)],
+    ("deals", "meetings"): [("HUBSPOT_DEFINED", 211, None, 212, None)],
+    ("companies", "appointments"): [("HUBSPOT_DEFINED", 909, None, 908, None)],
+    ("deals", "appointments"): [("HUBSPOT_DEFINED", 945, None, 944, None)],
+}
+
+
+def _csr(n: int, keys: list[int]) -> tuple[array, array, array]:
+    """Sorted ``(node << 48) | (other << 16) | mask`` keys → (ptr, neighbours, masks)."""
+    ptr = array("q", [0]) * (n + 1)
+    nbr = array("q")
+    msk = array("H")
+    last_pair = -1
+    for key in keys:
+        pair = key >> 16
+        if pair == last_pair:
+            msk[-1] |= key & 0xFFFF
+            continue
+        last_pair = pair
+        ptr[(key >> 48) + 1] += 1
+        nbr.append((key >> 16) & 0xFFFFFFFF)
+        msk.append(key & 0xFFFF)
+    for i in range(n):
+        ptr[i + 1] += ptr[i]
+    return ptr, nbr, msk
+
+
+class AssociationPair:
+    """All links between two object types ``a`` and ``b``."""
+
+    def __init__(self, a: str, b: str, labels: list[LabelDef], n_a: int, n_b: int,
+                 links: list[tuple[int, int, int]]) -> None:
+        self.a, self.b = a, b
+        self.labels = labels
+        fwd = sorted((x << 48) | (y << 16) | m for x, y, m in links)
+        rev = sorted((y << 48) | (x << 16) | m for x, y, m in links)
+        self._csr = (_csr(n_a, fwd), _csr(n_b, rev))
+        self._n = [n_a, n_b]
+        self._over: dict[tuple[int, int], int] = {}
+        self._touched: tuple[dict[int, set[int]], dict[int, set[int]]] = ({}, {})
+        self._types_cache: dict[tuple[int, int], list[dict[str, Any]]] = {}
+
+    # ------------------------------------------------------------------ labels
+    def live_mask(self) -> int:
+        """Bits of the label definitions that are not deleted."""
+        return sum(1 << i for i, d in enumerate(self.labels) if not d.deleted)
+
+    def types_for(self, side: int, mask: int) -> list[dict[str, Any]]:
+        """The ``associationTypes`` list of a link mask seen from ``side`` (cached)."""
+        key = (side, mask)
+        got = self._types_cache.get(key)
+        if got is None:
+            got = [d.spec(side) for i, d in enumerate(self.labels)
+                   if mask >> i & 1 and not d.deleted]
+            self._types_cache[key] = got
+        return got
+
+    def bit_for_type(self, side: int, type_id: int) -> int | None:
+        """The label bit whose type id in direction ``side`` is ``type_id``."""
+        for i, d in enumerate(self.labels):
+            if not d.deleted and (d.type_ab if side == 0 else d.type_ba) == type_id:
+                return i
+        return None
+
+    def add_label(self, label: LabelDef) -> None:
+        """Register a new label definition."""
+        if len(self.labels) >= MAX_LABELS_PER_PAIR:
+            raise ValueError(f"at most {MAX_LABELS_PER_PAIR} labels per object type pair")
+        self.labels.append(label)
+        self._types_cache.clear()
+
+    def delete_label(self, side: int, type_id: int) -> bool:
+        """Delete the label definition with this type id (its links lose that type)."""
+        bit = self.bit_for_type(side, type_id)
+        if bit is None:
+            return False
+        self.labels[bit].deleted = True
+        self._types_cache.clear()
+        return True
+
+    # ------------------------------------------------------------------ links
+    def neighbours(self, side: int, idx: int) -> list[tuple[int, int]]:
+        """Raw ``(other_idx, mask)`` links of a node, sorted by other index."""
+        ptr, nbr, msk = self._csr[side]
+        if idx < self._n[side]:
+            lo, hi = ptr[idx], ptr[idx + 1]
+            base = list(zip(nbr[lo:hi], msk[lo:hi], strict=True))
+        else:
+            base = []
+        touched = self._touched[side].get(idx)
+        if not touched:
+            return base
+        links = dict(base)
+        for other in touched:
+            m = self._over[(idx, other) if side == 0 else (other, idx)]
+            if m:
+                links[other] = m
+            else:
+                links.pop(other, None)
+        return sorted(links.items())
+
+    def get_mask(self, a_idx: int, b_idx: int) -> int:
+        """The mask of one link (0 when absent)."""
+        over = self._over.get((a_idx, b_idx))
+        if over is not None:
+            return over
+        for other, m in self.neighbours(0, a_idx):
+            if other == b_idx:
+                return m
+        return 0
+
+    def set_mask(self, a_idx: int, b_idx: int, mask: int) -> None:
+        """Set (or with 0, remove) one link."""
+        self._over[(a_idx, b_idx)] = mask
+        self._touched[0].setdefault(a_idx, set()).add(b_idx)
+        self._touched[1].setdefault(b_idx, set()).add(a_idx)
+
+    def count(self) -> int:
+        """Number of stored links (before liveness filtering; approximate with overrides)."""
+        return len(self._csr[0][1])

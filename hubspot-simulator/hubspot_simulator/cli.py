@@ -1,0 +1,86 @@
+"""``hubspot-simulator serve ...``: generate a dataset and serve it with uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+import time
+
+import uvicorn
+
+from .app import SimulatorApp
+from .auth import DEFAULT_TOKEN
+from .generator import DatasetSpec
+from .ratelimit import RateLimitConfig
+from .state import SimulatorState
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(prog="hubspot-simulator",
+                                     description="A local HubSpot CRM API simulator.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="generate a dataset and serve the API")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    s.add_argument("--seed", type=int, default=7)
+    s.add_argument("--contacts", type=int, default=5000)
+    s.add_argument("--meetings", type=int, default=800)
+    s.add_argument("--appointments", type=int, default=100)
+    s.add_argument("--companies", type=int, default=0)
+    s.add_argument("--deals", type=int, default=0)
+    s.add_argument("--big-fanout", type=int, default=2500,
+                   help="associations of contact 0 / meeting 0 (the 'thousands' record)")
+    s.add_argument("--token", default=DEFAULT_TOKEN, help="accepted static Bearer token")
+    s.add_argument("--token-ttl", type=int, default=1800, help="OAuth access token lifetime (s)")
+    s.add_argument("--no-rate-limit", action="store_true", help="never answer 429")
+    s.add_argument("--burst-limit", type=int, default=100, help="requests per rolling window")
+    s.add_argument("--burst-window-ms", type=int, default=10_000)
+    s.add_argument("--search-limit", type=int, default=5, help="search requests per second")
+    s.add_argument("--daily-limit", type=int, default=250_000)
+    s.add_argument("--search-lag-ms", type=int, default=0,
+                   help="records modified in the last N ms are not yet visible to search")
+    s.add_argument("--log-level", default="warning")
+    return parser
+
+
+def serve(args: argparse.Namespace) -> None:
+    """Generate, bind, print the URL, serve until interrupted."""
+    t0 = time.perf_counter()
+    spec = DatasetSpec(seed=args.seed, contacts=args.contacts, meetings=args.meetings,
+                       appointments=args.appointments, companies=args.companies,
+                       deals=args.deals, big_fanout=args.big_fanout)
+    limits = RateLimitConfig(enabled=not args.no_rate_limit, burst=args.burst_limit,
+                             window_ms=args.burst_window_ms,
+                             search_per_second=args.search_limit, daily=args.daily_limit)
+    state = SimulatorState(spec, token=args.token, rate_limits=limits,
+                           token_ttl_s=args.token_ttl, search_lag_ms=args.search_lag_ms)
+    generated = time.perf_counter() - t0
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((args.host, args.port))
+    sock.listen(2048)
+    host, port = sock.getsockname()[:2]
+    url = f"http://{host}:{port}"
+    print(f"hubspot-simulator serving {url} token={args.token} "
+          f"(contacts={spec.contacts} meetings={spec.meetings} "
+          f"appointments={spec.appointments}, generated in {generated:.2f}s)", flush=True)
+    config = uvicorn.Config(SimulatorApp(state), loop="uvloop", http="httptools",
+                            lifespan="off", access_log=False, log_level=args.log_level,
+                            timeout_keep_alive=30)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``hubspot-simulator`` console script."""
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        try:
+            serve(args)
+        except KeyboardInterrupt:
+            sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

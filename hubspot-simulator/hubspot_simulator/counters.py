@@ -1,0 +1,40 @@
+"""Request counters per endpoint template and per object type (read through the admin API)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+
+class RequestCounters:
+    """Counts of API requests (admin requests are not counted)."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget all counts."""
+        self.total = 0
+        self.by_endpoint: Counter[str] = Counter()
+        self.by_type: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        self.by_status: Counter[str] = Counter()
+
+    def record(self, endpoint: str, object_type: str | None) -> None:
+        """Count one request to ``endpoint`` (e.g. ``GET /crm/v3/objects/{type}``)."""
+        self.total += 1
+        self.by_endpoint[endpoint] += 1
+        if object_type:
+            self.by_type[endpoint][object_type] += 1
+
+    def record_status(self, status: int) -> None:
+        """Count one response status."""
+        self.by_status[str(status)] += 1
+
+    def to_json(self) -> dict[str, Any]:
+        """``{total, endpoints, byObjectType, statuses}``."""
+        return {
+            "total": self.total,
+            "endpoints": dict(self.by_endpoint),
+            "byObjectType": {k: dict(v) for k, v in self.by_type.items()},
+            "statuses": dict(self.by_status),
+        }

@@ -1,0 +1,398 @@
+"""CRM search: request validation, the 13 filter operators, sorting and offset paging.
+
+Ranges on the type's last-modified property are answered from the sorted modified index
+(``ObjectTable.mod_index``), so incremental-sync queries cost O(log n + page) even on millions of
+records; any other filter is evaluated record by record.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import validation_error
+from .store import ACTIVE, ObjectTable
+from .util import parse_time
+
+MAX_GROUPS = 5
+MAX_FILTERS_PER_GROUP = 6
+MAX_FILTERS = 18
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 200
+MAX_RESULTS = 10_000
+MAX_QUERY_CHARS = 3_000
+OPERATORS = frozenset((
+    "EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN", "HAS_PROPERTY",
+    "NOT_HAS_PROPERTY", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN",
+))
+RANGE_OPS = frozenset(("EQ", "LT", "LTE", "GT", "GTE", "BETWEEN"))
+QUERY_PROPS = {
+    "contacts": ("firstname", "lastname", "email", "phone", "company"),
+    "companies": ("name", "domain"),
+    "deals": ("dealname",),
+    "meetings": ("hs_meeting_title",),
+    "appointments": ("hs_appointment_name",),
+}
+_TOKEN_RE = re.compile(r"\w+")
+
+Predicate = Callable[[str | None], bool]
+AssocResolver = Callable[[str, list[str]], set[int]]
+
+
+@dataclass
+class Filter:
+    """One validated filter."""
+
+    prop: str
+    op: str
+    value: str | None
+    high: str | None
+    values: list[str]
+
+
+def _kind(table: ObjectTable, prop: str) -> str:
+    if prop == "hs_object_id":
+        return "number"
+    spec = table.spec_by_name.get(prop)
+    if spec is None:
+        return "string"
+    return {"number": "number", "date": "time", "datetime": "time", "bool": "bool",
+            "enumeration": "enum"}.get(spec.type, "string")
+
+
+def _convert(kind: str, raw: str | None) -> Any:
+    """A raw value as a comparable key for its kind (None when empty/unparseable)."""
+    if raw is None or raw == "":
+        return None
+    if kind == "number":
+        try:
+            return float(raw)
+        except ValueError:
+            return None
+    if kind == "time":
+        return parse_time(raw)
+    return raw.lower()
+
+
+def _tokens(raw: str) -> set[str]:
+    low = raw.lower()
+    return set(_TOKEN_RE.findall(low)) | set(low.split())
+
+
+def _contains_token(raw: str | None, pattern: str) -> bool:
+    if raw is None or raw == "":
+        return False
+    pat = pattern.lower()
+    toks = _tokens(raw)
+    if "*" in pat:
+        return fnmatch.fnmatchcase(raw.lower(), pat) or any(
+            fnmatch.fnmatchcase(t, pat) for t in toks)
+    return pat in toks or pat == raw.lower()
+
+
+def compile_filter(table: ObjectTable, f: Filter) -> Predicate:
+    """A predicate over a record's raw property value."""
+    kind = _kind(table, f.prop)
+    op = f.op
+    if op == "HAS_PROPERTY":
+        return lambda raw: raw is not None and raw != ""
+    if op == "NOT_HAS_PROPERTY":
+        return lambda raw: raw is None or raw == ""
+    if op in ("CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"):
+        pattern = f.value or ""
+        if op == "CONTAINS_TOKEN":
+            return lambda raw: _contains_token(raw, pattern)
+        return lambda raw: not _contains_token(raw, pattern)
+    if op in ("IN", "NOT_IN"):
+        if kind == "enum":
+            wanted_enum = set(f.values)  # case-sensitive
+            hit: Predicate = lambda raw: bool(raw and wanted_enum & set(raw.split(";")))  # noqa: E731
+        elif kind == "string":
+            wanted_str = set(f.values)  # must be lowercase, as on HubSpot
+            hit = lambda raw: raw is not None and raw.lower() in wanted_str  # noqa: E731
+        else:
+            wanted = {_convert(kind, v) for v in f.values} - {None}
+            hit = lambda raw: _convert(kind, raw) in wanted  # noqa: E731
+        return hit if op == "IN" else (lambda raw: not hit(raw))
+    if kind == "enum" and op in ("EQ", "NEQ"):
+        target_enum = f.value or ""
+        eq: Predicate = lambda raw: bool(raw and target_enum in raw.split(";"))  # noqa: E731
+        return eq if op == "EQ" else (lambda raw: not eq(raw))
+    target = _convert(kind, f.value)
+    if op == "EQ":
+        return lambda raw: target is not None and _convert(kind, raw) == target
+    if op == "NEQ":
+        return lambda raw: _convert(kind, raw) != target
+    if op == "BETWEEN":
+        high = _convert(kind, f.high)
+
+        def between(raw: str | None) -> bool:
+            x = _convert(kind, raw)
+            return x is not None and target is not None and high is not None and (
+                target <= x <= high)
+
+        return between
+    cmp: dict[str, Callable[[Any, Any], bool]] = {
+        "LT": lambda x, t: x < t, "LTE": lambda x, t: x <= t,
+        "GT": lambda x, t: x > t, "GTE": lambda x, t: x >= t,
+    }
+    fn = cmp[op]
+
+    def compare(raw: str | None) -> bool:
+        x = _convert(kind, raw)
+        return x is not None and target is not None and type(x) is type(target) and fn(x, target)
+
+    return compare
+
+
+@dataclass
+class SearchRequest:
+    """A validated search body."""
+
+    groups: list[list[Filter]]
+    sort_prop: str | None
+    descending: bool
+    properties: list[str] | None
+    limit: int
+    after: int
+    query: str | None
+
+
+def parse_request(body: Any) -> SearchRequest:
+    """Validate a ``PublicObjectSearchRequest``; raises 400 VALIDATION_ERROR."""
+    if body is None:
+        body = {}
+    if not isinstance(body, dict):
+        raise validation_error("Invalid input JSON: the request body must be a JSON object.")
+    groups_raw = body.get("filterGroups") or []
+    if not isinstance(groups_raw, list):
+        raise validation_error("filterGroups must be a list.")
+    if len(groups_raw) > MAX_GROUPS:
+        raise validation_error(
+            f"Too many filter groups ({len(groups_raw)}). The maximum is {MAX_GROUPS}.")
+    total = 0
+    groups: list[list[Filter]] = []
+    for g in groups_raw:
+        filters_raw = (g or {}).get("filters") or [] if isinstance(g, dict) else None
+        if not isinstance(filters_raw, list):
+            raise validation_error("Each filter group must be an object with a filters list.")
+        if len(filters_raw) > MAX_FILTERS_PER_GROUP:
+            raise validation_error(
+                f"Too many filters in a filter group ({len(filters_raw)}). "
+                f"The maximum is {MAX_FILTERS_PER_GROUP}.")
+        total += len(filters_raw)
+        groups.append([_parse_filter(f) for f in filters_raw])
+    if total > MAX_FILTERS:
+        raise validation_error(f"Too many filters ({total}). The maximum is {MAX_FILTERS}.")
+    sort_prop, descending = _parse_sorts(body.get("sorts"))
+    limit = _int_field(body.get("limit"), "limit", DEFAULT_LIMIT)
+    if not 1 <= limit <= MAX_LIMIT:
+        raise validation_error(
+            f"limit must be between 1 and {MAX_LIMIT} (got {limit}).")
+    after = _int_field(body.get("after"), "after", 0)
+    if after < 0:
+        raise validation_error("after must be a non-negative integer.")
+    if after >= MAX_RESULTS:
+        raise validation_error(
+            f"Paging beyond {MAX_RESULTS} results is not supported (after={after}). "
+            "Narrow the query with filters instead.")
+    query = body.get("query")
+    if query is not None and not isinstance(query, str):
+        raise validation_error("query must be a string.")
+    if query is not None and len(query) > MAX_QUERY_CHARS:
+        raise validation_error(
+            f"query is {len(query)} characters long; the maximum is {MAX_QUERY_CHARS}.")
+    props = body.get("properties")
+    if props is not None and not isinstance(props, list):
+        raise validation_error("properties must be a list of property names.")
+    return SearchRequest(groups, sort_prop, descending,
+                         [str(p) for p in props] if props else None, limit, after,
+                         query or None)
+
+
+def _int_field(value: Any, name: str, default: int) -> int:
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        raise validation_error(f"{name} must be an integer.")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    raise validation_error(f"{name} must be formatted as an integer (got {value!r}).")
+
+
+def _parse_filter(raw: Any) -> Filter:
+    if not isinstance(raw, dict) or not isinstance(raw.get("propertyName"), str):
+        raise validation_error("Each filter needs a propertyName and an operator.")
+    op = raw.get("operator")
+    if op not in OPERATORS:
+        raise validation_error(f"Unknown operator {op!r}.")
+    value, high, values = raw.get("value"), raw.get("highValue"), raw.get("values")
+    if op in ("EQ", "NEQ", "LT", "LTE", "GT", "GTE", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN") \
+            and value is None:
+        raise validation_error(f"Operator {op} requires a value.")
+    if op == "BETWEEN" and (value is None or high is None):
+        raise validation_error("Operator BETWEEN requires value and highValue.")
+    if op in ("IN", "NOT_IN") and not isinstance(values, list):
+        raise validation_error(f"Operator {op} requires values (a list).")
+    return Filter(raw["propertyName"], op, None if value is None else str(value),
+                  None if high is None else str(high), [str(v) for v in values or []])
+
+
+def _parse_sorts(sorts: Any) -> tuple[str | None, bool]:
+    if not sorts:
+        return None, False
+    if not isinstance(sorts, list):
+        raise validation_error("sorts must be a list.")
+    if len(sorts) > 1:
+        raise validation_error(f"Only one sort is supported (got {len(sorts)}).")
+    s = sorts[0]
+    if isinstance(s, str):
+        return (s[1:], True) if s.startswith("-") else (s, False)
+    if isinstance(s, dict) and isinstance(s.get("propertyName"), str):
+        direction = s.get("direction", "ASCENDING")
+        if direction not in ("ASCENDING", "DESCENDING"):
+            raise validation_error(f"Unknown sort direction {direction!r}.")
+        return s["propertyName"], direction == "DESCENDING"
+    raise validation_error("A sort needs a propertyName.")
+
+
+# ---------------------------------------------------------------------------- execution
+
+def _mod_range(table: ObjectTable, filters: list[Filter]) -> tuple[int, int, list[Filter]] | None:
+    """(lo_ms, hi_ms, remaining filters) when a group has range filters on the modified prop."""
+    lo, hi = -(1 << 62), 1 << 62
+    rest = []
+    used = False
+    for f in filters:
+        if f.prop == table.type.modified_prop and f.op in RANGE_OPS:
+            v = parse_time(f.value or "")
+            h = parse_time(f.high or "") if f.op == "BETWEEN" else v
+            if v is None or h is None:
+                return None
+            used = True
+            if f.op in ("EQ", "BETWEEN"):
+                lo, hi = max(lo, v), min(hi, h)
+            elif f.op == "GT":
+                lo = max(lo, v + 1)
+            elif f.op == "GTE":
+                lo = max(lo, v)
+            elif f.op == "LT":
+                hi = min(hi, v - 1)
+            else:
+                hi = min(hi, v)
+        else:
+            rest.append(f)
+    return (lo, hi, rest) if used else None
+
+
+def execute(table: ObjectTable, req: SearchRequest, visible_before_ms: int | None,
+            assoc: AssocResolver) -> dict[str, Any]:
+    """Run a search; ``visible_before_ms`` hides records modified later (index lag)."""
+    names = table.select_properties(req.properties)
+    mod_prop = table.type.modified_prop
+    sort_prop = req.sort_prop
+    by_mod = sort_prop == mod_prop
+    # Fast path: one group answered entirely by the modified index, sorted by it (or unsorted
+    # but then HubSpot sorts by creation: not this path).
+    if len(req.groups) == 1 and by_mod and not req.query:
+        rng = _mod_range(table, req.groups[0])
+        if rng is not None and not rng[2]:
+            return _indexed_page(table, req, rng[0], rng[1], visible_before_ms, names)
+    matched = _match(table, req, visible_before_ms, assoc)
+    total = len(matched)
+    if sort_prop is None or sort_prop in (table.type.created_prop, "hs_object_id"):
+        matched.sort(reverse=req.descending)
+    elif by_mod:
+        mod = table.modified
+        matched.sort(key=lambda i: (mod[i], i), reverse=req.descending)
+    else:
+        matched = _sort_by_value(table, matched, sort_prop, req.descending)
+    end = min(req.after + req.limit, total, MAX_RESULTS)
+    page = matched[req.after:end]
+    return _body(table, page, names, total, req.after)
+
+
+def _indexed_page(table: ObjectTable, req: SearchRequest, lo: int, hi: int,
+                  visible_before_ms: int | None, names: list[str]) -> dict[str, Any]:
+    if visible_before_ms is not None:
+        hi = min(hi, visible_before_ms)
+    index = table.mod_index
+    if lo > hi:
+        return {"total": 0, "results": []}
+    start = index.bisect_left(lo << 32)
+    stop = index.bisect_left((hi + 1) << 32)
+    total = stop - start
+    end = min(req.after + req.limit, total, MAX_RESULTS)
+    if req.after >= end:
+        keys: Iterable[int] = []
+    elif req.descending:
+        keys = index.islice(stop - end, stop - req.after, reverse=True)
+    else:
+        keys = index.islice(start + req.after, start + end)
+    page = [k & 0xFFFFFFFF for k in keys]
+    return _body(table, page, names, total, req.after)
+
+
+def _body(table: ObjectTable, page: list[int], names: list[str], total: int,
+          after: int) -> dict[str, Any]:
+    """``{total, results, paging?}``; ``paging.next.after`` is the offset of the next page."""
+    body: dict[str, Any] = {"total": total, "results": [table.render(i, names) for i in page]}
+    nxt = after + len(page)
+    if page and nxt < total:
+        body["paging"] = {"next": {"after": str(nxt)}}
+    return body
+
+
+def _match(table: ObjectTable, req: SearchRequest, visible_before_ms: int | None,
+           assoc: AssocResolver) -> list[int]:
+    """Indexes of visible records matching any group (and the query)."""
+    status, modified = table.status, table.modified
+    groups = req.groups or [[]]
+    found: set[int] = set()
+    for group in groups:
+        candidates: Iterable[int]
+        rng = _mod_range(table, group)
+        filters = group
+        if rng is not None:
+            lo, hi, filters = rng
+            index = table.mod_index
+            candidates = [k & 0xFFFFFFFF for k in index.irange(lo << 32, ((hi + 1) << 32) - 1)]
+        else:
+            candidates = range(len(status))
+        assoc_sets = [assoc(f.prop.split(".", 1)[1], [f.value or ""] if f.op == "EQ" else f.values)
+                      for f in filters if f.prop.startswith("associations.")]
+        preds = [(f.prop, compile_filter(table, f)) for f in filters
+                 if not f.prop.startswith("associations.")]
+        for idx in candidates:
+            if status[idx] != ACTIVE or idx in found:
+                continue
+            if visible_before_ms is not None and modified[idx] > visible_before_ms:
+                continue
+            if any(idx not in s for s in assoc_sets):
+                continue
+            if all(p(table.value(idx, prop)) for prop, p in preds):
+                found.add(idx)
+    if req.query:
+        q = req.query.lower()
+        props = QUERY_PROPS.get(table.type.name, ())
+        found = {i for i in found
+                 if any(q in (table.value(i, p) or "").lower() for p in props)}
+    return list(found)
+
+
+def _sort_by_value(table: ObjectTable, idxs: list[int], prop: str,
+                   descending: bool) -> list[int]:
+    kind = _kind(table, prop)
+    present: list[tuple[Any, int]] = []
+    missing: list[tuple[Any, int]] = []
+    for i in idxs:
+        key = _convert(kind, table.value(i, prop))
+        (missing if key is None else present).append((key, i))
+    present.sort(reverse=descending)
+    missing.sort(key=lambda t: t[1])
+    return [i for _, i in present] + [i for _, i in missing]

@@ -1,0 +1,253 @@
+"""Compact per-type record storage: key timestamps in arrays, generated values, sparse overrides.
+
+A record is addressed by its index ``idx``; its id is ``base_id + idx`` (ids are contiguous and
+creation order equals id order, so "created ascending" is simply index order). Property values
+are generated on demand from (seed, type, idx, property); only values changed through the admin
+API are stored, in ``overrides``.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left, insort
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from sortedcontainers import SortedList
+
+from .catalog import CATALOG, PropertySpec
+from .objecttypes import ObjectType
+from .util import iso, mix, salt
+
+ACTIVE, ARCHIVED, MERGED = 0, 1, 2
+
+
+class _Ctx:
+    """GenContext for one record."""
+
+    __slots__ = ("created_ms", "idx", "record_id", "table")
+
+    def __init__(self, table: ObjectTable, idx: int) -> None:
+        self.table = table
+        self.idx = idx
+        self.record_id = table.base_id + idx
+        self.created_ms = table.created[idx]
+
+    def raw(self, name: str) -> str | None:
+        return self.table.generated(self.idx, name)
+
+
+class ObjectTable:
+    """All records of one object type."""
+
+    def __init__(self, otype: ObjectType, seed: int, created: array, modified: array) -> None:
+        self.type = otype
+        self.base_id = otype.base_id
+        self.specs: list[PropertySpec] = CATALOG[otype.name]
+        self.spec_by_name: dict[str, PropertySpec] = {p.name: p for p in self.specs}
+        self.property_names: list[str] = [p.name for p in self.specs]
+        self._salts = {p.name: salt(seed, otype.name, p.name) for p in self.specs}
+        self.created = created
+        self.modified = modified
+        self.status = bytearray(len(created))
+        self.archived_at: dict[int, int] = {}
+        self.archived_sorted: list[int] = []
+        self.overrides: dict[int, dict[str, str | None]] = {}
+        self.merged_into: dict[int, int] = {}
+        self.merged_ids: dict[int, list[int]] = {}
+        self._mod_index: SortedList | None = None
+
+    # ------------------------------------------------------------------ addressing
+    def __len__(self) -> int:
+        return len(self.created)
+
+    def idx_of(self, record_id: str | int) -> int | None:
+        """Index of a record id (any status), or None when no such record exists."""
+        try:
+            rid = int(record_id)
+        except (TypeError, ValueError):
+            return None
+        idx = rid - self.base_id
+        return idx if 0 <= idx < len(self.created) else None
+
+    def id_of(self, idx: int) -> str:
+        """The record id string."""
+        return str(self.base_id + idx)
+
+    def survivor(self, idx: int) -> int:
+        """Follow merges: the index of the record that now represents ``idx``."""
+        while idx in self.merged_into:
+            idx = self.merged_into[idx]
+        return idx
+
+    def is_active(self, idx: int) -> bool:
+        """Neither archived nor merged away."""
+        return self.status[idx] == ACTIVE
+
+    # ------------------------------------------------------------------ values
+    def generated(self, idx: int, name: str) -> str | None:
+        """The generated (never overridden) value of a property."""
+        spec = self.spec_by_name.get(name)
+        if spec is None:
+            return None
+        if spec.gen is None:
+            return self.key_value(idx, name)
+        return spec.gen(mix(self._salts[name] ^ idx), _Ctx(self, idx))
+
+    def key_value(self, idx: int, name: str) -> str | None:
+        """Values the store computes itself (timestamps, ids, merge lists)."""
+        t = self.type
+        if name == t.modified_prop:
+            return iso(self.modified[idx])
+        if name == t.created_prop:
+            return iso(self.created[idx])
+        if name == "hs_object_id":
+            return str(self.base_id + idx)
+        if name == "hs_merged_object_ids":
+            merged = self.merged_ids.get(idx)
+            return ";".join(str(m) for m in merged) if merged else None
+        return None
+
+    def value(self, idx: int, name: str) -> str | None:
+        """The current value of a property (overrides win over generated values)."""
+        ov = self.overrides.get(idx)
+        if ov is not None and name in ov:
+            return ov[name]
+        return self.generated(idx, name)
+
+    def render(self, idx: int, names: Iterable[str]) -> dict[str, Any]:
+        """The SimplePublicObject JSON of one record with the given (known) properties."""
+        ov = self.overrides.get(idx)
+        props: dict[str, str | None] = {}
+        for name in names:
+            if ov is not None and name in ov:
+                props[name] = ov[name]
+            else:
+                props[name] = self.generated(idx, name)
+        out: dict[str, Any] = {
+            "id": str(self.base_id + idx),
+            "properties": props,
+            "createdAt": iso(self.created[idx]),
+            "updatedAt": iso(self.modified[idx]),
+            "archived": self.status[idx] == ARCHIVED,
+        }
+        if self.status[idx] == ARCHIVED:
+            out["archivedAt"] = iso(self.archived_at[idx])
+        return out
+
+    def select_properties(self, requested: Iterable[str] | None) -> list[str]:
+        """Known requested names plus the always-returned keys; defaults when none requested."""
+        if requested is None:
+            return list(self.type.default_props)
+        names = [n for n in dict.fromkeys(requested) if n in self.spec_by_name]
+        for key in self.type.always_props:
+            if key not in names:
+                names.append(key)
+        return names
+
+    # ------------------------------------------------------------------ iteration
+    def iter_active(self, start: int = 0) -> Iterator[int]:
+        """Indexes of active records from ``start`` on, in id order."""
+        status = self.status
+        for idx in range(start, len(status)):
+            if status[idx] == ACTIVE:
+                yield idx
+
+    def iter_archived(self, start: int = 0) -> Iterator[int]:
+        """Indexes of archived records from ``start`` on, in id order."""
+        pos = bisect_left(self.archived_sorted, start)
+        yield from self.archived_sorted[pos:]
+
+    # ------------------------------------------------------------------ modified index
+    @property
+    def mod_index(self) -> SortedList:
+        """Active records keyed ``(modified_ms << 32) | idx`` in ascending order (lazy)."""
+        if self._mod_index is None:
+            mod, status = self.modified, self.status
+            self._mod_index = SortedList(
+                (mod[i] << 32) | i for i in range(len(mod)) if status[i] == ACTIVE
+            )
+        return self._mod_index
+
+    def _index_remove(self, idx: int) -> None:
+        if self._mod_index is not None:
+            self._mod_index.discard((self.modified[idx] << 32) | idx)
+
+    def _index_add(self, idx: int) -> None:
+        if self._mod_index is not None and self.status[idx] == ACTIVE:
+            self._mod_index.add((self.modified[idx] << 32) | idx)
+
+    # ------------------------------------------------------------------ mutations
+    def set_modified(self, idx: int, ms: int) -> None:
+        """Set the last-modified timestamp (property and updatedAt), keeping the index right."""
+        self._index_remove(idx)
+        self.modified[idx] = ms
+        self._index_add(idx)
+
+    def touch_many(self, idxs: list[int], ms: int) -> None:
+        """Set many records' last-modified to one millisecond (rebuilds the index if large)."""
+        if self._mod_index is not None and len(idxs) > len(self.modified) // 20:
+            self._mod_index = None
+        for idx in idxs:
+            self.set_modified(idx, ms)
+
+    def create(self, props: dict[str, str | None], ms: int) -> int:
+        """Append a new record created (and modified) at ``ms``; returns its index."""
+        created = max(ms, self.created[-1]) if len(self.created) else ms
+        self.created.append(created)
+        self.modified.append(ms)
+        self.status.append(ACTIVE)
+        idx = len(self.created) - 1
+        # A new record starts with exactly the given properties.
+        blank: dict[str, str | None] = {p.name: None for p in self.specs if p.gen is not None}
+        self.overrides[idx] = blank | self._clean(props)
+        self._index_add(idx)
+        return idx
+
+    def update(self, idx: int, props: dict[str, str | None], ms: int) -> None:
+        """Override property values and bump the modified timestamp."""
+        self.overrides.setdefault(idx, {}).update(self._clean(props))
+        self.set_modified(idx, ms)
+
+    def _clean(self, props: dict[str, str | None]) -> dict[str, str | None]:
+        keys = {self.type.created_prop, self.type.modified_prop, "hs_object_id",
+                "hs_merged_object_ids"}
+        return {
+            k: (None if v is None else str(v)) for k, v in props.items()
+            if k in self.spec_by_name and k not in keys
+        }
+
+    def archive(self, idx: int, ms: int) -> None:
+        """Soft-delete a record."""
+        if self.status[idx] != ACTIVE:
+            return
+        self._index_remove(idx)
+        self.status[idx] = ARCHIVED
+        self.archived_at[idx] = ms
+        self.modified[idx] = ms
+        insort(self.archived_sorted, idx)
+
+    def unarchive(self, idx: int, ms: int) -> None:
+        """Restore an archived record."""
+        if self.status[idx] != ARCHIVED:
+            return
+        self.status[idx] = ACTIVE
+        del self.archived_at[idx]
+        self.archived_sorted.remove(idx)
+        self.modified[idx] = ms
+        self._index_add(idx)
+
+    def merge(self, primary: int, absorbed: int, ms: int) -> None:
+        """Merge ``absorbed`` into ``primary`` (which keeps its id)."""
+        self._index_remove(absorbed)
+        self.status[absorbed] = MERGED
+        self.merged_into[absorbed] = primary
+        ids = self.merged_ids.setdefault(primary, [])
+        ids.append(self.base_id + absorbed)
+        ids.extend(self.merged_ids.pop(absorbed, []))
+        ids.sort()
+        self.set_modified(primary, ms)
+
+    def snapshot(self, idx: int) -> dict[str, Any]:
+        """Full record with every property (for test comparison)."""
+        return self.render(idx, self.property_names)
