@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -62,14 +63,15 @@ class HubspotOverwriteConnector(SQLConnector):
 
     def get_sqlalchemy_url(self, config: dict[str, Any]) -> str:
         """Return a psycopg3 SQLAlchemy URL built from the settings."""
-        params = conninfo_to_dict(conninfo_from_config(config))
-        query = "&".join(
-            f"{k}={v}" for k, v in params.items() if k not in {"host", "port", "user", "password", "dbname"}
-        )
-        auth = params.get("user", "")
-        if params.get("password"):
-            auth += f":{params['password']}"
-        host = params.get("host", "")
-        port = f":{params['port']}" if params.get("port") else ""
-        at = "@" if auth else ""
-        return f"postgresql+psycopg://{auth}{at}{host}{port}/{params.get('dbname', '')}?{query}"
+        params = {k: str(v) for k, v in conninfo_to_dict(conninfo_from_config(config)).items()}
+        auth = quote(params.pop("user", ""), safe="")
+        password = params.pop("password", "")
+        if password:
+            auth += ":" + quote(password, safe="")
+        host = params.pop("host", "")
+        port = params.pop("port", "")
+        dbname = quote(params.pop("dbname", ""), safe="")
+        netloc = f"{auth}@{host}" if auth else host
+        if port:
+            netloc += f":{port}"
+        return f"postgresql+psycopg://{netloc}/{dbname}?{urlencode(params)}"

@@ -25,11 +25,11 @@ def escape(text: str) -> str:
     return text
 
 
-def _json(value: Any) -> str:  # noqa: ANN401
+def _json(value: Any) -> str:
     return escape(orjson.dumps(value).decode())
 
 
-def _as_text(value: Any) -> str:  # noqa: ANN401
+def _as_text(value: Any) -> str:
     kind = type(value)
     if kind is str:
         return escape(value)
@@ -42,15 +42,15 @@ def _as_text(value: Any) -> str:  # noqa: ANN401
     return escape(str(value))
 
 
-def _as_bool(value: Any) -> str:  # noqa: ANN401
+def _as_bool(value: Any) -> str:
     return "t" if value else "f"
 
 
-def _as_number(value: Any) -> str:  # noqa: ANN401
+def _as_number(value: Any) -> str:
     return repr(value) if type(value) is float else str(value)
 
 
-def _as_json(value: Any) -> str:  # noqa: ANN401
+def _as_json(value: Any) -> str:
     return _json(value)
 
 

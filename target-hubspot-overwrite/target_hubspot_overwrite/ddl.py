@@ -18,7 +18,7 @@ class TableShape:
     pk_constraint: str | None = None
 
 
-def qualified(schema: str, table: str) -> q.Composed:
+def qualified(schema: str, table: str) -> q.Identifier:
     """Quoted ``schema.table``."""
     return q.Identifier(schema, table)
 

@@ -29,7 +29,7 @@ def pg_identifier(name: str) -> str:
         return clean
     if len(encoded) <= MAX_IDENTIFIER_BYTES:
         return clean
-    digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:_HASH_LEN]  # noqa: S324
+    digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:_HASH_LEN]
     budget = MAX_IDENTIFIER_BYTES - _HASH_LEN - 1
     head = encoded[:budget].decode("utf-8", errors="ignore")
     return f"{head}_{digest}"

@@ -24,7 +24,7 @@ class NulCounter:
         self.count = 0
 
 
-def strip_nul(value: Any, counter: NulCounter) -> Any:  # noqa: ANN401
+def strip_nul(value: Any, counter: NulCounter) -> Any:
     """Remove ``\\x00`` from strings, recursively inside dicts and lists (keys too)."""
     if isinstance(value, str):
         if "\x00" in value:
@@ -41,7 +41,7 @@ def strip_nul(value: Any, counter: NulCounter) -> Any:  # noqa: ANN401
 Cleaner = Callable[[Any, NulCounter], Any]
 
 
-def _string(value: Any, counter: NulCounter) -> Any:  # noqa: ANN401
+def _string(value: Any, counter: NulCounter) -> Any:
     if type(value) is not str:
         raise InvalidValue(f"expected a string, got {type(value).__name__}")
     if "\x00" in value:
@@ -50,7 +50,7 @@ def _string(value: Any, counter: NulCounter) -> Any:  # noqa: ANN401
     return value
 
 
-def _datetime(value: Any, counter: NulCounter) -> Any:  # noqa: ANN401
+def _datetime(value: Any, counter: NulCounter) -> Any:
     if isinstance(value, dt.datetime):
         return value.isoformat()
     value = _string(value, counter)
@@ -61,7 +61,7 @@ def _datetime(value: Any, counter: NulCounter) -> Any:  # noqa: ANN401
     return value
 
 
-def _date(value: Any, counter: NulCounter) -> Any:  # noqa: ANN401
+def _date(value: Any, counter: NulCounter) -> Any:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value.isoformat()
     value = _string(value, counter)
@@ -72,7 +72,7 @@ def _date(value: Any, counter: NulCounter) -> Any:  # noqa: ANN401
     return value
 
 
-def _integer(value: Any, counter: NulCounter) -> Any:  # noqa: ANN401, ARG001
+def _integer(value: Any, counter: NulCounter) -> Any:
     kind = type(value)
     if kind is int:
         return value
@@ -81,26 +81,26 @@ def _integer(value: Any, counter: NulCounter) -> Any:  # noqa: ANN401, ARG001
     raise InvalidValue(f"expected an integer, got {kind.__name__}")
 
 
-def _number(value: Any, counter: NulCounter) -> Any:  # noqa: ANN401, ARG001
+def _number(value: Any, counter: NulCounter) -> Any:
     kind = type(value)
     if kind is int or kind is float or kind is Decimal:
         return value
     raise InvalidValue(f"expected a number, got {kind.__name__}")
 
 
-def _boolean(value: Any, counter: NulCounter) -> Any:  # noqa: ANN401, ARG001
+def _boolean(value: Any, counter: NulCounter) -> Any:
     if type(value) is bool:
         return value
     raise InvalidValue(f"expected a boolean, got {type(value).__name__}")
 
 
-def _object(value: Any, counter: NulCounter) -> Any:  # noqa: ANN401
+def _object(value: Any, counter: NulCounter) -> Any:
     if not isinstance(value, dict):
         raise InvalidValue(f"expected an object, got {type(value).__name__}")
     return strip_nul(value, counter)
 
 
-def _array(value: Any, counter: NulCounter) -> Any:  # noqa: ANN401
+def _array(value: Any, counter: NulCounter) -> Any:
     if not isinstance(value, list):
         raise InvalidValue(f"expected an array, got {type(value).__name__}")
     return strip_nul(value, counter)

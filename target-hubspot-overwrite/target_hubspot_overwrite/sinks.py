@@ -24,7 +24,6 @@ if t.TYPE_CHECKING:
     from target_hubspot_overwrite.target import TargetHubspotOverwrite
 
 REJECTS_TABLE = "_rejected_records"
-_ANALYZE_ABOVE = 2000
 
 
 class InvalidRecordError(InvalidRecord):
@@ -81,7 +80,7 @@ class HubspotOverwriteSink(SQLSink):
 
     # --- SDK hooks we replace -------------------------------------------------
 
-    def get_validator(self) -> None:  # type: ignore[override]
+    def get_validator(self) -> None:
         """Validation is done by :meth:`clean` (cheaper, same strictness on types)."""
         return None
 
@@ -94,7 +93,7 @@ class HubspotOverwriteSink(SQLSink):
     def _singer_validate_message(self, record: dict) -> None:
         pass
 
-    def process_record(self, record: dict, context: dict) -> None:  # noqa: ARG002
+    def process_record(self, record: dict, context: dict) -> None:
         """Buffer a record (slow path used with stream maps / flattening)."""
         self.accept(record)
 
@@ -169,7 +168,7 @@ class HubspotOverwriteSink(SQLSink):
             self._rows.append(row)
         self._batch_records_read += 1
 
-    def _invalid(self, record: t.Any, exc: Exception) -> None:  # noqa: ANN401
+    def _invalid(self, record: t.Any, exc: Exception) -> None:
         reason = str(exc)
         if self.hso.reject_invalid:
             self._rejects.append((reason, _raw_json(record)))
@@ -185,7 +184,7 @@ class HubspotOverwriteSink(SQLSink):
 
     # --- batch processing ------------------------------------------------------
 
-    def process_batch(self, context: dict) -> None:  # noqa: ARG002
+    def process_batch(self, context: dict) -> None:
         """Load the buffered batch in one transaction (plus reconciliation at stream end)."""
         run = self.run
         finalize = (run.finalize_now or run.finalize_at_end) and self._is_active()
@@ -217,11 +216,11 @@ class HubspotOverwriteSink(SQLSink):
     def _is_active(self) -> bool:
         return self.hso.active_sink(self.stream_name) is self
 
-    def table_sql(self) -> q.Composed:
+    def table_sql(self) -> q.Identifier:
         """Quoted target table name."""
         return ddl.qualified(self.run.schema, self.run.table)
 
-    def prepare_table(self, cur: Cursor) -> ddl.TableShape:  # type: ignore[override]
+    def prepare_target_table(self, cur: Cursor) -> ddl.TableShape:
         """Create/extend/widen the target table inside the current transaction."""
         run = self.run
         self.hso.ensure_schema(cur, run.schema)
@@ -258,7 +257,7 @@ class HubspotOverwriteSink(SQLSink):
 
     def apply_rows(self, cur: Cursor, rows: list[dict]) -> None:
         """Stage rows with COPY and merge them set-based."""
-        shape = self.prepare_table(cur)
+        shape = self.prepare_target_table(cur)
         columns = [f.column for f in self.fields]
         types = [(f.column, shape.columns[f.column]) for f in self.fields]
         presence = self.upsert and not self.force and self._needs_presence(rows)
@@ -269,9 +268,10 @@ class HubspotOverwriteSink(SQLSink):
         ]
         with cur.copy(merge.copy_into(stage, columns, presence)) as copy:
             copy.write(format_rows(rows, fmts, presence))
-        if len(rows) > _ANALYZE_ABOVE:
-            cur.execute(q.SQL("ANALYZE {}").format(q.Identifier(stage)))
         if self.upsert:
+            # Probe the target's primary key per staged row instead of hashing the
+            # whole (growing) target table on every batch.
+            cur.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
             self._merge_upsert(cur, shape, presence, len(rows))
         else:
             cur.execute(merge.append_all(self.table_sql(), stage, columns))
@@ -369,7 +369,7 @@ class HubspotOverwriteSink(SQLSink):
                 self.stream_name,
             )
             return
-        shape = self.prepare_table(cur)
+        shape = self.prepare_target_table(cur)
         keys_table = run.keys_table if run.key_columns == self.key_columns else None
         if run.keys_table is None:
             keys_table = None
@@ -390,7 +390,7 @@ class HubspotOverwriteSink(SQLSink):
         super().clean_up()
 
 
-def _raw_json(record: t.Any) -> str:  # noqa: ANN401
+def _raw_json(record: t.Any) -> str:
     try:
         return orjson.dumps(record).decode()
     except TypeError:

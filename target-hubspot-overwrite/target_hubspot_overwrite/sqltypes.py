@@ -85,7 +85,7 @@ def widen(existing: str, wanted: str) -> str:
     Safe widenings only: integer → bigint → numeric, date → timestamptz, anything
     else that differs → text. An existing wider type is kept.
     """
-    if existing == wanted or existing == TEXT:
+    if existing in (wanted, TEXT):
         return existing
     if existing in _INTEGERS and wanted in _INTEGERS:
         return BIGINT if BIGINT in (existing, wanted) else "integer"

@@ -35,7 +35,8 @@ DEFAULT_SCHEMA = "public"
 
 CONFIG = th.PropertiesList(
     th.Property("sqlalchemy_url", th.StringType, secret=True,
-                description="SQLAlchemy or libpq URL (postgresql[+psycopg]://user:pw@host:port/db). "
+                description="SQLAlchemy or libpq URL "
+                "(postgresql[+psycopg]://user:pw@host:port/db). "
                 "Overrides host/port/user/password/database."),
     th.Property("host", th.StringType, description="PostgreSQL host."),
     th.Property("port", th.IntegerType, default=5432, description="PostgreSQL port."),
@@ -43,11 +44,14 @@ CONFIG = th.PropertiesList(
     th.Property("password", th.StringType, secret=True, description="PostgreSQL password."),
     th.Property("database", th.StringType, description="PostgreSQL database name."),
     th.Property("ssl_mode", th.StringType,
-                allowed_values=["disable", "allow", "prefer", "require", "verify-ca", "verify-full"],
+                allowed_values=["disable", "allow", "prefer", "require", "verify-ca",
+                                "verify-full"],
                 description="libpq sslmode."),
-    th.Property("ssl_root_cert", th.StringType, description="Path to the CA certificate (sslrootcert)."),
+    th.Property("ssl_root_cert", th.StringType,
+                description="Path to the CA certificate (sslrootcert)."),
     th.Property("ssl_cert", th.StringType, description="Path to the client certificate (sslcert)."),
-    th.Property("ssl_key", th.StringType, description="Path to the client private key (sslkey)."),
+    th.Property("ssl_key", th.StringType,
+                description="Path to the client private key (sslkey)."),
     th.Property("default_target_schema", th.StringType, default=DEFAULT_SCHEMA,
                 description="Schema that receives one table per stream (created if missing)."),
     th.Property("load_method", th.StringType, default="upsert",
@@ -89,7 +93,7 @@ class TargetHubspotOverwrite(SQLTarget):
         TargetCapabilities.HARD_DELETE,
     ]
 
-    def __init__(self, **kwargs: t.Any) -> None:  # noqa: ANN401
+    def __init__(self, **kwargs: t.Any) -> None:
         """Create the target; the database connection opens lazily."""
         super().__init__(**kwargs)
         self.max_parallelism = 1
@@ -158,7 +162,7 @@ class TargetHubspotOverwrite(SQLTarget):
         """The current sink of a stream."""
         return self._sinks_active.get(stream_name)
 
-    def get_sink_class(self, stream_name: str) -> type[HubspotOverwriteSink]:  # type: ignore[override]
+    def get_sink_class(self, stream_name: str) -> type[HubspotOverwriteSink]:
         """Marker stream gets the association-aware sink."""
         if stream_name == MARKER_STREAM:
             return AssociationMarkerSink
@@ -326,7 +330,7 @@ class TargetHubspotOverwrite(SQLTarget):
         if self._pending_signal is not None:
             raise SystemExit(128 + self._pending_signal)
 
-    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:  # noqa: ARG002
+    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
         """Abort: the open batch transaction rolls back; no STATE for uncommitted data."""
         self.logger.warning(
             "Received signal %d: aborting; uncommitted work is rolled back, no STATE emitted "

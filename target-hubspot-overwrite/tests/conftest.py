@@ -14,7 +14,6 @@ from typing import Any
 
 import psycopg
 import pytest
-
 from target_hubspot_overwrite.target import TargetHubspotOverwrite
 
 BIN = Path(sys.executable).parent / "target-hubspot-overwrite"

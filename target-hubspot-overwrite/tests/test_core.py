@@ -6,7 +6,6 @@ import psycopg
 import pytest
 from pipeline_devtools.postgres import find_database
 from singer_sdk.testing import get_target_test_class
-
 from target_hubspot_overwrite.target import TargetHubspotOverwrite
 
 _DB = find_database()

@@ -44,8 +44,10 @@ def test_unchanged_rows_are_not_rewritten(config, db):
     res = _load(config, *records)
     res2 = _load(config, *records, force_overwrite=True)
     assert db.rows("SELECT id, xmin::text FROM {s}.contacts ORDER BY id") == before
-    assert res.stream(S)["unchanged"] == 50 and res.stream(S)["updated"] == 0
-    assert res2.stream(S)["unchanged"] == 50 and res2.stream(S)["overwritten"] == 0
+    assert res.stream(S)["unchanged"] == 50
+    assert res.stream(S)["updated"] == 0
+    assert res2.stream(S)["unchanged"] == 50
+    assert res2.stream(S)["overwritten"] == 0
 
 
 def test_same_key_twice_in_batch_last_wins(config, db):
@@ -107,7 +109,8 @@ def test_dry_run_writes_nothing_and_reports(config, db, tmp_path):
     assert res.returncode == 0, res.stderr
     assert not db.table_exists("contacts")
     assert res.states == []
-    assert res.stream(S)["created"] == 1 and res.stream(S)["dry_run"] is True
+    assert res.stream(S)["created"] == 1
+    assert res.stream(S)["dry_run"] is True
     _load(config, {"id": "1", "email": "a"}, {"id": "2", "email": "b"})
     res = _load(config, {"id": "1", "email": "z"}, {"id": "3"}, dry_run=True, hard_delete=True,
                 force_overwrite=True, extra=[activate(S, 3)])
@@ -174,10 +177,13 @@ def test_long_and_hostile_identifiers(config, db):
                               "Ünïcødé ✓": "U"}))
     run_target(config, text)
     tables = db.rows("SELECT tablename FROM pg_tables WHERE schemaname=%s", db.schema)
-    assert len(tables) == 1 and len(tables[0][0].encode()) <= 63
+    assert len(tables) == 1
+    assert len(tables[0][0].encode()) <= 63
     cols = [r[0] for r in db.rows(
         "SELECT column_name FROM information_schema.columns WHERE table_schema=%s", db.schema)]
-    assert hostile in cols and "Ünïcødé ✓" in cols and len(cols) == 5
+    assert hostile in cols
+    assert "Ünïcødé ✓" in cols
+    assert len(cols) == 5
     assert all(len(c.encode()) <= 63 for c in cols)
 
 
@@ -198,7 +204,8 @@ def test_type_widening_and_new_columns(config, db):
     _load(config, {"id": "3", "score": "lots"}, props=props2)
     types = dict(db.rows("SELECT column_name, data_type FROM information_schema.columns "
                          "WHERE table_schema=%s", db.schema))
-    assert types["score"] == "text" and types["extra"] == "boolean"
+    assert types["score"] == "text"
+    assert types["extra"] == "boolean"
     assert db.rows("SELECT id, score FROM {s}.contacts ORDER BY id") == [
         ("1", "5"), ("2", "2.5"), ("3", "lots")
     ]
