@@ -68,20 +68,23 @@ class RollingWindowLimiter:
             self._paused_until = max(self._paused_until, self._clock() + seconds)
 
     def observe_headers(self, headers: Mapping[str, str]) -> None:
-        """Adopt the server's window and slow down when its Remaining count runs low."""
+        """Adopt the server's window if it is stricter; slow down when Remaining runs low."""
         server_max = _int_header(headers, HEADER_MAX)
         remaining = _int_header(headers, HEADER_REMAINING)
         interval_ms = _int_header(headers, HEADER_INTERVAL)
-        if server_max is None or remaining is None:
+        if server_max is None or remaining is None or server_max < 1:
             return
         interval = interval_ms / 1000.0 if interval_ms else self.interval
         with self._lock:
-            if server_max < self.capacity:
-                self.capacity = server_max
-            margin = max(1, server_max // 20)
+            if interval != self.interval:
+                # Same rate as configured, expressed over the server's window.
+                self.capacity = max(1, int(self.capacity * interval / self.interval))
+                self.interval = interval
+            self.capacity = min(self.capacity, server_max)
+        margin = max(1, server_max // 20)
         if remaining < margin:
             # Someone else is spending this budget too: wait for part of the window to roll.
-            self.pause(interval * (margin - remaining) / max(server_max, 1))
+            self.pause(interval * (margin - remaining) / server_max)
 
     def _delay(self, now: float) -> float:
         while self._spent and now - self._spent[0] >= self.interval:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +55,8 @@ class CrmObjectStream(Stream):
         super().__init__(tap, schema=record_schema(self.property_defs), name=object_type)
         self.reader = ObjectReader(client, object_type, self.property_defs, self.logger)
         self.run = StreamRun()
+        # Called with the ids of every emitted page (hook for batched association reads).
+        self.page_consumers: list[Callable[[list[str]], None]] = []
 
     # -- singer-sdk hooks ----------------------------------------------------------------
 
@@ -171,15 +173,19 @@ class CrmObjectStream(Stream):
 
     def _emit(self, objects: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         limit = self.config.get("max_records")
+        emitted: list[str] = []
         for obj in objects:
             if limit and self.run.records >= limit:
                 self.run.truncated = True
-                return
+                break
             record = to_record(obj, self.property_defs)
             self.run.records += 1
             self.run.archived_records += int(bool(record["archived"]))
             self.run.merged_away_ids += len(merged_ids(obj))
             yield record
+            emitted.append(record["id"])
+        for consumer in self.page_consumers:
+            consumer(emitted)
         self._log_progress()
 
     def _next_window_start(self, progress: StreamProgress) -> dt.datetime:
