@@ -33,7 +33,7 @@ class DatasetSpec:
     appointments: int = 20
     companies: int = 0
     deals: int = 0
-    big_fanout: int = 2500  # contact 0 ↔ first N meetings, meeting 0 ↔ first N contacts
+    big_fanout: int = 2500  # contact 0 ↔ N even-indexed meetings, meeting 0 ↔ N contacts
     archived_permille: int = 20
     merged_permille: int = 10
 
@@ -114,8 +114,10 @@ def generate(spec: DatasetSpec) -> tuple[dict[str, ObjectTable], dict[tuple[str,
     links["contacts", "meetings"] = [(c, m, mask) for m, c, mask in cm]
     if n["contacts"] and n["meetings"]:
         fan = spec.big_fanout
-        links["contacts", "meetings"] += [(0, m, 1) for m in range(min(fan, n["meetings"]))]
-        links["contacts", "meetings"] += [(c, 0, 1) for c in range(min(fan, n["contacts"]))]
+        # Every other record only, so that small datasets keep records without associations.
+        cm_links = links["contacts", "meetings"]
+        cm_links += [(0, m, 1) for m in range(0, min(2 * fan, n["meetings"]), 2)]
+        cm_links += [(c, 0, 1) for c in range(0, min(2 * fan, n["contacts"]), 2)]
     ca = _links_many(spec.seed, "c-a", n["appointments"], n["contacts"], (0, 1, 1, 2), (5, 8))
     links["contacts", "appointments"] = [(c, a, mask) for a, c, mask in ca]
     ma = _links_many(spec.seed, "m-a", n["appointments"], n["meetings"], (0, 0, 1), ())

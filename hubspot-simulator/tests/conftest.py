@@ -1,0 +1,48 @@
+"""Helpers for the simulator's own tests (the fixtures come from the pytest11 plugin)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+
+from hubspot_simulator.testing import SimulatorProcess
+
+
+class Api:
+    """A requests session against the simulator with the Bearer token set."""
+
+    def __init__(self, sim: SimulatorProcess) -> None:
+        self.base = sim.base_url
+        self.http = requests.Session()
+        self.http.headers["Authorization"] = f"Bearer {sim.token}"
+
+    def get(self, path: str, **kw: Any) -> requests.Response:
+        return self.http.get(self.base + path, timeout=30, **kw)
+
+    def post(self, path: str, body: Any = None, **kw: Any) -> requests.Response:
+        return self.http.post(self.base + path, json=body, timeout=30, **kw)
+
+
+@pytest.fixture
+def api(fresh_simulator: SimulatorProcess) -> Api:
+    """Client of a fresh simulator with rate limiting off (rate-limit tests turn it on)."""
+    fresh_simulator.admin.set_rate_limits(enabled=False)
+    return Api(fresh_simulator)
+
+
+def without_ids(body: dict[str, Any]) -> dict[str, Any]:
+    """An error body without its random correlationId/requestId (asserted to be present)."""
+    out = dict(body)
+    assert isinstance(out.pop("correlationId"), str)
+    out.pop("requestId", None)
+    return out
+
+
+def without_times(body: dict[str, Any]) -> dict[str, Any]:
+    """A batch body without startedAt/completedAt (asserted to be present)."""
+    out = dict(body)
+    assert out.pop("startedAt").endswith("Z")
+    assert out.pop("completedAt").endswith("Z")
+    return out
