@@ -195,7 +195,7 @@ class HubspotOverwriteSink(SQLSink):
         rows = list(self._keyed.values()) if self.upsert else self._rows
         self._batch.nul_stripped += self.nul.count
         self.nul.count = 0
-        with self.hso.transaction() as cur:
+        with self.hso.transaction(f"batch of stream '{self.stream_name}'") as cur:
             if rows:
                 self.apply_rows(cur, rows)
             self.after_rows(cur, rows)

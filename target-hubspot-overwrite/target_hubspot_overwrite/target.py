@@ -175,20 +175,21 @@ class TargetHubspotOverwrite(SQLTarget):
         """The single connection (dry run: inside a transaction that is rolled back)."""
         if self._db is None:
             self._db = self._stack.enter_context(connect(dict(self.config)))
+            self._db.execute("SET TIME ZONE 'UTC'")
             if self.dry_run:
                 self._stack.enter_context(self._db.transaction(force_rollback=True))
                 self.logger.warning("DRY RUN: all changes are rolled back at the end")
         return self._db
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Cursor]:
+    def transaction(self, what: str = "load") -> Iterator[Cursor]:
         """One transaction (a savepoint in dry run); errors are re-raised redacted."""
         try:
             with self.db.transaction(), self.db.cursor() as cur:
                 yield cur
         except psycopg.Error as exc:
             msg = redact(str(exc)).strip()
-            raise RuntimeError(f"PostgreSQL error: {msg}") from exc
+            raise RuntimeError(f"PostgreSQL error during {what} (rolled back): {msg}") from None
 
     def ensure_schema(self, cur: Cursor, schema: str) -> None:
         """Create the target schema once per run."""
@@ -247,6 +248,13 @@ class TargetHubspotOverwrite(SQLTarget):
         if sink.is_full:
             self.drain_one(sink)
         self._handle_max_record_age()
+
+    def _process_schema_message(self, message_dict: dict) -> None:
+        """Register the schema; commit a retired sink's rows before any newer record."""
+        super()._process_schema_message(message_dict)
+        stream = message_dict.get("stream")
+        if isinstance(stream, str):
+            self.drain_retired(stream)
 
     def _process_activate_version_message(self, message_dict: dict) -> None:
         self._assert_line_requires(message_dict, requires={"stream", "version"})

@@ -239,3 +239,26 @@ def test_password_not_leaked(config, tmp_path):
     res = run_cli(bad, lines(schema_msg(S, PROPS, ["id"]), rec(S, {"id": "1"})), tmp_path)
     assert res.returncode != 0
     assert "S3cretPw" not in res.stderr
+
+
+def test_dry_run_creates_no_schema(config, db):
+    schema = db.schema + "_new"
+    run_target({**config, "default_target_schema": schema, "dry_run": True},
+               lines(schema_msg(S, PROPS, ["id"]), rec(S, {"id": "1"})))
+    assert db.rows("SELECT 1 FROM pg_namespace WHERE nspname = %s", schema) == []
+
+
+def test_schema_change_mid_stream_keeps_order(config, db):
+    props2 = {**PROPS, "extra": {"type": ["string", "null"]}}
+    text = lines(schema_msg(S, PROPS, ["id"]), rec(S, {"id": "1", "email": "old"}),
+                 schema_msg(S, props2, ["id"]), rec(S, {"id": "1", "email": "new", "extra": "e"}))
+    run_target({**config, "batch_size_rows": 1}, text)
+    assert db.rows("SELECT email, extra FROM {s}.contacts") == [("new", "e")]
+
+
+def test_failed_batch_error_is_redacted_and_rolled_back(config, db):
+    _load(config, {"id": "1", "score": 1})
+    huge = {"id": "2", "score": 10**30}  # valid JSON integer, out of bigint range
+    with pytest.raises(RuntimeError, match=r"stream 'contacts'.*rolled back"):
+        _load(config, {"id": "1", "score": 2}, huge)
+    assert db.rows("SELECT id, score FROM {s}.contacts") == [("1", 1)]
