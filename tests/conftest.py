@@ -1,0 +1,104 @@
+"""Fixtures for the end-to-end tests: the real ``meltano`` CLI against the simulator and a real
+PostgreSQL (simulator fixtures come from ``hubspot_simulator``, database ones from
+``pipeline_devtools``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from hubspot_simulator.testing import SimulatorProcess
+from psycopg import sql
+
+from pipeline_devtools.postgres import Database
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+MELTANO = PROJECT_ROOT / ".venv" / "bin" / "meltano"
+
+
+@dataclass
+class MeltanoProject:
+    """The repository's Meltano project, isolated per test by its env (state DB, target schema)."""
+
+    env: dict[str, str]
+    schema: str
+    database_url: str
+    runs: list[subprocess.CompletedProcess[str]] = field(default_factory=list)
+
+    def run(self, *args: str, expect_success: bool = True, timeout: float = 600,
+            extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        """Run ``meltano <args>`` in the project directory and return the finished process."""
+        result = subprocess.run(
+            [str(MELTANO), *args], cwd=PROJECT_ROOT, env={**self.env, **(extra_env or {})},
+            capture_output=True, text=True, timeout=timeout, check=False,
+        )
+        self.runs.append(result)
+        if expect_success and result.returncode != 0:
+            pytest.fail(
+                f"meltano {' '.join(args)} exited {result.returncode}\n"
+                f"--- stderr (tail) ---\n{result.stderr[-6000:]}"
+            )
+        return result
+
+    def set_config(self, plugin_env_prefix: str, setting: str, value: Any) -> None:
+        """Set a plugin setting for the following runs through its environment variable."""
+        rendered = value if isinstance(value, str) else json.dumps(value)
+        self.env[f"{plugin_env_prefix}_{setting.upper()}"] = rendered
+
+    def rows(self, table: str, order_by: str = "id") -> list[dict[str, Any]]:
+        """Every row of a target table, as dicts."""
+        with psycopg.connect(self.database_url, row_factory=psycopg.rows.dict_row) as conn:
+            query = sql.SQL("SELECT * FROM {}.{} ORDER BY {}").format(
+                sql.Identifier(self.schema), sql.Identifier(table), sql.Identifier(order_by)
+            )
+            return list(conn.execute(query))
+
+    def state(self, state_id: str = "dev:tap-hubspot-assoc-to-target-hubspot-overwrite"
+              ) -> dict[str, Any]:
+        """The stored Singer state of a state id (empty dict when none)."""
+        result = self.run("state", "get", state_id, expect_success=False)
+        if result.returncode != 0 or not result.stdout.strip():
+            return {}
+        return dict(json.loads(result.stdout))
+
+
+@pytest.fixture
+def meltano_project(
+    fresh_simulator: SimulatorProcess, database: Database, pg_schema: str, tmp_path: Path
+) -> MeltanoProject:
+    """The Meltano project wired to the fresh simulator, a fresh schema and a fresh state DB."""
+    env = {
+        **os.environ,
+        "PATH": f"{MELTANO.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "MELTANO_ENVIRONMENT": "dev",
+        "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
+        "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "HUBSPOT_ACCESS_TOKEN": fresh_simulator.token,
+        "TAP_HUBSPOT_ASSOC_API_URL": fresh_simulator.base_url,
+        "PIPELINE_SQLALCHEMY_URL": database.sqlalchemy_url,
+        "TARGET_HUBSPOT_OVERWRITE_DEFAULT_TARGET_SCHEMA": pg_schema,
+    }
+    return MeltanoProject(env=env, schema=pg_schema, database_url=database.url)
+
+
+@pytest.fixture
+def property_types(fresh_simulator: SimulatorProcess) -> Callable[[str], dict[str, str]]:
+    """``property_types(object_type)`` → {property name: HubSpot type} from the properties API."""
+    import requests
+
+    def fetch(object_type: str) -> dict[str, str]:
+        response = requests.get(
+            f"{fresh_simulator.base_url}/crm/v3/properties/{object_type}",
+            headers=fresh_simulator.auth_headers(), timeout=30,
+        )
+        response.raise_for_status()
+        return {prop["name"]: prop["type"] for prop in response.json()["results"]}
+
+    return fetch
