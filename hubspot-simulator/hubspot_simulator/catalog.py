@@ -161,11 +161,9 @@ WORDS = (
 
 
 def text(min_words: int, max_words: int, null: int = 0, long_every: int = 0) -> Gen:
-    """Words from a mixed-script vocabulary; every ``long_every``-th record gets ~60k chars."""
+    """Words from a mixed-script vocabulary; every ``long_every``-th record gets 60,000 chars."""
 
-    def gen(h: int, c: GenContext) -> str:
-        if long_every and c.record_id % long_every == 7:
-            return ("Lorem ipsum dolor sit amet, 東京 ☕ — " * 1700)[:60_000]
+    def words(h: int, _c: GenContext) -> str:
         n = min_words + h % (max_words - min_words + 1)
         x = h
         out = []
@@ -174,7 +172,17 @@ def text(min_words: int, max_words: int, null: int = 0, long_every: int = 0) -> 
             x = (x >> 5) | ((x & 31) << 59)
         return " ".join(out)
 
-    return _nullable(gen, null)
+    short = _nullable(words, null)
+
+    def gen(h: int, c: GenContext) -> str | None:
+        if long_every and c.record_id % long_every == 7:
+            return LONG_TEXT
+        return short(h, c)
+
+    return gen
+
+
+LONG_TEXT = ("Lorem ipsum dolor sit amet, 東京 ☕ — " * 2000)[:60_000]
 
 
 FIRST_NAMES = (

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 import requests
-
 from hubspot_simulator.testing import SimulatorProcess
 
 
