@@ -262,3 +262,13 @@ def test_failed_batch_error_is_redacted_and_rolled_back(config, db):
     with pytest.raises(RuntimeError, match=r"stream 'contacts'.*rolled back"):
         _load(config, {"id": "1", "score": 2}, huge)
     assert db.rows("SELECT id, score FROM {s}.contacts") == [("1", 1)]
+
+
+def test_stream_maps_slow_path(config, db):
+    maps = {"stream_maps": {S: {"email": "email.upper()", "name": None}}, "batch_size_rows": 2}
+    res = _load({**config, **maps}, {"id": "1", "email": "a@x", "name": "n"},
+                {"id": "2", "email": "b@x"}, {"id": "3", "email": "c@x"})
+    assert db.rows("SELECT id, email FROM {s}.contacts ORDER BY id") == [
+        ("1", "A@X"), ("2", "B@X"), ("3", "C@X")
+    ]
+    assert res.stream(S)["created"] == 3
