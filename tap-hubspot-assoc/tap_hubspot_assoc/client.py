@@ -22,6 +22,8 @@ from tap_hubspot_assoc.errors import (
 from tap_hubspot_assoc.ratelimit import RollingWindowLimiter
 
 RETRIABLE_STATUSES = frozenset({500, 502, 503, 504, 520, 521, 522, 523, 524, 423, 477})
+BACKOFF_BASE_SECONDS = 0.5
+MAX_THROTTLED = 20
 CONNECTION_ERRORS = (
     requests.ConnectionError,
     requests.Timeout,
@@ -57,7 +59,7 @@ class HubSpotClient:
         search_limiter: RollingWindowLimiter,
         logger: logging.Logger,
         max_attempts: int = 8,
-        backoff_base: float = 0.5,
+        backoff_base: float | None = None,
         backoff_cap: float = 30.0,
         timeout: float = 120.0,
         sleep: Callable[[float], None] = time.sleep,
@@ -69,7 +71,7 @@ class HubSpotClient:
         self.search_limiter = search_limiter
         self._logger = logger
         self._max_attempts = max_attempts
-        self._backoff_base = backoff_base
+        self._backoff_base = BACKOFF_BASE_SECONDS if backoff_base is None else backoff_base
         self._backoff_cap = backoff_cap
         self._timeout = timeout
         self._sleep = sleep
@@ -95,40 +97,45 @@ class HubSpotClient:
         kind: str,
         search: bool = False,
     ) -> Any:
-        """Send one logical request, retrying what is worth retrying."""
+        """Send one logical request, retrying what is worth retrying.
+
+        Failures (5xx, dropped connections, unreadable bodies) and 429s have separate budgets:
+        `max_attempts` failures with jittered exponential backoff, MAX_THROTTLED 429s.
+        """
         refreshed = False
-        attempt = 0
+        failures = throttles = 0
         while True:
-            attempt += 1
-            response = self._send(method, path, params, json_body, kind=kind, search=search,
-                                  attempt=attempt)
-            if response is None:
+            try:
+                response = self._send(method, path, params, json_body, kind=kind, search=search)
+            except CONNECTION_ERRORS as exc:
+                failures += 1
+                self._retry_or_raise(f"{method} {path}: {type(exc).__name__}", failures)
                 continue
             status = response.status_code
             if status < 300:
                 body = _decoded(response)
                 if body is not None:
                     return body
-                self._wait_after_failure(f"HTTP {status} with an unreadable body", attempt=attempt)
-                if attempt >= self._max_attempts:
-                    msg = f"{method} {path}: unreadable bodies"
-                    raise RetriesExhaustedError(msg, status=status)
-                continue
-            if status == 401 and not refreshed and self._credentials.refresh_after_unauthorized():
+                failures += 1
+                self._retry_or_raise(f"{method} {path}: HTTP {status}, unreadable body", failures)
+            elif status == 401 and not refreshed and (
+                self._credentials.refresh_after_unauthorized()
+            ):
                 refreshed = True
                 self._logger.info("HubSpot answered 401; renewed the OAuth access token once")
-                continue
-            if status in (401, 403):
+            elif status in (401, 403):
                 raise self._auth_error(response)
-            if status == 429:
-                self._wait_after_429(response, attempt=attempt, search=search)
+            elif status == 429:
+                throttles += 1
+                if throttles > MAX_THROTTLED:
+                    msg = f"{method} {path}: still rate limited after {throttles} waits"
+                    raise RetriesExhaustedError(msg, status=429)
+                self._wait_after_429(response, attempt=throttles, search=search)
             elif status in RETRIABLE_STATUSES:
-                self._wait_after_failure(f"HTTP {status}", attempt=attempt)
+                failures += 1
+                self._retry_or_raise(f"{method} {path}: HTTP {status}", failures)
             else:
                 raise self._fatal_error(response)
-            if attempt >= self._max_attempts + (4 if status == 429 else 0):
-                msg = f"{method} {path}: still failing after {attempt} attempts (HTTP {status})"
-                raise RetriesExhaustedError(msg, status=status)
 
     # -- internals ----------------------------------------------------------------------
 
@@ -141,32 +148,29 @@ class HubSpotClient:
         *,
         kind: str,
         search: bool,
-        attempt: int,
-    ) -> requests.Response | None:
-        """One HTTP exchange; None means a dropped connection that was already waited out."""
+    ) -> requests.Response:
+        """One HTTP exchange under the right limiter."""
         limiter = self.search_limiter if search else self.limiter
         waited = limiter.acquire()
         self.stats.rate_limit_wait_seconds += waited
         self.stats.requests[kind] += 1
         headers = {"Authorization": self._credentials.authorization(), "Accept": "application/json"}
-        try:
-            response = self._session.request(
-                method,
-                self.api_url + path,
-                params=params,
-                json=json_body,
-                headers=headers,
-                timeout=self._timeout,
-            )
-        except CONNECTION_ERRORS as exc:
-            if attempt >= self._max_attempts:
-                msg = f"{method} {path}: connection failed {attempt} times ({type(exc).__name__})"
-                raise RetriesExhaustedError(msg) from None
-            self._wait_after_failure(type(exc).__name__, attempt=attempt)
-            return None
+        response = self._session.request(
+            method,
+            self.api_url + path,
+            params=params,
+            json=json_body,
+            headers=headers,
+            timeout=self._timeout,
+        )
         if not search:
             self.limiter.observe_headers(response.headers)
         return response
+
+    def _retry_or_raise(self, reason: str, failures: int) -> None:
+        if failures >= self._max_attempts:
+            raise RetriesExhaustedError(f"{reason}; gave up after {failures} attempts")
+        self._wait_after_failure(reason, attempt=failures)
 
     def _wait_after_failure(self, reason: str, *, attempt: int) -> None:
         ceiling = min(self._backoff_cap, self._backoff_base * 2 ** (attempt - 1))

@@ -13,3 +13,9 @@ def admin(fresh_simulator: SimulatorProcess) -> SimulatorAdmin:
     admin = fresh_simulator.admin
     admin.set_rate_limits(enabled=False)
     return admin
+
+
+@pytest.fixture(autouse=True)
+def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retry backoff in milliseconds instead of seconds (the policy is unchanged)."""
+    monkeypatch.setattr("tap_hubspot_assoc.client.BACKOFF_BASE_SECONDS", 0.01)
