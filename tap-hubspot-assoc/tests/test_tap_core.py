@@ -8,7 +8,6 @@ import atexit
 from hubspot_simulator.testing import SimulatorProcess
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
 from tap_helpers import FAST_LIMITS
-
 from tap_hubspot_assoc.tap import TapHubspotAssoc
 
 _SIMULATOR = SimulatorProcess(contacts=120, meetings=30, appointments=10, rate_limit=False)
