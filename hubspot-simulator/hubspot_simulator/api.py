@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -208,28 +209,25 @@ def association_labels(state: SimulatorState, req: Request, from_type: str,
 
 
 def _assoc_page(state: SimulatorState, f: ObjectType, t: ObjectType, idx: int, start: int,
-                size: int) -> tuple[list[dict[str, Any]], int | None]:
-    """One page of a record's associations from ``start`` (a to-index); and the next start."""
+                size: int) -> tuple[orjson.Fragment | None, int | None]:
+    """One page of a record's associations from ``start`` (a to-index) as a pre-serialised
+    JSON array (None when empty), and the next start."""
     dataset = state.dataset
     found = dataset.pair(f.name, t.name)
     if found is None:
-        return [], None
+        return None, None
     pair, side = found
     links = dataset.links(f.name, idx, t.name)
     if start:
-        lo, hi = 0, len(links)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if links[mid][0] < start:
-                lo = mid + 1
-            else:
-                hi = mid
-        links = links[lo:]
+        links = links[bisect_left(links, (start, 0)):]
+    if not links:
+        return None, None
     base = dataset.table(t).base_id
-    page = [{"toObjectId": base + other, "associationTypes": pair.types_for(side, mask)}
-            for other, mask in links[:size]]
+    types = pair.types_json
+    parts = [b'{"toObjectId":%d,"associationTypes":%b}' % (base + other, types(side, mask))
+             for other, mask in links[:size]]
     nxt = links[size][0] if len(links) > size else None
-    return page, nxt
+    return orjson.Fragment(b"[" + b",".join(parts) + b"]"), nxt
 
 
 def association_batch_read(state: SimulatorState, req: Request, from_type: str,
@@ -263,11 +261,10 @@ def association_batch_read(state: SimulatorState, req: Request, from_type: str,
                 raise validation_error(f"Invalid after cursor: {after!r}")
             start = pos
         idx = table.idx_of(rid)
-        page: list[dict[str, Any]] = []
-        nxt = None
+        page = nxt = None
         if idx is not None and table.is_active(idx):
             page, nxt = _assoc_page(state, f, t, idx, start, ASSOC_PAGE_SIZE)
-        if idx is None or not page:
+        if idx is None or page is None:
             errors.append({
                 "status": "error",
                 "category": "OBJECT_NOT_FOUND",
@@ -305,11 +302,10 @@ def object_associations(state: SimulatorState, req: Request, type: str, id: str,
         start = pos
     table = state.dataset.table(f)
     idx = table.idx_of(id)
-    page: list[dict[str, Any]] = []
-    nxt = None
+    page = nxt = None
     if idx is not None and table.is_active(idx):
         page, nxt = _assoc_page(state, f, t, idx, start, limit)
-    body: dict[str, Any] = {"results": page}
+    body: dict[str, Any] = {"results": page if page is not None else []}
     if nxt is not None:
         cursor = encode_cursor(nxt)
         body["paging"] = {"next": {"after": cursor,

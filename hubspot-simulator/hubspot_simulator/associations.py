@@ -12,6 +12,8 @@ from array import array
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 CATEGORIES = ("HUBSPOT_DEFINED", "USER_DEFINED", "INTEGRATOR_DEFINED")
 MAX_LABELS_PER_PAIR = 16
 
@@ -98,11 +100,29 @@ class AssociationPair:
         self._over: dict[tuple[int, int], int] = {}
         self._touched: tuple[dict[int, set[int]], dict[int, set[int]]] = ({}, {})
         self._types_cache: dict[tuple[int, int], list[dict[str, Any]]] = {}
+        self._json_cache: dict[tuple[int, int], bytes] = {}
+        self._live = self._compute_live()
 
     # ------------------------------------------------------------------ labels
     def live_mask(self) -> int:
         """Bits of the label definitions that are not deleted."""
+        return self._live
+
+    def _compute_live(self) -> int:
         return sum(1 << i for i, d in enumerate(self.labels) if not d.deleted)
+
+    def _labels_changed(self) -> None:
+        self._types_cache.clear()
+        self._json_cache.clear()
+        self._live = self._compute_live()
+
+    def types_json(self, side: int, mask: int) -> bytes:
+        """``types_for`` serialised as JSON (cached; responses splice it in verbatim)."""
+        key = (side, mask)
+        got = self._json_cache.get(key)
+        if got is None:
+            got = self._json_cache[key] = orjson.dumps(self.types_for(side, mask))
+        return got
 
     def types_for(self, side: int, mask: int) -> list[dict[str, Any]]:
         """The ``associationTypes`` list of a link mask seen from ``side`` (cached)."""
@@ -126,7 +146,7 @@ class AssociationPair:
         if len(self.labels) >= MAX_LABELS_PER_PAIR:
             raise ValueError(f"at most {MAX_LABELS_PER_PAIR} labels per object type pair")
         self.labels.append(label)
-        self._types_cache.clear()
+        self._labels_changed()
 
     def delete_label(self, side: int, type_id: int) -> bool:
         """Delete the label definition with this type id (its links lose that type)."""
@@ -134,7 +154,7 @@ class AssociationPair:
         if bit is None:
             return False
         self.labels[bit].deleted = True
-        self._types_cache.clear()
+        self._labels_changed()
         return True
 
     # ------------------------------------------------------------------ links

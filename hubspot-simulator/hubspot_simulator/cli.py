@@ -42,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--search-lag-ms", type=int, default=0,
                    help="records modified in the last N ms are not yet visible to search")
     s.add_argument("--log-level", default="warning")
+    lt = sub.add_parser("loadtest", help="measure throughput (starts a large simulator)")
+    lt.add_argument("--url", default=None, help="an already running simulator")
+    lt.add_argument("--seconds", type=float, default=5.0)
+    lt.add_argument("--workers", type=int, default=4)
     return parser
 
 
@@ -80,6 +84,10 @@ def main(argv: list[str] | None = None) -> None:
             serve(args)
         except KeyboardInterrupt:
             sys.exit(0)
+    elif args.command == "loadtest":
+        from .loadtest import main as loadtest
+
+        loadtest(args.url, args.seconds, args.workers)
 
 
 if __name__ == "__main__":

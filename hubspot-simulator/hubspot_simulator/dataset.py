@@ -7,7 +7,7 @@ from typing import Any
 from .associations import CATEGORIES, AssociationPair, LabelDef
 from .generator import DatasetSpec, generate
 from .objecttypes import ObjectType
-from .store import ACTIVE, ObjectTable
+from .store import ObjectTable
 
 
 class DatasetError(ValueError):
@@ -45,12 +45,10 @@ class Dataset:
         pair, side = found
         status = self.tables[to_type].status
         live = pair.live_mask()
-        out = []
-        for other, mask in pair.neighbours(side, from_idx):
-            m = mask & live
-            if m and other < len(status) and status[other] == ACTIVE:
-                out.append((other, m))
-        return out
+        links = pair.neighbours(side, from_idx)
+        if live == (1 << len(pair.labels)) - 1:
+            return [(o, m) for o, m in links if not status[o]]
+        return [(o, m & live) for o, m in links if m & live and not status[o]]
 
     # ------------------------------------------------------------------ associations
     def set_association(self, from_type: str, from_id: str, to_type: str, to_id: str,

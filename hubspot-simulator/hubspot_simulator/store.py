@@ -118,17 +118,24 @@ class ObjectTable:
     def render(self, idx: int, names: Iterable[str]) -> dict[str, Any]:
         """The SimplePublicObject JSON of one record with the given (known) properties."""
         ov = self.overrides.get(idx)
+        created = iso(self.created[idx])
+        updated = iso(self.modified[idx])
+        created_prop, modified_prop = self.type.created_prop, self.type.modified_prop
         props: dict[str, str | None] = {}
         for name in names:
-            if ov is not None and name in ov:
+            if name == modified_prop:
+                props[name] = updated
+            elif name == created_prop:
+                props[name] = created
+            elif ov is not None and name in ov:
                 props[name] = ov[name]
             else:
                 props[name] = self.generated(idx, name)
         out: dict[str, Any] = {
             "id": str(self.base_id + idx),
             "properties": props,
-            "createdAt": iso(self.created[idx]),
-            "updatedAt": iso(self.modified[idx]),
+            "createdAt": created,
+            "updatedAt": updated,
             "archived": self.status[idx] == ARCHIVED,
         }
         if self.status[idx] == ARCHIVED:
