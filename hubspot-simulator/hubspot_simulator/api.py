@@ -18,6 +18,7 @@ from .store import ACTIVE, ARCHIVED, ObjectTable
 from .util import decode_cursor, encode_cursor, iso, mix, now_ms
 
 LIST_MAX_LIMIT = 100
+HISTORY_MAX = 50
 BATCH_READ_MAX_INPUTS = 100
 ASSOC_BATCH_MAX_INPUTS = 1000
 ASSOC_PAGE_SIZE = 500
@@ -54,6 +55,32 @@ def _truthy(raw: str | None) -> bool:
     return (raw or "").lower() == "true"
 
 
+def _history(table: ObjectTable, idx: int, names: list[str] | None) -> dict[str, Any] | None:
+    """``propertiesWithHistory``: one version per property (the current value)."""
+    if not names:
+        return None
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name in dict.fromkeys(names):
+        if name not in table.spec_by_name:
+            continue
+        value = table.value(idx, name)
+        changed = table.overrides.get(idx, {})
+        stamp = table.modified[idx] if name in changed else table.created[idx]
+        out[name] = [] if value is None else [{
+            "value": value, "timestamp": iso(stamp),
+            "sourceType": "API" if name in changed else "CRM_UI"}]
+    return out
+
+
+def _with_history(table: ObjectTable, idx: int, names: list[str],
+                  history: list[str] | None) -> dict[str, Any]:
+    rec = table.render(idx, names)
+    hist = _history(table, idx, history)
+    if hist is not None:
+        rec["propertiesWithHistory"] = hist
+    return rec
+
+
 # ------------------------------------------------------------------------------ properties
 
 _PROPS_CACHE: dict[str, bytes] = {}
@@ -76,7 +103,9 @@ def list_objects(state: SimulatorState, req: Request, type: str) -> Response:
     """GET /crm/v3/objects/{type}: id order, opaque cursor, paging absent on the last page."""
     otype = object_type(type)
     table = state.dataset.table(otype)
-    limit = _int_param(req.query("limit"), "limit", 10, LIST_MAX_LIMIT)
+    history = req.query_list("propertiesWithHistory")
+    maximum = HISTORY_MAX if history else LIST_MAX_LIMIT
+    limit = _int_param(req.query("limit"), "limit", 10, maximum)
     start = 0
     after = req.query("after")
     if after:
@@ -93,7 +122,7 @@ def list_objects(state: SimulatorState, req: Request, type: str) -> Response:
         if len(results) == limit:
             next_idx = idx
             break
-        results.append(table.render(idx, names))
+        results.append(_with_history(table, idx, names, history))
     body: dict[str, Any] = {"results": results}
     if next_idx is not None:
         cursor = encode_cursor(next_idx)
@@ -126,7 +155,7 @@ def get_object(state: SimulatorState, req: Request, type: str, id: str) -> Respo
         raise not_found(f"Object not found.  objectId are usually numeric. "
                         f"{otype.singular} {id} does not exist")
     names = table.select_properties(req.query_list("properties"))
-    return json_response(table.render(idx, names))
+    return json_response(_with_history(table, idx, names, req.query_list("propertiesWithHistory")))
 
 
 def batch_read(state: SimulatorState, req: Request, type: str) -> Response:
@@ -141,6 +170,11 @@ def batch_read(state: SimulatorState, req: Request, type: str) -> Response:
     if len(inputs) > BATCH_READ_MAX_INPUTS:
         raise validation_error(
             f"Batch input size {len(inputs)} exceeds the maximum of {BATCH_READ_MAX_INPUTS}.")
+    history = body.get("propertiesWithHistory") or None
+    if history and len(inputs) > HISTORY_MAX:
+        raise validation_error(
+            "The maximum number of inputs supported in a batch request for property histories "
+            f"is {HISTORY_MAX}. Please reduce the number of items and try again")
     props = body.get("properties") or None
     names = table.select_properties(props)
     wanted = ARCHIVED if _truthy(req.query("archived")) else ACTIVE
@@ -155,7 +189,7 @@ def batch_read(state: SimulatorState, req: Request, type: str) -> Response:
                 missing.append(rid)
         else:
             found[idx] = None
-    results = [table.render(i, names) for i in sorted(found, key=mix)]
+    results = [_with_history(table, i, names, history) for i in sorted(found, key=mix)]
     out: dict[str, Any] = {"status": "COMPLETE", "results": results}
     if missing:
         out["numErrors"] = 1

@@ -168,3 +168,24 @@ def test_date_versioned_alias(api):
     a = api.get("/crm/objects/2026-03/contacts", params={"limit": 3}).json()
     b = api.get("/crm/v3/objects/contacts", params={"limit": 3}).json()
     assert a["results"] == b["results"]
+
+
+def test_properties_with_history(api, fresh_simulator):
+    fresh_simulator.admin.update_object("contacts", "1001", {"firstname": "Hist"},
+                                        at=1_800_000_000_000)
+    body = api.get("/crm/v3/objects/contacts/1001",
+                   params={"propertiesWithHistory": "firstname,nope"}).json()
+    assert body["propertiesWithHistory"] == {"firstname": [
+        {"value": "Hist", "timestamp": "2027-01-15T08:00:00.000Z", "sourceType": "API"}]}
+    too_many = api.get("/crm/v3/objects/contacts",
+                       params={"propertiesWithHistory": "email", "limit": 51})
+    assert too_many.status_code == 400
+    assert api.get("/crm/v3/objects/contacts",
+                   params={"propertiesWithHistory": "email", "limit": 50}).status_code == 200
+    batch = api.post("/crm/v3/objects/contacts/batch/read",
+                     {"inputs": [{"id": str(1001 + i)} for i in range(51)], "properties": [],
+                      "propertiesWithHistory": ["email"]})
+    assert without_ids(batch.json()) == {
+        "status": "error", "category": "VALIDATION_ERROR",
+        "message": "The maximum number of inputs supported in a batch request for property "
+                   "histories is 50. Please reduce the number of items and try again"}
