@@ -349,6 +349,7 @@ class HubspotOverwriteSink(SQLSink):
         )
         run.pending_version = version
         run.finalize_now = True
+        self.hso.closing_versions_seen = True
         self.hso.drain_retired(self.stream_name)
         if self.current_size:
             self.hso.drain_one(self)

@@ -105,6 +105,7 @@ class TargetHubspotOverwrite(SQLTarget):
         self._schemas_ready: set[str] = set()
         self._state_writing = False
         self._last_state_written: dict | None = None
+        self.closing_versions_seen = False
         self._pending_signal: int | None = None
         reader = self.message_reader
         if isinstance(reader, OrjsonSingerReader) and self.reject_invalid:
@@ -291,8 +292,18 @@ class TargetHubspotOverwrite(SQLTarget):
     def process_endofpipe(self) -> None:
         """Finalize pending full refreshes with the last batch, then summarize."""
         for sink in self._sinks_active.values():
-            if isinstance(sink, HubspotOverwriteSink) and sink.run.pending_version is not None:
-                sink.run.finalize_at_end = True
+            if not isinstance(sink, HubspotOverwriteSink) or sink.run.pending_version is None:
+                continue
+            if self.closing_versions_seen:
+                # The tap brackets streams with ACTIVATE_VERSION: a stream without its
+                # closing message did not complete (e.g. the tap failed): delete nothing.
+                self.logger.warning(
+                    "Stream '%s' got no closing ACTIVATE_VERSION: full-refresh reconciliation "
+                    "skipped, no rows deleted", sink.stream_name,
+                )
+                sink.run.pending_version = None
+                continue
+            sink.run.finalize_at_end = True
         super().process_endofpipe()
         self._summarize()
         self.close()

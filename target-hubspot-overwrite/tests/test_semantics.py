@@ -272,3 +272,17 @@ def test_stream_maps_slow_path(config, db):
         ("1", "A@X"), ("2", "B@X"), ("3", "C@X")
     ]
     assert res.stream(S)["created"] == 3
+
+
+def test_bracketing_tap_failure_deletes_nothing(config, db):
+    """Tap brackets streams (start+end); second stream cut off by a tap crash (EOF)."""
+    other = "meetings"
+    _load(config, *({"id": str(i)} for i in range(3)))
+    run_target(config, lines(schema_msg(other, PROPS, ["id"]),
+                             *(rec(other, {"id": str(i)}) for i in range(3))))
+    text = lines(schema_msg(other, PROPS, ["id"]), activate(other, 7), rec(other, {"id": "0"}),
+                 activate(other, 7), schema_msg(S, PROPS, ["id"]), activate(S, 7),
+                 rec(S, {"id": "0"}))
+    run_target({**config, "hard_delete": True}, text)
+    assert db.scalar("SELECT count(*) FROM {s}.meetings") == 1
+    assert db.scalar("SELECT count(*) FROM {s}.contacts") == 3
