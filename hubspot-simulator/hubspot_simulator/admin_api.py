@@ -99,7 +99,7 @@ def info(state: SimulatorState, body: Any, req: Request) -> Any:
         counts[t.name] = {"total": len(st), "active": st.count(ACTIVE),
                           "archived": st.count(ARCHIVED), "merged": st.count(MERGED)}
     return {"dataset": state.dataset.spec.to_json(), "counts": counts,
-            "rateLimits": state.limiter.config.to_json(), "searchLagMs": state.search_lag_ms,
+            "rateLimits": _rl_json(state.limiter.config), "searchLagMs": state.search_lag_ms,
             "token": state.auth.static_token, "tokenTtlSeconds": state.auth.token_ttl_s}
 
 

@@ -112,8 +112,8 @@ def test_fresh_simulator_resets_everything(fresh_simulator):
     admin.reset(seed=7, contacts=250, meetings=60, appointments=20)
     info = admin.info()
     assert admin.faults() == []
-    assert info["rateLimits"] == {"enabled": True, "burst": 100, "window_ms": 10_000,
-                                  "search_per_second": 5, "daily": 250_000}
+    assert info["rateLimits"] == {"enabled": True, "burst": 100, "windowMs": 10_000,
+                                  "searchPerSecond": 5, "daily": 250_000}
     assert info["searchLagMs"] == 0
     assert info["counts"]["contacts"]["total"] == 250
     assert admin.request_counts()["total"] == 0
