@@ -83,6 +83,8 @@ class CrmObjectStream(Stream):
     def _mode(self) -> str:
         if self.config.get("contact_ids"):
             return "scoped" if self.object_type in CONTACT_TYPES else "skipped (contact_ids set)"
+        if self.replication_method == "FULL_TABLE":  # forced through catalog metadata
+            return "full"
         progress = self._progress_state()
         if progress.bookmark or progress.pending or self.config.get("start_date"):
             return "incremental"
@@ -181,7 +183,11 @@ class CrmObjectStream(Stream):
             record = to_record(obj, self.property_defs)
             self.run.records += 1
             self.run.archived_records += int(bool(record["archived"]))
-            self.run.merged_away_ids += len(merged_ids(obj))
+            absorbed = merged_ids(obj)
+            if absorbed:
+                self.run.merged_away_ids += len(absorbed)
+                self.logger.debug("%s %s absorbed merged ids %s", self.name, record["id"],
+                                  ", ".join(absorbed))
             yield record
             emitted.append(record["id"])
         for consumer in self.page_consumers:

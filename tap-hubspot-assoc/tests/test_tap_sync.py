@@ -155,3 +155,18 @@ def test_max_records_caps_without_activate_version(fresh_simulator, admin):
     assert len(output.records("contacts")) == 30
     assert output.activate_versions("contacts") == []
     assert "replication_key_value" not in output.final_state["bookmarks"].get("contacts", {})
+
+
+def test_summary_reports_records_requests_and_merged_ids(fresh_simulator, admin, caplog):
+    caplog.set_level("INFO")
+    merged = admin.snapshot("contacts")["merged"]
+    assert merged
+    output = run_tap(tap_config(fresh_simulator))
+    survivors = [r for r in output.records("contacts") if r["hs_merged_object_ids"]]
+    absorbed = {i for r in survivors for i in r["hs_merged_object_ids"].split(";")}
+    assert absorbed == set(merged)
+    summary = [m for m in caplog.messages if m.startswith("Summary contacts (full)")]
+    assert len(summary) == 1
+    assert f"{len(output.records('contacts'))} records" in summary[0]
+    assert f"{len(absorbed)} merged-away ids" in summary[0]
+    assert any(m.startswith("Run totals so far") for m in caplog.messages)
