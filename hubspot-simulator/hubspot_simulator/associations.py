@@ -90,12 +90,17 @@ class AssociationPair:
     """All links between two object types ``a`` and ``b``."""
 
     def __init__(self, a: str, b: str, labels: list[LabelDef], n_a: int, n_b: int,
-                 links: list[tuple[int, int, int]]) -> None:
+                 a_idx: array, b_idx: array, masks: array) -> None:
+        """Build from link columns (duplicate pairs are merged, their masks OR-ed)."""
         self.a, self.b = a, b
         self.labels = labels
-        fwd = sorted((x << 48) | (y << 16) | m for x, y, m in links)
-        rev = sorted((y << 48) | (x << 16) | m for x, y, m in links)
-        self._csr = (_csr(n_a, fwd), _csr(n_b, rev))
+        fwd = sorted([(x << 48) | (y << 16) | m for x, y, m in zip(a_idx, b_idx, masks,
+                                                                   strict=True)])
+        fwd_csr = _csr(n_a, fwd)
+        del fwd
+        rev = sorted([(y << 48) | (x << 16) | m for x, y, m in zip(a_idx, b_idx, masks,
+                                                                   strict=True)])
+        self._csr = (fwd_csr, _csr(n_b, rev))
         self._n = [n_a, n_b]
         self._over: dict[tuple[int, int], int] = {}
         self._touched: tuple[dict[int, set[int]], dict[int, set[int]]] = ({}, {})

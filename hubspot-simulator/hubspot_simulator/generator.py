@@ -78,13 +78,16 @@ def _table(type_name: str, n: int, seed: int, spec: DatasetSpec) -> ObjectTable:
     return table
 
 
+Links = tuple[array, array, array]  # (a indexes, b indexes, masks): compact link columns
+
+
 def _links_many(seed: int, name: str, n_from: int, n_to: int, fanout: tuple[int, ...],
-                label_odds: tuple[int, ...]) -> list[tuple[int, int, int]]:
+                label_odds: tuple[int, ...]) -> Links:
     """Each ``from`` record links to a few random ``to`` records with some extra labels."""
+    froms, tos, masks = array("q"), array("q"), array("H")
     if n_to == 0:
-        return []
+        return froms, tos, masks
     s = salt(seed, name)
-    links = []
     for f in range(n_from):
         h = mix(s ^ f)
         for j in range(fanout[h % len(fanout)]):
@@ -95,8 +98,14 @@ def _links_many(seed: int, name: str, n_from: int, n_to: int, fanout: tuple[int,
                     mask |= 1 << bit
             if (hj >> 40) % 50 == 0 and mask != 1:
                 mask &= ~1  # a labelled link without the default type
-            links.append((f, hj % n_to, mask))
-    return links
+            froms.append(f)
+            tos.append(hj % n_to)
+            masks.append(mask)
+    return froms, tos, masks
+
+
+def _flip(links: Links) -> Links:
+    return links[1], links[0], links[2]
 
 
 def generate(spec: DatasetSpec) -> tuple[dict[str, ObjectTable], dict[tuple[str, str],
@@ -107,31 +116,38 @@ def generate(spec: DatasetSpec) -> tuple[dict[str, ObjectTable], dict[tuple[str,
              "deals": spec.deals}
     tables = {t.name: _table(t.name, sizes[t.name], spec.seed, spec) for t in OBJECT_TYPES}
     n = {k: len(v) for k, v in tables.items()}
-    links: dict[tuple[str, str], list[tuple[int, int, int]]] = {k: [] for k in DEFAULT_LABELS}
+    seed = spec.seed
+    links: dict[tuple[str, str], Links] = {
+        k: (array("q"), array("q"), array("H")) for k in DEFAULT_LABELS}
 
-    # meetings → contacts, stored as (contact, meeting)
-    cm = _links_many(spec.seed, "c-m", n["meetings"], n["contacts"], MEETING_FANOUT, (6, 10))
-    links["contacts", "meetings"] = [(c, m, mask) for m, c, mask in cm]
+    cm = _flip(_links_many(seed, "c-m", n["meetings"], n["contacts"], MEETING_FANOUT, (6, 10)))
     if n["contacts"] and n["meetings"]:
+        # contact 0 and meeting 0 have thousands; every other record only, so that small
+        # datasets keep records without associations.
         fan = spec.big_fanout
-        # Every other record only, so that small datasets keep records without associations.
-        cm_links = links["contacts", "meetings"]
-        cm_links += [(0, m, 1) for m in range(0, min(2 * fan, n["meetings"]), 2)]
-        cm_links += [(c, 0, 1) for c in range(0, min(2 * fan, n["contacts"]), 2)]
-    ca = _links_many(spec.seed, "c-a", n["appointments"], n["contacts"], (0, 1, 1, 2), (5, 8))
-    links["contacts", "appointments"] = [(c, a, mask) for a, c, mask in ca]
-    ma = _links_many(spec.seed, "m-a", n["appointments"], n["meetings"], (0, 0, 1), ())
-    links["meetings", "appointments"] = [(m, a, mask) for a, m, mask in ma]
+        for m in range(0, min(2 * fan, n["meetings"]), 2):
+            cm[0].append(0)
+            cm[1].append(m)
+            cm[2].append(1)
+        for c in range(0, min(2 * fan, n["contacts"]), 2):
+            cm[0].append(c)
+            cm[1].append(0)
+            cm[2].append(1)
+    links["contacts", "meetings"] = cm
+    links["contacts", "appointments"] = _flip(_links_many(
+        seed, "c-a", n["appointments"], n["contacts"], (0, 1, 1, 2), (5, 8)))
+    links["meetings", "appointments"] = _flip(_links_many(
+        seed, "m-a", n["appointments"], n["meetings"], (0, 0, 1), ()))
     links["contacts", "companies"] = _links_many(
-        spec.seed, "c-co", n["contacts"], n["companies"], (0, 1, 1, 2), (2, 7))
-    dc = _links_many(spec.seed, "c-d", n["deals"], n["contacts"], (1, 2, 3), ())
-    links["contacts", "deals"] = [(c, d, m) for d, c, m in dc]
-    cd = _links_many(spec.seed, "co-d", n["deals"], n["companies"], (1,), (1,))
-    links["companies", "deals"] = [(co, d, m) for d, co, m in cd]
+        seed, "c-co", n["contacts"], n["companies"], (0, 1, 1, 2), (2, 7))
+    links["contacts", "deals"] = _flip(_links_many(
+        seed, "c-d", n["deals"], n["contacts"], (1, 2, 3), ()))
+    links["companies", "deals"] = _flip(_links_many(
+        seed, "co-d", n["deals"], n["companies"], (1,), (1,)))
 
     pairs = {
         (a, b): AssociationPair(a, b, [LabelDef(*d) for d in DEFAULT_LABELS[a, b]],
-                                n[a], n[b], links[a, b])
+                                n[a], n[b], *links[a, b])
         for (a, b) in DEFAULT_LABELS
     }
     return tables, pairs
