@@ -7,6 +7,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from jsonschema import Draft7Validator
+
 from target_hubspot_overwrite.sqltypes import FieldType
 
 
@@ -72,13 +74,18 @@ def _date(value: Any, counter: NulCounter) -> Any:
     return value
 
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
 def _integer(value: Any, counter: NulCounter) -> Any:
     kind = type(value)
-    if kind is int:
-        return value
     if kind is float and value.is_integer():
-        return int(value)
-    raise InvalidValue(f"expected an integer, got {kind.__name__}")
+        value, kind = int(value), int
+    if kind is not int:
+        raise InvalidValue(f"expected an integer, got {kind.__name__}")
+    if not _INT64_MIN <= value <= _INT64_MAX:
+        raise InvalidValue("integer out of the bigint range")
+    return value
 
 
 def _number(value: Any, counter: NulCounter) -> Any:
@@ -120,6 +127,41 @@ _CLEANERS: dict[str, Cleaner] = {
 }
 
 
-def cleaner_for(field: FieldType) -> Cleaner:
-    """Return the validating cleaner of a field (nulls are handled by the caller)."""
-    return _CLEANERS[field.kind]
+_CONSTRAINTS = frozenset({
+    "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+    "minLength", "maxLength", "pattern", "multipleOf", "properties", "items",
+    "required", "additionalProperties", "minItems", "maxItems", "uniqueItems",
+})
+
+
+def _constrained(schema: dict[str, Any]) -> bool:
+    if _CONSTRAINTS & schema.keys():
+        return True
+    return any(
+        isinstance(v, dict) and _constrained(v)
+        for key in ("anyOf", "oneOf", "allOf")
+        for v in schema.get(key) or []
+    )
+
+
+def cleaner_for(field: FieldType, schema: dict[str, Any] | None = None) -> Cleaner:
+    """Return the validating cleaner of a field (nulls are handled by the caller).
+
+    Type checks are hand-written (cheap); properties that also carry constraints
+    (enum, bounds, patterns, nested properties/items, ...) are additionally checked
+    with a compiled jsonschema validator.
+    """
+    base = _CLEANERS[field.kind]
+    if not schema or not _constrained(schema):
+        return base
+    validator = Draft7Validator(schema)
+
+    def full_check(value: Any, counter: NulCounter) -> Any:
+        cleaned = base(value, counter)
+        error = next(iter(validator.iter_errors(cleaned)), None)
+        if error is not None:
+            where = "/".join(str(p) for p in error.absolute_path)
+            raise InvalidValue(f"{where + ': ' if where else ''}{error.message[:200]}")
+        return cleaned
+
+    return full_check

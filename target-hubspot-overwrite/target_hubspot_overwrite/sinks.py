@@ -102,10 +102,11 @@ class HubspotOverwriteSink(SQLSink):
     def _build_fields(self) -> list[Field]:
         props: dict[str, dict] = self.schema.get("properties") or {}
         names = column_names(props, what=f"stream '{self.stream_name}'")
-        return [
-            Field(src, names[src], ftype, cleaner_for(ftype))
-            for src, ftype in ((s, field_type(p or {})) for s, p in props.items())
-        ]
+        fields = []
+        for src, prop in props.items():
+            ftype = field_type(prop or {})
+            fields.append(Field(src, names[src], ftype, cleaner_for(ftype, prop)))
+        return fields
 
     def _resolve_key(self, key: str) -> str:
         """Exact property name, else the single property equal ignoring case."""

@@ -257,11 +257,12 @@ def test_schema_change_mid_stream_keeps_order(config, db):
 
 
 def test_failed_batch_error_is_redacted_and_rolled_back(config, db):
-    _load(config, {"id": "1", "score": 1})
-    huge = {"id": "2", "score": 10**30}  # valid JSON integer, out of bigint range
+    _load(config, {"id": "1", "email": "same"}, {"id": "2", "email": "same"})
+    before = db.rows("SELECT * FROM {s}.contacts ORDER BY id")
+    text = lines(schema_msg(S, PROPS, ["email"]), rec(S, {"id": "3", "email": "other"}))
     with pytest.raises(RuntimeError, match=r"stream 'contacts'.*rolled back"):
-        _load(config, {"id": "1", "score": 2}, huge)
-    assert db.rows("SELECT id, score FROM {s}.contacts") == [("1", 1)]
+        run_target(config, text)  # new key violated by existing rows -> whole batch rolls back
+    assert db.rows("SELECT * FROM {s}.contacts ORDER BY id") == before
 
 
 def test_stream_maps_slow_path(config, db):
@@ -286,3 +287,22 @@ def test_bracketing_tap_failure_deletes_nothing(config, db):
     run_target({**config, "hard_delete": True}, text)
     assert db.scalar("SELECT count(*) FROM {s}.meetings") == 1
     assert db.scalar("SELECT count(*) FROM {s}.contacts") == 3
+
+
+@pytest.mark.parametrize(
+    ("prop", "value", "match"),
+    [
+        ({"type": "string", "enum": ["a", "b"]}, "c", "is not one of"),
+        ({"type": "integer", "maximum": 10}, 11, "greater than the maximum"),
+        ({"type": "object", "properties": {"k": {"type": "integer"}}}, {"k": "x"}, "k: 'x'"),
+        ({"type": ["integer", "null"]}, 2**70, "bigint range"),
+        ({"type": "string", "format": "date-time"}, "yesterday", "date-time"),
+        ({"type": "boolean"}, "true", "expected a boolean"),
+    ],
+)
+def test_constraint_violations(config, db, prop, value, match):
+    props = {"id": {"type": "string"}, "f": prop}
+    with pytest.raises(Exception, match=match):
+        _load(config, {"id": "1", "f": value}, props=props)
+    res = _load(config, {"id": "1", "f": value}, props=props, on_invalid_record="reject")
+    assert res.stream(S)["rejected"] == 1
