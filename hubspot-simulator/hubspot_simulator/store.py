@@ -199,10 +199,11 @@ class ObjectTable:
             self.set_modified(idx, ms)
 
     def create(self, props: dict[str, str | None], ms: int) -> int:
-        """Append a new record created (and modified) at ``ms``; returns its index."""
+        """Append a record created and modified at ``ms`` (or later); returns its index."""
+        # Creation order must stay id order, so a past ``ms`` is clamped to the newest record.
         created = max(ms, self.created[-1]) if len(self.created) else ms
         self.created.append(created)
-        self.modified.append(ms)
+        self.modified.append(created)
         self.status.append(ACTIVE)
         idx = len(self.created) - 1
         # A new record starts with exactly the given properties.
