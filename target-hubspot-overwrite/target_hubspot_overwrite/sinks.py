@@ -206,10 +206,22 @@ class HubspotOverwriteSink(SQLSink):
                 self.hso.write_rejects(cur, self.stream_name, self._rejects)
                 self._batch.rejected += len(self._rejects)
         self.run.stats.add(self._batch)
+        self._log_batch(len(rows))
         self._batch = LoadStats()
         self._keyed = {}
         self._rows = []
         self._rejects = []
+
+    def _log_batch(self, rows: int) -> None:
+        b = self._batch
+        self.record_counter_metric.increment(rows)
+        self.logger.info(
+            "%s batch of '%s': %d row(s) -> created=%d updated=%d overwritten=%d unchanged=%d "
+            "deleted=%d soft_deleted=%d rejected=%d",
+            "Dry-run (not committed)" if self.hso.dry_run else "Committed",
+            self.stream_name, rows, b.created, b.updated, b.overwritten, b.unchanged,
+            b.deleted, b.soft_deleted, b.rejected,
+        )
 
     def after_rows(self, cur: Cursor, rows: list[dict]) -> None:
         """Hook run in the batch transaction after the merge."""
