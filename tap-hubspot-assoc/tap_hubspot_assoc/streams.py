@@ -110,7 +110,8 @@ class CrmObjectStream(Stream):
     def _full_records(self) -> Iterator[dict[str, Any]]:
         """Every record via the list endpoint, bracketed by ACTIVATE_VERSION."""
         read_end = self._read_end()
-        complete_read = not self.config.get("max_records")
+        # A capped read (max_records, or the SDK's --test dry run) must not start a version.
+        complete_read = not self.config.get("max_records") and self.ABORT_AT_RECORD_COUNT is None
         if complete_read:
             self._activate_version()
         for page in self.reader.list_pages():
