@@ -29,19 +29,3 @@ def api(fresh_simulator: SimulatorProcess) -> Api:
     """Client of a fresh simulator with rate limiting off (rate-limit tests turn it on)."""
     fresh_simulator.admin.set_rate_limits(enabled=False)
     return Api(fresh_simulator)
-
-
-def without_ids(body: dict[str, Any]) -> dict[str, Any]:
-    """An error body without its random correlationId/requestId (asserted to be present)."""
-    out = dict(body)
-    assert isinstance(out.pop("correlationId"), str)
-    out.pop("requestId", None)
-    return out
-
-
-def without_times(body: dict[str, Any]) -> dict[str, Any]:
-    """A batch body without startedAt/completedAt (asserted to be present)."""
-    out = dict(body)
-    assert out.pop("startedAt").endswith("Z")
-    assert out.pop("completedAt").endswith("Z")
-    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pytest
-from conftest import without_ids, without_times
+from sim_helpers import without_ids, without_times
 
 BATCH = "/crm/v4/associations/{}/{}/batch/read"
 

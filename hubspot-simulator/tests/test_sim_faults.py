@@ -6,7 +6,7 @@ import time
 
 import pytest
 import requests
-from conftest import without_ids
+from sim_helpers import without_ids
 
 LIST = "/crm/v3/objects/contacts"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from conftest import without_ids
+from sim_helpers import without_ids
 
 LIST = "/crm/v3/objects/contacts"
 SEARCH = "/crm/v3/objects/contacts/search"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import without_ids
 from hubspot_simulator.util import parse_time
+from sim_helpers import without_ids
 
 SEARCH = "/crm/v3/objects/contacts/search"
 

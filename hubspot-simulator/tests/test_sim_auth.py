@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import requests
-from conftest import without_ids
+from sim_helpers import without_ids
 
 LIST = "/crm/v3/objects/contacts"
 UNAUTH = {

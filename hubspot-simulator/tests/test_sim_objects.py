@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import without_ids, without_times
+from sim_helpers import without_ids, without_times
 
 
 def test_properties_exact_shape(api):
