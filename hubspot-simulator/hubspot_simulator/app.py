@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import admin_api, api
-from .errors import ApiError, correlation_id, not_found, rate_limit_response
+from .errors import ApiError, correlation_id, rate_limit_response
 from .faults import Fault
 from .http import Request, Response, json_response
 from .state import SimulatorState
@@ -218,8 +218,3 @@ async def _drop(send: ASGISend) -> None:
                 "headers": [(b"content-length", b"1000")]})
     await send({"type": "http.response.body", "body": b"{", "more_body": True})
     raise ConnectionAbortedError("simulated dropped connection")
-
-
-def not_found_response() -> Response:
-    """404 for unknown admin paths."""
-    return not_found().response()
