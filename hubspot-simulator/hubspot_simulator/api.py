@@ -358,6 +358,14 @@ def oauth_token(state: SimulatorState, req: Request) -> Response:
     return json_response(body, status)
 
 
+def oauth_introspect(state: SimulatorState, req: Request, token: str) -> Response:
+    """GET /oauth/v1/access-tokens/{token}."""
+    status, body = state.auth.introspect(token)
+    if status != 200:
+        body["correlationId"] = correlation_id()
+    return json_response(body, status)
+
+
 def required_scopes(kind: str, params: dict[str, str]) -> list[str]:
     """Scopes an API route needs (every listed scope is required)."""
     if kind == "properties":

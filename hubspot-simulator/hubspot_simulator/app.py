@@ -64,6 +64,8 @@ def _routes() -> list[Route]:
          "associations", "GET /crm/v4/objects/{type}/{id}/associations/{toType}",
          ["/crm/objects/2026-03/{type}/{id}/associations/{to_type}"]),
         ("POST", "/oauth/v1/token", api.oauth_token, "oauth", "POST /oauth/v1/token", []),
+        ("GET", "/oauth/v1/access-tokens/{token}", api.oauth_introspect, "oauth",
+         "GET /oauth/v1/access-tokens/{token}", []),
     ]
     routes = []
     for method, template, handler, kind, key, aliases in table:

@@ -24,6 +24,12 @@ MISSING_SCOPES = (
 )
 
 
+ALL_SCOPES = frozenset(
+    f"crm.{kind}.{name}.read" for kind in ("objects", "schemas")
+    for name in ("contacts", "companies", "deals", "appointments")
+) | {"oauth"}
+
+
 @dataclass
 class TokenInfo:
     """One accepted access token: its scopes (None = every scope) and expiry."""
@@ -84,6 +90,20 @@ class Authenticator:
                              "context": {"requiredGranularScopes": missing}}],
                     links={"scopes": "https://developers.hubspot.com/scopes"},
                 )
+
+    def introspect(self, token: str) -> tuple[int, dict[str, Any]]:
+        """``GET /oauth/v1/access-tokens/{token}``: (status, body)."""
+        info = self.tokens.get(token)
+        now = now_ms()
+        if info is None or (info.expires_at_ms is not None and now >= info.expires_at_ms):
+            return 404, {"status": "error", "message": "Token not found",
+                         "category": "OBJECT_NOT_FOUND"}
+        scopes = sorted(info.scopes) if info.scopes is not None else sorted(ALL_SCOPES)
+        expires = 0 if info.expires_at_ms is None else (info.expires_at_ms - now) // 1000
+        return 200, {"token": token, "user": "simulator@example.com", "hub_id": 1234567,
+                     "app_id": 7654321, "scopes": scopes, "expires_in": expires,
+                     "user_id": 9586504, "token_type": "access",
+                     "hub_domain": "simulator.example.com"}
 
     def refresh(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         """The ``POST /oauth/v1/token`` refresh_token grant: (status, body)."""

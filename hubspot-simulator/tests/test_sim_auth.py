@@ -102,3 +102,16 @@ def test_scoped_refresh_token(fresh_simulator):
                          json={"inputs": [{"id": "1001"}]},
                          headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert resp.status_code == 403
+
+
+def test_token_introspection(fresh_simulator):
+    fresh_simulator.admin.add_token("scoped", scopes=["crm.objects.contacts.read"],
+                                    expires_in=600)
+    base = fresh_simulator.base_url
+    body = requests.get(f"{base}/oauth/v1/access-tokens/scoped", timeout=10).json()
+    assert body["scopes"] == ["crm.objects.contacts.read"]
+    assert 590 <= body["expires_in"] <= 600
+    assert sorted(body) == ["app_id", "expires_in", "hub_domain", "hub_id", "scopes", "token",
+                            "token_type", "user", "user_id"]
+    missing = requests.get(f"{base}/oauth/v1/access-tokens/nope", timeout=10)
+    assert missing.status_code == 404
