@@ -172,10 +172,7 @@ class ObjectReader:
         """
         last_id = after_id
         while True:
-            body = self.client.post(
-                paths.search(self.object_type), self._search_body(window, last_id),
-                kind="search", search=True,
-            )
+            body = self._search(window, last_id)
             results = body.get("results") or []
             if not results:
                 return
@@ -186,6 +183,26 @@ class ObjectReader:
                 isinstance(total, int) and total <= len(results)
             ):
                 return
+
+    def _search(self, window: Window, after_id: int | None) -> dict[str, Any]:
+        """One search request; a 400 to an all-properties body switches to id-only searches."""
+        try:
+            return dict(self.client.post(paths.search(self.object_type),
+                                         self._search_body(window, after_id),
+                                         kind="search", search=True))
+        except HubSpotAPIError as exc:
+            if exc.status != 400 or self.search_properties != self.property_names:
+                raise
+            self._logger.warning(
+                "%s search with all %d properties in the body was refused (%s); reading "
+                "properties through batch/read from now on", self.object_type,
+                len(self.property_names), exc,
+            )
+            self.search_properties = self._id_only_properties()
+            return self._search(window, after_id)
+
+    def _id_only_properties(self) -> list[str]:
+        return [ID_PROPERTY, self.modified_property]
 
     def _search_body(self, window: Window, after_id: int | None) -> dict[str, Any]:
         filters: list[dict[str, Any]] = [
@@ -206,14 +223,15 @@ class ObjectReader:
     def _search_properties(self) -> list[str]:
         """All properties if the largest possible search body stays under SEARCH_BODY_LIMIT.
 
-        Otherwise only the id and modified date: the page's ids are then batch-read (POST,
-        properties in the body), which costs 1 search + 2 batch reads per 200 records.
+        Otherwise (or after HubSpot refuses a long body with a 400) only the id and modified
+        date: the page's ids are then batch-read (POST, properties in the body), which costs
+        1 search + 2 batch reads per 200 records.
         """
         self.search_properties = self.property_names
         widest = Window(_EPOCH, dt.datetime(2999, 12, 31, tzinfo=dt.UTC))
         if json_length(self._search_body(widest, 10**19)) <= SEARCH_BODY_LIMIT:
             return self.property_names
-        return [ID_PROPERTY, self.modified_property]
+        return self._id_only_properties()
 
     def _complete_properties(self, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """When the search body could not carry every property, batch-read the page's ids."""

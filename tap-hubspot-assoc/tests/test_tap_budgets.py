@@ -78,3 +78,17 @@ def test_changes_hidden_by_search_lag_are_caught_by_the_next_run(fresh_simulator
     third = run_tap(config, state=second.final_state)
     assert set(third.by_id("contacts")) >= set(changed)
     assert all(third.by_id("contacts")[i]["city"] == "Lagtown" for i in changed)
+
+
+def test_a_400_to_a_long_search_body_switches_to_batch_reads(fresh_simulator, admin, caplog):
+    config = tap_config(fresh_simulator)
+    full = run_tap(config)
+    admin.touch("contacts", count=230, at=now_ms())
+    clean = run_tap(config, state=full.final_state)
+    admin.reset_request_counts()
+    admin.add_fault("status", count=1, status=400, path="/search")
+    refused = run_tap(config, state=full.final_state)
+    assert refused.by_id("contacts") == clean.by_id("contacts")
+    assert endpoint_count(admin, SEARCH, "contacts") == 1 + pages(230, 200)
+    assert endpoint_count(admin, BATCH, "contacts") == pages(200, 100) + pages(30, 100)
+    assert "reading properties through batch/read" in caplog.text
