@@ -99,8 +99,20 @@ def _nullable(gen: Gen, null_permille: int, empty_permille: int = 0) -> Gen:
 
 
 def pick(pool: Sequence[str], null: int = 0, empty: int = 0) -> Gen:
-    """One value from a pool."""
-    return _nullable(lambda h, _c: pool[h % len(pool)], null, empty)
+    """One value from a pool (inlined null handling: this is the hottest generator)."""
+    n = len(pool)
+    if not null and not empty:
+        return lambda h, _c: pool[h % n]
+
+    def gen(h: int, _c: GenContext) -> str | None:
+        r = (h >> 52) % 1000
+        if r < null:
+            return None
+        if r < null + empty:
+            return ""
+        return pool[h % n]
+
+    return gen
 
 
 def enum(options: Sequence[tuple[str, str]], null: int = 0) -> Gen:
@@ -122,7 +134,14 @@ def multi(options: Sequence[tuple[str, str]], null: int = 0) -> Gen:
 
 def integer(lo: int, hi: int, null: int = 0) -> Gen:
     """An integer in [lo, hi]."""
-    return _nullable(lambda h, _c: str(lo + h % (hi - lo + 1)), null)
+    span = hi - lo + 1
+
+    def gen(h: int, _c: GenContext) -> str | None:
+        if (h >> 52) % 1000 < null:
+            return None
+        return str(lo + h % span)
+
+    return gen
 
 
 def decimal(lo: int, hi: int, null: int = 0) -> Gen:
@@ -138,7 +157,13 @@ def decimal(lo: int, hi: int, null: int = 0) -> Gen:
 
 def boolean(null: int = 0) -> Gen:
     """``"true"`` or ``"false"``."""
-    return _nullable(lambda h, _c: "true" if h & 1 else "false", null)
+
+    def gen(h: int, _c: GenContext) -> str | None:
+        if (h >> 52) % 1000 < null:
+            return None
+        return "true" if h & 1 else "false"
+
+    return gen
 
 
 def datetime_after_created(max_days: int, null: int = 0) -> Gen:

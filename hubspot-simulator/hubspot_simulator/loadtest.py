@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .auth import DEFAULT_TOKEN
+from .catalog import CATALOG
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,12 @@ def scenarios() -> list[Scenario]:
                                              "operator": "GTE", "value": "1600000000000"}]}],
               "sorts": [{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}],
               "limit": 200, "after": "5000"}
+    all_props = ",".join(p.name for p in CATALOG["contacts"])
     return [
         Scenario("list 100 contacts", "GET",
                  "/crm/v3/objects/contacts?limit=100&after=c2ltOjUwMDAw"),
+        Scenario("list 100 contacts, all properties", "GET",
+                 f"/crm/v3/objects/contacts?limit=100&after=c2ltOjUwMDAw&properties={all_props}"),
         Scenario("v4 batch read 1000 meetings->contacts", "POST",
                  "/crm/v4/associations/meetings/contacts/batch/read",
                  json.dumps({"inputs": meetings}).encode()),

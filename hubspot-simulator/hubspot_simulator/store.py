@@ -56,6 +56,7 @@ class ObjectTable:
         self.merged_into: dict[int, int] = {}
         self.merged_ids: dict[int, list[int]] = {}
         self._mod_index: SortedList | None = None
+        self._plans: dict[tuple[str, ...], list[tuple[str, int, Any, int]]] = {}
 
     # ------------------------------------------------------------------ addressing
     def __len__(self) -> int:
@@ -115,22 +116,44 @@ class ObjectTable:
             return ov[name]
         return self.generated(idx, name)
 
+    def _plan(self, names: Iterable[str]) -> list[tuple[str, int, Any, int]]:
+        """Per requested name: (name, kind 0=modified 1=created 2=key 3=generated, gen, salt)."""
+        key = tuple(names)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = []
+            for name in key:
+                spec = self.spec_by_name[name]
+                if name == self.type.modified_prop:
+                    plan.append((name, 0, None, 0))
+                elif name == self.type.created_prop:
+                    plan.append((name, 1, None, 0))
+                elif spec.gen is None:
+                    plan.append((name, 2, None, 0))
+                else:
+                    plan.append((name, 3, spec.gen, self._salts[name]))
+            if len(self._plans) < 256:
+                self._plans[key] = plan
+        return plan
+
     def render(self, idx: int, names: Iterable[str]) -> dict[str, Any]:
         """The SimplePublicObject JSON of one record with the given (known) properties."""
         ov = self.overrides.get(idx)
         created = iso(self.created[idx])
         updated = iso(self.modified[idx])
-        created_prop, modified_prop = self.type.created_prop, self.type.modified_prop
+        ctx = _Ctx(self, idx)
         props: dict[str, str | None] = {}
-        for name in names:
-            if name == modified_prop:
+        for name, kind, gen, salt_ in self._plan(names):
+            if kind == 0:
                 props[name] = updated
-            elif name == created_prop:
+            elif kind == 1:
                 props[name] = created
             elif ov is not None and name in ov:
                 props[name] = ov[name]
+            elif kind == 3:
+                props[name] = gen(mix(salt_ ^ idx), ctx)
             else:
-                props[name] = self.generated(idx, name)
+                props[name] = self.key_value(idx, name)
         out: dict[str, Any] = {
             "id": str(self.base_id + idx),
             "properties": props,
