@@ -76,7 +76,8 @@ class HubspotOverwriteSink(SQLSink):
         self._keyed: dict[tuple, dict] = {}
         self._rows: list[dict] = []
         self._rejects: list[tuple[str, str]] = []
-        self._batch = LoadStats()
+        self._batch = LoadStats()  # stats of the batch being written (writer side)
+        self._intake = LoadStats()  # counters collected while reading the next batch
 
     # --- SDK hooks we replace -------------------------------------------------
 
@@ -160,7 +161,7 @@ class HubspotOverwriteSink(SQLSink):
             key = tuple(row[k] for k in self.keys)
             previous = self._keyed.get(key)
             if previous is not None:
-                self._batch.duplicates_merged += 1
+                self._intake.duplicates_merged += 1
                 if self.upsert and not self.force:
                     previous.update(row)
                     row = previous
@@ -189,28 +190,38 @@ class HubspotOverwriteSink(SQLSink):
         """Load the buffered batch in one transaction (plus reconciliation at stream end)."""
         run = self.run
         finalize = (run.finalize_now or run.finalize_at_end) and self._is_active()
-        self.load_batch(finalize=finalize)
+        self.load_batch(finalize=finalize, wait=finalize)
 
-    def load_batch(self, *, finalize: bool) -> None:
-        """Apply buffered rows, rejects and (optionally) full-refresh reconciliation."""
+    def load_batch(self, *, finalize: bool, wait: bool = True) -> None:
+        """Hand the buffered rows, rejects and (optional) reconciliation to the writer.
+
+        With ``wait=False`` the transaction runs on the target's writer thread while the
+        next batch is read (the target waits for it before any STATE is emitted).
+        """
         rows = list(self._keyed.values()) if self.upsert else self._rows
-        self._batch.nul_stripped += self.nul.count
+        rejects, stats = self._rejects, self._intake
+        stats.nul_stripped += self.nul.count
         self.nul.count = 0
+        self._intake = LoadStats()
+        self._keyed, self._rows, self._rejects = {}, [], []
+        self.hso.run_job(lambda: self._load(rows, rejects, stats, finalize), wait=wait)
+
+    def _load(
+        self, rows: list[dict], rejects: list[tuple[str, str]], stats: LoadStats, finalize: bool
+    ) -> None:
+        """One transaction: merge rows, association hook, reconciliation, rejects."""
+        self._batch = stats
         with self.hso.transaction(f"batch of stream '{self.stream_name}'") as cur:
             if rows:
                 self.apply_rows(cur, rows)
             self.after_rows(cur, rows)
             if finalize:
                 self.reconcile(cur)
-            if self._rejects:
-                self.hso.write_rejects(cur, self.stream_name, self._rejects)
-                self._batch.rejected += len(self._rejects)
-        self.run.stats.add(self._batch)
+            if rejects:
+                self.hso.write_rejects(cur, self.stream_name, rejects)
+                stats.rejected += len(rejects)
+        self.run.stats.add(stats)
         self._log_batch(len(rows))
-        self._batch = LoadStats()
-        self._keyed = {}
-        self._rows = []
-        self._rejects = []
 
     def _log_batch(self, rows: int) -> None:
         b = self._batch
@@ -348,6 +359,7 @@ class HubspotOverwriteSink(SQLSink):
 
     def on_activate_version(self, version: int) -> None:
         """Start-placed: remember; end-placed (records already seen): finalize now."""
+        self.hso.wait_pending()
         run = self.run
         if run.records_since_activation == 0:
             self.logger.info(

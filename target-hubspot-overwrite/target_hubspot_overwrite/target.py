@@ -6,6 +6,7 @@ import contextlib
 import copy
 import typing as t
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from types import FrameType
 
 import orjson
@@ -100,6 +101,8 @@ class TargetHubspotOverwrite(SQLTarget):
         self._runs: dict[str, StreamRun] = {}
         self._db: psycopg.Connection | None = None
         self._stack = contextlib.ExitStack()
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hso-writer")
+        self._pending: Future[None] | None = None
         self._orphan_rejects: list[tuple[str, str, str]] = []
         self._orphan_stats = LoadStats()
         self._schemas_ready: set[str] = set()
@@ -181,6 +184,20 @@ class TargetHubspotOverwrite(SQLTarget):
                 self._stack.enter_context(self._db.transaction(force_rollback=True))
                 self.logger.warning("DRY RUN: all changes are rolled back at the end")
         return self._db
+
+    def wait_pending(self) -> None:
+        """Wait for the writer's in-flight batch; re-raise its error."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def run_job(self, job: t.Callable[[], None], *, wait: bool) -> None:
+        """Run a database job after the in-flight one; in the background unless ``wait``."""
+        self.wait_pending()
+        if wait:
+            job()
+        else:
+            self._pending = self._writer.submit(job)
 
     @contextlib.contextmanager
     def transaction(self, what: str = "load") -> Iterator[Cursor]:
@@ -280,18 +297,23 @@ class TargetHubspotOverwrite(SQLTarget):
 
     def _drain_all(self, sink_list: Iterable[Sink], parallelism: int) -> None:
         super()._drain_all(sink_list, parallelism)
+        self.wait_pending()
         if self._orphan_rejects:
-            with self.transaction() as cur:
-                by_stream: dict[str, list[tuple[str, str]]] = {}
-                for stream, reason, raw in self._orphan_rejects:
-                    by_stream.setdefault(stream, []).append((reason, raw))
-                for stream, rows in by_stream.items():
-                    self.write_rejects(cur, stream, rows)
-            self._orphan_rejects = []
+            self.run_job(self._write_orphan_rejects, wait=True)
+
+    def _write_orphan_rejects(self) -> None:
+        by_stream: dict[str, list[tuple[str, str]]] = {}
+        for stream, reason, raw in self._orphan_rejects:
+            by_stream.setdefault(stream, []).append((reason, raw))
+        with self.transaction("writing rejected lines") as cur:
+            for stream, rows in by_stream.items():
+                self.write_rejects(cur, stream, rows)
+        self._orphan_rejects = []
 
     def process_endofpipe(self) -> None:
         """Finalize pending full refreshes with the last batch, then summarize."""
         for sink in self._sinks_active.values():
+            self.wait_pending()
             if not isinstance(sink, HubspotOverwriteSink) or sink.run.pending_version is None:
                 continue
             if self.closing_versions_seen:
@@ -310,6 +332,8 @@ class TargetHubspotOverwrite(SQLTarget):
 
     def close(self) -> None:
         """Close the connection (a dry run's transaction is rolled back here)."""
+        self._writer.shutdown(wait=True)
+        self._pending = None
         self._stack.close()
         self._db = None
 
@@ -332,9 +356,11 @@ class TargetHubspotOverwrite(SQLTarget):
             s.current_size == 0 for s in (*self._sinks_active.values(), *self._sinks_to_clear)
         )
         if nothing_buffered and self._latest_state:
+            self.wait_pending()
             self._write_state_message(copy.deepcopy(self._latest_state))
 
     def _write_state_message(self, state: dict) -> None:
+        self.wait_pending()  # never a STATE while a batch is uncommitted
         if state == self._last_state_written:
             return
         self._last_state_written = copy.deepcopy(state)
