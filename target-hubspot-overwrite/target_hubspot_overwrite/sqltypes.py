@@ -50,6 +50,13 @@ def _types_of(schema: dict[str, Any]) -> tuple[list[str], bool]:
 
 def field_type(schema: dict[str, Any]) -> FieldType:
     """Map one property schema to a :class:`FieldType`."""
+    variants = schema.get("anyOf") or schema.get("oneOf")
+    if variants:
+        real = [v for v in variants if _types_of(v)[0] or not v.get("type")]
+        if len(real) == 1:
+            inner = field_type(real[0])
+            has_null = any(_types_of(v)[1] for v in variants if v is not real[0])
+            return FieldType(inner.kind, inner.pg_type, inner.nullable or has_null)
     types, nullable = _types_of(schema)
     if not types:
         return FieldType("any", JSONB, True)
@@ -93,8 +100,14 @@ def widen(existing: str, wanted: str) -> str:
         return NUMERIC
     if existing.startswith("numeric") and wanted in (*_INTEGERS, NUMERIC):
         return existing
-    if {existing, wanted} == {DATE, TIMESTAMPTZ}:
+    if existing == TIMESTAMPTZ and wanted == DATE:
+        return existing
+    if existing in (DATE, "timestamp without time zone") and wanted in (DATE, TIMESTAMPTZ):
         return TIMESTAMPTZ
+    if existing in ("real", "double precision") and wanted in (*_INTEGERS, NUMERIC):
+        return NUMERIC
+    if existing == "json" and wanted == JSONB:
+        return JSONB
     if existing.startswith("character varying") and wanted == TEXT:
         return TEXT
     return TEXT
