@@ -13,6 +13,9 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 
+# Our clock starts when a request leaves, the server's when it arrives: keep tokens a little
+# longer than the window so network jitter cannot put one request too many into it.
+SAFETY_MARGIN_SECONDS = 0.05
 HEADER_MAX = "X-HubSpot-RateLimit-Max"
 HEADER_REMAINING = "X-HubSpot-RateLimit-Remaining"
 HEADER_INTERVAL = "X-HubSpot-RateLimit-Interval-Milliseconds"
@@ -87,11 +90,12 @@ class RollingWindowLimiter:
             self.pause(interval * (margin - remaining) / server_max)
 
     def _delay(self, now: float) -> float:
-        while self._spent and now - self._spent[0] >= self.interval:
+        hold = self.interval + SAFETY_MARGIN_SECONDS
+        while self._spent and now - self._spent[0] >= hold:
             self._spent.popleft()
         delay = self._paused_until - now
         if len(self._spent) >= self.capacity:
-            delay = max(delay, self._spent[0] + self.interval - now)
+            delay = max(delay, self._spent[0] + hold - now)
         return delay
 
 
