@@ -8,7 +8,9 @@ records; any other filter is evaluated record by record.
 from __future__ import annotations
 
 import fnmatch
+import math
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -290,6 +292,40 @@ def _mod_range(table: ObjectTable, filters: list[Filter]) -> tuple[int, int, lis
     return (lo, hi, rest) if used else None
 
 
+def _idx_range(table: ObjectTable, filters: list[Filter]) -> tuple[int, int]:
+    """Index bounds implied by range filters on ``hs_object_id`` or the created property.
+
+    Ids are contiguous and creation order is id order, so both map to index ranges. The
+    filters still run on the narrowed candidates.
+    """
+    lo, hi = 0, len(table.created)
+    created = table.created
+    for f in filters:
+        if f.op not in RANGE_OPS:
+            continue
+        if f.prop == "hs_object_id":
+            try:
+                low = float(f.value or "")
+                high = float(f.high or "") if f.op == "BETWEEN" else low
+            except ValueError:
+                continue
+            first, last = math.ceil(low) - table.base_id, math.floor(high) - table.base_id
+        elif f.prop == table.type.created_prop:
+            low_ms = parse_time(f.value or "")
+            high_ms = parse_time(f.high or "") if f.op == "BETWEEN" else low_ms
+            if low_ms is None or high_ms is None:
+                continue
+            first = bisect_left(created, low_ms)
+            last = bisect_right(created, high_ms) - 1
+        else:
+            continue
+        if f.op in ("EQ", "BETWEEN", "GT", "GTE"):
+            lo = max(lo, first)
+        if f.op in ("EQ", "BETWEEN", "LT", "LTE"):
+            hi = min(hi, last + 1)
+    return lo, max(lo, hi)
+
+
 def execute(table: ObjectTable, req: SearchRequest, visible_before_ms: int | None,
             assoc: AssocResolver) -> dict[str, Any]:
     """Run a search; ``visible_before_ms`` hides records modified later (index lag)."""
@@ -363,7 +399,8 @@ def _match(table: ObjectTable, req: SearchRequest, visible_before_ms: int | None
             index = table.mod_index
             candidates = [k & 0xFFFFFFFF for k in index.irange(lo << 32, ((hi + 1) << 32) - 1)]
         else:
-            candidates = range(len(status))
+            lo_idx, hi_idx = _idx_range(table, filters)
+            candidates = range(lo_idx, hi_idx)
         assoc_sets = [assoc(f.prop.split(".", 1)[1], [f.value or ""] if f.op == "EQ" else f.values)
                       for f in filters if f.prop.startswith("associations.")]
         preds = [(f.prop, compile_filter(table, f)) for f in filters

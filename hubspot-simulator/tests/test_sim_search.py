@@ -230,3 +230,41 @@ def test_query_text(api, contacts):
         name.lower() in (o["properties"][p] or "").lower() for p in fields))
     assert expected
     assert sorted(r["id"] for r in results) == expected
+
+
+def test_meetings_incremental_query(api, fresh_simulator):
+    meetings = [o for o in fresh_simulator.admin.snapshot("meetings")["objects"]
+                if not o["archived"]]
+    pivot = sorted(parse_time(o["updatedAt"]) for o in meetings)[len(meetings) // 2]
+    body = {"filterGroups": [{"filters": [{"propertyName": "hs_lastmodifieddate",
+                                           "operator": "GTE", "value": str(pivot)}]}],
+            "sorts": [{"propertyName": "hs_lastmodifieddate", "direction": "ASCENDING"}],
+            "properties": ["hs_meeting_title", "hs_lastmodifieddate"]}
+    results, total = _all(api, body, "/crm/v3/objects/meetings/search")
+    expected = sorted((o for o in meetings if parse_time(o["updatedAt"]) >= pivot),
+                      key=lambda o: (parse_time(o["updatedAt"]), int(o["id"])))
+    assert [r["id"] for r in results] == [o["id"] for o in expected]
+    assert total == len(expected)
+    assert list(results[0]["properties"]) == [
+        "hs_meeting_title", "hs_lastmodifieddate", "hs_createdate", "hs_object_id"]
+    assert results[0]["updatedAt"] == results[0]["properties"]["hs_lastmodifieddate"]
+
+
+def test_date_created_and_id_ranges(api, contacts):
+    dob = [parse_time(o["properties"]["date_of_birth"]) for o in contacts
+           if o["properties"]["date_of_birth"]]
+    lo, hi = sorted(dob)[len(dob) // 4], sorted(dob)[len(dob) // 2]
+    assert _ids(api, [{"propertyName": "date_of_birth", "operator": "BETWEEN",
+                       "value": str(lo), "highValue": str(hi)}]) == _expect(
+        contacts, "date_of_birth", lambda v: v is not None and lo <= parse_time(v) <= hi)
+    created = sorted(parse_time(o["createdAt"]) for o in contacts)
+    c_lo, c_hi = created[40], created[90]
+    assert _ids(api, [{"propertyName": "createdate", "operator": "GT", "value": str(c_lo)},
+                      {"propertyName": "createdate", "operator": "LTE", "value": str(c_hi)}]
+                ) == _expect(contacts, "createdate",
+                             lambda v: c_lo < parse_time(v) <= c_hi)
+    assert _ids(api, [{"propertyName": "hs_object_id", "operator": "BETWEEN",
+                       "value": "1010", "highValue": "1020.5"}]) == _expect(
+        contacts, "hs_object_id", lambda v: 1010 <= int(v) <= 1020)
+    assert _ids(api, [{"propertyName": "hs_object_id", "operator": "GT", "value": "1240"}]
+                ) == _expect(contacts, "hs_object_id", lambda v: int(v) > 1240)
