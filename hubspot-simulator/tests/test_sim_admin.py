@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import time
 
+import pytest
+import requests
+from hubspot_simulator.admin import SimulatorAdminError
 from hubspot_simulator.util import iso
 
 SEARCH = "/crm/v3/objects/contacts/search"
@@ -140,3 +143,21 @@ def test_companies_and_deals_when_sized(api, fresh_simulator):
     labels = api.get("/crm/v4/associations/contacts/companies/labels").json()["results"]
     assert [x["typeId"] for x in labels] == [279, 1, 1009]
     assert fresh_simulator.admin.association_snapshot("deals", "companies")
+
+
+def test_admin_errors(fresh_simulator):
+
+    admin = fresh_simulator.admin
+    with pytest.raises(SimulatorAdminError, match="unknown association type id 4242"):
+        admin.associate("contacts", "1001", "meetings", "30000002", [4242])
+    with pytest.raises(SimulatorAdminError, match="404"):
+        admin.update_object("contacts", "999999", {"email": "x"})
+    with pytest.raises(SimulatorAdminError, match="unknown object type widgets"):
+        admin.snapshot("widgets")
+    with pytest.raises(SimulatorAdminError, match="both records must be distinct and active"):
+        admin.merge("contacts", "1001", "1001")
+    with pytest.raises(SimulatorAdminError, match="cannot be merged"):
+        admin.merge("meetings", "30000001", "30000002")
+    resp = requests.get(f"{fresh_simulator.base_url}/_sim/nope", timeout=10)
+    assert resp.status_code == 404
+    assert resp.json()["category"] == "OBJECT_NOT_FOUND"
