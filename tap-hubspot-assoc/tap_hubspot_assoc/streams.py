@@ -125,7 +125,7 @@ class CrmObjectStream(Stream):
                     return
         if complete_read:
             self._activate_version()
-            self._progress_state().set_bookmark(read_end)
+            self._progress_state().finish_full_read(read_end)
             self._checkpoint()
 
     def _incremental_records(self) -> Iterator[dict[str, Any]]:

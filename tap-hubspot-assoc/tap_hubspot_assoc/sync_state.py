@@ -66,6 +66,11 @@ class StreamProgress:
     def advance_window(self, last_id: int) -> None:
         self._state["window"]["last_id"] = str(last_id)
 
+    def finish_full_read(self, read_end: dt.datetime) -> None:
+        """A full read supersedes any half-read window."""
+        self._state.pop("window", None)
+        self.set_bookmark(read_end)
+
     def finish_window(self, window: Window) -> None:
         self._state.pop("window", None)
         self.set_bookmark(window.end)
