@@ -1,16 +1,14 @@
-"""Handlers of the HubSpot CRM endpoints (objects, properties, search, associations, OAuth)."""
+"""Handlers of the CRM object endpoints: properties, list, get, batch read, search."""
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from typing import Any
-from urllib.parse import parse_qsl
 
 import orjson
 
 from . import search
 from .catalog import properties_response
-from .errors import correlation_id, not_found, validation_error
+from .errors import not_found, validation_error
 from .http import Request, Response, json_response
 from .objecttypes import ObjectType, resolve
 from .state import SimulatorState
@@ -20,9 +18,6 @@ from .util import decode_cursor, encode_cursor, iso, mix, now_ms
 LIST_MAX_LIMIT = 100
 HISTORY_MAX = 50
 BATCH_READ_MAX_INPUTS = 100
-ASSOC_BATCH_MAX_INPUTS = 1000
-ASSOC_PAGE_SIZE = 500
-ASSOC_LIST_MAX_LIMIT = 500
 
 
 def object_type(name: str) -> ObjectType:
@@ -33,14 +28,16 @@ def object_type(name: str) -> ObjectType:
     return otype
 
 
-def _json_body(req: Request) -> Any:
+def json_body(req: Request) -> Any:
+    """The request's JSON body, or 400 VALIDATION_ERROR."""
     try:
         return req.json()
     except orjson.JSONDecodeError as exc:
         raise validation_error(f"Invalid input JSON on line 1: {exc}") from exc
 
 
-def _int_param(raw: str | None, name: str, default: int, maximum: int) -> int:
+def int_param(raw: str | None, name: str, default: int, maximum: int) -> int:
+    """An integer query parameter in [1, maximum], or 400 VALIDATION_ERROR."""
     if raw is None or raw == "":
         return default
     if not raw.isdigit():
@@ -105,7 +102,7 @@ def list_objects(state: SimulatorState, req: Request, type: str) -> Response:
     table = state.dataset.table(otype)
     history = req.query_list("propertiesWithHistory")
     maximum = HISTORY_MAX if history else LIST_MAX_LIMIT
-    limit = _int_param(req.query("limit"), "limit", 10, maximum)
+    limit = int_param(req.query("limit"), "limit", 10, maximum)
     start = 0
     after = req.query("after")
     if after:
@@ -163,7 +160,7 @@ def batch_read(state: SimulatorState, req: Request, type: str) -> Response:
     started = now_ms()
     otype = object_type(type)
     table = state.dataset.table(otype)
-    body = _json_body(req)
+    body = json_body(req)
     inputs = body.get("inputs") if isinstance(body, dict) else None
     if not isinstance(inputs, list):
         raise validation_error("inputs is required and must be a list.")
@@ -209,7 +206,7 @@ def search_objects(state: SimulatorState, req: Request, type: str) -> Response:
     """POST /crm/v3/objects/{type}/search."""
     otype = object_type(type)
     table = state.dataset.table(otype)
-    parsed = search.parse_request(_json_body(req))
+    parsed = search.parse_request(json_body(req))
     lag = state.search_lag_ms
     visible_before = now_ms() - lag if lag > 0 else None
     dataset = state.dataset
@@ -227,153 +224,3 @@ def search_objects(state: SimulatorState, req: Request, type: str) -> Response:
         return out
 
     return json_response(search.execute(table, parsed, visible_before, assoc))
-
-
-# ------------------------------------------------------------------------------ associations
-
-def association_labels(state: SimulatorState, req: Request, from_type: str,
-                       to_type: str) -> Response:
-    """GET /crm/v4/associations/{from}/{to}/labels: this direction's types only."""
-    f, t = object_type(from_type), object_type(to_type)
-    found = state.dataset.pair(f.name, t.name)
-    if found is None:
-        return json_response({"results": []})
-    pair, side = found
-    return json_response({"results": [d.spec(side) for d in pair.labels if not d.deleted]})
-
-
-def _assoc_page(state: SimulatorState, f: ObjectType, t: ObjectType, idx: int, start: int,
-                size: int) -> tuple[orjson.Fragment | None, int | None]:
-    """One page of a record's associations from ``start`` (a to-index) as a pre-serialised
-    JSON array (None when empty), and the next start."""
-    dataset = state.dataset
-    found = dataset.pair(f.name, t.name)
-    if found is None:
-        return None, None
-    pair, side = found
-    links = dataset.links(f.name, idx, t.name)
-    if start:
-        links = links[bisect_left(links, (start, 0)):]
-    if not links:
-        return None, None
-    base = dataset.table(t).base_id
-    types = pair.types_json
-    parts = [b'{"toObjectId":%d,"associationTypes":%b}' % (base + other, types(side, mask))
-             for other, mask in links[:size]]
-    nxt = links[size][0] if len(links) > size else None
-    return orjson.Fragment(b"[" + b",".join(parts) + b"]"), nxt
-
-
-def association_batch_read(state: SimulatorState, req: Request, from_type: str,
-                           to_type: str) -> Response:
-    """POST /crm/v4/associations/{from}/{to}/batch/read: per-input pages of 500."""
-    started = now_ms()
-    f, t = object_type(from_type), object_type(to_type)
-    body = _json_body(req)
-    inputs = body.get("inputs") if isinstance(body, dict) else None
-    if not isinstance(inputs, list):
-        raise validation_error("inputs is required and must be a list.")
-    if len(inputs) > ASSOC_BATCH_MAX_INPUTS:
-        raise validation_error(
-            f"Batch input size {len(inputs)} exceeds the maximum of {ASSOC_BATCH_MAX_INPUTS}.")
-    table = state.dataset.table(f)
-    results: list[tuple[int, dict[str, Any]]] = []
-    errors: list[dict[str, Any]] = []
-    seen: set[tuple[str, str | None]] = set()
-    for item in inputs:
-        if not isinstance(item, dict) or "id" not in item:
-            raise validation_error("Each input needs an id.")
-        rid = str(item["id"])
-        after = item.get("after")
-        if (rid, after) in seen:
-            continue
-        seen.add((rid, after))
-        start = 0
-        if after:
-            pos = decode_cursor(str(after))
-            if pos is None:
-                raise validation_error(f"Invalid after cursor: {after!r}")
-            start = pos
-        idx = table.idx_of(rid)
-        page = nxt = None
-        if idx is not None and table.is_active(idx):
-            page, nxt = _assoc_page(state, f, t, idx, start, ASSOC_PAGE_SIZE)
-        if idx is None or page is None:
-            errors.append({
-                "status": "error",
-                "category": "OBJECT_NOT_FOUND",
-                "subCategory": "crm.associations.NO_ASSOCIATIONS_FOUND",
-                "message": f"No {t.singular} is associated with {f.singular} {rid}.",
-                "context": {"fromObjectId": [rid], "fromObjectType": [f.singular],
-                            "toObjectType": [t.singular]},
-            })
-            continue
-        result: dict[str, Any] = {"from": {"id": rid}, "to": page}
-        if nxt is not None:
-            result["paging"] = {"next": {"after": encode_cursor(nxt)}}
-        results.append((mix(idx), result))
-    out: dict[str, Any] = {"status": "COMPLETE",
-                           "results": [r for _, r in sorted(results, key=lambda x: x[0])]}
-    if errors:
-        out["numErrors"] = len(errors)
-        out["errors"] = errors
-    out["startedAt"] = iso(started)
-    out["completedAt"] = iso(now_ms())
-    return json_response(out, 207 if errors else 200)
-
-
-def object_associations(state: SimulatorState, req: Request, type: str, id: str,
-                        to_type: str) -> Response:
-    """GET /crm/v4/objects/{type}/{id}/associations/{toType}?limit&after."""
-    f, t = object_type(type), object_type(to_type)
-    limit = _int_param(req.query("limit"), "limit", ASSOC_LIST_MAX_LIMIT, ASSOC_LIST_MAX_LIMIT)
-    start = 0
-    after = req.query("after")
-    if after:
-        pos = decode_cursor(after)
-        if pos is None:
-            raise validation_error(f"Invalid after cursor: {after!r}")
-        start = pos
-    table = state.dataset.table(f)
-    idx = table.idx_of(id)
-    page = nxt = None
-    if idx is not None and table.is_active(idx):
-        page, nxt = _assoc_page(state, f, t, idx, start, limit)
-    body: dict[str, Any] = {"results": page if page is not None else []}
-    if nxt is not None:
-        cursor = encode_cursor(nxt)
-        body["paging"] = {"next": {"after": cursor,
-                                   "link": f"{req.base_url}{req.path}?after={cursor}"}}
-    return json_response(body)
-
-
-# ------------------------------------------------------------------------------ oauth
-
-def oauth_token(state: SimulatorState, req: Request) -> Response:
-    """POST /oauth/v1/token (form-encoded refresh_token grant)."""
-    form = dict(parse_qsl(req.body.decode("utf-8", "replace"), keep_blank_values=True))
-    status, body = state.auth.refresh(form)
-    if status != 200:
-        body["correlationId"] = correlation_id()
-    return json_response(body, status)
-
-
-def oauth_introspect(state: SimulatorState, req: Request, token: str) -> Response:
-    """GET /oauth/v1/access-tokens/{token}."""
-    status, body = state.auth.introspect(token)
-    if status != 200:
-        body["correlationId"] = correlation_id()
-    return json_response(body, status)
-
-
-def required_scopes(kind: str, params: dict[str, str]) -> list[str]:
-    """Scopes an API route needs (every listed scope is required)."""
-    if kind == "properties":
-        otype = resolve(params.get("type", ""))
-        return [otype.schema_scope] if otype else []
-    scopes = []
-    for key in ("type", "from_type", "to_type"):
-        otype = resolve(params.get(key, ""))
-        if otype and otype.read_scope not in scopes:
-            scopes.append(otype.read_scope)
-    return scopes

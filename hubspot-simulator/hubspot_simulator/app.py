@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import admin_api, api
+from . import admin_api, api, associations_api, oauth_api
 from .errors import ApiError, correlation_id, rate_limit_response
 from .faults import Fault
 from .http import Request, Response, json_response
@@ -53,18 +53,18 @@ def _routes() -> list[Route]:
          "GET /crm/v3/objects/{type}", ["/crm/objects/2026-03/{type}"]),
         ("GET", "/crm/v3/objects/{type}/{id}", api.get_object, "objects",
          "GET /crm/v3/objects/{type}/{id}", ["/crm/objects/2026-03/{type}/{id}"]),
-        ("GET", "/crm/v4/associations/{from_type}/{to_type}/labels", api.association_labels,
-         "associations", "GET /crm/v4/associations/{from}/{to}/labels",
+        ("GET", "/crm/v4/associations/{from_type}/{to_type}/labels",
+         associations_api.association_labels, "associations", "GET /crm/v4/associations/{from}/{to}/labels",
          ["/crm/associations/2026-03/{from_type}/{to_type}/labels"]),
         ("POST", "/crm/v4/associations/{from_type}/{to_type}/batch/read",
-         api.association_batch_read, "associations",
+         associations_api.association_batch_read, "associations",
          "POST /crm/v4/associations/{from}/{to}/batch/read",
          ["/crm/associations/2026-03/{from_type}/{to_type}/batch/read"]),
-        ("GET", "/crm/v4/objects/{type}/{id}/associations/{to_type}", api.object_associations,
-         "associations", "GET /crm/v4/objects/{type}/{id}/associations/{toType}",
+        ("GET", "/crm/v4/objects/{type}/{id}/associations/{to_type}",
+         associations_api.object_associations, "associations", "GET /crm/v4/objects/{type}/{id}/associations/{toType}",
          ["/crm/objects/2026-03/{type}/{id}/associations/{to_type}"]),
-        ("POST", "/oauth/v1/token", api.oauth_token, "oauth", "POST /oauth/v1/token", []),
-        ("GET", "/oauth/v1/access-tokens/{token}", api.oauth_introspect, "oauth",
+        ("POST", "/oauth/v1/token", oauth_api.oauth_token, "oauth", "POST /oauth/v1/token", []),
+        ("GET", "/oauth/v1/access-tokens/{token}", oauth_api.oauth_introspect, "oauth",
          "GET /oauth/v1/access-tokens/{token}", []),
     ]
     routes = []
@@ -155,7 +155,7 @@ class SimulatorApp:
         try:
             if route.kind != "oauth":
                 state.auth.check(req.headers.get("authorization"),
-                                 api.required_scopes(route.kind, params))
+                                 oauth_api.required_scopes(route.kind, params))
                 if route.kind == "search":
                     policy, headers = state.limiter.check_search()
                 else:

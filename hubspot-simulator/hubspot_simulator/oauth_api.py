@@ -1,0 +1,40 @@
+"""Handlers of the OAuth endpoints, and the scopes each API route requires."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from .errors import correlation_id
+from .http import Request, Response, json_response
+from .objecttypes import resolve
+from .state import SimulatorState
+
+
+def oauth_token(state: SimulatorState, req: Request) -> Response:
+    """POST /oauth/v1/token (form-encoded refresh_token grant)."""
+    form = dict(parse_qsl(req.body.decode("utf-8", "replace"), keep_blank_values=True))
+    status, body = state.auth.refresh(form)
+    if status != 200:
+        body["correlationId"] = correlation_id()
+    return json_response(body, status)
+
+
+def oauth_introspect(state: SimulatorState, req: Request, token: str) -> Response:
+    """GET /oauth/v1/access-tokens/{token}."""
+    status, body = state.auth.introspect(token)
+    if status != 200:
+        body["correlationId"] = correlation_id()
+    return json_response(body, status)
+
+
+def required_scopes(kind: str, params: dict[str, str]) -> list[str]:
+    """Scopes an API route needs (every listed scope is required)."""
+    if kind == "properties":
+        otype = resolve(params.get("type", ""))
+        return [otype.schema_scope] if otype else []
+    scopes = []
+    for key in ("type", "from_type", "to_type"):
+        otype = resolve(params.get(key, ""))
+        if otype and otype.read_scope not in scopes:
+            scopes.append(otype.read_scope)
+    return scopes
