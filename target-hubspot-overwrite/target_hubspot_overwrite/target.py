@@ -23,7 +23,7 @@ from singer_sdk.target_base import Target
 from target_hubspot_overwrite import ddl
 from target_hubspot_overwrite.associations import MARKER_STREAM, AssociationMarkerSink
 from target_hubspot_overwrite.connector import connect, redact
-from target_hubspot_overwrite.naming import pg_identifier
+from target_hubspot_overwrite.naming import IdentifierClashError, pg_identifier
 from target_hubspot_overwrite.reader import OrjsonSingerReader
 from target_hubspot_overwrite.runstate import StreamRun
 from target_hubspot_overwrite.sinks import REJECTS_TABLE, HubspotOverwriteSink
@@ -157,8 +157,15 @@ class TargetHubspotOverwrite(SQLTarget):
         """The run-scoped state of a stream (created on first use)."""
         run = self._runs.get(stream_name)
         if run is None:
-            run = StreamRun(stream_name, len(self._runs), self.target_schema,
-                            pg_identifier(stream_name))
+            table = pg_identifier(stream_name)
+            clash = [r.stream_name for r in self._runs.values() if r.table == table]
+            if clash or table == REJECTS_TABLE:
+                msg = (
+                    f"Streams {clash or [REJECTS_TABLE]} and {stream_name!r} both map to the "
+                    f"table {table!r}"
+                )
+                raise IdentifierClashError(msg)
+            run = StreamRun(stream_name, len(self._runs), self.target_schema, table)
             self._runs[stream_name] = run
         return run
 

@@ -194,6 +194,9 @@ def test_identifier_clash_detected(config):
     with pytest.raises(Exception, match="both map"):
         run_target(config, lines(schema_msg(S, {"id": {"type": "string"}, "a\x00": {},
                                                 "a": {}}, ["id"])))
+    with pytest.raises(Exception, match="both map"):
+        run_target(config, lines(schema_msg("t\x00", {"id": {}}, []),
+                                 schema_msg("t", {"id": {}}, [])))
 
 
 def test_type_widening_and_new_columns(config, db):
