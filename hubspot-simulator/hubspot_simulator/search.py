@@ -333,12 +333,17 @@ def execute(table: ObjectTable, req: SearchRequest, visible_before_ms: int | Non
     mod_prop = table.type.modified_prop
     sort_prop = req.sort_prop
     by_mod = sort_prop == mod_prop
-    # Fast path: one group answered entirely by the modified index, sorted by it (or unsorted
-    # but then HubSpot sorts by creation: not this path).
+    unfiltered = not any(req.groups) and not req.query
+    # Fast paths: sorted by the modified property with no filters or only modified-range
+    # filters (the index answers), or no filters at all in creation (= id) order.
+    if by_mod and unfiltered:
+        return _indexed_page(table, req, -(1 << 62), 1 << 62, visible_before_ms, names)
     if len(req.groups) == 1 and by_mod and not req.query:
         rng = _mod_range(table, req.groups[0])
         if rng is not None and not rng[2]:
             return _indexed_page(table, req, rng[0], rng[1], visible_before_ms, names)
+    if unfiltered and sort_prop in (None, table.type.created_prop, "hs_object_id"):
+        return _id_order_page(table, req, visible_before_ms, names)
     matched = _match(table, req, visible_before_ms, assoc)
     total = len(matched)
     if sort_prop is None or sort_prop in (table.type.created_prop, "hs_object_id"):
@@ -350,6 +355,31 @@ def execute(table: ObjectTable, req: SearchRequest, visible_before_ms: int | Non
         matched = _sort_by_value(table, matched, sort_prop, req.descending)
     end = min(req.after + req.limit, total, MAX_RESULTS)
     page = matched[req.after:end]
+    return _body(table, page, names, total, req.after)
+
+
+def _id_order_page(table: ObjectTable, req: SearchRequest, visible_before_ms: int | None,
+                   names: list[str]) -> dict[str, Any]:
+    """Unfiltered search in id order: walk at most after+limit visible records."""
+    index = table.mod_index  # exactly the active records
+    if visible_before_ms is None:
+        total = len(index)
+    else:
+        total = index.bisect_left((visible_before_ms + 1) << 32)
+    status, modified = table.status, table.modified
+    order = range(len(status) - 1, -1, -1) if req.descending else range(len(status))
+    end = min(req.after + req.limit, total, MAX_RESULTS)
+    page: list[int] = []
+    seen = 0
+    for idx in order:
+        if seen >= end:
+            break
+        if status[idx] != ACTIVE or (
+                visible_before_ms is not None and modified[idx] > visible_before_ms):
+            continue
+        if seen >= req.after:
+            page.append(idx)
+        seen += 1
     return _body(table, page, names, total, req.after)
 
 

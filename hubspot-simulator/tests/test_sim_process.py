@@ -46,3 +46,10 @@ def test_large_search_is_indexed(fresh_simulator, api):
     assert (time.perf_counter() - t0) / 10 < 0.05
     assert page["total"] > 190_000
     assert len(page["results"]) == 200
+    for unfiltered in ({"sorts": [{"propertyName": "lastmodifieddate"}]}, {}):
+        body = dict(unfiltered, limit=200, after=9800)
+        api.post("/crm/v3/objects/contacts/search", body)
+        t0 = time.perf_counter()
+        page = api.post("/crm/v3/objects/contacts/search", body).json()
+        assert time.perf_counter() - t0 < 0.1
+        assert len(page["results"]) == 200

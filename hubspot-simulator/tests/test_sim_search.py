@@ -268,3 +268,20 @@ def test_date_created_and_id_ranges(api, contacts):
         contacts, "hs_object_id", lambda v: 1010 <= int(v) <= 1020)
     assert _ids(api, [{"propertyName": "hs_object_id", "operator": "GT", "value": "1240"}]
                 ) == _expect(contacts, "hs_object_id", lambda v: int(v) > 1240)
+
+
+def test_unfiltered_orders_and_lag(api, fresh_simulator, contacts):
+    by_mod, total = _all(api, {"sorts": [{"propertyName": "lastmodifieddate",
+                                          "direction": "ASCENDING"}]})
+    expected = sorted(contacts, key=lambda o: (parse_time(o["updatedAt"]), int(o["id"])))
+    assert total == len(contacts)
+    assert [r["id"] for r in by_mod] == [o["id"] for o in expected]
+    desc = api.post(SEARCH, {"sorts": ["-hs_object_id"], "limit": 5, "after": 3}).json()
+    assert [r["id"] for r in desc["results"]] == [o["id"] for o in contacts[::-1][3:8]]
+    assert desc["paging"] == {"next": {"after": "8"}}
+    fresh_simulator.admin.set_search_lag(60_000)
+    fresh_simulator.admin.update_object("contacts", "1001", {"city": "Lag"})
+    for body in ({}, {"sorts": [{"propertyName": "lastmodifieddate"}]}):
+        results, total = _all(api, body)
+        assert total == len(contacts) - 1
+        assert "1001" not in {r["id"] for r in results}
