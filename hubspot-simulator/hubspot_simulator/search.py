@@ -428,11 +428,15 @@ def _match(table: ObjectTable, req: SearchRequest, visible_before_ms: int | None
             lo, hi, filters = rng
             index = table.mod_index
             candidates = [k & 0xFFFFFFFF for k in index.irange(lo << 32, ((hi + 1) << 32) - 1)]
-        else:
-            lo_idx, hi_idx = _idx_range(table, filters)
-            candidates = range(lo_idx, hi_idx)
         assoc_sets = [assoc(f.prop.split(".", 1)[1], [f.value or ""] if f.op == "EQ" else f.values)
                       for f in filters if f.prop.startswith("associations.")]
+        if rng is None:
+            lo_idx, hi_idx = _idx_range(table, filters)
+            if assoc_sets:  # associated records are few: start from them
+                candidates = sorted(i for i in set.intersection(*assoc_sets)
+                                    if lo_idx <= i < hi_idx)
+            else:
+                candidates = range(lo_idx, hi_idx)
         preds = [(f.prop, compile_filter(table, f)) for f in filters
                  if not f.prop.startswith("associations.")]
         for idx in candidates:
