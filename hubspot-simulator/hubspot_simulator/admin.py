@@ -87,10 +87,15 @@ class SimulatorAdmin:
                                {"at": at}))
 
     def merge(self, object_type: str, primary_id: str, merged_id: str,
-              at: int | None = None) -> dict[str, Any]:
-        """Merge ``merged_id`` into ``primary_id``; returns the survivor."""
-        return dict(self._call("POST", f"/objects/{object_type}/merge",
-                               {"primaryId": primary_id, "mergedId": merged_id, "at": at}))
+              at: int | None = None, new_record: bool = False) -> dict[str, Any]:
+        """Merge ``merged_id`` into ``primary_id``; returns the survivor.
+
+        With ``new_record`` (HubSpot's current behaviour) both ids are absorbed by a new record
+        with a new id and the primary's values.
+        """
+        return dict(self._call("POST", f"/objects/{object_type}/merge", {
+            "primaryId": primary_id, "mergedId": merged_id, "at": at,
+            "newRecord": new_record}))
 
     def touch(self, object_type: str, ids: list[str] | None = None, *,
               count: int | None = None, offset: int = 0, at: int | None = None

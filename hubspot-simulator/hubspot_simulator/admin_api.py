@@ -184,7 +184,8 @@ def unarchive_object(state: SimulatorState, body: Any, req: Request, type: str,
 
 @route("POST", "/objects/{type}/merge")
 def merge_objects(state: SimulatorState, body: Any, req: Request, type: str) -> Any:
-    """Merge ``mergedId`` into ``primaryId`` (the primary keeps its id and gains the links)."""
+    """Merge ``mergedId`` into ``primaryId``, which keeps its id and gains the links; with
+    ``newRecord`` (HubSpot's current behaviour) both go into a new record with a new id."""
     table = _table(state, type)
     if "hs_merged_object_ids" not in table.spec_by_name:
         raise ValueError(f"{table.type.name} cannot be merged")
@@ -192,9 +193,14 @@ def merge_objects(state: SimulatorState, body: Any, req: Request, type: str) -> 
     merged = _idx(table, body["mergedId"])
     if primary == merged or not (table.is_active(primary) and table.is_active(merged)):
         raise ValueError("both records must be distinct and active")
-    state.dataset.move_links(table.type.name, merged, primary)
-    table.merge(primary, merged, _at(body))
-    return _record(table, primary)
+    if body.get("newRecord"):
+        survivor = table.merge_into_new(primary, merged, _at(body))
+        state.dataset.move_links(table.type.name, primary, survivor)
+    else:
+        survivor = primary
+        table.merge(primary, merged, _at(body))
+    state.dataset.move_links(table.type.name, merged, survivor)
+    return _record(table, survivor)
 
 
 @route("POST", "/objects/{type}/touch")

@@ -279,6 +279,14 @@ class ObjectTable:
         ids.sort()
         self.set_modified(primary, ms)
 
+    def merge_into_new(self, primary: int, absorbed: int, ms: int) -> int:
+        """HubSpot's current merge: a new record (new id, the primary's values) absorbs both."""
+        values = {p.name: self.value(primary, p.name) for p in self.specs if p.gen is not None}
+        new = self.create(values, ms)
+        self.merge(new, primary, ms)
+        self.merge(new, absorbed, ms)
+        return new
+
     def snapshot(self, idx: int) -> dict[str, Any]:
         """Full record with every property (for test comparison)."""
         return self.render(idx, self.property_names)

@@ -161,3 +161,19 @@ def test_admin_errors(fresh_simulator):
     resp = requests.get(f"{fresh_simulator.base_url}/_sim/nope", timeout=10)
     assert resp.status_code == 404
     assert resp.json()["category"] == "OBJECT_NOT_FOUND"
+
+
+def test_merge_into_new_record(api, fresh_simulator):
+    admin = fresh_simulator.admin
+    primary = admin.get_object("contacts", "1006")
+    links = {x["toId"] for x in admin.association_snapshot("contacts", "meetings")
+             if x["fromId"] in ("1006", "1008")}
+    new = admin.merge("contacts", "1006", "1008", at=1_800_000_000_000, new_record=True)
+    assert new["id"] not in ("1006", "1008")
+    assert new["properties"]["hs_merged_object_ids"] == "1006;1008"
+    assert new["properties"]["email"] == primary["properties"]["email"]
+    assert new["createdAt"] == new["updatedAt"] == "2027-01-15T08:00:00.000Z"
+    for old in ("1006", "1008"):
+        assert api.get(f"/crm/v3/objects/contacts/{old}").json()["id"] == new["id"]
+    assert {x["toId"] for x in admin.association_snapshot("contacts", "meetings")
+            if x["fromId"] == new["id"]} == links
