@@ -7,7 +7,7 @@ import signal
 import subprocess
 import time
 
-from conftest import BIN, rec, run_cli, schema_msg, state
+from target_helpers import BIN, rec, run_cli, schema_msg, state
 
 S = "contacts"
 PROPS = {"id": {"type": "string"}, "n": {"type": ["integer", "null"]}}

@@ -6,7 +6,7 @@ import json
 import subprocess
 from urllib.parse import urlsplit
 
-from conftest import BIN, lines, rec, run_target, schema_msg
+from target_helpers import BIN, lines, rec, run_target, schema_msg
 from target_hubspot_overwrite.connector import (
     HubspotOverwriteConnector,
     conninfo_from_config,

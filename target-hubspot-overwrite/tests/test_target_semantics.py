@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import activate, lines, rec, run_cli, run_target, schema_msg, state
+from target_helpers import activate, lines, rec, run_cli, run_target, schema_msg, state
 
 S = "contacts"
 PROPS = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import lines, rec, run_target, schema_msg
+from target_helpers import lines, rec, run_target, schema_msg
 
 A = "meetings_to_contacts_associations"
 M = "association_parent_syncs"
