@@ -173,7 +173,7 @@ class HubspotOverwriteSink(SQLSink):
     def _invalid(self, record: t.Any, exc: Exception) -> None:
         reason = str(exc)
         if self.hso.reject_invalid:
-            self._rejects.append((reason, _raw_json(record)))
+            self._rejects.append((reason, raw_json(record)))
             self._batch_records_read += 1
             return
         if isinstance(exc, NullKeyError):
@@ -421,7 +421,8 @@ class HubspotOverwriteSink(SQLSink):
         super().clean_up()
 
 
-def _raw_json(record: t.Any) -> str:
+def raw_json(record: t.Any) -> str:
+    """Record as JSON text for the reject table (repr if not serializable)."""
     try:
         return orjson.dumps(record).decode()
     except TypeError:

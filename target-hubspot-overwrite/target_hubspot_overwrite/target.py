@@ -9,7 +9,6 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import FrameType
 
-import orjson
 import psycopg
 from psycopg import Cursor
 from psycopg import sql as q
@@ -26,7 +25,7 @@ from target_hubspot_overwrite.connector import connect, redact
 from target_hubspot_overwrite.naming import IdentifierClashError, pg_identifier
 from target_hubspot_overwrite.reader import OrjsonSingerReader
 from target_hubspot_overwrite.runstate import StreamRun
-from target_hubspot_overwrite.sinks import REJECTS_TABLE, HubspotOverwriteSink
+from target_hubspot_overwrite.sinks import REJECTS_TABLE, HubspotOverwriteSink, raw_json
 from target_hubspot_overwrite.stats import LoadStats, log_summary
 
 if t.TYPE_CHECKING:
@@ -259,7 +258,7 @@ class TargetHubspotOverwrite(SQLTarget):
         stream = message_dict.get("stream")
         if isinstance(stream, str) and stream not in self.mapper.stream_maps:
             if self.reject_invalid:
-                raw = orjson.dumps(message_dict.get("record")).decode()
+                raw = raw_json(message_dict.get("record"))
                 self._orphan_rejects.append((stream, "record before schema (unknown stream)", raw))
                 self._orphan_stats.rejected += 1
                 return
@@ -284,6 +283,8 @@ class TargetHubspotOverwrite(SQLTarget):
     def _process_activate_version_message(self, message_dict: dict) -> None:
         self._assert_line_requires(message_dict, requires={"stream", "version"})
         stream = message_dict["stream"]
+        if stream not in self.mapper.stream_maps:
+            self.logger.warning("ACTIVATE_VERSION for unknown stream '%s' ignored", stream)
         for stream_map in self.mapper.stream_maps.get(stream, []):
             sink = self.get_sink(stream_map.stream_alias)
             if isinstance(sink, HubspotOverwriteSink):
