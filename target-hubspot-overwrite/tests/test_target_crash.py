@@ -77,3 +77,19 @@ def test_sigterm_emits_no_state_for_uncommitted(config, db, tmp_path):
     count = db.scalar("SELECT count(*) FROM {s}.contacts")
     assert count % BATCH == 0
     assert all(s["pos"] <= count for s in states)
+
+
+def test_kill_during_full_refresh_deletes_nothing(config, db, tmp_path):
+    seed = [json.dumps(schema_msg(S, PROPS, ["id"]))]
+    seed += [json.dumps(rec(S, {"id": f"old{i}", "n": i})) for i in range(50)]
+    assert run_cli(config, "\n".join(seed) + "\n", tmp_path).returncode == 0
+    msgs = _messages(1000)
+    msgs.insert(1, json.dumps({"type": "ACTIVATE_VERSION", "stream": S, "version": 2}))
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps({**config, "batch_size_rows": BATCH, "hard_delete": True}))
+    proc = subprocess.Popen([str(BIN), "--config", str(cfg)], stdin=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+    _feed_until_rows(proc, msgs, db, 250)
+    proc.kill()
+    proc.wait(10)
+    assert db.scalar("SELECT count(*) FROM {s}.contacts WHERE id LIKE 'old%'") == 50
