@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,10 +24,32 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MELTANO = PROJECT_ROOT / ".venv" / "bin" / "meltano"
 
 
+def isolated_project_dir(tmp_path: Path) -> Path:
+    """A per-test copy of the Meltano project that shares the installed plugin venvs.
+
+    Meltano writes each run's config and catalog under ``.meltano/run/<plugin>/``, so two runs in
+    one project directory collide (meltano/meltano#8763). The copy has its own ``.meltano/run``
+    while ``.meltano/extractors`` and ``.meltano/loaders`` link to the ones ``meltano install``
+    built in the repository.
+    """
+    project = tmp_path / "project"
+    (project / ".meltano").mkdir(parents=True)
+    shutil.copy(PROJECT_ROOT / "meltano.yml", project / "meltano.yml")
+    for plugin_dir in ("tap-hubspot-assoc", "target-hubspot-overwrite"):
+        (project / plugin_dir).symlink_to(PROJECT_ROOT / plugin_dir)
+    for kind in ("extractors", "loaders"):
+        installed = PROJECT_ROOT / ".meltano" / kind
+        if not installed.is_dir():
+            pytest.fail(f"{installed} is missing: run `make install` (meltano install) first")
+        (project / ".meltano" / kind).symlink_to(installed)
+    return project
+
+
 @dataclass
 class MeltanoProject:
-    """The repository's Meltano project, isolated per test by its env (state DB, target schema)."""
+    """The repository's Meltano project, isolated per test (directory, state DB, target schema)."""
 
+    directory: Path
     env: dict[str, str]
     schema: str
     database_url: str
@@ -36,7 +59,7 @@ class MeltanoProject:
             extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         """Run ``meltano <args>`` in the project directory and return the finished process."""
         result = subprocess.run(
-            [str(MELTANO), *args], cwd=PROJECT_ROOT, env={**self.env, **(extra_env or {})},
+            [str(MELTANO), *args], cwd=self.directory, env={**self.env, **(extra_env or {})},
             capture_output=True, text=True, timeout=timeout, check=False,
         )
         self.runs.append(result)
@@ -85,7 +108,10 @@ def meltano_project(
         "PIPELINE_SQLALCHEMY_URL": database.sqlalchemy_url,
         "TARGET_HUBSPOT_OVERWRITE_DEFAULT_TARGET_SCHEMA": pg_schema,
     }
-    return MeltanoProject(env=env, schema=pg_schema, database_url=database.url)
+    return MeltanoProject(
+        directory=isolated_project_dir(tmp_path), env=env, schema=pg_schema,
+        database_url=database.url,
+    )
 
 
 @pytest.fixture
