@@ -118,8 +118,8 @@ class HubSpotClient:
                     return body
                 failures += 1
                 self._retry_or_raise(f"{method} {path}: HTTP {status}, unreadable body", failures)
-            elif status == 401 and not refreshed and (
-                self._credentials.refresh_after_unauthorized()
+            elif (
+                status == 401 and not refreshed and (self._credentials.refresh_after_unauthorized())
             ):
                 refreshed = True
                 self._logger.info("HubSpot answered 401; renewed the OAuth access token once")

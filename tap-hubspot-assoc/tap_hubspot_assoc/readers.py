@@ -27,8 +27,10 @@ ID_PROPERTY = "hs_object_id"
 
 def modified_property(object_type: str) -> str:
     """The last-modified property search filters on (contacts differ from everything else)."""
-    return "lastmodifieddate" if object_type in ("contacts", "contact", "0-1") else (
-        "hs_lastmodifieddate"
+    return (
+        "lastmodifieddate"
+        if object_type in ("contacts", "contact", "0-1")
+        else ("hs_lastmodifieddate")
     )
 
 
@@ -100,6 +102,18 @@ class ObjectReader:
             if not after:
                 return
 
+    def list_ids(self) -> Iterator[list[str]]:
+        """Ids of every active record: list pages of 100 asking only for hs_object_id."""
+        after: str | None = None
+        while True:
+            objects, after = self._list_page(
+                [[ID_PROPERTY]], after=after, archived=False, kind="list_ids"
+            )
+            if objects:
+                yield [str(obj["id"]) for obj in objects]
+            if not after:
+                return
+
     def _list_property_chunks(self, *, archived: bool) -> list[list[str]]:
         base = self.client.api_url + paths.objects(self.object_type)
         fixed = len(base) + len(f"?limit={LIST_PAGE_SIZE}&archived={str(archived).lower()}")
@@ -107,7 +121,7 @@ class ObjectReader:
         return chunk_for_query(self.property_names, max(LIST_URL_LIMIT - fixed, 200))
 
     def _list_page(
-        self, chunks: list[list[str]], *, after: str | None, archived: bool
+        self, chunks: list[list[str]], *, after: str | None, archived: bool, kind: str = "list"
     ) -> tuple[list[dict[str, Any]], str | None]:
         merged: dict[str, dict[str, Any]] = {}
         next_after: str | None = None
@@ -119,7 +133,7 @@ class ObjectReader:
             }
             if after:
                 params["after"] = after
-            body = self.client.get(paths.objects(self.object_type), params, kind="list")
+            body = self.client.get(paths.objects(self.object_type), params, kind=kind)
             results = body.get("results") or []
             if index == 0:
                 next_after = ((body.get("paging") or {}).get("next") or {}).get("after")
@@ -150,8 +164,11 @@ class ObjectReader:
             chunk = [str(i) for i in ids[start : start + BATCH_READ_SIZE]]
             body = self.client.post(
                 paths.batch_read(self.object_type) + f"?archived={str(archived).lower()}",
-                {"inputs": [{"id": i} for i in chunk], "properties": self.property_names,
-                 "propertiesWithHistory": []},
+                {
+                    "inputs": [{"id": i} for i in chunk],
+                    "properties": self.property_names,
+                    "propertiesWithHistory": [],
+                },
                 kind="batch_read",
             )
             found += body.get("results") or []
@@ -187,16 +204,23 @@ class ObjectReader:
     def _search(self, window: Window, after_id: int | None) -> dict[str, Any]:
         """One search request; a 400 to an all-properties body switches to id-only searches."""
         try:
-            return dict(self.client.post(paths.search(self.object_type),
-                                         self._search_body(window, after_id),
-                                         kind="search", search=True))
+            return dict(
+                self.client.post(
+                    paths.search(self.object_type),
+                    self._search_body(window, after_id),
+                    kind="search",
+                    search=True,
+                )
+            )
         except HubSpotAPIError as exc:
             if exc.status != 400 or self.search_properties != self.property_names:
                 raise
             self._logger.warning(
                 "%s search with all %d properties in the body was refused (%s); reading "
-                "properties through batch/read from now on", self.object_type,
-                len(self.property_names), exc,
+                "properties through batch/read from now on",
+                self.object_type,
+                len(self.property_names),
+                exc,
             )
             self.search_properties = self._id_only_properties()
             return self._search(window, after_id)
@@ -206,10 +230,16 @@ class ObjectReader:
 
     def _search_body(self, window: Window, after_id: int | None) -> dict[str, Any]:
         filters: list[dict[str, Any]] = [
-            {"propertyName": self.modified_property, "operator": "GTE",
-             "value": str(window.start_ms)},
-            {"propertyName": self.modified_property, "operator": "LTE",
-             "value": str(window.end_ms)},
+            {
+                "propertyName": self.modified_property,
+                "operator": "GTE",
+                "value": str(window.start_ms),
+            },
+            {
+                "propertyName": self.modified_property,
+                "operator": "LTE",
+                "value": str(window.end_ms),
+            },
         ]
         if after_id is not None:
             filters.append({"propertyName": ID_PROPERTY, "operator": "GT", "value": str(after_id)})

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from singer_sdk import Stream, Tap
 from singer_sdk.helpers.types import Context, Record
@@ -19,6 +20,30 @@ from tap_hubspot_assoc.sync_state import REPLICATION_KEY, StreamProgress
 
 CONTACT_TYPES = frozenset({"contacts", "contact", "0-1"})
 PROGRESS_LOG_SECONDS = 15.0
+
+
+class PageConsumer(Protocol):
+    """Receives the ids of every emitted page (association reads, see association_sync).
+
+    `holding` = ids received but not processed yet: the stream only checkpoints past a page
+    once no consumer holds any of its ids, so a killed run re-reads those parents.
+    """
+
+    @property
+    def active(self) -> bool: ...
+
+    @property
+    def holding(self) -> int: ...
+
+    def begin(self, mode: str, *, complete_read: bool) -> None: ...
+
+    def feed(self, ids: Iterable[str]) -> None: ...
+
+    def sweep(self, ids: Iterable[str]) -> None: ...
+
+    def flush(self) -> None: ...
+
+    def finish(self, *, completed: bool) -> None: ...
 
 
 @dataclass
@@ -55,13 +80,23 @@ class CrmObjectStream(Stream):
         super().__init__(tap, schema=record_schema(self.property_defs), name=object_type)
         self.reader = ObjectReader(client, object_type, self.property_defs, self.logger)
         self.run = StreamRun()
-        # Called with the ids of every emitted page (hook for batched association reads).
-        self.page_consumers: list[Callable[[list[str]], None]] = []
+        # Get the ids of every emitted page (batched association reads).
+        self.page_consumers: list[PageConsumer] = []
+        self._fed = 0  # ids handed to the consumers so far
+        self._marks: deque[tuple[int, Callable[[], None]]] = deque()  # state changes waiting
 
     # -- singer-sdk hooks ----------------------------------------------------------------
 
-    def _increment_stream_state(self, latest_record: Record, *, context: Context | None = None
-                                ) -> None:
+    def generate_child_contexts(
+        self, record: Record, context: Context | None
+    ) -> Iterable[Context | None]:
+        """None: the association streams listed in `child_streams` (so that this stream also
+        runs when only they are selected) are fed in batches through `page_consumers`."""
+        return ()
+
+    def _increment_stream_state(
+        self, latest_record: Record, *, context: Context | None = None
+    ) -> None:
         """State is managed per page/window by this stream (see sync_state), not per record."""
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
@@ -75,7 +110,14 @@ class CrmObjectStream(Stream):
             "incremental": self._incremental_records,
         }
         if self.run.mode in readers:
+            for consumer in self.page_consumers:
+                consumer.begin(self.run.mode, complete_read=self._complete_read())
             yield from readers[self.run.mode]()
+            if self.run.mode == "incremental" and not self.run.truncated:
+                self._sweep_for_associations()
+            self._drain()
+            for consumer in self.page_consumers:
+                consumer.finish(completed=not self.run.truncated)
         self._log_summary(self.client.stats.total_requests - requests_before)
 
     # -- modes ------------------------------------------------------------------------
@@ -104,14 +146,19 @@ class CrmObjectStream(Stream):
         if missing:
             self.logger.warning(
                 "%d of %d contact_ids not found in HubSpot (deleted, merged away or wrong): %s",
-                len(missing), len(ids), ", ".join(missing[:50]),
+                len(missing),
+                len(ids),
+                ", ".join(missing[:50]),
             )
+
+    def _complete_read(self) -> bool:
+        """A capped read (max_records, or the SDK's --test dry run) must not start a version."""
+        return not self.config.get("max_records") and self.ABORT_AT_RECORD_COUNT is None
 
     def _full_records(self) -> Iterator[dict[str, Any]]:
         """Every record via the list endpoint, bracketed by ACTIVATE_VERSION."""
         read_end = self._read_end()
-        # A capped read (max_records, or the SDK's --test dry run) must not start a version.
-        complete_read = not self.config.get("max_records") and self.ABORT_AT_RECORD_COUNT is None
+        complete_read = self._complete_read()
         if complete_read:
             self._activate_version()
         for page in self.reader.list_pages():
@@ -124,6 +171,7 @@ class CrmObjectStream(Stream):
                 if self.run.truncated:
                     return
         if complete_read:
+            self._drain()  # the bookmark may only move once every parent's associations are read
             self._activate_version()
             self._progress_state().finish_full_read(read_end)
             self._checkpoint()
@@ -138,8 +186,12 @@ class CrmObjectStream(Stream):
             oldest = min(pending.window.start, next_start) if pending else next_start
             yield from self._archived_between(Window(oldest, read_end))
         if pending and not self.run.truncated:
-            self.logger.info("Resuming %s window %s after id %s", self.name,
-                             _window_text(pending.window), pending.last_id)
+            self.logger.info(
+                "Resuming %s window %s after id %s",
+                self.name,
+                _window_text(pending.window),
+                pending.last_id,
+            )
             yield from self._window_records(pending.window, pending.last_id)
         next_start = self._next_window_start(progress)
         if self.run.truncated or next_start >= read_end:
@@ -153,16 +205,15 @@ class CrmObjectStream(Stream):
 
     def _window_records(self, window: Window, after_id: int | None) -> Iterator[dict[str, Any]]:
         progress = self._progress_state()
-        last_emitted = after_id
+
+        def advance(ids: list[str]) -> None:
+            progress.advance_window(int(ids[-1]))
+
         for page in self.reader.search_window(window, after_id=after_id):
-            for record in self._emit(page):
-                yield record
-                last_emitted = int(record["id"])
-            if last_emitted is not None:
-                progress.advance_window(last_emitted)
-            self._checkpoint()
+            yield from self._emit(page, checkpoint=advance)
             if self.run.truncated:
                 return
+        self._drain()
         progress.finish_window(window)
         self._checkpoint()
 
@@ -174,7 +225,14 @@ class CrmObjectStream(Stream):
             if self.run.truncated:
                 return
 
-    def _emit(self, objects: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    def _emit(
+        self,
+        objects: Iterable[dict[str, Any]],
+        *,
+        checkpoint: Callable[[list[str]], None] | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Yield one page's records, then hand their ids on; `checkpoint` (called with the
+        ids) records the page in the state once the consumers have read them."""
         limit = self.config.get("max_records")
         emitted: list[str] = []
         for obj in objects:
@@ -187,13 +245,54 @@ class CrmObjectStream(Stream):
             absorbed = merged_ids(obj)
             if absorbed:
                 self.run.merged_away_ids += len(absorbed)
-                self.logger.debug("%s %s absorbed merged ids %s", self.name, record["id"],
-                                  ", ".join(absorbed))
+                self.logger.debug(
+                    "%s %s absorbed merged ids %s", self.name, record["id"], ", ".join(absorbed)
+                )
             yield record
             emitted.append(record["id"])
-        for consumer in self.page_consumers:
-            consumer(emitted)
+        self._page_done(emitted, checkpoint)
         self._log_progress()
+
+    # -- pages, consumers and checkpoints ----------------------------------------------
+
+    def _page_done(self, ids: list[str], checkpoint: Callable[[list[str]], None] | None) -> None:
+        self._fed += len(ids)
+        if checkpoint is not None and ids:
+            self._marks.append((self._fed, lambda: checkpoint(ids)))
+        for consumer in self.page_consumers:
+            consumer.feed(ids)
+        self._apply_durable_marks()
+
+    def _apply_durable_marks(self) -> None:
+        """Apply the state changes of pages whose ids every consumer has processed."""
+        durable = self._fed - max((c.holding for c in self.page_consumers), default=0)
+        applied = False
+        while self._marks and self._marks[0][0] <= durable:
+            self._marks.popleft()[1]()
+            applied = True
+        if applied:
+            self._checkpoint()
+
+    def _drain(self) -> None:
+        """Let the consumers process everything they hold, then apply every waiting mark."""
+        for consumer in self.page_consumers:
+            consumer.flush()
+        self._apply_durable_marks()
+
+    def _sweep_for_associations(self) -> None:
+        """full_association_sync: list every active id (no properties) for the consumers."""
+        consumers = [c for c in self.page_consumers if c.active]
+        if not consumers or not self.config.get("full_association_sync"):
+            return
+        self.logger.info(
+            "Listing every %s id to re-read its associations (full_association_sync)", self.name
+        )
+        listed = 0
+        for ids in self.reader.list_ids():
+            listed += len(ids)
+            for consumer in consumers:
+                consumer.sweep(ids)
+        self.logger.info("Listed %d %s ids for association reads", listed, self.name)
 
     def _next_window_start(self, progress: StreamProgress) -> dt.datetime:
         lookback = dt.timedelta(minutes=float(self.config.get("lookback_minutes") or 0))
@@ -230,7 +329,9 @@ class CrmObjectStream(Stream):
         stats = self.client.stats
         self.logger.info(
             "Progress %s: %d records, %d requests so far, %d rate-limit waits (%.1fs)",
-            self.name, self.run.records, stats.total_requests,
+            self.name,
+            self.run.records,
+            stats.total_requests,
             self.client.limiter.wait_count + self.client.search_limiter.wait_count,
             stats.rate_limit_wait_seconds,
         )
@@ -239,14 +340,20 @@ class CrmObjectStream(Stream):
         run = self.run
         self.logger.info(
             "Summary %s (%s): %d records (%d archived) in %.1fs, %d requests%s%s%s%s",
-            self.name, run.mode, run.records, run.archived_records,
-            time.monotonic() - run.started, requests_used,
+            self.name,
+            run.mode,
+            run.records,
+            run.archived_records,
+            time.monotonic() - run.started,
+            requests_used,
             ", stopped at max_records" if run.truncated else "",
             f", {run.merged_away_ids} merged-away ids listed in hs_merged_object_ids"
-            if run.merged_away_ids else "",
+            if run.merged_away_ids
+            else "",
             f", {len(run.unknown_ids)} unknown ids" if run.unknown_ids else "",
             f", {self.reader.window_violations} search results outside their window"
-            if self.reader.window_violations else "",
+            if self.reader.window_violations
+            else "",
         )
         stats = self.client.stats
         self.logger.info(
@@ -254,7 +361,9 @@ class CrmObjectStream(Stream):
             "%.1fs rate-limit waits",
             stats.total_requests,
             ", ".join(f"{kind}={count}" for kind, count in sorted(stats.requests.items())),
-            stats.retries, stats.rate_limited, stats.rate_limit_wait_seconds,
+            stats.retries,
+            stats.rate_limited,
+            stats.rate_limit_wait_seconds,
         )
 
 

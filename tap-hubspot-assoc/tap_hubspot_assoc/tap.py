@@ -1,4 +1,4 @@
-"""tap-hubspot-assoc: HubSpot CRM objects (and, later, their associations) for Singer."""
+"""tap-hubspot-assoc: HubSpot CRM objects, association labels and associations for Singer."""
 
 from __future__ import annotations
 
@@ -11,8 +11,25 @@ from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
 
 from tap_hubspot_assoc import paths
+from tap_hubspot_assoc.association_streams import (
+    AssociationLabelsStream,
+    AssociationParentSyncsStream,
+    AssociationStream,
+)
+from tap_hubspot_assoc.association_sync import AssociationSync, DirectionSync
+from tap_hubspot_assoc.associations import AssociationReader
 from tap_hubspot_assoc.auth import credentials_from_config
 from tap_hubspot_assoc.client import HubSpotClient
+from tap_hubspot_assoc.labels import LabelRegistry
+from tap_hubspot_assoc.pairs import (
+    DEFAULT_FALLBACK_TYPE_IDS,
+    DEFAULT_PAIRS,
+    Direction,
+    canonical_type,
+    check_parents_configured,
+    directions_from_config,
+    fallback_type_ids,
+)
 from tap_hubspot_assoc.properties import PropertyDef, parse_property_definitions
 from tap_hubspot_assoc.ratelimit import RollingWindowLimiter
 from tap_hubspot_assoc.streams import CrmObjectStream
@@ -22,64 +39,122 @@ DEFAULT_OBJECT_TYPES = ["contacts", "meetings"]
 
 CONFIG_SCHEMA = th.PropertiesList(
     th.Property(
-        "access_token", th.StringType, secret=True,
+        "access_token",
+        th.StringType,
+        secret=True,
         description="Private-app (or service-key) access token, sent as a Bearer token. "
         "Use this or the three OAuth settings.",
     ),
-    th.Property("client_id", th.StringType,
-                description="OAuth app client id (with client_secret and refresh_token)."),
-    th.Property("client_secret", th.StringType, secret=True,
-                description="OAuth app client secret."),
     th.Property(
-        "refresh_token", th.StringType, secret=True,
+        "client_id",
+        th.StringType,
+        description="OAuth app client id (with client_secret and refresh_token).",
+    ),
+    th.Property(
+        "client_secret", th.StringType, secret=True, description="OAuth app client secret."
+    ),
+    th.Property(
+        "refresh_token",
+        th.StringType,
+        secret=True,
         description="OAuth refresh token; access tokens are renewed before they expire and "
         "once after a 401.",
     ),
-    th.Property("api_url", th.StringType, default=DEFAULT_API_URL,
-                description="HubSpot API base URL (a simulator in tests)."),
     th.Property(
-        "start_date", th.DateTimeType,
+        "api_url",
+        th.StringType,
+        default=DEFAULT_API_URL,
+        description="HubSpot API base URL (a simulator in tests).",
+    ),
+    th.Property(
+        "start_date",
+        th.DateTimeType,
         description="Without state, read only records modified since this time (incremental, "
         "so no ACTIVATE_VERSION). Leave unset for a full first read.",
     ),
     th.Property(
-        "object_types", th.ArrayType(th.StringType), default=DEFAULT_OBJECT_TYPES,
+        "object_types",
+        th.ArrayType(th.StringType),
+        default=DEFAULT_OBJECT_TYPES,
         description="CRM object types to sync, one stream each (contacts, meetings, "
         "appointments, companies, deals, ... or type ids such as 0-421).",
     ),
     th.Property(
-        "contact_ids", th.ArrayType(th.StringType),
+        "contact_ids",
+        th.ArrayType(th.StringType),
         description="Targeted sync: batch-read only these contacts (100 per call). Unknown ids "
         "are reported, not fatal; other object streams emit nothing; no ACTIVATE_VERSION; "
         "bookmarks are left alone.",
     ),
     th.Property(
-        "max_records", th.IntegerType,
+        "max_records",
+        th.IntegerType,
         description="Stop each stream after this many records (for trials). A capped run never "
         "sends ACTIVATE_VERSION and keeps its position so the next run resumes.",
     ),
     th.Property(
-        "include_archived", th.BooleanType, default=False,
+        "include_archived",
+        th.BooleanType,
+        default=False,
         description="Also emit archived (deleted) records, with archived=true.",
     ),
     th.Property(
-        "lookback_minutes", th.IntegerType, default=5,
+        "lookback_minutes",
+        th.IntegerType,
+        default=5,
         description="Incremental windows start this many minutes before the bookmark, to catch "
         "changes the search index published late.",
     ),
     th.Property(
-        "safety_lag_seconds", th.IntegerType, default=30,
+        "safety_lag_seconds",
+        th.IntegerType,
+        default=30,
         description="Incremental windows end this many seconds before the sync started, so "
         "changes not yet searchable are left for the next run.",
     ),
     th.Property(
-        "requests_per_ten_seconds", th.IntegerType, default=100,
+        "requests_per_ten_seconds",
+        th.IntegerType,
+        default=100,
         description="Client-side budget for non-search requests per rolling 10 seconds "
         "(HubSpot: 100 Free/Starter, 190 Professional/Enterprise).",
     ),
     th.Property(
-        "search_requests_per_second", th.IntegerType, default=4,
+        "search_requests_per_second",
+        th.IntegerType,
+        default=4,
         description="Client-side budget for CRM search requests per second (HubSpot: 4-5).",
+    ),
+    th.Property(
+        "association_pairs",
+        th.ArrayType(
+            th.ObjectType(
+                th.Property("from", th.StringType, required=True),
+                th.Property("to", th.StringType, required=True),
+            )
+        ),
+        default=DEFAULT_PAIRS,
+        description="Object type pairs whose associations are synced, each in BOTH directions "
+        "(streams {from}_to_{to}_associations and {to}_to_{from}_associations). Both types "
+        "must be in object_types: their streams supply the parent ids.",
+    ),
+    th.Property(
+        "fallback_association_type_ids",
+        th.ObjectType(additional_properties=th.ArrayType(th.IntegerType)),
+        default=DEFAULT_FALLBACK_TYPE_IDS,
+        description='Type ids per direction ({"meetings_to_contacts": [200], ...}) used only '
+        "when label discovery fails for that direction; defaults to HubSpot's documented "
+        "HUBSPOT_DEFINED ids, configured keys override them.",
+    ),
+    th.Property(
+        "full_association_sync",
+        th.BooleanType,
+        default=False,
+        description="On incremental runs also re-read the associations of every parent, not "
+        "only of changed ones (association changes do not bump a record's modified date, so "
+        "incremental runs alone drift). Costs one id-only list request per 100 parents plus "
+        "one association batch read per 1,000, per direction; unchanged records are not "
+        "re-emitted.",
     ),
 ).to_dict()
 
@@ -104,8 +179,9 @@ class TapHubspotAssoc(Tap):
             api_url=self.config.get("api_url") or DEFAULT_API_URL,
             credentials=credentials_from_config(dict(self.config), session),
             session=session,
-            limiter=RollingWindowLimiter(int(self.config.get("requests_per_ten_seconds", 100)),
-                                         10.0),
+            limiter=RollingWindowLimiter(
+                int(self.config.get("requests_per_ten_seconds", 100)), 10.0
+            ),
             search_limiter=RollingWindowLimiter(
                 int(self.config.get("search_requests_per_second", 4)), 1.0
             ),
@@ -120,21 +196,63 @@ class TapHubspotAssoc(Tap):
     def properties_of(self, object_type: str) -> list[PropertyDef]:
         """Property definitions of one type, read once per run."""
         if object_type not in self._property_cache:
-            body = self.client.get(paths.properties(object_type), {"archived": "false"},
-                                   kind="properties")
+            body = self.client.get(
+                paths.properties(object_type), {"archived": "false"}, kind="properties"
+            )
             self._property_cache[object_type] = parse_property_definitions(
                 body.get("results") or []
             )
         return self._property_cache[object_type]
 
+    def directions(self) -> list[Direction]:
+        """Both directions of every configured association pair."""
+        return directions_from_config(self.config.get("association_pairs"))
+
     def discover_streams(self) -> list[Stream]:
-        """One stream per configured object type, typed from its properties."""
-        return [
+        """Object streams, association labels, association streams and markers."""
+        directions = self.directions()
+        check_parents_configured(directions, self.object_types())
+        objects = [
             CrmObjectStream(
-                self, object_type=object_type, properties=self.properties_of(object_type),
+                self,
+                object_type=object_type,
+                properties=self.properties_of(object_type),
                 client=self.client,
             )
             for object_type in self.object_types()
+        ]
+        if not directions:
+            return list(objects)
+        logger = self.logger.getChild("associations")
+        labels = LabelRegistry(
+            self.client,
+            fallback_type_ids(self.config.get("fallback_association_type_ids")),
+            logger,
+        )
+        markers = AssociationParentSyncsStream(self)
+        association_streams = [AssociationStream(self, direction=d) for d in directions]
+        coordinator = AssociationSync(
+            [
+                DirectionSync(
+                    AssociationReader(self.client, s.direction, labels, logger), s, markers, logger
+                )
+                for s in association_streams
+            ],
+            logger,
+        )
+        for stream in objects:
+            feeder = coordinator.feeder(canonical_type(stream.object_type))
+            if feeder is not None:
+                stream.page_consumers.append(feeder)
+                # Nominal children: the stream then also runs when only they are selected.
+                stream.child_streams += [
+                    s for s in association_streams if s.direction.from_type == feeder.object_type
+                ]
+        return [
+            *objects,
+            AssociationLabelsStream(self, directions=directions, labels=labels),
+            *association_streams,
+            markers,
         ]
 
 

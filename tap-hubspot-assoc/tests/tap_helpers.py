@@ -32,15 +32,19 @@ class TapOutput:
         return self.states[-1]
 
     def records(self, stream: str) -> list[dict[str, Any]]:
-        return [m["record"] for m in self.messages
-                if m["type"] == "RECORD" and m["stream"] == stream]
+        return [
+            m["record"] for m in self.messages if m["type"] == "RECORD" and m["stream"] == stream
+        ]
 
     def by_id(self, stream: str) -> dict[str, dict[str, Any]]:
         return {r["id"]: r for r in self.records(stream)}
 
     def activate_versions(self, stream: str) -> list[int]:
-        return [m["version"] for m in self.messages
-                if m["type"] == "ACTIVATE_VERSION" and m["stream"] == stream]
+        return [
+            m["version"]
+            for m in self.messages
+            if m["type"] == "ACTIVATE_VERSION" and m["stream"] == stream
+        ]
 
 
 def tap_config(sim: SimulatorProcess, **overrides: Any) -> dict[str, Any]:

@@ -49,7 +49,8 @@ def test_killed_run_resumes_from_last_state_without_missing_anything(simulator, 
     admin.add_fault("slow", count=None, path="/search", delay_ms=250)
 
     killed_records, killed_state = _run_and_kill_after_states(
-        config, first.final_state, tmp_path, states_wanted=4)
+        config, first.final_state, tmp_path, states_wanted=4
+    )
     pending = killed_state["bookmarks"]["contacts"]["window"]
     assert pending["last_id"] is not None
     emitted_before = {r["id"] for r in killed_records}
@@ -68,8 +69,11 @@ def test_killed_run_resumes_from_last_state_without_missing_anything(simulator, 
 
 def touched_ids(admin, at):
     stamp = iso_ms(at)
-    return {i for i, o in simulator_objects(admin, "contacts").items()
-            if o["updatedAt"] == stamp and not o["archived"]}
+    return {
+        i
+        for i, o in simulator_objects(admin, "contacts").items()
+        if o["updatedAt"] == stamp and not o["archived"]
+    }
 
 
 def _run_and_kill_after_states(config, state, tmp_path: Path, states_wanted: int):
@@ -77,17 +81,28 @@ def _run_and_kill_after_states(config, state, tmp_path: Path, states_wanted: int
     state_file = tmp_path / "state.json"
     config_file.write_text(json.dumps(config))
     state_file.write_text(json.dumps(state))
-    command = [str(Path(sys.executable).parent / "tap-hubspot-assoc"),
-               "--config", str(config_file), "--state", str(state_file)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                               text=True, start_new_session=True)
+    command = [
+        str(Path(sys.executable).parent / "tap-hubspot-assoc"),
+        "--config",
+        str(config_file),
+        "--state",
+        str(state_file),
+    ]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
     lines, window_states = [], 0
     assert process.stdout is not None
     for line in process.stdout:
         lines.append(line)
         message = json.loads(line)
         if message["type"] == "STATE" and (
-            message["value"]["bookmarks"]["contacts"].get("window") or {}).get("last_id"):
+            message["value"]["bookmarks"]["contacts"].get("window") or {}
+        ).get("last_id"):
             window_states += 1
             if window_states >= states_wanted:
                 os.killpg(process.pid, signal.SIGKILL)
@@ -100,8 +115,9 @@ def _run_and_kill_after_states(config, state, tmp_path: Path, states_wanted: int
 
 
 def test_injected_429s_5xx_and_dropped_connections_change_nothing(fresh_simulator, admin):
-    config = tap_config(fresh_simulator, object_types=["contacts", "meetings"],
-                        include_archived=True)
+    config = tap_config(
+        fresh_simulator, object_types=["contacts", "meetings"], include_archived=True
+    )
     clean_full = run_tap(config)
     admin.add_fault("rate_limit", count=2, path="/crm/v3/objects/contacts$", retry_after=1)
     admin.add_fault("rate_limit", count=2, path="/crm/v3/objects/meetings$")
@@ -123,7 +139,8 @@ def test_injected_429s_5xx_and_dropped_connections_change_nothing(fresh_simulato
     assert admin.faults() == []  # every fault fired
     for stream in ("contacts", "meetings"):
         assert _without_versions(comparable(faulty_full, stream)) == _without_versions(
-            comparable(clean_full, stream))
+            comparable(clean_full, stream)
+        )
     assert comparable(faulty_incremental) == comparable(clean_incremental)
     assert len(clean_incremental.records("contacts")) >= 120
 
@@ -135,8 +152,7 @@ def _without_versions(records):
 def test_client_limiter_keeps_below_server_limits(fresh_simulator, admin):
     admin.reset(seed=5, contacts=1500, meetings=0, appointments=0)
     admin.set_rate_limits(enabled=True, burst=10, window_ms=1000, search_per_second=3)
-    config = tap_config(fresh_simulator, requests_per_ten_seconds=100,
-                        search_requests_per_second=3)
+    config = tap_config(fresh_simulator, requests_per_ten_seconds=100, search_requests_per_second=3)
     full = run_tap(config)
     admin.touch("contacts", count=1200, at=now_ms())
     incremental = run_tap(config, state=full.final_state)
@@ -144,10 +160,11 @@ def test_client_limiter_keeps_below_server_limits(fresh_simulator, admin):
     assert "429" not in counts["statuses"]
     assert len(full.records("contacts")) == len(active_ids(admin, "contacts"))
     assert len(incremental.records("contacts")) >= 1200
-    assert endpoint_count(admin, LIST, "contacts") == pages(len(active_ids(admin, "contacts")),
-                                                            100)
-    assert endpoint_count(admin, SEARCH, "contacts") <= pages(
-        len(incremental.records("contacts")), 200) * 1.1
+    assert endpoint_count(admin, LIST, "contacts") == pages(len(active_ids(admin, "contacts")), 100)
+    assert (
+        endpoint_count(admin, SEARCH, "contacts")
+        <= pages(len(incremental.records("contacts")), 200) * 1.1
+    )
 
 
 def test_search_429s_from_an_overoptimistic_budget_are_absorbed(fresh_simulator, admin):
@@ -156,8 +173,9 @@ def test_search_429s_from_an_overoptimistic_budget_are_absorbed(fresh_simulator,
     full = run_tap(tap_config(fresh_simulator))
     admin.touch("contacts", count=1100, at=now_ms())
     admin.set_rate_limits(enabled=True, burst=1000, search_per_second=1)
-    output = run_tap(tap_config(fresh_simulator, search_requests_per_second=50),
-                     state=full.final_state)
+    output = run_tap(
+        tap_config(fresh_simulator, search_requests_per_second=50), state=full.final_state
+    )
     assert admin.request_counts()["statuses"].get("429", 0) > 0
     assert len(output.by_id("contacts")) == len(output.records("contacts")) >= 1100
 
@@ -187,10 +205,17 @@ def test_missing_scope_is_named(fresh_simulator, admin, caplog):
 
 
 def test_oauth_refreshes_once_after_401(fresh_simulator, admin, caplog):
-    admin.configure_oauth(client_id="cid", client_secret="oauth-client-secret",
-                          refresh_tokens={"oauth-refresh-secret": None})
-    config = tap_config(fresh_simulator, client_id="cid", client_secret="oauth-client-secret",
-                        refresh_token="oauth-refresh-secret")
+    admin.configure_oauth(
+        client_id="cid",
+        client_secret="oauth-client-secret",
+        refresh_tokens={"oauth-refresh-secret": None},
+    )
+    config = tap_config(
+        fresh_simulator,
+        client_id="cid",
+        client_secret="oauth-client-secret",
+        refresh_token="oauth-refresh-secret",
+    )
     del config["access_token"]
     admin.add_fault("status", count=1, status=401, path="/crm/v3/objects/contacts$")
     tap = TapHubspotAssoc(config=config, parse_env_config=False)
@@ -203,8 +228,12 @@ def test_oauth_refreshes_once_after_401(fresh_simulator, admin, caplog):
 
 def test_oauth_bad_refresh_token_is_reported_without_secrets(fresh_simulator, admin):
     admin.configure_oauth(client_id="cid", client_secret="s3cret")
-    config = tap_config(fresh_simulator, client_id="cid", client_secret="s3cret",
-                        refresh_token="wrong-refresh-token")
+    config = tap_config(
+        fresh_simulator,
+        client_id="cid",
+        client_secret="s3cret",
+        refresh_token="wrong-refresh-token",
+    )
     del config["access_token"]
     with pytest.raises(HubSpotAuthError, match="BAD_REFRESH_TOKEN") as error:
         run_tap(config)

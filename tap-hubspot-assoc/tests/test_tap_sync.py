@@ -21,8 +21,9 @@ BATCH = "POST /crm/v3/objects/{type}/batch/read"
 
 
 def property_types(sim, object_type):
-    response = requests.get(f"{sim.base_url}/crm/v3/properties/{object_type}",
-                            headers=sim.auth_headers(), timeout=30)
+    response = requests.get(
+        f"{sim.base_url}/crm/v3/properties/{object_type}", headers=sim.auth_headers(), timeout=30
+    )
     return {p["name"]: p["type"] for p in response.json()["results"]}
 
 
@@ -78,19 +79,23 @@ def test_incremental_window_with_more_than_10000_ties_and_a_mutation(simulator):
     config = tap_config(simulator)
     first = run_tap(config)
     assert len(first.records("contacts")) == len(
-        [o for o in simulator_objects(admin, "contacts").values() if not o["archived"]])
+        [o for o in simulator_objects(admin, "contacts").values() if not o["archived"]]
+    )
     tie = now_ms()
     touched = admin.touch("contacts", count=10_300, at=tie)
     assert touched
     some_id = sorted(simulator_objects(admin, "contacts"))[5]
-    admin.update_object("contacts", some_id, {"firstname": "Mutated", "lead_score": "7"},
-                        at=tie)
+    admin.update_object("contacts", some_id, {"firstname": "Mutated", "lead_score": "7"}, at=tie)
     admin.reset_request_counts()
     second = run_tap(config, state=first.final_state)
     source = simulator_objects(admin, "contacts")
-    changed = {i for i, o in source.items()
-               if not o["archived"] and o["updatedAt"] >= dt.datetime.fromtimestamp(
-                   tie / 1000, tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")}
+    changed = {
+        i
+        for i, o in source.items()
+        if not o["archived"]
+        and o["updatedAt"]
+        >= dt.datetime.fromtimestamp(tie / 1000, tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    }
     emitted = second.by_id("contacts")
     assert len(changed) >= 10_300
     assert set(emitted) == changed
@@ -127,8 +132,11 @@ def test_incremental_reads_mutations_between_runs(fresh_simulator, admin):
 def test_start_date_is_incremental_without_activate_version(fresh_simulator, admin):
     start = "2024-06-01T00:00:00Z"
     output = run_tap(tap_config(fresh_simulator, start_date=start))
-    expected = {i for i, o in simulator_objects(admin, "contacts").items()
-                if not o["archived"] and o["updatedAt"] >= "2024-06-01T00:00:00"}
+    expected = {
+        i
+        for i, o in simulator_objects(admin, "contacts").items()
+        if not o["archived"] and o["updatedAt"] >= "2024-06-01T00:00:00"
+    }
     assert set(output.by_id("contacts")) == expected
     assert output.activate_versions("contacts") == []
 
@@ -136,17 +144,25 @@ def test_start_date_is_incremental_without_activate_version(fresh_simulator, adm
 def test_contact_ids_batch_reads_and_reports_unknown(fresh_simulator, admin, caplog):
     source = simulator_objects(admin, "contacts")
     wanted = [i for i, o in source.items() if not o["archived"]][:150]
-    config = tap_config(fresh_simulator, object_types=["contacts", "meetings"],
-                        contact_ids=[*wanted, "999999999"])
-    state = {"bookmarks": {"contacts": {"replication_key": "updated_at",
-                                        "replication_key_value": "2024-01-01T00:00:00.000Z"}}}
+    config = tap_config(
+        fresh_simulator, object_types=["contacts", "meetings"], contact_ids=[*wanted, "999999999"]
+    )
+    state = {
+        "bookmarks": {
+            "contacts": {
+                "replication_key": "updated_at",
+                "replication_key_value": "2024-01-01T00:00:00.000Z",
+            }
+        }
+    }
     output = run_tap(config, state=state)
     assert set(output.by_id("contacts")) == set(wanted)
     assert output.records("meetings") == []
     assert output.activate_versions("contacts") == []
     assert endpoint_count(admin, BATCH, "contacts") == 2
     assert output.final_state["bookmarks"]["contacts"]["replication_key_value"] == (
-        "2024-01-01T00:00:00.000Z")
+        "2024-01-01T00:00:00.000Z"
+    )
     assert "999999999" in caplog.text
 
 

@@ -103,9 +103,13 @@ def test_limiter_never_exceeds_rolling_window():
 def test_limiter_adopts_server_budget_and_slows_when_low():
     clock = FakeClock()
     limiter = RollingWindowLimiter(100, 10.0, clock=clock.time, sleep=clock.sleep)
-    limiter.observe_headers({"X-HubSpot-RateLimit-Max": "50",
-                             "X-HubSpot-RateLimit-Remaining": "0",
-                             "X-HubSpot-RateLimit-Interval-Milliseconds": "10000"})
+    limiter.observe_headers(
+        {
+            "X-HubSpot-RateLimit-Max": "50",
+            "X-HubSpot-RateLimit-Remaining": "0",
+            "X-HubSpot-RateLimit-Interval-Milliseconds": "10000",
+        }
+    )
     assert limiter.capacity == 50
     assert limiter.acquire() > 0
 

@@ -1,0 +1,160 @@
+"""Singer streams for association labels, association records and per-parent markers."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from singer_sdk import Stream, Tap
+from singer_sdk import typing as th
+from singer_sdk.helpers.types import Context, Record
+
+from tap_hubspot_assoc.labels import LabelRegistry
+from tap_hubspot_assoc.pairs import Direction
+
+LABELS_STREAM = "association_labels"
+MARKER_STREAM = "association_parent_syncs"
+
+LABEL_SCHEMA = th.PropertiesList(
+    th.Property("from_object_type", th.StringType, required=True),
+    th.Property("to_object_type", th.StringType, required=True),
+    th.Property("association_type_id", th.IntegerType, required=True),
+    th.Property("association_category", th.StringType),
+    th.Property("association_label", th.StringType),
+).to_dict()
+
+ASSOCIATION_SCHEMA = th.PropertiesList(
+    th.Property("from_object_type", th.StringType, required=True),
+    th.Property("from_object_id", th.StringType, required=True),
+    th.Property("to_object_type", th.StringType, required=True),
+    th.Property("to_object_id", th.StringType, required=True),
+    th.Property("association_type_id", th.IntegerType, required=True),
+    th.Property("association_category", th.StringType),
+    th.Property("association_label", th.StringType),
+).to_dict()
+
+MARKER_SCHEMA = th.PropertiesList(
+    th.Property("association_stream", th.StringType, required=True),
+    th.Property("from_object_type", th.StringType, required=True),
+    th.Property("to_object_type", th.StringType, required=True),
+    th.Property("from_object_id", th.StringType, required=True),
+    th.Property("association_count", th.IntegerType, required=True),
+    th.Property("synced_at", th.DateTimeType, required=True),
+).to_dict()
+
+
+def new_version() -> int:
+    """A table version for ACTIVATE_VERSION (epoch milliseconds, like the object streams)."""
+    return int(time.time() * 1000)
+
+
+class AssociationLabelsStream(Stream):
+    """Every association type of every configured direction, as a full table each run.
+
+    ACTIVATE_VERSION brackets the records only when discovery succeeded for every direction
+    (a failed direction must not delete its labels downstream). Scoped runs (`contact_ids`)
+    emit nothing. The association streams are registered as this stream's children only so
+    that singer-sdk does not sync them on their own: their records are written while their
+    parent object streams are read (see association_sync).
+    """
+
+    name = LABELS_STREAM
+    primary_keys = ("from_object_type", "to_object_type", "association_type_id")
+
+    def __init__(self, tap: Tap, *, directions: Sequence[Direction], labels: LabelRegistry) -> None:
+        super().__init__(tap, schema=LABEL_SCHEMA, name=LABELS_STREAM)
+        self.directions = list(directions)
+        self.labels = labels
+
+    def generate_child_contexts(
+        self, record: Record, context: Context | None
+    ) -> Iterable[Context | None]:
+        """Never: the 'children' are driven by the object streams, in batches."""
+        return ()
+
+    def get_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
+        if self.config.get("contact_ids"):
+            self.logger.info("association_labels: skipped (contact_ids set)")
+            return
+        found = [self.labels.of(direction) for direction in self.directions]
+        complete = all(d.discovered for d in found) and self.ABORT_AT_RECORD_COUNT is None
+        if complete:
+            self._activate_version()
+        else:
+            self.logger.warning(
+                "association_labels: discovery failed for %s; no ACTIVATE_VERSION, so labels "
+                "already loaded for those directions stay",
+                ", ".join(str(d.direction) for d in found if not d.discovered) or "none",
+            )
+        for labels in found:
+            if not labels.discovered:
+                continue
+            for assoc_type in labels.types.values():
+                yield {
+                    "from_object_type": labels.direction.from_type,
+                    "to_object_type": labels.direction.to_type,
+                    "association_type_id": assoc_type.type_id,
+                    "association_category": assoc_type.category,
+                    "association_label": assoc_type.label,
+                }
+        if complete:
+            self._activate_version()
+
+    def _activate_version(self) -> None:
+        if self._stream_version is None:
+            self._stream_version = new_version()
+        self._write_activate_version_message(self._stream_version)
+
+
+class DrivenStream(Stream):
+    """A stream whose records are written while another stream is being read.
+
+    singer-sdk never syncs it directly (it is a nominal child of association_labels);
+    `announce` writes its SCHEMA once per run before anything else of the stream.
+    """
+
+    parent_stream_type = AssociationLabelsStream
+
+    def __init__(self, tap: Tap, *, name: str, schema: dict[str, Any]) -> None:
+        super().__init__(tap, schema=schema, name=name)
+        self._announced = False
+        self.written = 0
+
+    def get_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
+        """Nothing: records are written through `write` by the object streams' feeders."""
+        return iter(())
+
+    def announce(self) -> None:
+        if not self._announced:
+            self._write_schema_message()
+            self._announced = True
+
+    def write(self, record: dict[str, Any]) -> None:
+        self.announce()
+        self._write_record_message(record)
+        self.written += 1
+
+    def activate_version(self, version: int) -> None:
+        self.announce()
+        self._stream_version = version
+        self._write_activate_version_message(version)
+
+
+class AssociationStream(DrivenStream):
+    """`{from}_to_{to}_associations`: one record per (from id, to id, type id)."""
+
+    primary_keys = ("from_object_id", "to_object_id", "association_type_id")
+
+    def __init__(self, tap: Tap, *, direction: Direction) -> None:
+        self.direction = direction
+        super().__init__(tap, name=direction.stream_name, schema=ASSOCIATION_SCHEMA)
+
+
+class AssociationParentSyncsStream(DrivenStream):
+    """`association_parent_syncs`: one marker per parent and direction read completely."""
+
+    primary_keys = ("association_stream", "from_object_id")
+
+    def __init__(self, tap: Tap) -> None:
+        super().__init__(tap, name=MARKER_STREAM, schema=MARKER_SCHEMA)

@@ -1,0 +1,207 @@
+"""v4 association batch reads: up to 1,000 parents per request, each followed to its end."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tap_hubspot_assoc import paths
+from tap_hubspot_assoc.client import HubSpotClient
+from tap_hubspot_assoc.errors import HubSpotAPIError, HubSpotAuthError, RetriesExhaustedError
+from tap_hubspot_assoc.labels import LabelRegistry
+from tap_hubspot_assoc.pairs import Direction
+
+BATCH_SIZE = 1000
+NO_ASSOCIATIONS = "NO_ASSOCIATIONS_FOUND"
+
+
+@dataclass(frozen=True)
+class Association:
+    """One (to id, type id) of a parent, with the type's category and label."""
+
+    to_id: str
+    type_id: int
+    category: str | None
+    label: str | None
+
+
+@dataclass
+class ParentRows:
+    """Associations of one parent from one response page (more pages may follow)."""
+
+    from_id: str
+    rows: list[Association]
+
+
+@dataclass
+class ParentDone:
+    """Every association of this parent has been yielded (`count` distinct rows)."""
+
+    from_id: str
+    count: int
+    synced_at: dt.datetime
+
+
+@dataclass
+class ParentFailed:
+    """This parent could not be read completely: no completeness marker for it."""
+
+    from_id: str
+    reason: str
+
+
+Event = ParentRows | ParentDone | ParentFailed
+
+
+@dataclass
+class _Parent:
+    after: str | None = None
+    seen: set[tuple[str, int]] = field(default_factory=set)
+    cursors: set[str] = field(default_factory=set)
+
+
+class AssociationReader:
+    """Reads one direction's associations for batches of parent ids."""
+
+    def __init__(
+        self,
+        client: HubSpotClient,
+        direction: Direction,
+        labels: LabelRegistry,
+        logger: logging.Logger,
+    ) -> None:
+        self.client = client
+        self.direction = direction
+        self.labels = labels
+        self._logger = logger
+        self.requests = 0
+        self.unknown_type_ids: set[int] = set()
+
+    def read(self, from_ids: Sequence[str]) -> Iterator[Event]:
+        """Events for up to BATCH_SIZE parents: rows as pages arrive, then Done or Failed.
+
+        The first request carries every id; follow-up requests carry only the parents whose
+        result had `paging.next.after`, each with its own cursor, until none is left. A
+        parent's Done comes after all its rows; a parent that errs (other than
+        NO_ASSOCIATIONS_FOUND) or goes missing from a response ends with Failed.
+        """
+        if len(from_ids) > BATCH_SIZE:
+            raise ValueError(f"at most {BATCH_SIZE} parent ids per batch read")
+        parents = {str(i): _Parent() for i in dict.fromkeys(from_ids)}
+        pending = list(parents)
+        while pending:
+            try:
+                body = self._post(pending, parents)
+            except (HubSpotAuthError, RetriesExhaustedError):
+                raise
+            except HubSpotAPIError as exc:  # e.g. a 400 for this batch: skip its parents
+                for from_id in pending:
+                    yield ParentFailed(from_id, f"batch request failed: {exc}")
+                return
+            received = dt.datetime.now(tz=dt.UTC)
+            answered: set[str] = set()
+            asked = set(pending)
+            still: list[str] = []
+            for result in body.get("results") or []:
+                from_id = str((result.get("from") or {}).get("id"))
+                parent = parents.get(from_id)
+                if parent is None or from_id in answered or from_id not in asked:
+                    self._logger.warning(
+                        "%s: unexpected result for id %s ignored", self.direction, from_id
+                    )
+                    continue
+                answered.add(from_id)
+                rows = self._rows(result, parent)
+                if rows:
+                    yield ParentRows(from_id, rows)
+                event = self._next_page(from_id, result, parent, received)
+                if event is None:
+                    still.append(from_id)
+                else:
+                    yield event
+            for error in body.get("errors") or []:
+                yield from self._error_events(error, asked, parents, answered, received)
+            for from_id in pending:
+                if from_id not in answered:
+                    yield ParentFailed(from_id, "neither a result nor an error in the response")
+            pending = still
+
+    def _post(self, pending: list[str], parents: dict[str, _Parent]) -> dict[str, Any]:
+        inputs: list[dict[str, str]] = []
+        for from_id in pending:
+            after = parents[from_id].after
+            inputs.append({"id": from_id, "after": after} if after else {"id": from_id})
+        self.requests += 1
+        return dict(
+            self.client.post(
+                paths.association_batch_read(self.direction.from_type, self.direction.to_type),
+                {"inputs": inputs},
+                kind="association_batch_read",
+            )
+        )
+
+    def _rows(self, result: dict[str, Any], parent: _Parent) -> list[Association]:
+        rows = []
+        for target in result.get("to") or []:
+            to_id = str(target.get("toObjectId") if "toObjectId" in target else target.get("id"))
+            for spec in target.get("associationTypes") or []:
+                type_id = int(spec["typeId"])
+                if (to_id, type_id) in parent.seen:
+                    continue
+                parent.seen.add((to_id, type_id))
+                rows.append(self._association(to_id, type_id, spec))
+        return rows
+
+    def _association(self, to_id: str, type_id: int, spec: dict[str, Any]) -> Association:
+        """Category and label from the response; the discovered type fills what is missing."""
+        category, label = spec.get("category"), spec.get("label")
+        known = self.labels.lookup(self.direction, type_id)
+        if known is None and type_id not in self.unknown_type_ids:
+            self.unknown_type_ids.add(type_id)
+            self._logger.info(
+                "%s: type id %d (%s) was not among the discovered types",
+                self.direction,
+                type_id,
+                category or "no category",
+            )
+        if known is not None and category is None:
+            category, label = known.category, label if label is not None else known.label
+        return Association(to_id, type_id, category, label)
+
+    def _next_page(
+        self, from_id: str, result: dict[str, Any], parent: _Parent, received: dt.datetime
+    ) -> Event | None:
+        """Done/Failed when this parent is finished, None when it has another page."""
+        after = ((result.get("paging") or {}).get("next") or {}).get("after")
+        if not after:
+            return ParentDone(from_id, len(parent.seen), received)
+        after = str(after)
+        if after in parent.cursors:
+            return ParentFailed(from_id, f"paging cursor {after!r} repeated")
+        parent.cursors.add(after)
+        parent.after = after
+        return None
+
+    def _error_events(
+        self,
+        error: dict[str, Any],
+        asked: set[str],
+        parents: dict[str, _Parent],
+        answered: set[str],
+        received: dt.datetime,
+    ) -> Iterator[Event]:
+        context = error.get("context") or {}
+        ids = [str(i) for i in context.get("fromObjectId") or context.get("ids") or []]
+        none_found = NO_ASSOCIATIONS in f"{error.get('category')} {error.get('subCategory')}"
+        reason = f"{error.get('category')}/{error.get('subCategory')}: {error.get('message')}"
+        for from_id in ids:
+            if from_id not in asked or from_id in answered:
+                continue
+            answered.add(from_id)
+            if none_found:  # no (more) associations: complete with what was read
+                yield ParentDone(from_id, len(parents[from_id].seen), received)
+            else:
+                yield ParentFailed(from_id, reason)

@@ -1,0 +1,96 @@
+"""Association types (labels) per direction: discovered once per run, with a fallback."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from tap_hubspot_assoc import paths
+from tap_hubspot_assoc.client import HubSpotClient
+from tap_hubspot_assoc.errors import DailyLimitError, HubSpotAPIError
+from tap_hubspot_assoc.pairs import Direction
+
+HUBSPOT_DEFINED = "HUBSPOT_DEFINED"
+
+
+@dataclass(frozen=True)
+class AssociationType:
+    """One association type of one direction."""
+
+    type_id: int
+    category: str | None
+    label: str | None
+
+    def describe(self) -> str:
+        label = f"'{self.label}'" if self.label else "(unlabeled)"
+        return f"{self.type_id} {self.category or '?'} {label}"
+
+
+@dataclass(frozen=True)
+class DirectionLabels:
+    """The types of one direction and whether they came from the labels endpoint."""
+
+    direction: Direction
+    types: dict[int, AssociationType]
+    discovered: bool
+    error: str | None = None
+
+
+class LabelRegistry:
+    """GET /crm/v4/associations/{from}/{to}/labels once per direction per run.
+
+    When discovery fails the direction falls back to `fallback_association_type_ids`
+    (HUBSPOT_DEFINED, no label); the association reads still return every type, the fallback
+    only names types a response leaves without a category.
+    """
+
+    def __init__(
+        self,
+        client: HubSpotClient,
+        fallback: Mapping[str, Sequence[int]],
+        logger: logging.Logger,
+    ) -> None:
+        self._client = client
+        self._fallback = fallback
+        self._logger = logger
+        self._cache: dict[Direction, DirectionLabels] = {}
+
+    def of(self, direction: Direction) -> DirectionLabels:
+        """The direction's types (discovered on first use, then cached)."""
+        if direction not in self._cache:
+            self._cache[direction] = self._discover(direction)
+        return self._cache[direction]
+
+    def lookup(self, direction: Direction, type_id: int) -> AssociationType | None:
+        return self.of(direction).types.get(type_id)
+
+    def _discover(self, direction: Direction) -> DirectionLabels:
+        try:
+            body = self._client.get(
+                paths.association_labels(direction.from_type, direction.to_type),
+                kind="association_labels",
+            )
+        except DailyLimitError:
+            raise
+        except HubSpotAPIError as exc:
+            fallback = [int(i) for i in self._fallback.get(direction.key, [])]
+            self._logger.warning(
+                "Association types %s: discovery failed (%s); using fallback type ids %s",
+                direction,
+                exc,
+                ", ".join(map(str, fallback)) or "(none configured)",
+            )
+            types = {i: AssociationType(i, HUBSPOT_DEFINED, None) for i in fallback}
+            return DirectionLabels(direction, types, discovered=False, error=str(exc))
+        types = {}
+        for item in body.get("results") or []:
+            type_id = int(item["typeId"])
+            types[type_id] = AssociationType(type_id, item.get("category"), item.get("label"))
+        self._logger.info(
+            "Association types %s (discovered, %d): %s",
+            direction,
+            len(types),
+            "; ".join(t.describe() for t in types.values()) or "none",
+        )
+        return DirectionLabels(direction, types, discovered=True)
