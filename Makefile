@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 
-.PHONY: venv install demo test lint clean
+.PHONY: venv install demo test lint bench docs clean
 
 venv: $(VENV)/.installed
 
@@ -29,6 +29,12 @@ lint: venv
 
 test: install lint
 	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+docs: venv
+	$(BIN)/python -m pipeline_devtools.settings_doc
 
 clean:
 	rm -rf $(VENV) .meltano
