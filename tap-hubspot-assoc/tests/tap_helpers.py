@@ -48,11 +48,13 @@ class TapOutput:
 
 
 def tap_config(sim: SimulatorProcess, **overrides: Any) -> dict[str, Any]:
-    """Config for the simulator: fast limits, no lag, only contacts unless overridden."""
+    """Config for the simulator: fast limits, no lag, only contacts and no association pairs
+    unless overridden."""
     config: dict[str, Any] = {
         "access_token": sim.token,
         "api_url": sim.base_url,
         "object_types": ["contacts"],
+        "association_pairs": [],
         "safety_lag_seconds": 0,
         "lookback_minutes": 0,
         **FAST_LIMITS,
