@@ -97,7 +97,7 @@ def write_associations(path: Path, rows: int) -> int:
             from_id = str(30_000_001 + meeting)
             for j in range(1 + (meeting * 7) % 12):
                 to_id = str(1001 + (meeting * 37 + j * 101) % 1_000_000)
-                types = [(200, "HUBSPOT_DEFINED", None)]
+                types: list[tuple[int, str, str | None]] = [(200, "HUBSPOT_DEFINED", None)]
                 if (meeting + j) % 8 == 0:
                     types.append((1002, "USER_DEFINED", "Organizer"))
                 for type_id, category, label in types:

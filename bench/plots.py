@@ -1,0 +1,133 @@
+"""PNG plots of the results (matplotlib, Agg backend)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+from bench.common import median
+
+LOADER_ORDER = ["ours-upsert", "ours-force-overwrite", "floor", "target-postgres"]
+
+
+def _target_bars(target: dict[str, Any], metric: str, ylabel: str, path: Path, log: bool) -> Path:
+    groups: dict[tuple[str, str, str], list[float]] = defaultdict(list)
+    for m in target["measurements"]:
+        groups[(m["loader"], m["stream"], m["phase"])].append(m[metric])
+    cases = sorted({(s, p) for _, s, p in groups})
+    loaders = [name for name in LOADER_ORDER if any(k[0] == name for k in groups)]
+    fig, ax = plt.subplots(figsize=(10, 5))
+    width = 0.8 / max(1, len(loaders))
+    for i, loader in enumerate(loaders):
+        values = [median(groups.get((loader, s, p), [])) for s, p in cases]
+        xs = [c + i * width for c in range(len(cases))]
+        bars = ax.bar(xs, values, width, label=loader)
+        ax.bar_label(bars, fmt="{:,.0f}", fontsize=7, rotation=90, padding=2)
+    ax.set_xticks([c + width * (len(loaders) - 1) / 2 for c in range(len(cases))])
+    rows = {(m["stream"], m["loader"]): m["rows"] for m in target["measurements"]}
+    ax.set_xticklabels(
+        [f"{s.replace('_associations', ' assoc.')}\n{p}" for s, p in cases], fontsize=8
+    )
+    if log:
+        ax.set_yscale("log")
+    ax.set_ylabel(ylabel)
+    sizes = ", ".join(
+        f"{s}: {n:,} rows ({loader})"
+        for (s, loader), n in sorted(rows.items())
+        if loader in ("ours-upsert", "target-postgres")
+    )
+    ax.set_title(f"Target: {ylabel} (median)\n{sizes}", fontsize=8)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _tap_memory(tap: dict[str, Any], path: Path) -> Path:
+    series: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for p in tap["memory"]:
+        series[p["series"]].append((p["contacts"], p["max_rss_mb"]))
+    tp = tap["throughput"]
+    series["contacts+meetings+associations"] += [
+        (tp["contacts"], median(r["full"]["max_rss_mb"] for r in tp["runs"]))
+    ]
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for name, points in sorted(series.items()):
+        points.sort()
+        ax.plot([x for x, _ in points], [y for _, y in points], marker="o", label=name)
+        for x, y in points:
+            ax.annotate(
+                f"{y:.0f} MB",
+                (x, y),
+                textcoords="offset points",
+                xytext=(0, 6),
+                fontsize=8,
+                ha="center",
+            )
+    ax.axhline(250, color="red", linestyle="--", linewidth=1, label="goal: 250 MB")
+    ax.set_xscale("log")
+    ax.set_ylim(0, 300)
+    ax.set_xlabel("contacts in the simulator (meetings = 30 %)")
+    ax.set_ylabel("tap peak RSS (MB)")
+    ax.set_title("Tap peak memory of a full sync against data size")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _tap_rates(tap: dict[str, Any], path: Path) -> Path:
+    runs = tap["throughput"]["runs"]
+    streams = sorted(
+        {s for r in runs for s in r["full"]["streams"] if r["full"]["streams"][s]["records"] > 100}
+    )
+    values = [
+        median(r["full"]["streams"].get(s, {}).get("records_per_s", 0) for r in runs)
+        for s in streams
+    ]
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    bars = ax.barh(streams, values)
+    ax.bar_label(bars, fmt="{:,.0f}", fontsize=8, padding=2)
+    ax.set_xlabel("records/s (first to last record of the stream, median)")
+    ax.set_title(f"Tap full sync, {tap['throughput']['contacts']:,} contacts, limits off")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_all(results: dict[str, Any], out_dir: Path) -> list[Path]:
+    """Every plot the results allow; return the files."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths: list[Path] = []
+    if "target" in results:
+        paths.append(
+            _target_bars(
+                results["target"],
+                "rows_per_s",
+                "rows/s",
+                out_dir / "target_rows_per_s.png",
+                log=True,
+            )
+        )
+        paths.append(
+            _target_bars(
+                results["target"],
+                "max_rss_mb",
+                "peak RSS (MB)",
+                out_dir / "target_peak_rss.png",
+                log=False,
+            )
+        )
+    if "tap" in results:
+        paths.append(_tap_memory(results["tap"], out_dir / "tap_peak_rss.png"))
+        paths.append(_tap_rates(results["tap"], out_dir / "tap_records_per_s.png"))
+    return paths

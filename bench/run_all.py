@@ -1,0 +1,115 @@
+"""Run the benchmarks and write BENCHMARKS.md + plots.
+
+Usage (from the repository root, after ``make install``)::
+
+    .venv/bin/python -m bench                 # everything (~25-30 min on 2 cores)
+    .venv/bin/python -m bench --quick         # small sizes, a few minutes
+    .venv/bin/python -m bench --only tap --runs 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: bench/run_all.py
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipeline_devtools.postgres import find_database, redact_url
+
+from bench import e2e_bench, report, tap_bench, target_bench
+from bench.common import PLOTS_DIR, RESULTS_DIR, ROOT, progress
+
+PARTS = ("target", "tap", "e2e")
+
+
+def plans(quick: bool, runs: int) -> dict[str, Any]:
+    """Sizes per part: the full benchmark, or a smoke run."""
+    few = max(1, runs // 3)  # the long single loads are run fewer times
+    if quick:
+        return {
+            "target": target_bench.TargetPlan(20_000, 100_000, runs, 2_000, 5_000, 1),
+            "tap": tap_bench.TapPlan(
+                contacts=5_000,
+                runs=runs,
+                change_fraction=0.01,
+                memory_sizes=(2_000, 10_000, 50_000),
+                full_memory_sizes=(2_000,),
+                limited_contacts=3_000,
+            ),
+            "e2e": e2e_bench.E2EPlan(contacts=3_000, runs=1, change_fraction=0.01),
+        }
+    return {
+        "target": target_bench.TargetPlan(
+            200_000, 1_000_000, runs, 200_000, 100_000, 1, association_runs=few
+        ),
+        "tap": tap_bench.TapPlan(
+            contacts=100_000,
+            runs=runs,
+            change_fraction=0.01,
+            memory_sizes=(10_000, 100_000, 1_000_000),
+            full_memory_sizes=(10_000,),
+            limited_contacts=30_000,
+        ),
+        "e2e": e2e_bench.E2EPlan(contacts=50_000, runs=few, change_fraction=0.01),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse options, run the selected parts, write results and the report."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
+    parser.add_argument(
+        "--only",
+        choices=PARTS,
+        action="append",
+        help="run only this part (repeatable); other parts keep their "
+        "previous results in the report",
+    )
+    parser.add_argument("--runs", type=int, default=3, help="repetitions (medians) [3]")
+    args = parser.parse_args(argv)
+    parts = args.only or list(PARTS)
+    label = "quick" if args.quick else "full"
+    out_dir = RESULTS_DIR / label if args.quick else ROOT
+    plots_dir = RESULTS_DIR / "quick" / "plots" if args.quick else PLOTS_DIR
+    results_file = RESULTS_DIR / f"results-{label}.json"
+    results: dict[str, Any] = {}
+    if results_file.exists() and args.only:
+        results = json.loads(results_file.read_text())
+    plan = plans(args.quick, args.runs)
+    db = find_database()
+    progress(
+        f"{label} benchmark of {', '.join(parts)}; PostgreSQL: {redact_url(db.url)} "
+        f"({db.origin}); results in {results_file}"
+    )
+    results["environment"] = report.environment(db)
+    results["mode"] = label
+    results.setdefault("seconds", {})
+    with tempfile.TemporaryDirectory(prefix="hubspot-bench-") as tmp:
+        workdir = Path(tmp)
+        for part in parts:
+            started = time.monotonic()
+            progress(f"=== {part} ===")
+            if part == "target":
+                results["target"] = target_bench.run(plan["target"], db, workdir)
+            elif part == "tap":
+                results["tap"] = tap_bench.run(plan["tap"], workdir)
+            else:
+                results["e2e"] = e2e_bench.run(plan["e2e"], db, workdir)
+            results["seconds"][part] = time.monotonic() - started
+            RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+            results_file.write_text(json.dumps(results, indent=1, default=str))
+    results["command"] = "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:])
+    results_file.write_text(json.dumps(results, indent=1, default=str))
+    report.write(results, out_dir / "BENCHMARKS.md", plots_dir)
+    print(report.summary(results))
+    progress(f"wrote {out_dir / 'BENCHMARKS.md'} and plots in {plots_dir}")
+
+
+if __name__ == "__main__":
+    main()
