@@ -235,20 +235,23 @@ class ParentFeeder:
 
     def feed(self, ids: Iterable[str]) -> None:
         """Buffer a page's ids (every one: `holding` counts the newest positions fed)."""
-        if not self._syncs:
-            return
         ids = list(ids)
         if self._seen is not None:
             self._seen.update(ids)
-        self._buffer.extend(ids)
-        while len(self._buffer) >= BATCH_SIZE:
-            self._read(self._buffer[:BATCH_SIZE])
-            del self._buffer[:BATCH_SIZE]
+        self._add(ids)
 
     def sweep(self, ids: Iterable[str]) -> None:
         """Ids listed only to re-read associations; ids already read this run are skipped."""
         seen = self._seen if self._seen is not None else set()
-        self.feed([i for i in ids if i not in seen])
+        self._add([i for i in ids if i not in seen])
+
+    def _add(self, ids: list[str]) -> None:
+        if not self._syncs:
+            return
+        self._buffer.extend(ids)
+        while len(self._buffer) >= BATCH_SIZE:
+            self._read(self._buffer[:BATCH_SIZE])
+            del self._buffer[:BATCH_SIZE]
 
     def flush(self) -> None:
         if self._buffer:

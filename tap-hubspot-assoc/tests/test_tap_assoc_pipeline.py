@@ -127,3 +127,46 @@ def test_incremental_runs_and_full_association_sync_make_the_database_equal(
         assert counts[LIST][object_type] == math.ceil(parents / 100)  # ids only, no records
     for from_type, to_type in directions(PAIRS):
         assert batch_reads(admin, from_type, to_type) == 1
+
+
+def test_a_deleted_parents_rows_go_with_the_next_full_refresh(
+    fresh_simulator, admin, database, pg_schema, tmp_path
+):
+    """Markers cover parents that are read; a parent deleted in HubSpot is never read again,
+    so its rows are removed by the association stream's ACTIVATE_VERSION on a full refresh
+    (or, with include_archived, by its count-0 marker on the next incremental run)."""
+    sim, url = fresh_simulator, database.url
+    pairs = [{"from": "meetings", "to": "contacts"}]
+    config = tap_config(
+        sim,
+        object_types=["contacts", "meetings"],
+        association_pairs=pairs,
+        full_association_sync=True,
+    )
+    target = {
+        "sqlalchemy_url": database.sqlalchemy_url,
+        "default_target_schema": pg_schema,
+        "hard_delete": True,
+    }
+    state = run_pipeline(config, target, None, tmp_path / "first")
+    m2c = _links(admin, "meetings", "contacts")
+    deleted, kept = sorted((m for m in m2c if len(m2c[m]) >= 2), key=int)[:2]
+    admin.archive("meetings", deleted)
+
+    state = run_pipeline(config, target, state, tmp_path / "incremental")
+    stored = db_rows(url, pg_schema, "meetings_to_contacts_associations")
+    assert _only(stored, deleted)  # never read again: an orphan until a full refresh
+    assert not {
+        r for r in db_rows(url, pg_schema, "contacts_to_meetings_associations") if r[1] == deleted
+    }  # the contacts' side was re-read and dropped it
+
+    with_archived = {**config, "include_archived": True}
+    admin.archive("meetings", kept)
+    run_pipeline(with_archived, target, state, tmp_path / "incremental-archived")
+    assert not _only(db_rows(url, pg_schema, "meetings_to_contacts_associations"), kept)
+
+    run_pipeline(config, target, None, tmp_path / "full-refresh")
+    for from_type, to_type in (("meetings", "contacts"), ("contacts", "meetings")):
+        assert db_rows(url, pg_schema, stream_of(from_type, to_type)) == expected_rows(
+            admin, from_type, to_type
+        )

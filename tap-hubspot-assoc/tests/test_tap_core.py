@@ -19,6 +19,11 @@ CONFIG = {
     "api_url": _SIMULATOR.base_url,
     "object_types": ["contacts", "meetings", "appointments"],
     "include_archived": True,
+    "association_pairs": [
+        {"from": "meetings", "to": "contacts"},
+        {"from": "appointments", "to": "contacts"},
+        {"from": "meetings", "to": "appointments"},
+    ],
     **FAST_LIMITS,
 }
 
