@@ -1,0 +1,356 @@
+"""Every predecessor flag, through the real `meltano` CLI, asserted on the tables it leaves.
+
+Each test is one row of the README's "From the old commands" table. The simulator is the
+oracle: after a run the database must equal what the simulator holds (objects with typed
+values, associations in both directions with their type ids and labels).
+"""
+
+from __future__ import annotations
+
+import time
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from tests.oracle import expected_rows
+
+pytestmark = pytest.mark.e2e
+
+TAP = "TAP_HUBSPOT_ASSOC"
+TARGET = "TARGET_HUBSPOT_OVERWRITE"
+RUN = ("run", "tap-hubspot-assoc", "target-hubspot-overwrite")
+FULL_REFRESH_RUN = ("run", "--full-refresh", "tap-hubspot-assoc", "target-hubspot-overwrite")
+DIRECTIONS = (("meetings", "contacts"), ("contacts", "meetings"))
+
+
+def a_minute_ago() -> int:
+    """Epoch ms inside the next incremental window (windows end `safety_lag_seconds` ago)."""
+    return int(time.time() * 1000) - 60_000
+
+
+def live_rows(project, table: str) -> dict[str, dict]:
+    """Rows by id, leaving out rows a full refresh flagged as deleted."""
+    return {
+        row["id"]: row for row in project.rows(table) if row.get("_sdc_deleted_at") is None
+    }
+
+
+def expected_objects(simulator, property_types, object_type: str) -> dict[str, dict]:
+    active = [o for o in simulator.admin.snapshot(object_type)["objects"] if not o["archived"]]
+    return expected_rows(active, property_types(object_type))
+
+
+def assert_objects_equal_simulator(project, simulator, property_types, object_type: str):
+    expected = expected_objects(simulator, property_types, object_type)
+    loaded = live_rows(project, object_type)
+    assert set(loaded) == set(expected), f"{object_type}: ids differ"
+    diffs = [
+        (rid, col, want, loaded[rid].get(col))
+        for rid, row in expected.items()
+        for col, want in row.items()
+        if loaded[rid].get(col) != want
+    ]
+    assert diffs == [], f"{object_type}: values differ (first: {diffs[:3]})"
+
+
+def simulator_associations(simulator, from_type: str, to_type: str) -> set[tuple]:
+    return {
+        (link["fromId"], link["toId"], kind["typeId"], kind["label"])
+        for link in simulator.admin.association_snapshot(from_type, to_type)
+        for kind in link["types"]
+    }
+
+
+def database_associations(project, from_type: str, to_type: str) -> set[tuple]:
+    """Live association rows (rows a full refresh flagged with _sdc_deleted_at are left out)."""
+    table = f"{from_type}_to_{to_type}_associations"
+    return {
+        (row["from_object_id"], row["to_object_id"], row["association_type_id"],
+         row["association_label"])
+        for row in project.rows(table, order_by="from_object_id")
+        if row.get("_sdc_deleted_at") is None
+        and (row["from_object_type"], row["to_object_type"]) == (from_type, to_type)
+    }
+
+
+def assert_associations_equal_simulator(project, simulator):
+    for from_type, to_type in DIRECTIONS:
+        want = simulator_associations(simulator, from_type, to_type)
+        got = database_associations(project, from_type, to_type)
+        assert got == want, (
+            f"{from_type}→{to_type}: missing {sorted(want - got)[:5]}, "
+            f"extra {sorted(got - want)[:5]}"
+        )
+
+
+def execute(project, statement: str, *params) -> None:
+    with psycopg.connect(project.database_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL(statement).format(schema=sql.Identifier(project.schema)), params or None
+        )
+
+
+def row_versions(project, table: str) -> dict[str, str]:
+    """id → xmin: changes whenever PostgreSQL rewrites the row."""
+    with psycopg.connect(project.database_url) as conn:
+        query = sql.SQL("SELECT id, xmin::text FROM {}.{}").format(
+            sql.Identifier(project.schema), sql.Identifier(table)
+        )
+        return dict(conn.execute(query).fetchall())
+
+
+def some_link(simulator) -> dict:
+    """A meeting→contact link whose meeting has a few associations."""
+    return simulator.admin.association_snapshot("meetings", "contacts")[0]
+
+
+# ---------------------------------------------------------------------------- (no flags)
+
+
+def test_default_run_is_incremental_and_keeps_everything_equal(
+    meltano_project, fresh_simulator, property_types
+):
+    meltano_project.run(*RUN)
+    assert_objects_equal_simulator(meltano_project, fresh_simulator, property_types, "contacts")
+    assert_objects_equal_simulator(meltano_project, fresh_simulator, property_types, "meetings")
+    assert_associations_equal_simulator(meltano_project, fresh_simulator)
+
+    contact = fresh_simulator.admin.snapshot("contacts")["objects"][3]["id"]
+    fresh_simulator.admin.update_object("contacts", contact, {"city": "Köln"}, at=a_minute_ago())
+    created = fresh_simulator.admin.create_object(
+        "contacts", {"email": "new@example.com", "firstname": "Nova"}, at=a_minute_ago()
+    )
+    fresh_simulator.admin.reset_request_counts()
+    meltano_project.run(*RUN)
+
+    endpoints = fresh_simulator.admin.request_counts()["endpoints"]
+    assert endpoints.get("GET /crm/v3/objects/{type}", 0) == 0
+    loaded = live_rows(meltano_project, "contacts")
+    assert loaded[contact]["city"] == "Köln"
+    assert loaded[created["id"]]["firstname"] == "Nova"
+    assert_objects_equal_simulator(meltano_project, fresh_simulator, property_types, "contacts")
+
+
+# ---------------------------------------------------------------------------- --full
+
+
+@pytest.mark.parametrize("hard_delete", [False, True])
+def test_full_refresh_replaces_the_table_contents(
+    meltano_project, fresh_simulator, property_types, hard_delete
+):
+    meltano_project.set_config(TARGET, "hard_delete", hard_delete)
+    meltano_project.run(*RUN)
+    gone = fresh_simulator.admin.snapshot("contacts")["objects"][5]["id"]
+    fresh_simulator.admin.archive("contacts", gone, at=a_minute_ago())
+    link = some_link(fresh_simulator)
+    fresh_simulator.admin.unassociate("meetings", link["fromId"], "contacts", link["toId"])
+
+    meltano_project.run(*FULL_REFRESH_RUN)
+
+    assert_objects_equal_simulator(meltano_project, fresh_simulator, property_types, "contacts")
+    assert_associations_equal_simulator(meltano_project, fresh_simulator)
+    all_ids = {row["id"] for row in meltano_project.rows("contacts")}
+    assert (gone in all_ids) is not hard_delete  # soft delete keeps a flagged row
+
+
+def test_elt_full_refresh_with_state_id(meltano_project, fresh_simulator, property_types):
+    elt = ("elt", "tap-hubspot-assoc", "target-hubspot-overwrite", "--state-id", "hubspot-elt")
+    meltano_project.run(*elt)
+    gone = fresh_simulator.admin.snapshot("contacts")["objects"][7]["id"]
+    fresh_simulator.admin.archive("contacts", gone, at=a_minute_ago())
+
+    meltano_project.run(*elt, "--full-refresh")
+
+    assert gone not in live_rows(meltano_project, "contacts")
+    assert_objects_equal_simulator(meltano_project, fresh_simulator, property_types, "contacts")
+    assert meltano_project.state("hubspot-elt")["singer_state"]["bookmarks"]["contacts"]
+
+
+# ---------------------------------------------------------------------------- --since
+
+
+def test_since_reads_only_records_modified_after_the_date(meltano_project, fresh_simulator):
+    objects = fresh_simulator.admin.snapshot("contacts")["objects"]
+    cutoff = sorted(o["updatedAt"] for o in objects if not o["archived"])[-20]
+    expected_ids = {o["id"] for o in objects if not o["archived"] and o["updatedAt"] >= cutoff}
+    meltano_project.set_config(TAP, "start_date", cutoff)
+
+    meltano_project.run("run", "--full-refresh", "--no-state-update", *RUN[1:])
+
+    assert set(live_rows(meltano_project, "contacts")) == expected_ids
+    assert meltano_project.state() == {}  # a backfill leaves the regular bookmark alone
+
+
+# ---------------------------------------------------------------------------- --force-overwrite
+
+
+def test_force_overwrite_replaces_whole_rows_of_re_read_records(meltano_project, fresh_simulator):
+    meltano_project.run(*RUN)
+    contact = fresh_simulator.admin.snapshot("contacts")["objects"][2]["id"]
+    # A column the stream no longer carries (e.g. a property deselected or deleted upstream).
+    execute(meltano_project, "ALTER TABLE {schema}.contacts ADD COLUMN legacy_score numeric")
+    execute(meltano_project, "UPDATE {schema}.contacts SET legacy_score = 9")
+    fresh_simulator.admin.update_object("contacts", contact, {"city": "Lyon"}, at=a_minute_ago())
+
+    meltano_project.set_config(TARGET, "force_overwrite", True)
+    result = meltano_project.run(*RUN)
+
+    rows = live_rows(meltano_project, "contacts")
+    assert rows[contact]["city"] == "Lyon"
+    assert rows[contact]["legacy_score"] is None  # whole row replaced
+    untouched = [r for rid, r in rows.items() if rid != contact]
+    assert all(r["legacy_score"] == 9 for r in untouched)  # only re-read records
+    assert "overwr" in result.stderr.lower()  # the visible warning
+
+
+def test_plain_upsert_keeps_fields_the_record_does_not_carry(meltano_project, fresh_simulator):
+    meltano_project.run(*RUN)
+    contact = fresh_simulator.admin.snapshot("contacts")["objects"][2]["id"]
+    execute(meltano_project, "ALTER TABLE {schema}.contacts ADD COLUMN legacy_score numeric")
+    execute(meltano_project, "UPDATE {schema}.contacts SET legacy_score = 9")
+    fresh_simulator.admin.update_object("contacts", contact, {"city": "Lyon"}, at=a_minute_ago())
+
+    meltano_project.run(*RUN)
+
+    rows = live_rows(meltano_project, "contacts")
+    assert rows[contact]["city"] == "Lyon"
+    assert rows[contact]["legacy_score"] == 9
+
+
+def test_full_refresh_with_force_overwrite_is_a_complete_replacement(
+    meltano_project, fresh_simulator, property_types
+):
+    meltano_project.run(*RUN)
+    execute(meltano_project, "UPDATE {schema}.contacts SET email = 'tampered@local'")
+    execute(
+        meltano_project,
+        "INSERT INTO {schema}.contacts (id, email) VALUES ('999999999', 'stale@local')",
+    )
+    execute(
+        meltano_project,
+        "INSERT INTO {schema}.meetings_to_contacts_associations "
+        "(from_object_type, from_object_id, to_object_type, to_object_id, association_type_id) "
+        "VALUES ('meetings', '1', 'contacts', '1', 200)",
+    )
+    meltano_project.set_config(TARGET, "force_overwrite", True)
+    meltano_project.set_config(TARGET, "hard_delete", True)
+
+    meltano_project.run(*FULL_REFRESH_RUN)
+
+    assert_objects_equal_simulator(meltano_project, fresh_simulator, property_types, "contacts")
+    assert "999999999" not in {row["id"] for row in meltano_project.rows("contacts")}
+    assert_associations_equal_simulator(meltano_project, fresh_simulator)
+
+
+def test_since_with_force_overwrite(meltano_project, fresh_simulator):
+    meltano_project.run(*RUN)
+    execute(meltano_project, "UPDATE {schema}.contacts SET email = 'tampered@local'")
+    objects = [o for o in fresh_simulator.admin.snapshot("contacts")["objects"]
+               if not o["archived"]]
+    cutoff = sorted(o["updatedAt"] for o in objects)[-10]
+    recent = {o["id"] for o in objects if o["updatedAt"] >= cutoff}
+    meltano_project.set_config(TAP, "start_date", cutoff)
+    meltano_project.set_config(TARGET, "force_overwrite", True)
+
+    meltano_project.run("run", "--full-refresh", "--no-state-update", *RUN[1:])
+
+    emails = {rid: row["email"] for rid, row in live_rows(meltano_project, "contacts").items()}
+    assert {rid for rid, email in emails.items() if email != "tampered@local"} == recent
+
+
+# ---------------------------------------------------------------------------- --contact-id
+
+
+def test_contact_ids_syncs_only_that_contact_and_its_associations(
+    meltano_project, fresh_simulator
+):
+    meltano_project.run(*RUN)
+    link = some_link(fresh_simulator)
+    contact = link["toId"]
+    before = row_versions(meltano_project, "contacts")
+    fresh_simulator.admin.update_object("contacts", contact, {"city": "Oslo"}, at=a_minute_ago())
+    other = next(rid for rid in before if rid != contact)
+    fresh_simulator.admin.update_object("contacts", other, {"city": "Bern"}, at=a_minute_ago())
+
+    meltano_project.set_config(TAP, "contact_ids", [contact])
+    meltano_project.run(*RUN)
+
+    rows = live_rows(meltano_project, "contacts")
+    assert rows[contact]["city"] == "Oslo"
+    assert rows[other]["city"] != "Bern"  # outside the scope: not read
+    after = row_versions(meltano_project, "contacts")
+    assert {rid for rid in before if before[rid] != after.get(rid)} == {contact}
+
+
+def test_full_with_contact_id_resets_that_contact_only(meltano_project, fresh_simulator):
+    meltano_project.run(*RUN)
+    link = some_link(fresh_simulator)
+    contact = link["toId"]
+    fresh_simulator.admin.unassociate("meetings", link["fromId"], "contacts", contact)
+    other_links_before = {
+        row for row in database_associations(meltano_project, "contacts", "meetings")
+        if row[0] != contact
+    }
+    execute(meltano_project, "UPDATE {schema}.contacts SET email = 'tampered@local'")
+
+    meltano_project.set_config(TAP, "contact_ids", [contact])
+    meltano_project.set_config(TARGET, "force_overwrite", True)
+    meltano_project.run(*RUN)
+
+    rows = live_rows(meltano_project, "contacts")
+    assert rows[contact]["email"] != "tampered@local"
+    assert all(row["email"] == "tampered@local" for rid, row in rows.items() if rid != contact)
+    contact_links = {
+        row for row in database_associations(meltano_project, "contacts", "meetings")
+        if row[0] == contact
+    }
+    want = {row for row in simulator_associations(fresh_simulator, "contacts", "meetings")
+            if row[0] == contact}
+    assert contact_links == want  # the removed association is gone
+    others_after = {
+        row for row in database_associations(meltano_project, "contacts", "meetings")
+        if row[0] != contact
+    }
+    assert others_after == other_links_before  # nobody else touched
+
+
+# ---------------------------------------------------------------------------- the rest
+
+
+def test_batch_size_gives_the_same_result(meltano_project, fresh_simulator, property_types):
+    meltano_project.set_config(TARGET, "batch_size_rows", 37)
+    meltano_project.run(*RUN)
+    assert_objects_equal_simulator(meltano_project, fresh_simulator, property_types, "contacts")
+    assert_associations_equal_simulator(meltano_project, fresh_simulator)
+
+
+def test_dry_run_writes_nothing_and_reports_what_it_would_do(meltano_project, fresh_simulator):
+    meltano_project.set_config(TARGET, "dry_run", True)
+    result = meltano_project.run(*RUN)
+
+    with psycopg.connect(meltano_project.database_url) as conn:
+        tables = conn.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s",
+            (meltano_project.schema,),
+        ).fetchone()
+    assert tables == (0,)
+    assert "DRY RUN" in result.stderr
+    active = [o for o in fresh_simulator.admin.snapshot("contacts")["objects"]
+              if not o["archived"]]
+    assert f"created={len(active)}" in result.stderr
+    assert meltano_project.state() == {}  # bookmarks do not advance on a dry run
+
+
+def test_max_records_caps_each_stream(meltano_project):
+    meltano_project.set_config(TAP, "max_records", 10)
+    meltano_project.run(*RUN)
+    assert len(meltano_project.rows("contacts")) == 10
+    assert len(meltano_project.rows("meetings")) == 10
+
+
+def test_debug_logging_shows_requests_and_never_the_token(meltano_project, fresh_simulator):
+    result = meltano_project.run("--log-level=debug", *RUN)
+    output = result.stdout + result.stderr
+    assert "debug" in output.lower()
+    assert fresh_simulator.token not in output
