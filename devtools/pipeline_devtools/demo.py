@@ -22,6 +22,7 @@ from pipeline_devtools.postgres import find_database, redact_url, to_sqlalchemy_
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TARGET_SCHEMA = "hubspot"
+ATTENDEES_QUERY = PROJECT_ROOT / "docs" / "queries" / "meeting_attendees.sql"
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -89,6 +90,28 @@ def _print_loaded_tables(database_url: str) -> None:
             print(f"  {table:<45} {row[0] if row else 0:>10,} rows")
 
 
+def _print_meeting_attendees(database_url: str) -> None:
+    """Answer the README's question for one meeting that has labelled attendees."""
+    query = ATTENDEES_QUERY.read_text(encoding="utf-8").replace(":'meeting_id'", "%(meeting)s")
+    with psycopg.connect(database_url) as conn:
+        found = conn.execute(
+            sql.SQL(
+                "SELECT from_object_id FROM {}.meetings_to_contacts_associations "
+                "GROUP BY from_object_id HAVING bool_or(association_label IS NOT NULL) "
+                "ORDER BY count(*), from_object_id LIMIT 1"
+            ).format(sql.Identifier(TARGET_SCHEMA))
+        ).fetchone()
+        if found is None:
+            return
+        rows = conn.execute(query, {"meeting": found[0]}).fetchall()
+    print(f"\nWho attended meeting {found[0]}, in which role (docs/queries/meeting_attendees.sql):")
+    for contact_id, firstname, lastname, _email, roles, _type_ids in rows[:10]:
+        name = " ".join(part for part in (firstname, lastname) if part) or "(no name)"
+        print(f"  {contact_id:>10}  {name:<30} {roles}")
+    if len(rows) > 10:
+        print(f"  ... and {len(rows) - 10} more")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the demo sync and print what was loaded."""
     args = _parse_args(argv)
@@ -109,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"meltano run failed with exit code {error.returncode}", file=sys.stderr)
             return error.returncode
     _print_loaded_tables(database_url)
+    _print_meeting_attendees(database_url)
     return 0
 
 
