@@ -1,14 +1,17 @@
 """Run a process and measure its wall time and peak memory (max RSS).
 
-The peak of one process comes from ``os.wait4`` (the kernel's ``ru_maxrss`` of the child and
-its waited-for descendants). For process trees (``meltano run``) a sampler also polls
-``/proc`` and keeps each descendant's peak RSS under a label derived from its command line.
+The peak comes from ``bench/rss_wrapper.py`` (the kernel's ``ru_maxrss`` of the command and
+its waited-for descendants, read by a small wrapper process so that the benchmark's own size
+does not leak into it). For process trees (``meltano run``) a sampler also polls ``/proc`` and
+keeps each descendant's peak (``VmHWM``) under a label derived from its command line.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -16,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+WRAPPER = Path(__file__).with_name("rss_wrapper.py")
 
 
 @dataclass
@@ -42,11 +45,14 @@ def run_measured(
     on_start: Callable[[subprocess.Popen[bytes]], None] | None = None,
     check: bool = True,
 ) -> ProcResult:
-    """Run ``cmd`` to completion; peak RSS from wait4, per-label peaks if ``label_of``."""
+    """Run ``cmd`` to completion; its peak RSS, and per-label peaks if ``label_of``."""
     err_file = stderr_path.open("wb") if stderr_path else None
+    fd, rss_name = tempfile.mkstemp(prefix="bench-rss-")
+    os.close(fd)
+    rss_file = Path(rss_name)
     start = time.perf_counter()
     proc = subprocess.Popen(
-        list(cmd),
+        [sys.executable, str(WRAPPER), rss_name, "--", *cmd],
         stdin=stdin,
         stdout=stdout,
         stderr=err_file or subprocess.DEVNULL,
@@ -59,7 +65,7 @@ def run_measured(
     try:
         if on_start:
             on_start(proc)
-        _, status, usage = os.wait4(proc.pid, 0)
+        _, status = os.waitpid(proc.pid, 0)
     finally:
         seconds = time.perf_counter() - start
         if sampler:
@@ -67,12 +73,14 @@ def run_measured(
         if err_file:
             err_file.close()
     proc.returncode = os.waitstatus_to_exitcode(status)
+    peak_kib = int(rss_file.read_text() or 0)
+    rss_file.unlink()
     tail = stderr_path.read_text(errors="replace")[-3000:] if stderr_path else ""
     if check and proc.returncode != 0:
         raise RuntimeError(f"{cmd[0]} exited {proc.returncode}:\n{tail}")
     return ProcResult(
         seconds=seconds,
-        max_rss_mb=usage.ru_maxrss / 1024,
+        max_rss_mb=peak_kib / 1024,
         returncode=proc.returncode,
         stderr_tail=tail,
         tree_peaks_mb=sampler.peaks_mb() if sampler else {},
@@ -147,8 +155,12 @@ def _cmdline(pid: int) -> str:
 
 
 def _rss_kb(pid: int) -> int:
+    """Peak RSS of the process since its last exec (``VmHWM``), in KiB."""
     try:
-        fields = Path(f"/proc/{pid}/statm").read_text().split()
+        status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return 0
-    return int(fields[1]) * PAGE_KB
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0

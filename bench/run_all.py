@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import tempfile
 import time
@@ -60,6 +61,10 @@ def plans(quick: bool, runs: int) -> dict[str, Any]:
     }
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Parse options, run the selected parts, write results and the report."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
@@ -71,8 +76,13 @@ def main(argv: list[str] | None = None) -> None:
         help="run only this part (repeatable); other parts keep their "
         "previous results in the report",
     )
-    parser.add_argument("--runs", type=int, default=3, help="repetitions (medians) [3]")
+    parser.add_argument(
+        "--runs", type=int, default=None, help="repetitions for medians [3; 1 with --quick]"
+    )
     args = parser.parse_args(argv)
+    args.runs = args.runs or (1 if args.quick else 3)
+    # SIGTERM unwinds like Ctrl-C, so simulators are stopped and scratch schemas dropped.
+    signal.signal(signal.SIGTERM, _interrupt)
     parts = args.only or list(PARTS)
     label = "quick" if args.quick else "full"
     out_dir = RESULTS_DIR / label if args.quick else ROOT

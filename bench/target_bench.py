@@ -141,6 +141,7 @@ def run(plan: TargetPlan, db: Database, workdir: Path) -> dict[str, Any]:
             files[(stream, rows)] = path
         return files[(stream, rows)]
 
+    startup = _startup_costs(db, workdir)
     measurements: list[dict[str, Any]] = []
     for loader in LOADERS:
         peer = loader.kind == "peer"
@@ -182,5 +183,21 @@ def run(plan: TargetPlan, db: Database, workdir: Path) -> dict[str, Any]:
     return {
         "plan": plan.__dict__,
         "target_postgres_version": peer_version,
+        "startup": startup,
         "measurements": measurements,
     }
+
+
+def _startup_costs(db: Database, workdir: Path) -> dict[str, dict[str, float]]:
+    """Each loader on a file with a SCHEMA and no record: its fixed cost per run."""
+    empty = workdir / "empty.singer"
+    singer_data.write_contacts(empty, 0)
+    out: dict[str, dict[str, float]] = {}
+    for loader in LOADERS:
+        with scratch_schema(db, prefix="bench_target") as schema:
+            seconds, rss = _load(loader, db, schema, empty, workdir, f"target-{loader.name}-empty")
+        out[loader.name] = {"seconds": seconds, "max_rss_mb": rss}
+        progress(
+            f"target: {loader.name:21s} startup (no records): {seconds:.2f} s, peak {rss:.0f} MB"
+        )
+    return out
