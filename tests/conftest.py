@@ -16,9 +16,8 @@ from typing import Any
 import psycopg
 import pytest
 from hubspot_simulator.testing import SimulatorProcess
-from psycopg import sql
-
 from pipeline_devtools.postgres import Database
+from psycopg import sql
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MELTANO = PROJECT_ROOT / ".venv" / "bin" / "meltano"
@@ -55,12 +54,22 @@ class MeltanoProject:
     database_url: str
     runs: list[subprocess.CompletedProcess[str]] = field(default_factory=list)
 
-    def run(self, *args: str, expect_success: bool = True, timeout: float = 600,
-            extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        self,
+        *args: str,
+        expect_success: bool = True,
+        timeout: float = 600,
+        extra_env: dict[str, str] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
         """Run ``meltano <args>`` in the project directory and return the finished process."""
         result = subprocess.run(
-            [str(MELTANO), *args], cwd=self.directory, env={**self.env, **(extra_env or {})},
-            capture_output=True, text=True, timeout=timeout, check=False,
+            [str(MELTANO), *args],
+            cwd=self.directory,
+            env={**self.env, **(extra_env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
         self.runs.append(result)
         if expect_success and result.returncode != 0:
@@ -83,8 +92,9 @@ class MeltanoProject:
             )
             return list(conn.execute(query))
 
-    def state(self, state_id: str = "dev:tap-hubspot-assoc-to-target-hubspot-overwrite"
-              ) -> dict[str, Any]:
+    def state(
+        self, state_id: str = "dev:tap-hubspot-assoc-to-target-hubspot-overwrite"
+    ) -> dict[str, Any]:
         """The stored Singer state of a state id (empty dict when none)."""
         result = self.run("state", "get", state_id, expect_success=False)
         if result.returncode != 0 or not result.stdout.strip():
@@ -109,7 +119,9 @@ def meltano_project(
         "TARGET_HUBSPOT_OVERWRITE_DEFAULT_TARGET_SCHEMA": pg_schema,
     }
     return MeltanoProject(
-        directory=isolated_project_dir(tmp_path), env=env, schema=pg_schema,
+        directory=isolated_project_dir(tmp_path),
+        env=env,
+        schema=pg_schema,
         database_url=database.url,
     )
 
@@ -122,7 +134,8 @@ def property_types(fresh_simulator: SimulatorProcess) -> Callable[[str], dict[st
     def fetch(object_type: str) -> dict[str, str]:
         response = requests.get(
             f"{fresh_simulator.base_url}/crm/v3/properties/{object_type}",
-            headers=fresh_simulator.auth_headers(), timeout=30,
+            headers=fresh_simulator.auth_headers(),
+            timeout=30,
         )
         response.raise_for_status()
         return {prop["name"]: prop["type"] for prop in response.json()["results"]}

@@ -9,23 +9,32 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from pipeline_devtools import settings_doc
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 # singer-sdk's built-in settings are documented by --about but not redeclared in meltano.yml.
 SDK_BUILTINS = {
-    "stream_maps", "stream_map_config", "faker_config", "flattening_enabled",
-    "flattening_max_depth", "flattening_max_key_length", "flattening_separator",
-    "batch_config", "add_record_metadata", "validate_records", "process_activate_version_messages",
+    "stream_maps",
+    "stream_map_config",
+    "faker_config",
+    "flattening_enabled",
+    "flattening_max_depth",
+    "flattening_max_key_length",
+    "flattening_separator",
+    "batch_config",
+    "add_record_metadata",
+    "validate_records",
+    "process_activate_version_messages",
 }
 
 
 def _about(executable: str) -> dict:
     output = subprocess.run(
         [str(BIN / executable), "--about", "--format=json"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return dict(json.loads(output))
 
@@ -42,7 +51,8 @@ def _declared_settings(plugin_type: str, name: str) -> dict[str, dict]:
 )
 def test_meltano_yml_declares_each_plugin_setting_with_description_and_secrecy(plugin_type, name):
     own_settings = {
-        key: spec for key, spec in _about(name)["settings"]["properties"].items()
+        key: spec
+        for key, spec in _about(name)["settings"]["properties"].items()
         if key not in SDK_BUILTINS
     }
     declared = _declared_settings(plugin_type, name)

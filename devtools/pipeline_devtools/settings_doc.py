@@ -32,7 +32,9 @@ def plugin_about_markdown(executable: str) -> str:
     bin_dir = Path(sys.executable).parent
     output = subprocess.run(
         [str(bin_dir / executable), "--about", "--format=markdown"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     lines = [f"#{line}" if line.startswith("#") else line for line in output.splitlines()]
     return "\n".join(lines).strip() + "\n"
@@ -43,7 +45,9 @@ def plugin_setting_descriptions(executable: str) -> dict[str, str]:
     bin_dir = Path(sys.executable).parent
     output = subprocess.run(
         [str(bin_dir / executable), "--about", "--format=json"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     properties = json.loads(output)["settings"]["properties"]
     return {name: spec.get("description", "") for name, spec in properties.items()}

@@ -83,6 +83,7 @@ def _at(body: dict[str, Any]) -> int:
 
 # ------------------------------------------------------------------------------ basics
 
+
 @route("GET", "/health")
 def health(state: SimulatorState, body: Any, req: Request) -> Any:
     """Liveness."""
@@ -96,11 +97,20 @@ def info(state: SimulatorState, body: Any, req: Request) -> Any:
     for t in OBJECT_TYPES:
         table = state.dataset.tables[t.name]
         st = table.status
-        counts[t.name] = {"total": len(st), "active": st.count(ACTIVE),
-                          "archived": st.count(ARCHIVED), "merged": st.count(MERGED)}
-    return {"dataset": state.dataset.spec.to_json(), "counts": counts,
-            "rateLimits": _rl_json(state.limiter.config), "searchLagMs": state.search_lag_ms,
-            "token": state.auth.static_token, "tokenTtlSeconds": state.auth.token_ttl_s}
+        counts[t.name] = {
+            "total": len(st),
+            "active": st.count(ACTIVE),
+            "archived": st.count(ARCHIVED),
+            "merged": st.count(MERGED),
+        }
+    return {
+        "dataset": state.dataset.spec.to_json(),
+        "counts": counts,
+        "rateLimits": _rl_json(state.limiter.config),
+        "searchLagMs": state.search_lag_ms,
+        "token": state.auth.static_token,
+        "tokenTtlSeconds": state.auth.token_ttl_s,
+    }
 
 
 def _spec(body: dict[str, Any]) -> DatasetSpec:
@@ -139,6 +149,7 @@ def reset_operations(state: SimulatorState, body: Any, req: Request) -> Any:
 
 # ------------------------------------------------------------------------------ objects
 
+
 @route("POST", "/objects/{type}")
 def create_object(state: SimulatorState, body: Any, req: Request, type: str) -> Any:
     """Create a record with exactly the given properties."""
@@ -173,8 +184,7 @@ def archive_object(state: SimulatorState, body: Any, req: Request, type: str, id
 
 
 @route("POST", "/objects/{type}/{id}/unarchive")
-def unarchive_object(state: SimulatorState, body: Any, req: Request, type: str,
-                     id: str) -> Any:
+def unarchive_object(state: SimulatorState, body: Any, req: Request, type: str, id: str) -> Any:
     """Restore an archived record."""
     table = _table(state, type)
     idx = _idx(table, id)
@@ -227,25 +237,30 @@ def snapshot_objects(state: SimulatorState, body: Any, req: Request, type: str) 
     table = _table(state, type)
     wanted = req.query_list("properties")
     names = table.property_names if wanted is None else table.select_properties(wanted)
-    objects = [table.render(i, names) for i in range(len(table))
-               if table.status[i] != MERGED]
+    objects = [table.render(i, names) for i in range(len(table)) if table.status[i] != MERGED]
     merged = {table.id_of(i): table.id_of(table.survivor(i)) for i in table.merged_into}
     return {"objects": objects, "merged": merged}
 
 
 # ------------------------------------------------------------------------------ associations
 
+
 @route("GET", "/snapshot/associations/{from_type}/{to_type}")
-def snapshot_associations(state: SimulatorState, body: Any, req: Request, from_type: str,
-                          to_type: str) -> Any:
+def snapshot_associations(
+    state: SimulatorState, body: Any, req: Request, from_type: str, to_type: str
+) -> Any:
     """Every live link in one direction: ``{fromId, toId, types:[{category,typeId,label}]}``."""
     f, t = _type(from_type), _type(to_type)
     return {"associations": state.dataset.snapshot_associations(f.name, t.name)}
 
 
 def _assoc_args(body: dict[str, Any]) -> tuple[str, str, str, str]:
-    return (_type(body["fromType"]).name, str(body["fromId"]), _type(body["toType"]).name,
-            str(body["toId"]))
+    return (
+        _type(body["fromType"]).name,
+        str(body["fromId"]),
+        _type(body["toType"]).name,
+        str(body["toId"]),
+    )
 
 
 @route("POST", "/associations")
@@ -269,19 +284,25 @@ def remove_association(state: SimulatorState, body: Any, req: Request) -> Any:
 def create_label(state: SimulatorState, body: Any, req: Request) -> Any:
     """Create a label; ``inverseLabel`` makes it a paired label. One type id per direction."""
     return state.dataset.create_label(
-        _type(body["fromType"]).name, _type(body["toType"]).name, str(body["label"]),
-        body.get("inverseLabel"), body.get("category", "USER_DEFINED"))
+        _type(body["fromType"]).name,
+        _type(body["toType"]).name,
+        str(body["label"]),
+        body.get("inverseLabel"),
+        body.get("category", "USER_DEFINED"),
+    )
 
 
 @route("DELETE", "/labels/{from_type}/{to_type}/{type_id}")
-def delete_label(state: SimulatorState, body: Any, req: Request, from_type: str,
-                 to_type: str, type_id: str) -> Any:
+def delete_label(
+    state: SimulatorState, body: Any, req: Request, from_type: str, to_type: str, type_id: str
+) -> Any:
     """Delete a label by its from→to type id (links lose that type)."""
     state.dataset.delete_label(_type(from_type).name, _type(to_type).name, int(type_id))
     return {"status": "ok"}
 
 
 # ------------------------------------------------------------------------------ operations
+
 
 @route("GET", "/requests")
 def get_requests(state: SimulatorState, body: Any, req: Request) -> Any:
@@ -296,8 +317,13 @@ def reset_requests(state: SimulatorState, body: Any, req: Request) -> Any:
     return state.counters.to_json()
 
 
-_RL_FIELDS = {"enabled": "enabled", "burst": "burst", "windowMs": "window_ms",
-              "searchPerSecond": "search_per_second", "daily": "daily"}
+_RL_FIELDS = {
+    "enabled": "enabled",
+    "burst": "burst",
+    "windowMs": "window_ms",
+    "searchPerSecond": "search_per_second",
+    "daily": "daily",
+}
 
 
 def _rl_json(cfg: RateLimitConfig) -> dict[str, Any]:
@@ -351,18 +377,32 @@ def set_oauth(state: SimulatorState, body: Any, req: Request) -> Any:
     auth.client_secret = body.get("clientSecret", auth.client_secret)
     if "refreshTokens" in body:
         auth.refresh_tokens = {
-            k: None if v is None else frozenset(v) for k, v in body["refreshTokens"].items()}
+            k: None if v is None else frozenset(v) for k, v in body["refreshTokens"].items()
+        }
     if "tokenTtl" in body:
         auth.token_ttl_s = int(body["tokenTtl"])
-    return {"clientId": auth.client_id, "clientSecret": auth.client_secret,
-            "refreshTokens": {k: None if v is None else sorted(v)
-                              for k, v in auth.refresh_tokens.items()},
-            "tokenTtl": auth.token_ttl_s}
+    return {
+        "clientId": auth.client_id,
+        "clientSecret": auth.client_secret,
+        "refreshTokens": {
+            k: None if v is None else sorted(v) for k, v in auth.refresh_tokens.items()
+        },
+        "tokenTtl": auth.token_ttl_s,
+    }
 
 
-_FAULT_FIELDS = {"kind": "kind", "count": "count", "probability": "probability",
-                 "seed": "seed", "path": "path", "method": "method", "status": "status",
-                 "policy": "policy", "retryAfter": "retry_after", "delayMs": "delay_ms"}
+_FAULT_FIELDS = {
+    "kind": "kind",
+    "count": "count",
+    "probability": "probability",
+    "seed": "seed",
+    "path": "path",
+    "method": "method",
+    "status": "status",
+    "policy": "policy",
+    "retryAfter": "retry_after",
+    "delayMs": "delay_ms",
+}
 
 
 def _fault_json(f: Fault) -> dict[str, Any]:

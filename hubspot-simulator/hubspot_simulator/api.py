@@ -63,14 +63,23 @@ def _history(table: ObjectTable, idx: int, names: list[str] | None) -> dict[str,
         value = table.value(idx, name)
         changed = table.overrides.get(idx, {})
         stamp = table.modified[idx] if name in changed else table.created[idx]
-        out[name] = [] if value is None else [{
-            "value": value, "timestamp": iso(stamp),
-            "sourceType": "API" if name in changed else "CRM_UI"}]
+        out[name] = (
+            []
+            if value is None
+            else [
+                {
+                    "value": value,
+                    "timestamp": iso(stamp),
+                    "sourceType": "API" if name in changed else "CRM_UI",
+                }
+            ]
+        )
     return out
 
 
-def _with_history(table: ObjectTable, idx: int, names: list[str],
-                  history: list[str] | None) -> dict[str, Any]:
+def _with_history(
+    table: ObjectTable, idx: int, names: list[str], history: list[str] | None
+) -> dict[str, Any]:
     rec = table.render(idx, names)
     hist = _history(table, idx, history)
     if hist is not None:
@@ -95,6 +104,7 @@ def get_properties(state: SimulatorState, req: Request, type: str) -> Response:
 
 
 # ------------------------------------------------------------------------------ objects
+
 
 def list_objects(state: SimulatorState, req: Request, type: str) -> Response:
     """GET /crm/v3/objects/{type}: id order, opaque cursor, paging absent on the last page."""
@@ -123,10 +133,12 @@ def list_objects(state: SimulatorState, req: Request, type: str) -> Response:
     body: dict[str, Any] = {"results": results}
     if next_idx is not None:
         cursor = encode_cursor(next_idx)
-        body["paging"] = {"next": {
-            "after": cursor,
-            "link": f"{req.base_url}{req.path}?after={cursor}",
-        }}
+        body["paging"] = {
+            "next": {
+                "after": cursor,
+                "link": f"{req.base_url}{req.path}?after={cursor}",
+            }
+        }
     return json_response(body)
 
 
@@ -149,8 +161,9 @@ def get_object(state: SimulatorState, req: Request, type: str, id: str) -> Respo
     idx = _lookup(table, id, req.query("idProperty"))
     wanted = ARCHIVED if _truthy(req.query("archived")) else ACTIVE
     if idx is None or table.status[idx] != wanted:
-        raise not_found(f"Object not found.  objectId are usually numeric. "
-                        f"{otype.singular} {id} does not exist")
+        raise not_found(
+            f"Object not found.  objectId are usually numeric. {otype.singular} {id} does not exist"
+        )
     names = table.select_properties(req.query_list("properties"))
     return json_response(_with_history(table, idx, names, req.query_list("propertiesWithHistory")))
 
@@ -166,12 +179,14 @@ def batch_read(state: SimulatorState, req: Request, type: str) -> Response:
         raise validation_error("inputs is required and must be a list.")
     if len(inputs) > BATCH_READ_MAX_INPUTS:
         raise validation_error(
-            f"Batch input size {len(inputs)} exceeds the maximum of {BATCH_READ_MAX_INPUTS}.")
+            f"Batch input size {len(inputs)} exceeds the maximum of {BATCH_READ_MAX_INPUTS}."
+        )
     history = body.get("propertiesWithHistory") or None
     if history and len(inputs) > HISTORY_MAX:
         raise validation_error(
             "The maximum number of inputs supported in a batch request for property histories "
-            f"is {HISTORY_MAX}. Please reduce the number of items and try again")
+            f"is {HISTORY_MAX}. Please reduce the number of items and try again"
+        )
     props = body.get("properties") or None
     names = table.select_properties(props)
     wanted = ARCHIVED if _truthy(req.query("archived")) else ACTIVE
@@ -190,13 +205,15 @@ def batch_read(state: SimulatorState, req: Request, type: str) -> Response:
     out: dict[str, Any] = {"status": "COMPLETE", "results": results}
     if missing:
         out["numErrors"] = 1
-        out["errors"] = [{
-            "status": "error",
-            "category": "OBJECT_NOT_FOUND",
-            "message": f"Could not get some {otype.singular.upper()} objects, they may be "
-                       "deleted or not exist. Check that ids are valid.",
-            "context": {"ids": missing},
-        }]
+        out["errors"] = [
+            {
+                "status": "error",
+                "category": "OBJECT_NOT_FOUND",
+                "message": f"Could not get some {otype.singular.upper()} objects, they may be "
+                "deleted or not exist. Check that ids are valid.",
+                "context": {"ids": missing},
+            }
+        ]
     out["startedAt"] = iso(started)
     out["completedAt"] = iso(now_ms())
     return json_response(out, 207 if missing else 200)

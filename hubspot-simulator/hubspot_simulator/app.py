@@ -43,31 +43,79 @@ def _compile(template: str) -> re.Pattern[str]:
 def _routes() -> list[Route]:
     table: list[tuple[str, str, Handler, str, str, list[str]]] = [
         # method, canonical template, handler, kind, key-template, aliases
-        ("GET", "/crm/v3/properties/{type}", api.get_properties, "properties",
-         "GET /crm/v3/properties/{type}", ["/crm/properties/2026-03/{type}"]),
-        ("POST", "/crm/v3/objects/{type}/batch/read", api.batch_read, "objects",
-         "POST /crm/v3/objects/{type}/batch/read", ["/crm/objects/2026-03/{type}/batch/read"]),
-        ("POST", "/crm/v3/objects/{type}/search", api.search_objects, "search",
-         "POST /crm/v3/objects/{type}/search", ["/crm/objects/2026-03/{type}/search"]),
-        ("GET", "/crm/v3/objects/{type}", api.list_objects, "objects",
-         "GET /crm/v3/objects/{type}", ["/crm/objects/2026-03/{type}"]),
-        ("GET", "/crm/v3/objects/{type}/{id}", api.get_object, "objects",
-         "GET /crm/v3/objects/{type}/{id}", ["/crm/objects/2026-03/{type}/{id}"]),
-        ("GET", "/crm/v4/associations/{from_type}/{to_type}/labels",
-         associations_api.association_labels, "associations",
-         "GET /crm/v4/associations/{from}/{to}/labels",
-         ["/crm/associations/2026-03/{from_type}/{to_type}/labels"]),
-        ("POST", "/crm/v4/associations/{from_type}/{to_type}/batch/read",
-         associations_api.association_batch_read, "associations",
-         "POST /crm/v4/associations/{from}/{to}/batch/read",
-         ["/crm/associations/2026-03/{from_type}/{to_type}/batch/read"]),
-        ("GET", "/crm/v4/objects/{type}/{id}/associations/{to_type}",
-         associations_api.object_associations, "associations",
-         "GET /crm/v4/objects/{type}/{id}/associations/{toType}",
-         ["/crm/objects/2026-03/{type}/{id}/associations/{to_type}"]),
+        (
+            "GET",
+            "/crm/v3/properties/{type}",
+            api.get_properties,
+            "properties",
+            "GET /crm/v3/properties/{type}",
+            ["/crm/properties/2026-03/{type}"],
+        ),
+        (
+            "POST",
+            "/crm/v3/objects/{type}/batch/read",
+            api.batch_read,
+            "objects",
+            "POST /crm/v3/objects/{type}/batch/read",
+            ["/crm/objects/2026-03/{type}/batch/read"],
+        ),
+        (
+            "POST",
+            "/crm/v3/objects/{type}/search",
+            api.search_objects,
+            "search",
+            "POST /crm/v3/objects/{type}/search",
+            ["/crm/objects/2026-03/{type}/search"],
+        ),
+        (
+            "GET",
+            "/crm/v3/objects/{type}",
+            api.list_objects,
+            "objects",
+            "GET /crm/v3/objects/{type}",
+            ["/crm/objects/2026-03/{type}"],
+        ),
+        (
+            "GET",
+            "/crm/v3/objects/{type}/{id}",
+            api.get_object,
+            "objects",
+            "GET /crm/v3/objects/{type}/{id}",
+            ["/crm/objects/2026-03/{type}/{id}"],
+        ),
+        (
+            "GET",
+            "/crm/v4/associations/{from_type}/{to_type}/labels",
+            associations_api.association_labels,
+            "associations",
+            "GET /crm/v4/associations/{from}/{to}/labels",
+            ["/crm/associations/2026-03/{from_type}/{to_type}/labels"],
+        ),
+        (
+            "POST",
+            "/crm/v4/associations/{from_type}/{to_type}/batch/read",
+            associations_api.association_batch_read,
+            "associations",
+            "POST /crm/v4/associations/{from}/{to}/batch/read",
+            ["/crm/associations/2026-03/{from_type}/{to_type}/batch/read"],
+        ),
+        (
+            "GET",
+            "/crm/v4/objects/{type}/{id}/associations/{to_type}",
+            associations_api.object_associations,
+            "associations",
+            "GET /crm/v4/objects/{type}/{id}/associations/{toType}",
+            ["/crm/objects/2026-03/{type}/{id}/associations/{to_type}"],
+        ),
         ("POST", "/oauth/v1/token", oauth_api.oauth_token, "oauth", "POST /oauth/v1/token", []),
-        ("GET", "/oauth/v1/access-tokens/{token}", oauth_api.oauth_introspect, "oauth",
-         "GET /oauth/v1/access-tokens/{token}", []),
+        (
+            "GET",
+            "/oauth/v1/access-tokens/{token}",
+            oauth_api.oauth_introspect,
+            "oauth",
+            "GET /oauth/v1/access-tokens/{token}",
+            [],
+        ),
     ]
     routes = []
     for method, template, handler, kind, key, aliases in table:
@@ -96,8 +144,7 @@ class SimulatorApp:
     def __init__(self, state: SimulatorState) -> None:
         self.state = state
 
-    async def __call__(self, scope: dict[str, Any], receive: ASGIReceive,
-                       send: ASGISend) -> None:
+    async def __call__(self, scope: dict[str, Any], receive: ASGIReceive, send: ASGISend) -> None:
         if scope["type"] == "lifespan":
             while True:
                 message = await receive()
@@ -126,8 +173,15 @@ class SimulatorApp:
         found = match(req.method, req.path)
         if found is None:
             cid = correlation_id()
-            resp = json_response({"status": "error", "message": "resource not found",
-                                  "correlationId": cid, "category": "OBJECT_NOT_FOUND"}, 404)
+            resp = json_response(
+                {
+                    "status": "error",
+                    "message": "resource not found",
+                    "correlationId": cid,
+                    "category": "OBJECT_NOT_FOUND",
+                },
+                404,
+            )
             resp.header("X-HubSpot-Correlation-Id", cid)
             await _send(send, resp)
             return
@@ -156,8 +210,9 @@ class SimulatorApp:
         headers: list[tuple[str, str]] = []
         try:
             if route.kind != "oauth":
-                state.auth.check(req.headers.get("authorization"),
-                                 oauth_api.required_scopes(route.kind, params))
+                state.auth.check(
+                    req.headers.get("authorization"), oauth_api.required_scopes(route.kind, params)
+                )
                 if route.kind == "search":
                     policy, headers = state.limiter.check_search()
                 else:
@@ -191,15 +246,25 @@ def _add_headers(resp: Response, headers: list[tuple[str, str]]) -> None:
 def _fault_response(fault: Fault) -> Response:
     if fault.kind == "rate_limit":
         return rate_limit_response(fault.policy, fault.retry_after)
-    messages = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
-                504: "Gateway Timeout"}
-    return ApiError(fault.status, "INTERNAL_ERROR" if fault.status == 500 else "UNAVAILABLE",
-                    messages.get(fault.status, "Injected fault")).response()
+    messages = {
+        500: "Internal Server Error",
+        502: "Bad Gateway",
+        503: "Service Unavailable",
+        504: "Gateway Timeout",
+    }
+    return ApiError(
+        fault.status,
+        "INTERNAL_ERROR" if fault.status == 500 else "UNAVAILABLE",
+        messages.get(fault.status, "Injected fault"),
+    ).response()
 
 
 async def _send(send: ASGISend, resp: Response) -> None:
-    headers = [(b"content-type", resp.content_type),
-               (b"content-length", str(len(resp.body)).encode()), *resp.headers]
+    headers = [
+        (b"content-type", resp.content_type),
+        (b"content-length", str(len(resp.body)).encode()),
+        *resp.headers,
+    ]
     if not any(k.lower() == b"x-hubspot-correlation-id" for k, _ in resp.headers):
         headers.append((b"x-hubspot-correlation-id", correlation_id().encode()))
     await send({"type": "http.response.start", "status": resp.status, "headers": headers})
@@ -218,7 +283,8 @@ async def _drop(send: ASGISend) -> None:
         transport.abort()
         await asyncio.sleep(0)
         return
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-length", b"1000")]})
+    await send(
+        {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1000")]}
+    )
     await send({"type": "http.response.body", "body": b"{", "more_body": True})
     raise ConnectionAbortedError("simulated dropped connection")

@@ -89,17 +89,28 @@ def _csr(n: int, keys: list[int]) -> tuple[array, array, array]:
 class AssociationPair:
     """All links between two object types ``a`` and ``b``."""
 
-    def __init__(self, a: str, b: str, labels: list[LabelDef], n_a: int, n_b: int,
-                 a_idx: array, b_idx: array, masks: array) -> None:
+    def __init__(
+        self,
+        a: str,
+        b: str,
+        labels: list[LabelDef],
+        n_a: int,
+        n_b: int,
+        a_idx: array,
+        b_idx: array,
+        masks: array,
+    ) -> None:
         """Build from link columns (duplicate pairs are merged, their masks OR-ed)."""
         self.a, self.b = a, b
         self.labels = labels
-        fwd = sorted([(x << 48) | (y << 16) | m for x, y, m in zip(a_idx, b_idx, masks,
-                                                                   strict=True)])
+        fwd = sorted(
+            [(x << 48) | (y << 16) | m for x, y, m in zip(a_idx, b_idx, masks, strict=True)]
+        )
         fwd_csr = _csr(n_a, fwd)
         del fwd
-        rev = sorted([(y << 48) | (x << 16) | m for x, y, m in zip(a_idx, b_idx, masks,
-                                                                   strict=True)])
+        rev = sorted(
+            [(y << 48) | (x << 16) | m for x, y, m in zip(a_idx, b_idx, masks, strict=True)]
+        )
         self._csr = (fwd_csr, _csr(n_b, rev))
         self._n = [n_a, n_b]
         self._over: dict[tuple[int, int], int] = {}
@@ -134,8 +145,9 @@ class AssociationPair:
         key = (side, mask)
         got = self._types_cache.get(key)
         if got is None:
-            got = [d.spec(side) for i, d in enumerate(self.labels)
-                   if mask >> i & 1 and not d.deleted]
+            got = [
+                d.spec(side) for i, d in enumerate(self.labels) if mask >> i & 1 and not d.deleted
+            ]
             self._types_cache[key] = got
         return got
 

@@ -19,8 +19,9 @@ ASSOC_PAGE_SIZE = 500
 ASSOC_LIST_MAX_LIMIT = 500
 
 
-def association_labels(state: SimulatorState, req: Request, from_type: str,
-                       to_type: str) -> Response:
+def association_labels(
+    state: SimulatorState, req: Request, from_type: str, to_type: str
+) -> Response:
     """GET /crm/v4/associations/{from}/{to}/labels: this direction's types only."""
     f, t = object_type(from_type), object_type(to_type)
     found = state.dataset.pair(f.name, t.name)
@@ -30,8 +31,9 @@ def association_labels(state: SimulatorState, req: Request, from_type: str,
     return json_response({"results": [d.spec(side) for d in pair.labels if not d.deleted]})
 
 
-def _assoc_page(state: SimulatorState, f: ObjectType, t: ObjectType, idx: int, start: int,
-                size: int) -> tuple[orjson.Fragment | None, int | None]:
+def _assoc_page(
+    state: SimulatorState, f: ObjectType, t: ObjectType, idx: int, start: int, size: int
+) -> tuple[orjson.Fragment | None, int | None]:
     """One page of a record's associations from ``start`` (a to-index) as a pre-serialised
     JSON array (None when empty), and the next start."""
     dataset = state.dataset
@@ -41,19 +43,22 @@ def _assoc_page(state: SimulatorState, f: ObjectType, t: ObjectType, idx: int, s
     pair, side = found
     links = dataset.links(f.name, idx, t.name)
     if start:
-        links = links[bisect_left(links, (start, 0)):]
+        links = links[bisect_left(links, (start, 0)) :]
     if not links:
         return None, None
     base = dataset.table(t).base_id
     types = pair.types_json
-    parts = [b'{"toObjectId":%d,"associationTypes":%b}' % (base + other, types(side, mask))
-             for other, mask in links[:size]]
+    parts = [
+        b'{"toObjectId":%d,"associationTypes":%b}' % (base + other, types(side, mask))
+        for other, mask in links[:size]
+    ]
     nxt = links[size][0] if len(links) > size else None
     return orjson.Fragment(b"[" + b",".join(parts) + b"]"), nxt
 
 
-def association_batch_read(state: SimulatorState, req: Request, from_type: str,
-                           to_type: str) -> Response:
+def association_batch_read(
+    state: SimulatorState, req: Request, from_type: str, to_type: str
+) -> Response:
     """POST /crm/v4/associations/{from}/{to}/batch/read: per-input pages of 500."""
     started = now_ms()
     f, t = object_type(from_type), object_type(to_type)
@@ -63,7 +68,8 @@ def association_batch_read(state: SimulatorState, req: Request, from_type: str,
         raise validation_error("inputs is required and must be a list.")
     if len(inputs) > ASSOC_BATCH_MAX_INPUTS:
         raise validation_error(
-            f"Batch input size {len(inputs)} exceeds the maximum of {ASSOC_BATCH_MAX_INPUTS}.")
+            f"Batch input size {len(inputs)} exceeds the maximum of {ASSOC_BATCH_MAX_INPUTS}."
+        )
     table = state.dataset.table(f)
     results: list[tuple[int, dict[str, Any]]] = []
     errors: list[dict[str, Any]] = []
@@ -87,21 +93,28 @@ def association_batch_read(state: SimulatorState, req: Request, from_type: str,
         if idx is not None and table.is_active(idx):
             page, nxt = _assoc_page(state, f, t, idx, start, ASSOC_PAGE_SIZE)
         if idx is None or page is None:
-            errors.append({
-                "status": "error",
-                "category": "OBJECT_NOT_FOUND",
-                "subCategory": "crm.associations.NO_ASSOCIATIONS_FOUND",
-                "message": f"No {t.singular} is associated with {f.singular} {rid}.",
-                "context": {"fromObjectId": [rid], "fromObjectType": [f.singular],
-                            "toObjectType": [t.singular]},
-            })
+            errors.append(
+                {
+                    "status": "error",
+                    "category": "OBJECT_NOT_FOUND",
+                    "subCategory": "crm.associations.NO_ASSOCIATIONS_FOUND",
+                    "message": f"No {t.singular} is associated with {f.singular} {rid}.",
+                    "context": {
+                        "fromObjectId": [rid],
+                        "fromObjectType": [f.singular],
+                        "toObjectType": [t.singular],
+                    },
+                }
+            )
             continue
         result: dict[str, Any] = {"from": {"id": rid}, "to": page}
         if nxt is not None:
             result["paging"] = {"next": {"after": encode_cursor(nxt)}}
         results.append((mix(idx), result))
-    out: dict[str, Any] = {"status": "COMPLETE",
-                           "results": [r for _, r in sorted(results, key=lambda x: x[0])]}
+    out: dict[str, Any] = {
+        "status": "COMPLETE",
+        "results": [r for _, r in sorted(results, key=lambda x: x[0])],
+    }
     if errors:
         out["numErrors"] = len(errors)
         out["errors"] = errors
@@ -110,8 +123,9 @@ def association_batch_read(state: SimulatorState, req: Request, from_type: str,
     return json_response(out, 207 if errors else 200)
 
 
-def object_associations(state: SimulatorState, req: Request, type: str, id: str,
-                        to_type: str) -> Response:
+def object_associations(
+    state: SimulatorState, req: Request, type: str, id: str, to_type: str
+) -> Response:
     """GET /crm/v4/objects/{type}/{id}/associations/{toType}?limit&after."""
     f, t = object_type(type), object_type(to_type)
     limit = int_param(req.query("limit"), "limit", ASSOC_LIST_MAX_LIMIT, ASSOC_LIST_MAX_LIMIT)
@@ -130,6 +144,7 @@ def object_associations(state: SimulatorState, req: Request, type: str, id: str,
     body: dict[str, Any] = {"results": page if page is not None else []}
     if nxt is not None:
         cursor = encode_cursor(nxt)
-        body["paging"] = {"next": {"after": cursor,
-                                   "link": f"{req.base_url}{req.path}?after={cursor}"}}
+        body["paging"] = {
+            "next": {"after": cursor, "link": f"{req.base_url}{req.path}?after={cursor}"}
+        }
     return json_response(body)

@@ -25,7 +25,8 @@ MISSING_SCOPES = (
 
 
 ALL_SCOPES = frozenset(
-    f"crm.{kind}.{name}.read" for kind in ("objects", "schemas")
+    f"crm.{kind}.{name}.read"
+    for kind in ("objects", "schemas")
     for name in ("contacts", "companies", "deals", "appointments")
 ) | {"oauth"}
 
@@ -54,8 +55,9 @@ class Authenticator:
         self.refresh_tokens: dict[str, frozenset[str] | None] = {DEFAULT_REFRESH_TOKEN: None}
         self.token_ttl_s = self.default_ttl_s
 
-    def add_token(self, token: str, scopes: list[str] | None = None,
-                  expires_in_s: float | None = None) -> None:
+    def add_token(
+        self, token: str, scopes: list[str] | None = None, expires_in_s: float | None = None
+    ) -> None:
         """Accept ``token`` (with only ``scopes`` if given; expiring if ``expires_in_s``)."""
         expires = None if expires_in_s is None else now_ms() + int(expires_in_s * 1000)
         self.tokens[token] = TokenInfo(None if scopes is None else frozenset(scopes), expires)
@@ -77,7 +79,8 @@ class Authenticator:
             if now >= info.expires_at_ms:
                 ago = (now - info.expires_at_ms) // 1000
                 raise ApiError(
-                    401, "EXPIRED_AUTHENTICATION",
+                    401,
+                    "EXPIRED_AUTHENTICATION",
                     f"The OAuth token used to make this call expired {ago} second(s) ago.",
                     context={"expire time": [iso(info.expires_at_ms)]},
                 )
@@ -85,9 +88,15 @@ class Authenticator:
             missing = [s for s in required if s not in info.scopes]
             if missing:
                 raise ApiError(
-                    403, "MISSING_SCOPES", MISSING_SCOPES,
-                    errors=[{"message": "One or more of the following scopes are required.",
-                             "context": {"requiredGranularScopes": missing}}],
+                    403,
+                    "MISSING_SCOPES",
+                    MISSING_SCOPES,
+                    errors=[
+                        {
+                            "message": "One or more of the following scopes are required.",
+                            "context": {"requiredGranularScopes": missing},
+                        }
+                    ],
                     links={"scopes": "https://developers.hubspot.com/scopes"},
                 )
 
@@ -96,14 +105,24 @@ class Authenticator:
         info = self.tokens.get(token)
         now = now_ms()
         if info is None or (info.expires_at_ms is not None and now >= info.expires_at_ms):
-            return 404, {"status": "error", "message": "Token not found",
-                         "category": "OBJECT_NOT_FOUND"}
+            return 404, {
+                "status": "error",
+                "message": "Token not found",
+                "category": "OBJECT_NOT_FOUND",
+            }
         scopes = sorted(info.scopes) if info.scopes is not None else sorted(ALL_SCOPES)
         expires = 0 if info.expires_at_ms is None else (info.expires_at_ms - now) // 1000
-        return 200, {"token": token, "user": "simulator@example.com", "hub_id": 1234567,
-                     "app_id": 7654321, "scopes": scopes, "expires_in": expires,
-                     "user_id": 9586504, "token_type": "access",
-                     "hub_domain": "simulator.example.com"}
+        return 200, {
+            "token": token,
+            "user": "simulator@example.com",
+            "hub_id": 1234567,
+            "app_id": 7654321,
+            "scopes": scopes,
+            "expires_in": expires,
+            "user_id": 9586504,
+            "token_type": "access",
+            "hub_domain": "simulator.example.com",
+        }
 
     def refresh(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         """The ``POST /oauth/v1/token`` refresh_token grant: (status, body)."""
@@ -112,12 +131,16 @@ class Authenticator:
         if form.get("client_id") != self.client_id:
             return 400, {"status": "BAD_CLIENT_ID", "message": "missing or unknown client id"}
         if form.get("client_secret") != self.client_secret:
-            return 400, {"status": "BAD_CLIENT_SECRET",
-                         "message": "missing or invalid client secret"}
+            return 400, {
+                "status": "BAD_CLIENT_SECRET",
+                "message": "missing or invalid client secret",
+            }
         refresh = form.get("refresh_token", "")
         if refresh not in self.refresh_tokens:
-            return 400, {"status": "BAD_REFRESH_TOKEN",
-                         "message": "missing or unknown refresh token"}
+            return 400, {
+                "status": "BAD_REFRESH_TOKEN",
+                "message": "missing or unknown refresh token",
+            }
         access = "sim-oat-" + secrets.token_hex(24)
         scopes = self.refresh_tokens[refresh]
         self.add_token(access, None if scopes is None else sorted(scopes), self.token_ttl_s)

@@ -18,8 +18,9 @@ from .state import SimulatorState
 
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
-    parser = argparse.ArgumentParser(prog="hubspot-simulator",
-                                     description="A local HubSpot CRM API simulator.")
+    parser = argparse.ArgumentParser(
+        prog="hubspot-simulator", description="A local HubSpot CRM API simulator."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     s = sub.add_parser("serve", help="generate a dataset and serve the API")
     s.add_argument("--host", default="127.0.0.1")
@@ -30,8 +31,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--appointments", type=int, default=100)
     s.add_argument("--companies", type=int, default=0)
     s.add_argument("--deals", type=int, default=0)
-    s.add_argument("--big-fanout", type=int, default=2500,
-                   help="associations of contact 0 / meeting 0 (the 'thousands' record)")
+    s.add_argument(
+        "--big-fanout",
+        type=int,
+        default=2500,
+        help="associations of contact 0 / meeting 0 (the 'thousands' record)",
+    )
     s.add_argument("--token", default=DEFAULT_TOKEN, help="accepted static Bearer token")
     s.add_argument("--token-ttl", type=int, default=1800, help="OAuth access token lifetime (s)")
     s.add_argument("--no-rate-limit", action="store_true", help="never answer 429")
@@ -39,8 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--burst-window-ms", type=int, default=10_000)
     s.add_argument("--search-limit", type=int, default=5, help="search requests per second")
     s.add_argument("--daily-limit", type=int, default=250_000)
-    s.add_argument("--search-lag-ms", type=int, default=0,
-                   help="records modified in the last N ms are not yet visible to search")
+    s.add_argument(
+        "--search-lag-ms",
+        type=int,
+        default=0,
+        help="records modified in the last N ms are not yet visible to search",
+    )
     s.add_argument("--log-level", default="warning")
     lt = sub.add_parser("loadtest", help="measure throughput (starts a large simulator)")
     lt.add_argument("--url", default=None, help="an already running simulator")
@@ -52,14 +61,29 @@ def build_parser() -> argparse.ArgumentParser:
 def serve(args: argparse.Namespace) -> None:
     """Generate, bind, print the URL, serve until interrupted."""
     t0 = time.perf_counter()
-    spec = DatasetSpec(seed=args.seed, contacts=args.contacts, meetings=args.meetings,
-                       appointments=args.appointments, companies=args.companies,
-                       deals=args.deals, big_fanout=args.big_fanout)
-    limits = RateLimitConfig(enabled=not args.no_rate_limit, burst=args.burst_limit,
-                             window_ms=args.burst_window_ms,
-                             search_per_second=args.search_limit, daily=args.daily_limit)
-    state = SimulatorState(spec, token=args.token, rate_limits=limits,
-                           token_ttl_s=args.token_ttl, search_lag_ms=args.search_lag_ms)
+    spec = DatasetSpec(
+        seed=args.seed,
+        contacts=args.contacts,
+        meetings=args.meetings,
+        appointments=args.appointments,
+        companies=args.companies,
+        deals=args.deals,
+        big_fanout=args.big_fanout,
+    )
+    limits = RateLimitConfig(
+        enabled=not args.no_rate_limit,
+        burst=args.burst_limit,
+        window_ms=args.burst_window_ms,
+        search_per_second=args.search_limit,
+        daily=args.daily_limit,
+    )
+    state = SimulatorState(
+        spec,
+        token=args.token,
+        rate_limits=limits,
+        token_ttl_s=args.token_ttl,
+        search_lag_ms=args.search_lag_ms,
+    )
     generated = time.perf_counter() - t0
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -67,12 +91,21 @@ def serve(args: argparse.Namespace) -> None:
     sock.listen(2048)
     host, port = sock.getsockname()[:2]
     url = f"http://{host}:{port}"
-    print(f"hubspot-simulator serving {url} token={args.token} "
-          f"(contacts={spec.contacts} meetings={spec.meetings} "
-          f"appointments={spec.appointments}, generated in {generated:.2f}s)", flush=True)
-    config = uvicorn.Config(SimulatorApp(state), loop="uvloop", http="httptools",
-                            lifespan="off", access_log=False, log_level=args.log_level,
-                            timeout_keep_alive=30)
+    print(
+        f"hubspot-simulator serving {url} token={args.token} "
+        f"(contacts={spec.contacts} meetings={spec.meetings} "
+        f"appointments={spec.appointments}, generated in {generated:.2f}s)",
+        flush=True,
+    )
+    config = uvicorn.Config(
+        SimulatorApp(state),
+        loop="uvloop",
+        http="httptools",
+        lifespan="off",
+        access_log=False,
+        log_level=args.log_level,
+        timeout_keep_alive=30,
+    )
     uvicorn.Server(config).run(sockets=[sock])
 
 

@@ -51,8 +51,15 @@ class Dataset:
         return [(o, m & live) for o, m in links if m & live and not status[o]]
 
     # ------------------------------------------------------------------ associations
-    def set_association(self, from_type: str, from_id: str, to_type: str, to_id: str,
-                        type_ids: list[int] | None, add: bool) -> list[int]:
+    def set_association(
+        self,
+        from_type: str,
+        from_id: str,
+        to_type: str,
+        to_id: str,
+        type_ids: list[int] | None,
+        add: bool,
+    ) -> list[int]:
         """Add type ids to (add=True) or remove them from a link (None: all types).
 
         Returns the link's type ids (from→to direction) afterwards. Never touches modified dates.
@@ -67,14 +74,16 @@ class Dataset:
             for tid in type_ids:
                 bit = pair.bit_for_type(side, int(tid))
                 if bit is None:
-                    raise DatasetError(f"unknown association type id {tid} for "
-                                       f"{from_type} -> {to_type}")
+                    raise DatasetError(
+                        f"unknown association type id {tid} for {from_type} -> {to_type}"
+                    )
                 mask = mask | (1 << bit) if add else mask & ~(1 << bit)
         pair.set_mask(a_idx, b_idx, mask)
         return [t["typeId"] for t in pair.types_for(side, mask)]
 
-    def _link_address(self, from_type: str, from_id: str, to_type: str,
-                      to_id: str) -> tuple[AssociationPair, int, int, int]:
+    def _link_address(
+        self, from_type: str, from_id: str, to_type: str, to_id: str
+    ) -> tuple[AssociationPair, int, int, int]:
         found = self.pair(from_type, to_type)
         if found is None:
             raise DatasetError(f"no associations between {from_type} and {to_type}")
@@ -85,8 +94,9 @@ class Dataset:
             raise DatasetError(f"unknown record {from_type}/{from_id} or {to_type}/{to_id}")
         return (pair, side, f, t) if side == 0 else (pair, side, t, f)
 
-    def create_label(self, from_type: str, to_type: str, label: str,
-                     inverse_label: str | None, category: str) -> dict[str, Any]:
+    def create_label(
+        self, from_type: str, to_type: str, label: str, inverse_label: str | None, category: str
+    ) -> dict[str, Any]:
         """Create a (paired, if ``inverse_label``) label; returns both directions' type ids."""
         if category not in CATEGORIES:
             raise DatasetError(f"unknown category {category}")
@@ -105,8 +115,13 @@ class Dataset:
             pair.add_label(d)
         except ValueError as exc:
             raise DatasetError(str(exc)) from exc
-        return {"typeId": fwd, "inverseTypeId": rev, "label": label, "inverseLabel": inv,
-                "category": category}
+        return {
+            "typeId": fwd,
+            "inverseTypeId": rev,
+            "label": label,
+            "inverseLabel": inv,
+            "category": category,
+        }
 
     def delete_label(self, from_type: str, to_type: str, type_id: int) -> None:
         """Delete a label definition by its from→to type id."""
@@ -137,9 +152,11 @@ class Dataset:
         out = []
         for idx in table.iter_active():
             for other, mask in self.links(from_type, idx, to_type):
-                out.append({
-                    "fromId": table.id_of(idx),
-                    "toId": to_table.id_of(other),
-                    "types": pair.types_for(side, mask),
-                })
+                out.append(
+                    {
+                        "fromId": table.id_of(idx),
+                        "toId": to_table.id_of(other),
+                        "types": pair.types_for(side, mask),
+                    }
+                )
         return out

@@ -50,17 +50,23 @@ def not_found(message: str = "resource not found") -> ApiError:
 
 def rate_limit_response(policy: str, retry_after: int | None = None) -> Response:
     """429 body of HubSpot's rate limiter (policy TEN_SECONDLY_ROLLING, SECONDLY or DAILY)."""
-    name = {"TEN_SECONDLY_ROLLING": "ten_secondly_rolling", "SECONDLY": "secondly",
-            "DAILY": "daily"}.get(policy, policy.lower())
+    name = {
+        "TEN_SECONDLY_ROLLING": "ten_secondly_rolling",
+        "SECONDLY": "secondly",
+        "DAILY": "daily",
+    }.get(policy, policy.lower())
     cid = correlation_id()
-    resp = json_response({
-        "status": "error",
-        "message": f"You have reached your {name} limit.",
-        "errorType": "RATE_LIMIT",
-        "correlationId": cid,
-        "policyName": policy,
-        "requestId": str(uuid.uuid4()),
-    }, 429)
+    resp = json_response(
+        {
+            "status": "error",
+            "message": f"You have reached your {name} limit.",
+            "errorType": "RATE_LIMIT",
+            "correlationId": cid,
+            "policyName": policy,
+            "requestId": str(uuid.uuid4()),
+        },
+        429,
+    )
     resp.header("X-HubSpot-Correlation-Id", cid)
     if retry_after is not None:
         resp.header("Retry-After", str(retry_after))

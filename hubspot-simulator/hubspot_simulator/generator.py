@@ -81,8 +81,14 @@ def _table(type_name: str, n: int, seed: int, spec: DatasetSpec) -> ObjectTable:
 Links = tuple[array, array, array]  # (a indexes, b indexes, masks): compact link columns
 
 
-def _links_many(seed: int, name: str, n_from: int, n_to: int, fanout: tuple[int, ...],
-                label_odds: tuple[int, ...]) -> Links:
+def _links_many(
+    seed: int,
+    name: str,
+    n_from: int,
+    n_to: int,
+    fanout: tuple[int, ...],
+    label_odds: tuple[int, ...],
+) -> Links:
     """Each ``from`` record links to a few random ``to`` records with some extra labels."""
     froms, tos, masks = array("q"), array("q"), array("H")
     if n_to == 0:
@@ -108,17 +114,23 @@ def _flip(links: Links) -> Links:
     return links[1], links[0], links[2]
 
 
-def generate(spec: DatasetSpec) -> tuple[dict[str, ObjectTable], dict[tuple[str, str],
-                                                                       AssociationPair]]:
+def generate(
+    spec: DatasetSpec,
+) -> tuple[dict[str, ObjectTable], dict[tuple[str, str], AssociationPair]]:
     """Build all tables and association pairs for ``spec``."""
-    sizes = {"contacts": spec.contacts, "meetings": spec.meetings,
-             "appointments": spec.appointments, "companies": spec.companies,
-             "deals": spec.deals}
+    sizes = {
+        "contacts": spec.contacts,
+        "meetings": spec.meetings,
+        "appointments": spec.appointments,
+        "companies": spec.companies,
+        "deals": spec.deals,
+    }
     tables = {t.name: _table(t.name, sizes[t.name], spec.seed, spec) for t in OBJECT_TYPES}
     n = {k: len(v) for k, v in tables.items()}
     seed = spec.seed
     links: dict[tuple[str, str], Links] = {
-        k: (array("q"), array("q"), array("H")) for k in DEFAULT_LABELS}
+        k: (array("q"), array("q"), array("H")) for k in DEFAULT_LABELS
+    }
 
     cm = _flip(_links_many(seed, "c-m", n["meetings"], n["contacts"], MEETING_FANOUT, (6, 10)))
     if n["contacts"] and n["meetings"]:
@@ -134,20 +146,26 @@ def generate(spec: DatasetSpec) -> tuple[dict[str, ObjectTable], dict[tuple[str,
             cm[1].append(0)
             cm[2].append(1)
     links["contacts", "meetings"] = cm
-    links["contacts", "appointments"] = _flip(_links_many(
-        seed, "c-a", n["appointments"], n["contacts"], (0, 1, 1, 2), (5, 8)))
-    links["meetings", "appointments"] = _flip(_links_many(
-        seed, "m-a", n["appointments"], n["meetings"], (0, 0, 1), ()))
+    links["contacts", "appointments"] = _flip(
+        _links_many(seed, "c-a", n["appointments"], n["contacts"], (0, 1, 1, 2), (5, 8))
+    )
+    links["meetings", "appointments"] = _flip(
+        _links_many(seed, "m-a", n["appointments"], n["meetings"], (0, 0, 1), ())
+    )
     links["contacts", "companies"] = _links_many(
-        seed, "c-co", n["contacts"], n["companies"], (0, 1, 1, 2), (2, 7))
-    links["contacts", "deals"] = _flip(_links_many(
-        seed, "c-d", n["deals"], n["contacts"], (1, 2, 3), ()))
-    links["companies", "deals"] = _flip(_links_many(
-        seed, "co-d", n["deals"], n["companies"], (1,), (1,)))
+        seed, "c-co", n["contacts"], n["companies"], (0, 1, 1, 2), (2, 7)
+    )
+    links["contacts", "deals"] = _flip(
+        _links_many(seed, "c-d", n["deals"], n["contacts"], (1, 2, 3), ())
+    )
+    links["companies", "deals"] = _flip(
+        _links_many(seed, "co-d", n["deals"], n["companies"], (1,), (1,))
+    )
 
     pairs = {
-        (a, b): AssociationPair(a, b, [LabelDef(*d) for d in DEFAULT_LABELS[a, b]],
-                                n[a], n[b], *links[a, b])
+        (a, b): AssociationPair(
+            a, b, [LabelDef(*d) for d in DEFAULT_LABELS[a, b]], n[a], n[b], *links[a, b]
+        )
         for (a, b) in DEFAULT_LABELS
     }
     return tables, pairs

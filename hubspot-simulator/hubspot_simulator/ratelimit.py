@@ -72,8 +72,10 @@ class RateLimiter:
                 return "SECONDLY", []
         window.append(now)
         self.daily_used += 1
-        return None, [("X-HubSpot-RateLimit-Daily", str(cfg.daily)),
-                      ("X-HubSpot-RateLimit-Daily-Remaining", str(max(0, self._daily_left())))]
+        return None, [
+            ("X-HubSpot-RateLimit-Daily", str(cfg.daily)),
+            ("X-HubSpot-RateLimit-Daily-Remaining", str(max(0, self._daily_left()))),
+        ]
 
     def check(self) -> tuple[str | None, list[tuple[str, str]]]:
         """Admit a non-search request: (violated policy or None, the seven headers)."""

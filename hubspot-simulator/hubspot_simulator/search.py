@@ -26,10 +26,23 @@ DEFAULT_LIMIT = 10
 MAX_LIMIT = 200
 MAX_RESULTS = 10_000
 MAX_QUERY_CHARS = 3_000
-OPERATORS = frozenset((
-    "EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN", "HAS_PROPERTY",
-    "NOT_HAS_PROPERTY", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN",
-))
+OPERATORS = frozenset(
+    (
+        "EQ",
+        "NEQ",
+        "LT",
+        "LTE",
+        "GT",
+        "GTE",
+        "BETWEEN",
+        "IN",
+        "NOT_IN",
+        "HAS_PROPERTY",
+        "NOT_HAS_PROPERTY",
+        "CONTAINS_TOKEN",
+        "NOT_CONTAINS_TOKEN",
+    )
+)
 RANGE_OPS = frozenset(("EQ", "LT", "LTE", "GT", "GTE", "BETWEEN"))
 QUERY_PROPS = {
     "contacts": ("firstname", "lastname", "email", "phone", "company"),
@@ -61,8 +74,13 @@ def _kind(table: ObjectTable, prop: str) -> str:
     spec = table.spec_by_name.get(prop)
     if spec is None:
         return "string"
-    return {"number": "number", "date": "time", "datetime": "time", "bool": "bool",
-            "enumeration": "enum"}.get(spec.type, "string")
+    return {
+        "number": "number",
+        "date": "time",
+        "datetime": "time",
+        "bool": "bool",
+        "enumeration": "enum",
+    }.get(spec.type, "string")
 
 
 def _convert(kind: str, raw: str | None) -> Any:
@@ -91,7 +109,8 @@ def _contains_token(raw: str | None, pattern: str) -> bool:
     toks = _tokens(raw)
     if "*" in pat:
         return fnmatch.fnmatchcase(raw.lower(), pat) or any(
-            fnmatch.fnmatchcase(t, pat) for t in toks)
+            fnmatch.fnmatchcase(t, pat) for t in toks
+        )
     return pat in toks or pat == raw.lower()
 
 
@@ -133,13 +152,16 @@ def compile_filter(table: ObjectTable, f: Filter) -> Predicate:
 
         def between(raw: str | None) -> bool:
             x = _convert(kind, raw)
-            return x is not None and target is not None and high is not None and (
-                target <= x <= high)
+            return (
+                x is not None and target is not None and high is not None and (target <= x <= high)
+            )
 
         return between
     cmp: dict[str, Callable[[Any, Any], bool]] = {
-        "LT": lambda x, t: x < t, "LTE": lambda x, t: x <= t,
-        "GT": lambda x, t: x > t, "GTE": lambda x, t: x >= t,
+        "LT": lambda x, t: x < t,
+        "LTE": lambda x, t: x <= t,
+        "GT": lambda x, t: x > t,
+        "GTE": lambda x, t: x >= t,
     }
     fn = cmp[op]
 
@@ -174,7 +196,8 @@ def parse_request(body: Any) -> SearchRequest:
         raise validation_error("filterGroups must be a list.")
     if len(groups_raw) > MAX_GROUPS:
         raise validation_error(
-            f"Too many filter groups ({len(groups_raw)}). The maximum is {MAX_GROUPS}.")
+            f"Too many filter groups ({len(groups_raw)}). The maximum is {MAX_GROUPS}."
+        )
     total = 0
     groups: list[list[Filter]] = []
     for g in groups_raw:
@@ -184,7 +207,8 @@ def parse_request(body: Any) -> SearchRequest:
         if len(filters_raw) > MAX_FILTERS_PER_GROUP:
             raise validation_error(
                 f"Too many filters in a filter group ({len(filters_raw)}). "
-                f"The maximum is {MAX_FILTERS_PER_GROUP}.")
+                f"The maximum is {MAX_FILTERS_PER_GROUP}."
+            )
         total += len(filters_raw)
         groups.append([_parse_filter(f) for f in filters_raw])
     if total > MAX_FILTERS:
@@ -192,27 +216,34 @@ def parse_request(body: Any) -> SearchRequest:
     sort_prop, descending = _parse_sorts(body.get("sorts"))
     limit = _int_field(body.get("limit"), "limit", DEFAULT_LIMIT)
     if not 1 <= limit <= MAX_LIMIT:
-        raise validation_error(
-            f"limit must be between 1 and {MAX_LIMIT} (got {limit}).")
+        raise validation_error(f"limit must be between 1 and {MAX_LIMIT} (got {limit}).")
     after = _int_field(body.get("after"), "after", 0)
     if after < 0:
         raise validation_error("after must be a non-negative integer.")
     if after >= MAX_RESULTS:
         raise validation_error(
             f"Paging beyond {MAX_RESULTS} results is not supported (after={after}). "
-            "Narrow the query with filters instead.")
+            "Narrow the query with filters instead."
+        )
     query = body.get("query")
     if query is not None and not isinstance(query, str):
         raise validation_error("query must be a string.")
     if query is not None and len(query) > MAX_QUERY_CHARS:
         raise validation_error(
-            f"query is {len(query)} characters long; the maximum is {MAX_QUERY_CHARS}.")
+            f"query is {len(query)} characters long; the maximum is {MAX_QUERY_CHARS}."
+        )
     props = body.get("properties")
     if props is not None and not isinstance(props, list):
         raise validation_error("properties must be a list of property names.")
-    return SearchRequest(groups, sort_prop, descending,
-                         [str(p) for p in props] if props else None, limit, after,
-                         query or None)
+    return SearchRequest(
+        groups,
+        sort_prop,
+        descending,
+        [str(p) for p in props] if props else None,
+        limit,
+        after,
+        query or None,
+    )
 
 
 def _int_field(value: Any, name: str, default: int) -> int:
@@ -234,15 +265,22 @@ def _parse_filter(raw: Any) -> Filter:
     if op not in OPERATORS:
         raise validation_error(f"Unknown operator {op!r}.")
     value, high, values = raw.get("value"), raw.get("highValue"), raw.get("values")
-    if op in ("EQ", "NEQ", "LT", "LTE", "GT", "GTE", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN") \
-            and value is None:
+    if (
+        op in ("EQ", "NEQ", "LT", "LTE", "GT", "GTE", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN")
+        and value is None
+    ):
         raise validation_error(f"Operator {op} requires a value.")
     if op == "BETWEEN" and (value is None or high is None):
         raise validation_error("Operator BETWEEN requires value and highValue.")
     if op in ("IN", "NOT_IN") and not isinstance(values, list):
         raise validation_error(f"Operator {op} requires values (a list).")
-    return Filter(raw["propertyName"], op, None if value is None else str(value),
-                  None if high is None else str(high), [str(v) for v in values or []])
+    return Filter(
+        raw["propertyName"],
+        op,
+        None if value is None else str(value),
+        None if high is None else str(high),
+        [str(v) for v in values or []],
+    )
 
 
 def _parse_sorts(sorts: Any) -> tuple[str | None, bool]:
@@ -264,6 +302,7 @@ def _parse_sorts(sorts: Any) -> tuple[str | None, bool]:
 
 
 # ---------------------------------------------------------------------------- execution
+
 
 def _mod_range(table: ObjectTable, filters: list[Filter]) -> tuple[int, int, list[Filter]] | None:
     """(lo_ms, hi_ms, remaining filters) when a group has range filters on the modified prop."""
@@ -326,8 +365,9 @@ def _idx_range(table: ObjectTable, filters: list[Filter]) -> tuple[int, int]:
     return lo, max(lo, hi)
 
 
-def execute(table: ObjectTable, req: SearchRequest, visible_before_ms: int | None,
-            assoc: AssocResolver) -> dict[str, Any]:
+def execute(
+    table: ObjectTable, req: SearchRequest, visible_before_ms: int | None, assoc: AssocResolver
+) -> dict[str, Any]:
     """Run a search; ``visible_before_ms`` hides records modified later (index lag)."""
     names = table.select_properties(req.properties)
     mod_prop = table.type.modified_prop
@@ -354,12 +394,13 @@ def execute(table: ObjectTable, req: SearchRequest, visible_before_ms: int | Non
     else:
         matched = _sort_by_value(table, matched, sort_prop, req.descending)
     end = min(req.after + req.limit, total, MAX_RESULTS)
-    page = matched[req.after:end]
+    page = matched[req.after : end]
     return _body(table, page, names, total, req.after)
 
 
-def _id_order_page(table: ObjectTable, req: SearchRequest, visible_before_ms: int | None,
-                   names: list[str]) -> dict[str, Any]:
+def _id_order_page(
+    table: ObjectTable, req: SearchRequest, visible_before_ms: int | None, names: list[str]
+) -> dict[str, Any]:
     """Unfiltered search in id order: walk at most after+limit visible records."""
     index = table.mod_index  # exactly the active records
     if visible_before_ms is None:
@@ -375,7 +416,8 @@ def _id_order_page(table: ObjectTable, req: SearchRequest, visible_before_ms: in
         if seen >= end:
             break
         if status[idx] != ACTIVE or (
-                visible_before_ms is not None and modified[idx] > visible_before_ms):
+            visible_before_ms is not None and modified[idx] > visible_before_ms
+        ):
             continue
         if seen >= req.after:
             page.append(idx)
@@ -383,8 +425,14 @@ def _id_order_page(table: ObjectTable, req: SearchRequest, visible_before_ms: in
     return _body(table, page, names, total, req.after)
 
 
-def _indexed_page(table: ObjectTable, req: SearchRequest, lo: int, hi: int,
-                  visible_before_ms: int | None, names: list[str]) -> dict[str, Any]:
+def _indexed_page(
+    table: ObjectTable,
+    req: SearchRequest,
+    lo: int,
+    hi: int,
+    visible_before_ms: int | None,
+    names: list[str],
+) -> dict[str, Any]:
     if visible_before_ms is not None:
         hi = min(hi, visible_before_ms)
     index = table.mod_index
@@ -404,8 +452,9 @@ def _indexed_page(table: ObjectTable, req: SearchRequest, lo: int, hi: int,
     return _body(table, page, names, total, req.after)
 
 
-def _body(table: ObjectTable, page: list[int], names: list[str], total: int,
-          after: int) -> dict[str, Any]:
+def _body(
+    table: ObjectTable, page: list[int], names: list[str], total: int, after: int
+) -> dict[str, Any]:
     """``{total, results, paging?}``; ``paging.next.after`` is the offset of the next page."""
     body: dict[str, Any] = {"total": total, "results": [table.render(i, names) for i in page]}
     nxt = after + len(page)
@@ -414,8 +463,9 @@ def _body(table: ObjectTable, page: list[int], names: list[str], total: int,
     return body
 
 
-def _match(table: ObjectTable, req: SearchRequest, visible_before_ms: int | None,
-           assoc: AssocResolver) -> list[int]:
+def _match(
+    table: ObjectTable, req: SearchRequest, visible_before_ms: int | None, assoc: AssocResolver
+) -> list[int]:
     """Indexes of visible records matching any group (and the query)."""
     status, modified = table.status, table.modified
     groups = req.groups or [[]]
@@ -428,17 +478,24 @@ def _match(table: ObjectTable, req: SearchRequest, visible_before_ms: int | None
             lo, hi, filters = rng
             index = table.mod_index
             candidates = [k & 0xFFFFFFFF for k in index.irange(lo << 32, ((hi + 1) << 32) - 1)]
-        assoc_sets = [assoc(f.prop.split(".", 1)[1], [f.value or ""] if f.op == "EQ" else f.values)
-                      for f in filters if f.prop.startswith("associations.")]
+        assoc_sets = [
+            assoc(f.prop.split(".", 1)[1], [f.value or ""] if f.op == "EQ" else f.values)
+            for f in filters
+            if f.prop.startswith("associations.")
+        ]
         if rng is None:
             lo_idx, hi_idx = _idx_range(table, filters)
             if assoc_sets:  # associated records are few: start from them
-                candidates = sorted(i for i in set.intersection(*assoc_sets)
-                                    if lo_idx <= i < hi_idx)
+                candidates = sorted(
+                    i for i in set.intersection(*assoc_sets) if lo_idx <= i < hi_idx
+                )
             else:
                 candidates = range(lo_idx, hi_idx)
-        preds = [(f.prop, compile_filter(table, f)) for f in filters
-                 if not f.prop.startswith("associations.")]
+        preds = [
+            (f.prop, compile_filter(table, f))
+            for f in filters
+            if not f.prop.startswith("associations.")
+        ]
         for idx in candidates:
             if status[idx] != ACTIVE or idx in found:
                 continue
@@ -451,13 +508,11 @@ def _match(table: ObjectTable, req: SearchRequest, visible_before_ms: int | None
     if req.query:
         q = req.query.lower()
         props = QUERY_PROPS.get(table.type.name, ())
-        found = {i for i in found
-                 if any(q in (table.value(i, p) or "").lower() for p in props)}
+        found = {i for i in found if any(q in (table.value(i, p) or "").lower() for p in props)}
     return list(found)
 
 
-def _sort_by_value(table: ObjectTable, idxs: list[int], prop: str,
-                   descending: bool) -> list[int]:
+def _sort_by_value(table: ObjectTable, idxs: list[int], prop: str, descending: bool) -> list[int]:
     kind = _kind(table, prop)
     present: list[tuple[Any, int]] = []
     missing: list[tuple[Any, int]] = []

@@ -15,9 +15,14 @@ from .ratelimit import RateLimitConfig, RateLimiter
 class SimulatorState:
     """Mutable simulator state shared by the API and admin handlers."""
 
-    def __init__(self, spec: DatasetSpec | None = None, token: str = DEFAULT_TOKEN,
-                 rate_limits: RateLimitConfig | None = None, token_ttl_s: int = 1800,
-                 search_lag_ms: int = 0) -> None:
+    def __init__(
+        self,
+        spec: DatasetSpec | None = None,
+        token: str = DEFAULT_TOKEN,
+        rate_limits: RateLimitConfig | None = None,
+        token_ttl_s: int = 1800,
+        search_lag_ms: int = 0,
+    ) -> None:
         self.startup_spec = replace(spec or DatasetSpec())
         self.dataset = Dataset(replace(self.startup_spec))
         self.auth = Authenticator(token, token_ttl_s)

@@ -241,10 +241,15 @@ class ObjectTable:
         self.set_modified(idx, ms)
 
     def _clean(self, props: dict[str, str | None]) -> dict[str, str | None]:
-        keys = {self.type.created_prop, self.type.modified_prop, "hs_object_id",
-                "hs_merged_object_ids"}
+        keys = {
+            self.type.created_prop,
+            self.type.modified_prop,
+            "hs_object_id",
+            "hs_merged_object_ids",
+        }
         return {
-            k: (None if v is None else str(v)) for k, v in props.items()
+            k: (None if v is None else str(v))
+            for k, v in props.items()
             if k in self.spec_by_name and k not in keys
         }
 

@@ -27,18 +27,48 @@ class SimulatorProcess:
     ...                  headers={"Authorization": f"Bearer {sim.token}"})
     """
 
-    def __init__(self, *, contacts: int = 250, meetings: int = 60, appointments: int = 20,
-                 companies: int = 0, deals: int = 0, seed: int = 7,
-                 token: str = DEFAULT_TOKEN, rate_limit: bool = True, port: int = 0,
-                 host: str = "127.0.0.1", extra_args: list[str] | None = None,
-                 startup_timeout: float = 120.0) -> None:
+    def __init__(
+        self,
+        *,
+        contacts: int = 250,
+        meetings: int = 60,
+        appointments: int = 20,
+        companies: int = 0,
+        deals: int = 0,
+        seed: int = 7,
+        token: str = DEFAULT_TOKEN,
+        rate_limit: bool = True,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        extra_args: list[str] | None = None,
+        startup_timeout: float = 120.0,
+    ) -> None:
         self.token = token
         self._args = [
-            sys.executable, "-m", "hubspot_simulator.cli", "serve", "--host", host,
-            "--port", str(port), "--seed", str(seed), "--contacts", str(contacts),
-            "--meetings", str(meetings), "--appointments", str(appointments),
-            "--companies", str(companies), "--deals", str(deals), "--token", token,
-            *(["--no-rate-limit"] if not rate_limit else []), *(extra_args or []),
+            sys.executable,
+            "-m",
+            "hubspot_simulator.cli",
+            "serve",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--seed",
+            str(seed),
+            "--contacts",
+            str(contacts),
+            "--meetings",
+            str(meetings),
+            "--appointments",
+            str(appointments),
+            "--companies",
+            str(companies),
+            "--deals",
+            str(deals),
+            "--token",
+            token,
+            *(["--no-rate-limit"] if not rate_limit else []),
+            *(extra_args or []),
         ]
         self._timeout = startup_timeout
         self._proc: subprocess.Popen[bytes] | None = None
@@ -57,9 +87,11 @@ class SimulatorProcess:
     def start(self) -> SimulatorProcess:
         """Launch and wait for readiness."""
         self._log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives as long as the server
-            prefix="hubspot-simulator-", suffix=".log")
-        self._proc = subprocess.Popen(self._args, stdout=self._log, stderr=subprocess.STDOUT,
-                                      start_new_session=True)
+            prefix="hubspot-simulator-", suffix=".log"
+        )
+        self._proc = subprocess.Popen(
+            self._args, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         deadline = time.monotonic() + self._timeout
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
@@ -101,6 +133,10 @@ class SimulatorProcess:
     def __enter__(self) -> SimulatorProcess:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()

@@ -19,7 +19,14 @@ def iso(ms: int) -> str:
     sec, milli = divmod(ms, 1000)
     t = time.gmtime(sec)
     return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (  # noqa: UP031 - fastest formatting
-        t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, milli)
+        t.tm_year,
+        t.tm_mon,
+        t.tm_mday,
+        t.tm_hour,
+        t.tm_min,
+        t.tm_sec,
+        milli,
+    )
 
 
 def iso_date(ms: int) -> str:

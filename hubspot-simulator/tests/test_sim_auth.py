@@ -11,8 +11,8 @@ LIST = "/crm/v3/objects/contacts"
 UNAUTH = {
     "status": "error",
     "message": "Authentication credentials not found. This API supports OAuth 2.0 "
-               "authentication and you can find more details at "
-               "https://developers.hubspot.com/docs/methods/auth/oauth-overview",
+    "authentication and you can find more details at "
+    "https://developers.hubspot.com/docs/methods/auth/oauth-overview",
     "category": "INVALID_AUTHENTICATION",
 }
 
@@ -37,15 +37,20 @@ def test_missing_scope(fresh_simulator):
     assert without_ids(resp.json()) == {
         "status": "error",
         "message": "This app hasn't been granted all required scopes to make this call. "
-                   "Read more about required scopes here: https://developers.hubspot.com/scopes.",
+        "Read more about required scopes here: https://developers.hubspot.com/scopes.",
         "category": "MISSING_SCOPES",
-        "errors": [{"message": "One or more of the following scopes are required.",
-                    "context": {"requiredGranularScopes": ["crm.objects.appointments.read"]}}],
+        "errors": [
+            {
+                "message": "One or more of the following scopes are required.",
+                "context": {"requiredGranularScopes": ["crm.objects.appointments.read"]},
+            }
+        ],
         "links": {"scopes": "https://developers.hubspot.com/scopes"},
     }
     props = requests.get(base + "/crm/v3/properties/contacts", headers=headers, timeout=10)
     assert props.json()["errors"][0]["context"]["requiredGranularScopes"] == [
-        "crm.schemas.contacts.read"]
+        "crm.schemas.contacts.read"
+    ]
 
 
 def test_expired_token(fresh_simulator):
@@ -65,9 +70,12 @@ def test_expired_token(fresh_simulator):
 def test_oauth_refresh_grant(fresh_simulator):
     base = fresh_simulator.base_url
     fresh_simulator.admin.configure_oauth(token_ttl=1)
-    form = {"grant_type": "refresh_token", "client_id": "simulator-client-id",
-            "client_secret": "simulator-client-secret",
-            "refresh_token": "simulator-refresh-token"}
+    form = {
+        "grant_type": "refresh_token",
+        "client_id": "simulator-client-id",
+        "client_secret": "simulator-client-secret",
+        "refresh_token": "simulator-refresh-token",
+    }
     resp = requests.post(base + "/oauth/v1/token", data=form, timeout=10)
     assert resp.status_code == 200
     body = resp.json()
@@ -80,38 +88,54 @@ def test_oauth_refresh_grant(fresh_simulator):
     time.sleep(1.1)
     expired = requests.get(base + LIST, headers=headers, timeout=10)
     assert expired.json()["category"] == "EXPIRED_AUTHENTICATION"
-    bad = requests.post(base + "/oauth/v1/token", data=dict(form, refresh_token="nope"),
-                        timeout=10)
+    bad = requests.post(base + "/oauth/v1/token", data=dict(form, refresh_token="nope"), timeout=10)
     assert bad.status_code == 400
-    assert without_ids(bad.json()) == {"status": "BAD_REFRESH_TOKEN",
-                                       "message": "missing or unknown refresh token"}
-    bad_client = requests.post(base + "/oauth/v1/token", data=dict(form, client_id="x"),
-                               timeout=10)
+    assert without_ids(bad.json()) == {
+        "status": "BAD_REFRESH_TOKEN",
+        "message": "missing or unknown refresh token",
+    }
+    bad_client = requests.post(base + "/oauth/v1/token", data=dict(form, client_id="x"), timeout=10)
     assert bad_client.json()["status"] == "BAD_CLIENT_ID"
 
 
 def test_scoped_refresh_token(fresh_simulator):
-    fresh_simulator.admin.configure_oauth(
-        refresh_tokens={"limited": ["crm.objects.contacts.read"]})
+    fresh_simulator.admin.configure_oauth(refresh_tokens={"limited": ["crm.objects.contacts.read"]})
     base = fresh_simulator.base_url
-    token = requests.post(base + "/oauth/v1/token", data={
-        "grant_type": "refresh_token", "client_id": "simulator-client-id",
-        "client_secret": "simulator-client-secret", "refresh_token": "limited"},
-        timeout=10).json()["access_token"]
-    resp = requests.post(base + "/crm/v4/associations/contacts/appointments/batch/read",
-                         json={"inputs": [{"id": "1001"}]},
-                         headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    token = requests.post(
+        base + "/oauth/v1/token",
+        data={
+            "grant_type": "refresh_token",
+            "client_id": "simulator-client-id",
+            "client_secret": "simulator-client-secret",
+            "refresh_token": "limited",
+        },
+        timeout=10,
+    ).json()["access_token"]
+    resp = requests.post(
+        base + "/crm/v4/associations/contacts/appointments/batch/read",
+        json={"inputs": [{"id": "1001"}]},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
     assert resp.status_code == 403
 
 
 def test_token_introspection(fresh_simulator):
-    fresh_simulator.admin.add_token("scoped", scopes=["crm.objects.contacts.read"],
-                                    expires_in=600)
+    fresh_simulator.admin.add_token("scoped", scopes=["crm.objects.contacts.read"], expires_in=600)
     base = fresh_simulator.base_url
     body = requests.get(f"{base}/oauth/v1/access-tokens/scoped", timeout=10).json()
     assert body["scopes"] == ["crm.objects.contacts.read"]
     assert 590 <= body["expires_in"] <= 600
-    assert sorted(body) == ["app_id", "expires_in", "hub_domain", "hub_id", "scopes", "token",
-                            "token_type", "user", "user_id"]
+    assert sorted(body) == [
+        "app_id",
+        "expires_in",
+        "hub_domain",
+        "hub_id",
+        "scopes",
+        "token",
+        "token_type",
+        "user",
+        "user_id",
+    ]
     missing = requests.get(f"{base}/oauth/v1/access-tokens/nope", timeout=10)
     assert missing.status_code == 404

@@ -12,8 +12,13 @@ LIST = "/crm/v3/objects/contacts"
 
 
 def test_rate_limit_burst_with_path_and_retry_after(api, fresh_simulator):
-    fresh_simulator.admin.add_fault("rate_limit", count=2, path=r"/associations/.*/batch/read",
-                                    retry_after=3, policy="TEN_SECONDLY_ROLLING")
+    fresh_simulator.admin.add_fault(
+        "rate_limit",
+        count=2,
+        path=r"/associations/.*/batch/read",
+        retry_after=3,
+        policy="TEN_SECONDLY_ROLLING",
+    )
     assert api.get(LIST).status_code == 200  # path does not match
     body = {"inputs": [{"id": "1001"}]}
     url = "/crm/v4/associations/contacts/meetings/batch/read"
@@ -21,8 +26,11 @@ def test_rate_limit_burst_with_path_and_retry_after(api, fresh_simulator):
     assert first.status_code == second.status_code == 429
     assert first.headers["Retry-After"] == "3"
     assert without_ids(first.json()) == {
-        "status": "error", "message": "You have reached your ten_secondly_rolling limit.",
-        "errorType": "RATE_LIMIT", "policyName": "TEN_SECONDLY_ROLLING"}
+        "status": "error",
+        "message": "You have reached your ten_secondly_rolling limit.",
+        "errorType": "RATE_LIMIT",
+        "policyName": "TEN_SECONDLY_ROLLING",
+    }
     assert third.status_code == 200
     assert fresh_simulator.admin.faults() == []
 
@@ -71,8 +79,7 @@ def test_truncated_body(api, fresh_simulator):
 def test_probabilistic_is_reproducible(api, fresh_simulator):
     def run():
         fresh_simulator.admin.clear_faults()
-        fresh_simulator.admin.add_fault("status", status=503, count=None, probability=0.3,
-                                        seed=42)
+        fresh_simulator.admin.add_fault("status", status=503, count=None, probability=0.3, seed=42)
         return [api.get(LIST).status_code for _ in range(30)]
 
     first, second = run(), run()

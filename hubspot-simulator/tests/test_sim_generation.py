@@ -33,5 +33,7 @@ def test_values_cover_types_and_edge_cases():
     meetings = ds.tables["meetings"]
     m = [meetings.snapshot(i)["properties"] for i in range(len(meetings))]
     assert all(x["hs_timestamp"] == x["hs_meeting_start_time"] for x in m)
-    assert all(x["hs_meeting_end_time"] is None or x["hs_meeting_end_time"] >
-               x["hs_meeting_start_time"] for x in m)
+    assert all(
+        x["hs_meeting_end_time"] is None or x["hs_meeting_end_time"] > x["hs_meeting_start_time"]
+        for x in m
+    )

@@ -11,33 +11,75 @@ def test_properties_exact_shape(api):
     assert resp.headers["content-type"] == "application/json;charset=utf-8"
     props = {p["name"]: p for p in resp.json()["results"]}
     assert props["hs_lead_status"] == {
-        "updatedAt": "2024-01-01T00:00:00.000Z", "createdAt": "2020-06-30T15:57:37.277Z",
-        "name": "hs_lead_status", "label": "Lead Status", "type": "enumeration",
-        "fieldType": "select", "description": "", "groupName": "sales_properties",
+        "updatedAt": "2024-01-01T00:00:00.000Z",
+        "createdAt": "2020-06-30T15:57:37.277Z",
+        "name": "hs_lead_status",
+        "label": "Lead Status",
+        "type": "enumeration",
+        "fieldType": "select",
+        "description": "",
+        "groupName": "sales_properties",
         "options": [
             {"label": label, "value": value, "displayOrder": i, "hidden": False}
-            for i, (label, value) in enumerate([
-                ("New", "NEW"), ("Open", "OPEN"), ("In Progress", "IN_PROGRESS"),
-                ("Open Deal", "OPEN_DEAL"), ("Unqualified", "UNQUALIFIED"),
-                ("Attempted To Contact", "ATTEMPTED_TO_CONTACT"), ("Connected", "CONNECTED"),
-                ("Bad Timing", "BAD_TIMING")])
+            for i, (label, value) in enumerate(
+                [
+                    ("New", "NEW"),
+                    ("Open", "OPEN"),
+                    ("In Progress", "IN_PROGRESS"),
+                    ("Open Deal", "OPEN_DEAL"),
+                    ("Unqualified", "UNQUALIFIED"),
+                    ("Attempted To Contact", "ATTEMPTED_TO_CONTACT"),
+                    ("Connected", "CONNECTED"),
+                    ("Bad Timing", "BAD_TIMING"),
+                ]
+            )
         ],
-        "displayOrder": -1, "calculated": False, "externalOptions": False,
-        "hasUniqueValue": False, "hidden": False, "formField": True,
-        "modificationMetadata": {"archivable": False, "readOnlyDefinition": True,
-                                 "readOnlyValue": False},
-        "archived": False, "hubspotDefined": True,
+        "displayOrder": -1,
+        "calculated": False,
+        "externalOptions": False,
+        "hasUniqueValue": False,
+        "hidden": False,
+        "formField": True,
+        "modificationMetadata": {
+            "archivable": False,
+            "readOnlyDefinition": True,
+            "readOnlyValue": False,
+        },
+        "archived": False,
+        "hubspotDefined": True,
     }
     assert {p["type"] for p in props.values()} == {
-        "string", "number", "date", "datetime", "enumeration", "bool"}
-    for key in ("createdate", "lastmodifieddate", "hs_object_id", "email", "firstname",
-                "lastname", "hs_merged_object_ids", "archived", "hs_lastmodifieddate"):
+        "string",
+        "number",
+        "date",
+        "datetime",
+        "enumeration",
+        "bool",
+    }
+    for key in (
+        "createdate",
+        "lastmodifieddate",
+        "hs_object_id",
+        "email",
+        "firstname",
+        "lastname",
+        "hs_merged_object_ids",
+        "archived",
+        "hs_lastmodifieddate",
+    ):
         assert key in props
     assert props["archived"]["createdUserId"] == "9586504"
     assert "hubspotDefined" not in props["archived"]
     meetings = {p["name"] for p in api.get("/crm/v3/properties/meetings").json()["results"]}
-    assert {"hs_lastmodifieddate", "hs_createdate", "hs_timestamp", "hs_meeting_title",
-            "hs_meeting_start_time", "hs_meeting_end_time", "hs_meeting_outcome"} <= meetings
+    assert {
+        "hs_lastmodifieddate",
+        "hs_createdate",
+        "hs_timestamp",
+        "hs_meeting_title",
+        "hs_meeting_start_time",
+        "hs_meeting_end_time",
+        "hs_meeting_outcome",
+    } <= meetings
     # type ids work as well as names
     assert api.get("/crm/v3/properties/0-47").json()["results"][0]["name"] == "hs_createdate"
 
@@ -51,8 +93,14 @@ def test_list_default_page_and_cursor_walk(api, fresh_simulator):
     assert len(body["results"]) == 10
     rec = body["results"][0]
     assert list(rec) == ["id", "properties", "createdAt", "updatedAt", "archived"]
-    assert list(rec["properties"]) == ["createdate", "email", "firstname", "hs_object_id",
-                                       "lastmodifieddate", "lastname"]
+    assert list(rec["properties"]) == [
+        "createdate",
+        "email",
+        "firstname",
+        "hs_object_id",
+        "lastmodifieddate",
+        "lastname",
+    ]
     assert rec["properties"]["lastmodifieddate"] == rec["updatedAt"]
     assert rec["properties"]["createdate"] == rec["createdAt"]
     assert body["paging"]["next"]["link"].endswith(f"after={body['paging']['next']['after']}")
@@ -90,22 +138,32 @@ def test_list_limit_validation(api):
     assert resp.status_code == 400
     assert resp.headers["X-HubSpot-Correlation-Id"] == resp.json()["correlationId"]
     assert without_ids(resp.json()) == {
-        "status": "error", "message": "limit must be between 1 and 100 (got 101).",
-        "category": "VALIDATION_ERROR"}
+        "status": "error",
+        "message": "limit must be between 1 and 100 (got 101).",
+        "category": "VALIDATION_ERROR",
+    }
     assert api.get("/crm/v3/objects/contacts", params={"limit": 100}).status_code == 200
     bad = api.get("/crm/v3/objects/contacts", params={"after": "garbage"})
     assert bad.status_code == 400
     unknown = api.get("/crm/v3/objects/widgets")
     assert without_ids(unknown.json()) == {
-        "status": "error", "message": "Unable to infer object type from: widgets",
-        "category": "VALIDATION_ERROR"}
+        "status": "error",
+        "message": "Unable to infer object type from: widgets",
+        "category": "VALIDATION_ERROR",
+    }
 
 
 def test_properties_param_unknown_ignored_and_collision(api):
-    body = api.get("/crm/v3/objects/contacts",
-                   params={"properties": "archived,nope,firstname", "limit": 1}).json()
+    body = api.get(
+        "/crm/v3/objects/contacts", params={"properties": "archived,nope,firstname", "limit": 1}
+    ).json()
     assert list(body["results"][0]["properties"]) == [
-        "archived", "firstname", "createdate", "hs_object_id", "lastmodifieddate"]
+        "archived",
+        "firstname",
+        "createdate",
+        "hs_object_id",
+        "lastmodifieddate",
+    ]
     assert body["results"][0]["archived"] is False
 
 
@@ -125,8 +183,12 @@ def test_get_one_merged_and_archived(api, fresh_simulator):
     missing = api.get(f"/crm/v3/objects/contacts/{archived_id}")
     assert missing.status_code == 404
     assert missing.json()["category"] == "OBJECT_NOT_FOUND"
-    assert api.get(f"/crm/v3/objects/contacts/{archived_id}",
-                   params={"archived": "true"}).json()["archived"] is True
+    assert (
+        api.get(f"/crm/v3/objects/contacts/{archived_id}", params={"archived": "true"}).json()[
+            "archived"
+        ]
+        is True
+    )
 
 
 def test_batch_read_207_exact(api, fresh_simulator):
@@ -134,34 +196,49 @@ def test_batch_read_207_exact(api, fresh_simulator):
     active = [o for o in snapshot["objects"] if not o["archived"]][:5]
     archived_id = next(o["id"] for o in snapshot["objects"] if o["archived"])
     ids = [o["id"] for o in active] + ["999999999", archived_id]
-    resp = api.post("/crm/v3/objects/contacts/batch/read",
-                    {"inputs": [{"id": i} for i in ids], "properties": ["email"],
-                     "propertiesWithHistory": []})
+    resp = api.post(
+        "/crm/v3/objects/contacts/batch/read",
+        {"inputs": [{"id": i} for i in ids], "properties": ["email"], "propertiesWithHistory": []},
+    )
     assert resp.status_code == 207
     body = without_times(resp.json())
     results = body.pop("results")
-    assert body == {"status": "COMPLETE", "numErrors": 1, "errors": [{
-        "status": "error", "category": "OBJECT_NOT_FOUND",
-        "message": "Could not get some CONTACT objects, they may be deleted or not exist. "
-                   "Check that ids are valid.",
-        "context": {"ids": ["999999999", archived_id]}}]}
+    assert body == {
+        "status": "COMPLETE",
+        "numErrors": 1,
+        "errors": [
+            {
+                "status": "error",
+                "category": "OBJECT_NOT_FOUND",
+                "message": "Could not get some CONTACT objects, they may be deleted or not exist. "
+                "Check that ids are valid.",
+                "context": {"ids": ["999999999", archived_id]},
+            }
+        ],
+    }
     assert sorted(r["id"] for r in results) == sorted(o["id"] for o in active)
     assert [r["id"] for r in results] != [o["id"] for o in active]  # not input order
     expected = {o["id"]: o["properties"]["email"] for o in active}
     assert all(r["properties"]["email"] == expected[r["id"]] for r in results)
-    ok = api.post("/crm/v3/objects/contacts/batch/read",
-                  {"inputs": [{"id": active[0]["id"]}], "properties": []})
+    ok = api.post(
+        "/crm/v3/objects/contacts/batch/read",
+        {"inputs": [{"id": active[0]["id"]}], "properties": []},
+    )
     assert ok.status_code == 200
     assert "errors" not in ok.json()
 
 
 def test_batch_read_limit(api):
-    resp = api.post("/crm/v3/objects/contacts/batch/read",
-                    {"inputs": [{"id": str(i)} for i in range(101)], "properties": []})
+    resp = api.post(
+        "/crm/v3/objects/contacts/batch/read",
+        {"inputs": [{"id": str(i)} for i in range(101)], "properties": []},
+    )
     assert resp.status_code == 400
     assert without_ids(resp.json()) == {
-        "status": "error", "message": "Batch input size 101 exceeds the maximum of 100.",
-        "category": "VALIDATION_ERROR"}
+        "status": "error",
+        "message": "Batch input size 101 exceeds the maximum of 100.",
+        "category": "VALIDATION_ERROR",
+    }
 
 
 def test_date_versioned_alias(api):
@@ -171,21 +248,38 @@ def test_date_versioned_alias(api):
 
 
 def test_properties_with_history(api, fresh_simulator):
-    fresh_simulator.admin.update_object("contacts", "1001", {"firstname": "Hist"},
-                                        at=1_800_000_000_000)
-    body = api.get("/crm/v3/objects/contacts/1001",
-                   params={"propertiesWithHistory": "firstname,nope"}).json()
-    assert body["propertiesWithHistory"] == {"firstname": [
-        {"value": "Hist", "timestamp": "2027-01-15T08:00:00.000Z", "sourceType": "API"}]}
-    too_many = api.get("/crm/v3/objects/contacts",
-                       params={"propertiesWithHistory": "email", "limit": 51})
+    fresh_simulator.admin.update_object(
+        "contacts", "1001", {"firstname": "Hist"}, at=1_800_000_000_000
+    )
+    body = api.get(
+        "/crm/v3/objects/contacts/1001", params={"propertiesWithHistory": "firstname,nope"}
+    ).json()
+    assert body["propertiesWithHistory"] == {
+        "firstname": [
+            {"value": "Hist", "timestamp": "2027-01-15T08:00:00.000Z", "sourceType": "API"}
+        ]
+    }
+    too_many = api.get(
+        "/crm/v3/objects/contacts", params={"propertiesWithHistory": "email", "limit": 51}
+    )
     assert too_many.status_code == 400
-    assert api.get("/crm/v3/objects/contacts",
-                   params={"propertiesWithHistory": "email", "limit": 50}).status_code == 200
-    batch = api.post("/crm/v3/objects/contacts/batch/read",
-                     {"inputs": [{"id": str(1001 + i)} for i in range(51)], "properties": [],
-                      "propertiesWithHistory": ["email"]})
+    assert (
+        api.get(
+            "/crm/v3/objects/contacts", params={"propertiesWithHistory": "email", "limit": 50}
+        ).status_code
+        == 200
+    )
+    batch = api.post(
+        "/crm/v3/objects/contacts/batch/read",
+        {
+            "inputs": [{"id": str(1001 + i)} for i in range(51)],
+            "properties": [],
+            "propertiesWithHistory": ["email"],
+        },
+    )
     assert without_ids(batch.json()) == {
-        "status": "error", "category": "VALIDATION_ERROR",
+        "status": "error",
+        "category": "VALIDATION_ERROR",
         "message": "The maximum number of inputs supported in a batch request for property "
-                   "histories is 50. Please reduce the number of items and try again"}
+        "histories is 50. Please reduce the number of items and try again",
+    }

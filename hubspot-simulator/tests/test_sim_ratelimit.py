@@ -14,8 +14,9 @@ def test_headers_on_non_search(api, fresh_simulator):
     fresh_simulator.admin.set_rate_limits(enabled=True)
     first = api.get(LIST)
     second = api.get(LIST)
-    assert {k: v for k, v in second.headers.items() if k.lower().startswith("x-hubspot-ratelimit")
-            } == {
+    assert {
+        k: v for k, v in second.headers.items() if k.lower().startswith("x-hubspot-ratelimit")
+    } == {
         "x-hubspot-ratelimit-daily": "250000",
         "x-hubspot-ratelimit-daily-remaining": "249998",
         "x-hubspot-ratelimit-interval-milliseconds": "10000",
@@ -35,8 +36,11 @@ def test_rolling_window_429(api, fresh_simulator):
     resp = api.get(LIST)
     assert resp.status_code == 429
     assert without_ids(resp.json()) == {
-        "status": "error", "message": "You have reached your ten_secondly_rolling limit.",
-        "errorType": "RATE_LIMIT", "policyName": "TEN_SECONDLY_ROLLING"}
+        "status": "error",
+        "message": "You have reached your ten_secondly_rolling limit.",
+        "errorType": "RATE_LIMIT",
+        "policyName": "TEN_SECONDLY_ROLLING",
+    }
     assert resp.json()["requestId"]
     assert resp.headers["X-HubSpot-RateLimit-Remaining"] == "0"
     assert "Retry-After" not in resp.headers
@@ -60,8 +64,11 @@ def test_search_secondly_limit(api, fresh_simulator):
     resp = api.post(SEARCH, {})
     assert resp.status_code == 429
     assert without_ids(resp.json()) == {
-        "status": "error", "message": "You have reached your secondly limit.",
-        "errorType": "RATE_LIMIT", "policyName": "SECONDLY"}
+        "status": "error",
+        "message": "You have reached your secondly limit.",
+        "errorType": "RATE_LIMIT",
+        "policyName": "SECONDLY",
+    }
     assert api.get(LIST).status_code == 200  # other endpoints are unaffected
     time.sleep(1.05)
     ok = api.post(SEARCH, {})

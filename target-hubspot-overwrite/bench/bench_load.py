@@ -39,13 +39,27 @@ def make_input(path: Path, rows: int) -> None:
         props[f"prop_{i:02d}"] = {"type": ["string", "null"]}
     rnd = random.Random(7)
     with path.open("w") as fh:
-        fh.write(json.dumps({"type": "SCHEMA", "stream": "contacts", "key_properties": ["id"],
-                             "schema": {"type": "object", "properties": props}}) + "\n")
+        fh.write(
+            json.dumps(
+                {
+                    "type": "SCHEMA",
+                    "stream": "contacts",
+                    "key_properties": ["id"],
+                    "schema": {"type": "object", "properties": props},
+                }
+            )
+            + "\n"
+        )
         for n in range(rows):
-            rec = {"id": str(n + 1), "created_at": "2024-01-02T03:04:05.678Z",
-                   "updated_at": f"2025-0{1 + n % 9}-1{n % 10}T10:00:00Z", "archived": False,
-                   "archived_at": None, "num_visits": rnd.randint(0, 500),
-                   "score": round(rnd.random() * 100, 3)}
+            rec = {
+                "id": str(n + 1),
+                "created_at": "2024-01-02T03:04:05.678Z",
+                "updated_at": f"2025-0{1 + n % 9}-1{n % 10}T10:00:00Z",
+                "archived": False,
+                "archived_at": None,
+                "num_visits": rnd.randint(0, 500),
+                "score": round(rnd.random() * 100, 3),
+            }
             for i in range(19):
                 rec[f"prop_{i:02d}"] = f"value {i} for contact {n} " + "x" * (n % 13)
             fh.write(json.dumps({"type": "RECORD", "stream": "contacts", "record": rec}) + "\n")
@@ -62,8 +76,13 @@ def run(cfg: Path, data: Path) -> float:
     """Run the target once; return wall seconds."""
     start = time.perf_counter()
     with data.open() as stdin:
-        subprocess.run([str(BIN), "--config", str(cfg)], stdin=stdin, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [str(BIN), "--config", str(cfg)],
+            stdin=stdin,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     return time.perf_counter() - start
 
 
@@ -79,9 +98,15 @@ def main() -> None:
         make_input(data, args.rows)
         for mode, force in (("upsert", False), ("force-overwrite", True)):
             cfg = Path(tmp) / f"{mode}.json"
-            cfg.write_text(json.dumps({"sqlalchemy_url": db.sqlalchemy_url,
-                                       "default_target_schema": SCHEMA,
-                                       "force_overwrite": force}))
+            cfg.write_text(
+                json.dumps(
+                    {
+                        "sqlalchemy_url": db.sqlalchemy_url,
+                        "default_target_schema": SCHEMA,
+                        "force_overwrite": force,
+                    }
+                )
+            )
             fresh, reload_ = [], []
             for _ in range(args.repeat):
                 reset(db.url)
@@ -89,8 +114,10 @@ def main() -> None:
                 reload_.append(run(cfg, data))
             for label, times in (("fresh", fresh), ("reload", reload_)):
                 med = statistics.median(times)
-                print(f"{mode:16s} {label:7s} median {med:6.2f} s  {args.rows / med:9,.0f} rows/s"
-                      f"  (runs: {', '.join(f'{x:.2f}' for x in times)})")
+                print(
+                    f"{mode:16s} {label:7s} median {med:6.2f} s  {args.rows / med:9,.0f} rows/s"
+                    f"  (runs: {', '.join(f'{x:.2f}' for x in times)})"
+                )
         reset(db.url)
 
 

@@ -127,11 +127,27 @@ _CLEANERS: dict[str, Cleaner] = {
 }
 
 
-_CONSTRAINTS = frozenset({
-    "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-    "minLength", "maxLength", "pattern", "multipleOf", "properties", "items",
-    "required", "additionalProperties", "minItems", "maxItems", "uniqueItems",
-})
+_CONSTRAINTS = frozenset(
+    {
+        "enum",
+        "const",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "multipleOf",
+        "properties",
+        "items",
+        "required",
+        "additionalProperties",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+    }
+)
 
 
 def _constrained(schema: dict[str, Any]) -> bool:

@@ -235,8 +235,15 @@ class HubspotOverwriteSink(SQLSink):
             "%s batch of '%s': %d row(s) -> created=%d updated=%d overwritten=%d unchanged=%d "
             "deleted=%d soft_deleted=%d rejected=%d",
             "Dry-run (not committed)" if self.hso.dry_run else "Committed",
-            self.stream_name, rows, b.created, b.updated, b.overwritten, b.unchanged,
-            b.deleted, b.soft_deleted, b.rejected,
+            self.stream_name,
+            rows,
+            b.created,
+            b.updated,
+            b.overwritten,
+            b.unchanged,
+            b.deleted,
+            b.soft_deleted,
+            b.rejected,
         )
 
     def after_rows(self, cur: Cursor, rows: list[dict]) -> None:
@@ -339,8 +346,9 @@ class HubspotOverwriteSink(SQLSink):
             )
             updated = cur.rowcount
         cur.execute(
-            merge.insert_new(self.table_sql(), stage, [f.column for f in self.fields],
-                             self.key_columns)
+            merge.insert_new(
+                self.table_sql(), stage, [f.column for f in self.fields], self.key_columns
+            )
         )
         created = cur.rowcount
         if self.force:
@@ -369,13 +377,16 @@ class HubspotOverwriteSink(SQLSink):
         if run.records_since_activation == 0:
             self.logger.info(
                 "ACTIVATE_VERSION %s for '%s' before its records: reconciliation deferred "
-                "to the end of the stream", version, self.stream_name,
+                "to the end of the stream",
+                version,
+                self.stream_name,
             )
             run.pending_version = version
             return
         self.logger.info(
             "ACTIVATE_VERSION %s for '%s' after its records: reconciling now",
-            version, self.stream_name,
+            version,
+            self.stream_name,
         )
         run.pending_version = version
         run.finalize_now = True

@@ -34,45 +34,79 @@ if t.TYPE_CHECKING:
 DEFAULT_SCHEMA = "public"
 
 CONFIG = th.PropertiesList(
-    th.Property("sqlalchemy_url", th.StringType, secret=True,
-                description="SQLAlchemy or libpq URL "
-                "(postgresql[+psycopg]://user:pw@host:port/db). "
-                "Overrides host/port/user/password/database."),
+    th.Property(
+        "sqlalchemy_url",
+        th.StringType,
+        secret=True,
+        description="SQLAlchemy or libpq URL "
+        "(postgresql[+psycopg]://user:pw@host:port/db). "
+        "Overrides host/port/user/password/database.",
+    ),
     th.Property("host", th.StringType, description="PostgreSQL host."),
     th.Property("port", th.IntegerType, default=5432, description="PostgreSQL port."),
     th.Property("user", th.StringType, description="PostgreSQL user."),
     th.Property("password", th.StringType, secret=True, description="PostgreSQL password."),
     th.Property("database", th.StringType, description="PostgreSQL database name."),
-    th.Property("ssl_mode", th.StringType,
-                allowed_values=["disable", "allow", "prefer", "require", "verify-ca",
-                                "verify-full"],
-                description="libpq sslmode."),
-    th.Property("ssl_root_cert", th.StringType,
-                description="Path to the CA certificate (sslrootcert)."),
+    th.Property(
+        "ssl_mode",
+        th.StringType,
+        allowed_values=["disable", "allow", "prefer", "require", "verify-ca", "verify-full"],
+        description="libpq sslmode.",
+    ),
+    th.Property(
+        "ssl_root_cert", th.StringType, description="Path to the CA certificate (sslrootcert)."
+    ),
     th.Property("ssl_cert", th.StringType, description="Path to the client certificate (sslcert)."),
-    th.Property("ssl_key", th.StringType,
-                description="Path to the client private key (sslkey)."),
-    th.Property("default_target_schema", th.StringType, default=DEFAULT_SCHEMA,
-                description="Schema that receives one table per stream (created if missing)."),
-    th.Property("load_method", th.StringType, default="upsert",
-                allowed_values=["upsert", "append-only"],
-                description="upsert: insert or update by key (a record updates only the fields it "
-                "carries; unchanged rows are not rewritten). append-only: insert every record."),
-    th.Property("force_overwrite", th.BooleanType, default=False,
-                description="Replace whole rows: fields absent from a record become NULL (also "
-                "table columns outside the current schema, except _sdc_*)."),
-    th.Property("dry_run", th.BooleanType, default=False,
-                description="Compute everything in a transaction that is rolled back; report what "
-                "would change; emit no STATE."),
-    th.Property("batch_size_rows", th.IntegerType, default=10000,
-                description="Records per batch; each batch is one transaction."),
-    th.Property("hard_delete", th.BooleanType, default=False,
-                description="On full refresh (ACTIVATE_VERSION) delete rows missing from the new "
-                "version instead of setting _sdc_deleted_at."),
-    th.Property("on_invalid_record", th.StringType, default="fail",
-                allowed_values=["fail", "reject"],
-                description="fail: stop on an invalid record or line. reject: store it in "
-                "_rejected_records (stream, reason, record, received_at) and continue."),
+    th.Property("ssl_key", th.StringType, description="Path to the client private key (sslkey)."),
+    th.Property(
+        "default_target_schema",
+        th.StringType,
+        default=DEFAULT_SCHEMA,
+        description="Schema that receives one table per stream (created if missing).",
+    ),
+    th.Property(
+        "load_method",
+        th.StringType,
+        default="upsert",
+        allowed_values=["upsert", "append-only"],
+        description="upsert: insert or update by key (a record updates only the fields it "
+        "carries; unchanged rows are not rewritten). append-only: insert every record.",
+    ),
+    th.Property(
+        "force_overwrite",
+        th.BooleanType,
+        default=False,
+        description="Replace whole rows: fields absent from a record become NULL (also "
+        "table columns outside the current schema, except _sdc_*).",
+    ),
+    th.Property(
+        "dry_run",
+        th.BooleanType,
+        default=False,
+        description="Compute everything in a transaction that is rolled back; report what "
+        "would change; emit no STATE.",
+    ),
+    th.Property(
+        "batch_size_rows",
+        th.IntegerType,
+        default=10000,
+        description="Records per batch; each batch is one transaction.",
+    ),
+    th.Property(
+        "hard_delete",
+        th.BooleanType,
+        default=False,
+        description="On full refresh (ACTIVATE_VERSION) delete rows missing from the new "
+        "version instead of setting _sdc_deleted_at.",
+    ),
+    th.Property(
+        "on_invalid_record",
+        th.StringType,
+        default="fail",
+        allowed_values=["fail", "reject"],
+        description="fail: stop on an invalid record or line. reject: store it in "
+        "_rejected_records (stream, reason, record, received_at) and continue.",
+    ),
 ).to_dict()
 
 
@@ -329,7 +363,8 @@ class TargetHubspotOverwrite(SQLTarget):
                 # closing message did not complete (e.g. the tap failed): delete nothing.
                 self.logger.warning(
                     "Stream '%s' got no closing ACTIVATE_VERSION: full-refresh reconciliation "
-                    "skipped, no rows deleted", sink.stream_name,
+                    "skipped, no rows deleted",
+                    sink.stream_name,
                 )
                 sink.run.pending_version = None
                 continue
@@ -351,11 +386,17 @@ class TargetHubspotOverwrite(SQLTarget):
         for run in self._runs.values():
             if run.stats == LoadStats():
                 continue
-            log_summary(self.logger, f"stream '{run.stream_name}'", run.stats,
-                        dry_run=self.dry_run, force_overwrite=self.force_overwrite)
+            log_summary(
+                self.logger,
+                f"stream '{run.stream_name}'",
+                run.stats,
+                dry_run=self.dry_run,
+                force_overwrite=self.force_overwrite,
+            )
             total.add(run.stats)
-        log_summary(self.logger, "run", total, dry_run=self.dry_run,
-                    force_overwrite=self.force_overwrite)
+        log_summary(
+            self.logger, "run", total, dry_run=self.dry_run, force_overwrite=self.force_overwrite
+        )
 
     def _process_state_message(self, message_dict: dict) -> None:
         """Store the STATE; emit it at once if every record before it is committed."""
@@ -387,7 +428,8 @@ class TargetHubspotOverwrite(SQLTarget):
         """Abort: the open batch transaction rolls back; no STATE for uncommitted data."""
         self.logger.warning(
             "Received signal %d: aborting; uncommitted work is rolled back, no STATE emitted "
-            "for it", signum,
+            "for it",
+            signum,
         )
         if self._state_writing:
             self._pending_signal = signum

@@ -19,8 +19,12 @@ BIN = Path(sys.executable).parent / "target-hubspot-overwrite"
 
 
 def schema_msg(stream: str, props: dict[str, Any], keys: list[str]) -> dict:
-    return {"type": "SCHEMA", "stream": stream, "key_properties": keys,
-            "schema": {"type": "object", "properties": props}}
+    return {
+        "type": "SCHEMA",
+        "stream": stream,
+        "key_properties": keys,
+        "schema": {"type": "object", "properties": props},
+    }
 
 
 def rec(stream: str, record: dict, version: int | None = None) -> dict:
@@ -82,8 +86,15 @@ def run_cli(config: dict, text: str, tmp_path: Path) -> Result:
     """Run the installed console script as a real subprocess."""
     cfg = tmp_path / "config.json"
     cfg.write_text(json.dumps(config))
-    proc = subprocess.run([str(BIN), "--config", str(cfg)], input=text, capture_output=True,
-                          text=True, timeout=120, env={**os.environ}, check=False)
+    proc = subprocess.run(
+        [str(BIN), "--config", str(cfg)],
+        input=text,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ},
+        check=False,
+    )
     return _parse(proc.stdout, proc.stderr, proc.returncode)
 
 
@@ -101,5 +112,8 @@ class DB:
         return self.rows(sql, *params)[0][0]
 
     def table_exists(self, table: str) -> bool:
-        return bool(self.rows("SELECT 1 FROM pg_tables WHERE schemaname=%s AND tablename=%s",
-                              self.schema, table))
+        return bool(
+            self.rows(
+                "SELECT 1 FROM pg_tables WHERE schemaname=%s AND tablename=%s", self.schema, table
+            )
+        )

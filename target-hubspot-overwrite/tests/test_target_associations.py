@@ -28,21 +28,39 @@ M_PROPS = {
 
 
 def assoc(parent: str, child: str) -> dict:
-    return rec(A, {"from_object_type": "meetings", "from_object_id": parent,
-                   "to_object_type": "contacts", "to_object_id": child,
-                   "association_type_id": 200, "association_category": "HUBSPOT_DEFINED",
-                   "association_label": None})
+    return rec(
+        A,
+        {
+            "from_object_type": "meetings",
+            "from_object_id": parent,
+            "to_object_type": "contacts",
+            "to_object_id": child,
+            "association_type_id": 200,
+            "association_category": "HUBSPOT_DEFINED",
+            "association_label": None,
+        },
+    )
 
 
 def marker(parent: str, count: int) -> dict:
-    return rec(M, {"association_stream": A, "from_object_type": "meetings",
-                   "to_object_type": "contacts", "from_object_id": parent,
-                   "association_count": count, "synced_at": "2026-01-01T00:00:00Z"})
+    return rec(
+        M,
+        {
+            "association_stream": A,
+            "from_object_type": "meetings",
+            "to_object_type": "contacts",
+            "from_object_id": parent,
+            "association_count": count,
+            "synced_at": "2026-01-01T00:00:00Z",
+        },
+    )
 
 
 def sync(config, *msgs, **settings):
-    head = [schema_msg(A, A_PROPS, A_KEYS), schema_msg(M, M_PROPS, ["association_stream",
-                                                                     "from_object_id"])]
+    head = [
+        schema_msg(A, A_PROPS, A_KEYS),
+        schema_msg(M, M_PROPS, ["association_stream", "from_object_id"]),
+    ]
     return run_target({**config, **settings}, lines(*head, *msgs))
 
 
@@ -53,12 +71,27 @@ def pairs(db):
 @pytest.mark.parametrize("force", [False, True])
 @pytest.mark.parametrize("batch", [1, 1000])
 def test_markers_delete_vanished_associations(config, db, force, batch):
-    sync(config, assoc("m1", "c1"), assoc("m1", "c2"), marker("m1", 2),
-         assoc("m2", "c1"), marker("m2", 1), assoc("m3", "c9"), marker("m3", 1))
+    sync(
+        config,
+        assoc("m1", "c1"),
+        assoc("m1", "c2"),
+        marker("m1", 2),
+        assoc("m2", "c1"),
+        marker("m2", 1),
+        assoc("m3", "c9"),
+        marker("m3", 1),
+    )
     assert pairs(db) == [("m1", "c1"), ("m1", "c2"), ("m2", "c1"), ("m3", "c9")]
     # m1 lost c2 and gained c3; m2 now has none; m3 not re-read (no marker) -> untouched
-    res = sync(config, assoc("m1", "c1"), assoc("m1", "c3"), marker("m1", 2), marker("m2", 0),
-               force_overwrite=force, batch_size_rows=batch)
+    res = sync(
+        config,
+        assoc("m1", "c1"),
+        assoc("m1", "c3"),
+        marker("m1", 2),
+        marker("m2", 0),
+        force_overwrite=force,
+        batch_size_rows=batch,
+    )
     assert pairs(db) == [("m1", "c1"), ("m1", "c3"), ("m3", "c9")]
     assert res.stream(A)["deleted"] == 2
 
@@ -71,8 +104,10 @@ def test_parent_without_marker_keeps_rows(config, db):
 
 def test_marker_only_run_for_parent_with_zero(config, db):
     sync(config, assoc("m1", "c1"), marker("m1", 1))
-    run_target(config, lines(schema_msg(M, M_PROPS, ["association_stream", "from_object_id"]),
-                             marker("m1", 0)))
+    run_target(
+        config,
+        lines(schema_msg(M, M_PROPS, ["association_stream", "from_object_id"]), marker("m1", 0)),
+    )
     assert pairs(db) == []
     assert db.scalar("SELECT association_count FROM {s}.association_parent_syncs") == 0
 

@@ -14,14 +14,31 @@ from target_hubspot_overwrite.connector import (
 )
 from target_hubspot_overwrite.naming import pg_identifier
 
-SETTINGS = {"sqlalchemy_url", "host", "port", "user", "password", "database", "ssl_mode",
-            "ssl_root_cert", "ssl_cert", "ssl_key", "default_target_schema", "load_method",
-            "force_overwrite", "dry_run", "batch_size_rows", "hard_delete", "on_invalid_record"}
+SETTINGS = {
+    "sqlalchemy_url",
+    "host",
+    "port",
+    "user",
+    "password",
+    "database",
+    "ssl_mode",
+    "ssl_root_cert",
+    "ssl_cert",
+    "ssl_key",
+    "default_target_schema",
+    "load_method",
+    "force_overwrite",
+    "dry_run",
+    "batch_size_rows",
+    "hard_delete",
+    "on_invalid_record",
+}
 
 
 def test_about_documents_settings():
-    out = subprocess.run([str(BIN), "--about", "--format", "json"], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        [str(BIN), "--about", "--format", "json"], capture_output=True, text=True, check=True
+    ).stdout
     props = json.loads(out)["settings"]["properties"]
     assert set(props) >= SETTINGS
     assert all(props[name].get("description") for name in SETTINGS)
@@ -33,27 +50,39 @@ def test_about_documents_settings():
 
 def test_connection_fields_and_ssl(database, pg_schema, db):
     url = urlsplit(database.url)
-    config = {"host": url.hostname, "port": url.port or 5432, "user": url.username,
-              "database": url.path.lstrip("/"), "ssl_mode": "prefer",
-              "default_target_schema": pg_schema}
+    config = {
+        "host": url.hostname,
+        "port": url.port or 5432,
+        "user": url.username,
+        "database": url.path.lstrip("/"),
+        "ssl_mode": "prefer",
+        "default_target_schema": pg_schema,
+    }
     if url.password:
         config["password"] = url.password
-    run_target(config, lines(schema_msg("t", {"id": {"type": "string"}}, ["id"]),
-                             rec("t", {"id": "1"})))
+    run_target(
+        config, lines(schema_msg("t", {"id": {"type": "string"}}, ["id"]), rec("t", {"id": "1"}))
+    )
     assert db.rows("SELECT id FROM {s}.t") == [("1",)]
 
 
 def test_conninfo_and_redaction():
-    info = conninfo_from_config({"sqlalchemy_url": "postgresql+psycopg://u:p%40ss@h:6543/d",
-                                 "ssl_mode": "require", "ssl_root_cert": "/ca.pem"})
+    info = conninfo_from_config(
+        {
+            "sqlalchemy_url": "postgresql+psycopg://u:p%40ss@h:6543/d",
+            "ssl_mode": "require",
+            "ssl_root_cert": "/ca.pem",
+        }
+    )
     assert "sslmode=require" in info
     assert "sslrootcert=/ca.pem" in info
     assert "p@ss" in info
     assert "p@ss" not in redact(info)
     assert "password=***" in redact(info)
     assert redact("postgresql://u:secret@h/d") == "postgresql://u:***@h/d"
-    sa_url = HubspotOverwriteConnector(config={"host": "h", "user": "u", "password": "a/b@c",
-                                               "database": "d"}).sqlalchemy_url
+    sa_url = HubspotOverwriteConnector(
+        config={"host": "h", "user": "u", "password": "a/b@c", "database": "d"}
+    ).sqlalchemy_url
     assert sa_url.startswith("postgresql+psycopg://u:a%2Fb%40c@h/d?")
 
 

@@ -26,8 +26,13 @@ def _messages(total: int) -> list[str]:
 def _start(config, tmp_path):
     cfg = tmp_path / "cfg.json"
     cfg.write_text(json.dumps({**config, "batch_size_rows": BATCH}))
-    return subprocess.Popen([str(BIN), "--config", str(cfg)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    return subprocess.Popen(
+        [str(BIN), "--config", str(cfg)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
 
 
 def _feed_until_rows(proc, msgs, db, minimum: int) -> None:
@@ -87,8 +92,13 @@ def test_kill_during_full_refresh_deletes_nothing(config, db, tmp_path):
     msgs.insert(1, json.dumps({"type": "ACTIVATE_VERSION", "stream": S, "version": 2}))
     cfg = tmp_path / "cfg.json"
     cfg.write_text(json.dumps({**config, "batch_size_rows": BATCH, "hard_delete": True}))
-    proc = subprocess.Popen([str(BIN), "--config", str(cfg)], stdin=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [str(BIN), "--config", str(cfg)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     _feed_until_rows(proc, msgs, db, 250)
     proc.kill()
     proc.wait(10)

@@ -53,8 +53,12 @@ def test_unchanged_rows_are_not_rewritten(config, db):
 def test_same_key_twice_in_batch_last_wins(config, db):
     _load(config, {"id": "1", "email": "first", "score": 1}, {"id": "1", "email": "second"})
     assert db.rows("SELECT email, score FROM {s}.contacts") == [("second", 1)]
-    _load(config, {"id": "2", "email": "first", "score": 1}, {"id": "2", "email": "second"},
-          force_overwrite=True)
+    _load(
+        config,
+        {"id": "2", "email": "first", "score": 1},
+        {"id": "2", "email": "second"},
+        force_overwrite=True,
+    )
     assert db.rows("SELECT email, score FROM {s}.contacts WHERE id='2'") == [("second", None)]
 
 
@@ -95,25 +99,38 @@ def test_soft_deleted_row_revived_when_delivered_again(config, db):
 def test_failed_full_refresh_leaves_data_untouched(config, db):
     _load(config, *({"id": str(i), "email": "old"} for i in range(5)))
     before = db.rows("SELECT * FROM {s}.contacts ORDER BY id")
-    text = lines(schema_msg(S, PROPS, ["id"]), activate(S, 9), rec(S, {"id": "1", "email": "x"}),
-                 rec(S, {"id": "2", "score": "not-an-int"}))
+    text = lines(
+        schema_msg(S, PROPS, ["id"]),
+        activate(S, 9),
+        rec(S, {"id": "1", "email": "x"}),
+        rec(S, {"id": "2", "score": "not-an-int"}),
+    )
     with pytest.raises(Exception, match=r"score"):
         run_target({**config, "hard_delete": True}, text)
     assert db.rows("SELECT * FROM {s}.contacts ORDER BY id") == before
 
 
 def test_dry_run_writes_nothing_and_reports(config, db, tmp_path):
-    res = run_cli({**config, "dry_run": True},
-                  lines(schema_msg(S, PROPS, ["id"]), rec(S, {"id": "1"}), state({"a": 1})),
-                  tmp_path)
+    res = run_cli(
+        {**config, "dry_run": True},
+        lines(schema_msg(S, PROPS, ["id"]), rec(S, {"id": "1"}), state({"a": 1})),
+        tmp_path,
+    )
     assert res.returncode == 0, res.stderr
     assert not db.table_exists("contacts")
     assert res.states == []
     assert res.stream(S)["created"] == 1
     assert res.stream(S)["dry_run"] is True
     _load(config, {"id": "1", "email": "a"}, {"id": "2", "email": "b"})
-    res = _load(config, {"id": "1", "email": "z"}, {"id": "3"}, dry_run=True, hard_delete=True,
-                force_overwrite=True, extra=[activate(S, 3)])
+    res = _load(
+        config,
+        {"id": "1", "email": "z"},
+        {"id": "3"},
+        dry_run=True,
+        hard_delete=True,
+        force_overwrite=True,
+        extra=[activate(S, 3)],
+    )
     summary = res.stream(S)
     assert (summary["overwritten"], summary["created"], summary["deleted"]) == (1, 1, 1)
     assert db.rows("SELECT id, email FROM {s}.contacts ORDER BY id") == [("1", "a"), ("2", "b")]
@@ -155,10 +172,16 @@ def test_fail_mode_clear_errors(config, db, bad, match):
 
 
 def test_nul_characters_stripped_recursively(config, db):
-    props = {"id": {"type": "string"}, "txt": {"type": ["string", "null"]},
-             "obj": {"type": ["object", "null"]}}
-    res = _load(config, {"id": "1", "txt": "a\x00b", "obj": {"k\x00": ["x\x00y", {"z": "\x00"}]}},
-                props=props)
+    props = {
+        "id": {"type": "string"},
+        "txt": {"type": ["string", "null"]},
+        "obj": {"type": ["object", "null"]},
+    }
+    res = _load(
+        config,
+        {"id": "1", "txt": "a\x00b", "obj": {"k\x00": ["x\x00y", {"z": "\x00"}]}},
+        props=props,
+    )
     assert db.rows("SELECT txt, obj::text FROM {s}.contacts") == [
         ("ab", '{"k": ["xy", {"z": ""}]}')
     ]
@@ -169,18 +192,28 @@ def test_long_and_hostile_identifiers(config, db):
     long_a = "p" * 70 + "_a"
     long_b = "p" * 70 + "_b"
     hostile = 'x"; DROP TABLE y; --'
-    props = {"id": {"type": "string"}, long_a: {"type": "string"}, long_b: {"type": "string"},
-             hostile: {"type": "string"}, "Ünïcødé ✓": {"type": "string"}}
+    props = {
+        "id": {"type": "string"},
+        long_a: {"type": "string"},
+        long_b: {"type": "string"},
+        hostile: {"type": "string"},
+        "Ünïcødé ✓": {"type": "string"},
+    }
     stream = 'weird"; stream ' + "s" * 70
-    text = lines(schema_msg(stream, props, ["id"]),
-                 rec(stream, {"id": "1", long_a: "A", long_b: "B", hostile: "H",
-                              "Ünïcødé ✓": "U"}))
+    text = lines(
+        schema_msg(stream, props, ["id"]),
+        rec(stream, {"id": "1", long_a: "A", long_b: "B", hostile: "H", "Ünïcødé ✓": "U"}),
+    )
     run_target(config, text)
     tables = db.rows("SELECT tablename FROM pg_tables WHERE schemaname=%s", db.schema)
     assert len(tables) == 1
     assert len(tables[0][0].encode()) <= 63
-    cols = [r[0] for r in db.rows(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema=%s", db.schema)]
+    cols = [
+        r[0]
+        for r in db.rows(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema=%s", db.schema
+        )
+    ]
     assert hostile in cols
     assert "Ünïcødé ✓" in cols
     assert len(cols) == 5
@@ -190,13 +223,16 @@ def test_long_and_hostile_identifiers(config, db):
 def test_identifier_clash_detected(config):
     base = "q" * 80
     from target_hubspot_overwrite.naming import pg_identifier
+
     assert pg_identifier(base + "1") != pg_identifier(base + "2")
     with pytest.raises(Exception, match="both map"):
-        run_target(config, lines(schema_msg(S, {"id": {"type": "string"}, "a\x00": {},
-                                                "a": {}}, ["id"])))
+        run_target(
+            config, lines(schema_msg(S, {"id": {"type": "string"}, "a\x00": {}, "a": {}}, ["id"]))
+        )
     with pytest.raises(Exception, match="both map"):
-        run_target(config, lines(schema_msg("t\x00", {"id": {}}, []),
-                                 schema_msg("t", {"id": {}}, [])))
+        run_target(
+            config, lines(schema_msg("t\x00", {"id": {}}, []), schema_msg("t", {"id": {}}, []))
+        )
 
 
 def test_type_widening_and_new_columns(config, db):
@@ -205,32 +241,73 @@ def test_type_widening_and_new_columns(config, db):
     _load(config, {"id": "2", "score": 2.5, "extra": True}, props=props)
     props2 = {**props, "score": {"type": ["string", "null"]}}
     _load(config, {"id": "3", "score": "lots"}, props=props2)
-    types = dict(db.rows("SELECT column_name, data_type FROM information_schema.columns "
-                         "WHERE table_schema=%s", db.schema))
+    types = dict(
+        db.rows(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema=%s",
+            db.schema,
+        )
+    )
     assert types["score"] == "text"
     assert types["extra"] == "boolean"
     assert db.rows("SELECT id, score FROM {s}.contacts ORDER BY id") == [
-        ("1", "5"), ("2", "2.5"), ("3", "lots")
+        ("1", "5"),
+        ("2", "2.5"),
+        ("3", "lots"),
     ]
 
 
 def test_type_mapping(config, db):
-    props = {"id": {"type": "integer"}, "s": {"type": "string"},
-             "ts": {"type": "string", "format": "date-time"},
-             "d": {"type": "string", "format": "date"}, "n": {"type": "number"},
-             "b": {"type": "boolean"}, "o": {"type": "object"}, "a": {"type": "array"}}
-    _load(config, {"id": 1, "s": "x", "ts": "2024-05-01T10:00:00+02:00", "d": "2024-05-01",
-                   "n": 1.5, "b": False, "o": {"k": 1}, "a": [1, "t\tab"]}, props=props)
-    types = dict(db.rows("SELECT column_name, data_type FROM information_schema.columns "
-                         "WHERE table_schema=%s", db.schema))
-    assert types == {"id": "bigint", "s": "text", "ts": "timestamp with time zone", "d": "date",
-                     "n": "numeric", "b": "boolean", "o": "jsonb", "a": "jsonb"}
+    props = {
+        "id": {"type": "integer"},
+        "s": {"type": "string"},
+        "ts": {"type": "string", "format": "date-time"},
+        "d": {"type": "string", "format": "date"},
+        "n": {"type": "number"},
+        "b": {"type": "boolean"},
+        "o": {"type": "object"},
+        "a": {"type": "array"},
+    }
+    _load(
+        config,
+        {
+            "id": 1,
+            "s": "x",
+            "ts": "2024-05-01T10:00:00+02:00",
+            "d": "2024-05-01",
+            "n": 1.5,
+            "b": False,
+            "o": {"k": 1},
+            "a": [1, "t\tab"],
+        },
+        props=props,
+    )
+    types = dict(
+        db.rows(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema=%s",
+            db.schema,
+        )
+    )
+    assert types == {
+        "id": "bigint",
+        "s": "text",
+        "ts": "timestamp with time zone",
+        "d": "date",
+        "n": "numeric",
+        "b": "boolean",
+        "o": "jsonb",
+        "a": "jsonb",
+    }
     assert db.scalar("SELECT a->>1 FROM {s}.contacts") == "t\tab"
 
 
 def test_state_emitted_after_commit(config, db, tmp_path):
-    text = lines(schema_msg(S, PROPS, ["id"]), rec(S, {"id": "1"}), state({"b": 1}),
-                 rec(S, {"id": "2"}), state({"b": 2}))
+    text = lines(
+        schema_msg(S, PROPS, ["id"]),
+        rec(S, {"id": "1"}),
+        state({"b": 1}),
+        rec(S, {"id": "2"}),
+        state({"b": 2}),
+    )
     res = run_cli(config, text, tmp_path)
     assert res.returncode == 0, res.stderr
     assert res.states == [{"b": 2}]
@@ -246,15 +323,21 @@ def test_password_not_leaked(config, tmp_path):
 
 def test_dry_run_creates_no_schema(config, db):
     schema = db.schema + "_new"
-    run_target({**config, "default_target_schema": schema, "dry_run": True},
-               lines(schema_msg(S, PROPS, ["id"]), rec(S, {"id": "1"})))
+    run_target(
+        {**config, "default_target_schema": schema, "dry_run": True},
+        lines(schema_msg(S, PROPS, ["id"]), rec(S, {"id": "1"})),
+    )
     assert db.rows("SELECT 1 FROM pg_namespace WHERE nspname = %s", schema) == []
 
 
 def test_schema_change_mid_stream_keeps_order(config, db):
     props2 = {**PROPS, "extra": {"type": ["string", "null"]}}
-    text = lines(schema_msg(S, PROPS, ["id"]), rec(S, {"id": "1", "email": "old"}),
-                 schema_msg(S, props2, ["id"]), rec(S, {"id": "1", "email": "new", "extra": "e"}))
+    text = lines(
+        schema_msg(S, PROPS, ["id"]),
+        rec(S, {"id": "1", "email": "old"}),
+        schema_msg(S, props2, ["id"]),
+        rec(S, {"id": "1", "email": "new", "extra": "e"}),
+    )
     run_target({**config, "batch_size_rows": 1}, text)
     assert db.rows("SELECT email, extra FROM {s}.contacts") == [("new", "e")]
 
@@ -270,10 +353,16 @@ def test_failed_batch_error_is_redacted_and_rolled_back(config, db):
 
 def test_stream_maps_slow_path(config, db):
     maps = {"stream_maps": {S: {"email": "email.upper()", "name": None}}, "batch_size_rows": 2}
-    res = _load({**config, **maps}, {"id": "1", "email": "a@x", "name": "n"},
-                {"id": "2", "email": "b@x"}, {"id": "3", "email": "c@x"})
+    res = _load(
+        {**config, **maps},
+        {"id": "1", "email": "a@x", "name": "n"},
+        {"id": "2", "email": "b@x"},
+        {"id": "3", "email": "c@x"},
+    )
     assert db.rows("SELECT id, email FROM {s}.contacts ORDER BY id") == [
-        ("1", "A@X"), ("2", "B@X"), ("3", "C@X")
+        ("1", "A@X"),
+        ("2", "B@X"),
+        ("3", "C@X"),
     ]
     assert res.stream(S)["created"] == 3
 
@@ -282,11 +371,19 @@ def test_bracketing_tap_failure_deletes_nothing(config, db):
     """Tap brackets streams (start+end); second stream cut off by a tap crash (EOF)."""
     other = "meetings"
     _load(config, *({"id": str(i)} for i in range(3)))
-    run_target(config, lines(schema_msg(other, PROPS, ["id"]),
-                             *(rec(other, {"id": str(i)}) for i in range(3))))
-    text = lines(schema_msg(other, PROPS, ["id"]), activate(other, 7), rec(other, {"id": "0"}),
-                 activate(other, 7), schema_msg(S, PROPS, ["id"]), activate(S, 7),
-                 rec(S, {"id": "0"}))
+    run_target(
+        config,
+        lines(schema_msg(other, PROPS, ["id"]), *(rec(other, {"id": str(i)}) for i in range(3))),
+    )
+    text = lines(
+        schema_msg(other, PROPS, ["id"]),
+        activate(other, 7),
+        rec(other, {"id": "0"}),
+        activate(other, 7),
+        schema_msg(S, PROPS, ["id"]),
+        activate(S, 7),
+        rec(S, {"id": "0"}),
+    )
     run_target({**config, "hard_delete": True}, text)
     assert db.scalar("SELECT count(*) FROM {s}.meetings") == 1
     assert db.scalar("SELECT count(*) FROM {s}.contacts") == 3

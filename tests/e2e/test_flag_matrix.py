@@ -31,9 +31,7 @@ def a_minute_ago() -> int:
 
 def live_rows(project, table: str) -> dict[str, dict]:
     """Rows by id, leaving out rows a full refresh flagged as deleted."""
-    return {
-        row["id"]: row for row in project.rows(table) if row.get("_sdc_deleted_at") is None
-    }
+    return {row["id"]: row for row in project.rows(table) if row.get("_sdc_deleted_at") is None}
 
 
 def expected_objects(simulator, property_types, object_type: str) -> dict[str, dict]:
@@ -66,8 +64,12 @@ def database_associations(project, from_type: str, to_type: str) -> set[tuple]:
     """Live association rows (rows a full refresh flagged with _sdc_deleted_at are left out)."""
     table = f"{from_type}_to_{to_type}_associations"
     return {
-        (row["from_object_id"], row["to_object_id"], row["association_type_id"],
-         row["association_label"])
+        (
+            row["from_object_id"],
+            row["to_object_id"],
+            row["association_type_id"],
+            row["association_label"],
+        )
         for row in project.rows(table, order_by="from_object_id")
         if row.get("_sdc_deleted_at") is None
         and (row["from_object_type"], row["to_object_type"]) == (from_type, to_type)
@@ -246,8 +248,9 @@ def test_full_refresh_with_force_overwrite_is_a_complete_replacement(
 def test_since_with_force_overwrite(meltano_project, fresh_simulator):
     meltano_project.run(*RUN)
     execute(meltano_project, "UPDATE {schema}.contacts SET email = 'tampered@local'")
-    objects = [o for o in fresh_simulator.admin.snapshot("contacts")["objects"]
-               if not o["archived"]]
+    objects = [
+        o for o in fresh_simulator.admin.snapshot("contacts")["objects"] if not o["archived"]
+    ]
     cutoff = sorted(o["updatedAt"] for o in objects)[-10]
     recent = {o["id"] for o in objects if o["updatedAt"] >= cutoff}
     meltano_project.set_config(TAP, "start_date", cutoff)
@@ -262,9 +265,7 @@ def test_since_with_force_overwrite(meltano_project, fresh_simulator):
 # ---------------------------------------------------------------------------- --contact-id
 
 
-def test_contact_ids_syncs_only_that_contact_and_its_associations(
-    meltano_project, fresh_simulator
-):
+def test_contact_ids_syncs_only_that_contact_and_its_associations(meltano_project, fresh_simulator):
     meltano_project.run(*RUN)
     link = some_link(fresh_simulator)
     contact = link["toId"]
@@ -289,7 +290,8 @@ def test_full_with_contact_id_resets_that_contact_only(meltano_project, fresh_si
     contact = link["toId"]
     fresh_simulator.admin.unassociate("meetings", link["fromId"], "contacts", contact)
     other_links_before = {
-        row for row in database_associations(meltano_project, "contacts", "meetings")
+        row
+        for row in database_associations(meltano_project, "contacts", "meetings")
         if row[0] != contact
     }
     execute(meltano_project, "UPDATE {schema}.contacts SET email = 'tampered@local'")
@@ -302,14 +304,19 @@ def test_full_with_contact_id_resets_that_contact_only(meltano_project, fresh_si
     assert rows[contact]["email"] != "tampered@local"
     assert all(row["email"] == "tampered@local" for rid, row in rows.items() if rid != contact)
     contact_links = {
-        row for row in database_associations(meltano_project, "contacts", "meetings")
+        row
+        for row in database_associations(meltano_project, "contacts", "meetings")
         if row[0] == contact
     }
-    want = {row for row in simulator_associations(fresh_simulator, "contacts", "meetings")
-            if row[0] == contact}
+    want = {
+        row
+        for row in simulator_associations(fresh_simulator, "contacts", "meetings")
+        if row[0] == contact
+    }
     assert contact_links == want  # the removed association is gone
     others_after = {
-        row for row in database_associations(meltano_project, "contacts", "meetings")
+        row
+        for row in database_associations(meltano_project, "contacts", "meetings")
         if row[0] != contact
     }
     assert others_after == other_links_before  # nobody else touched
@@ -336,8 +343,7 @@ def test_dry_run_writes_nothing_and_reports_what_it_would_do(meltano_project, fr
         ).fetchone()
     assert tables == (0,)
     assert "DRY RUN" in result.stderr
-    active = [o for o in fresh_simulator.admin.snapshot("contacts")["objects"]
-              if not o["archived"]]
+    active = [o for o in fresh_simulator.admin.snapshot("contacts")["objects"] if not o["archived"]]
     assert f"created={len(active)}" in result.stderr
     assert meltano_project.state() == {}  # bookmarks do not advance on a dry run
 

@@ -6,7 +6,6 @@ Each run below could be a fresh CI checkout: only ``MELTANO_DATABASE_URI`` carri
 from __future__ import annotations
 
 import pytest
-
 from pipeline_devtools.postgres import to_sqlalchemy_url
 
 pytestmark = pytest.mark.e2e
