@@ -102,6 +102,8 @@ class AssociationLabelsStream(Stream):
             self._activate_version()
 
     def _activate_version(self) -> None:
+        if not self.selected:  # running only because association streams are selected
+            return
         if self._stream_version is None:
             self._stream_version = new_version()
         self._write_activate_version_message(self._stream_version)

@@ -315,6 +315,8 @@ class CrmObjectStream(Stream):
         self._write_state_message()
 
     def _activate_version(self) -> None:
+        if not self.selected:  # running only to feed association reads: no messages
+            return
         if self._stream_version is None:
             self._stream_version = int(time.time() * 1000)
         self._write_activate_version_message(self._stream_version)

@@ -226,10 +226,25 @@ def test_type_names_are_canonical_and_a_deselected_parent_still_feeds(fresh_simu
             if entry["tap_stream_id"] == "meeting" and metadata["breadcrumb"] == []:
                 metadata["metadata"]["selected"] = False
     output = run_tap_with_catalog(config, catalog)
-    assert not output.records("meeting")
+    assert not [m for m in output.messages if m.get("stream") == "meeting"]
     assert set(emitted_rows(output, "meetings", "contacts")) == expected_rows(
         admin, "meetings", "contacts"
     )
+    # the deselected stream keeps its bookmark, so the next run reads changed parents
+    assert output.final_state["bookmarks"]["meeting"]["replication_key_value"]
+
+    # with its association stream deselected too, a type's parents are not read at all
+    for entry in catalog["streams"]:
+        for metadata in entry["metadata"]:
+            if entry["tap_stream_id"] == "meetings_to_contacts_associations" and (
+                metadata["breadcrumb"] == []
+            ):
+                metadata["metadata"]["selected"] = False
+    admin.reset_request_counts()
+    output = run_tap_with_catalog(config, catalog)
+    assert not output.records("meetings_to_contacts_associations")
+    assert batch_reads(admin, "meetings", "contacts") == 0
+    assert batch_reads(admin, "contacts", "meetings") == 1
 
 
 def run_tap_with_catalog(config, catalog):
