@@ -117,8 +117,14 @@ def directions_from_config(pairs: Iterable[Mapping[str, Any]] | None) -> list[Di
 
 def check_parents_configured(directions: Iterable[Direction], object_types: Iterable[str]) -> None:
     """Every association end must be an object stream: it supplies the parent ids."""
-    configured = {canonical_type(t) for t in object_types}
-    missing = sorted({d.from_type for d in directions} - configured)
+    canonical = [canonical_type(t) for t in object_types]
+    configured = set(canonical)
+    ends = {d.from_type for d in directions}
+    twice = sorted(t for t in ends if canonical.count(t) > 1)
+    if twice:
+        msg = f"object_types names {', '.join(twice)} more than once (e.g. a name and a type id)"
+        raise AssociationConfigError(msg)
+    missing = sorted(ends - configured)
     if missing:
         msg = (
             f"association_pairs use object types missing from object_types: {', '.join(missing)}."

@@ -101,6 +101,8 @@ def test_parents_must_be_object_streams():
     check_parents_configured(directions_from_config(None), ["0-1", "meeting"])
     with pytest.raises(AssociationConfigError, match="meetings"):
         check_parents_configured(directions_from_config(None), ["contacts"])
+    with pytest.raises(AssociationConfigError, match="more than once"):
+        check_parents_configured(directions_from_config(None), ["contacts", "meetings", "0-1"])
 
 
 def test_fallback_defaults_and_overrides():

@@ -195,6 +195,23 @@ def test_contact_ids_reads_exactly_those_contacts_and_their_linked_records(fresh
     assert_markers_follow_their_records(output)
 
 
+def test_archived_parents_get_count_zero_markers_with_include_archived(fresh_simulator, admin):
+    config = tap_config(
+        fresh_simulator, object_types=TYPES, association_pairs=ALL_PAIRS[:1], include_archived=True
+    )
+    output = run_tap(config)
+    for from_type, to_type in directions(ALL_PAIRS[:1]):
+        source = simulator_objects(admin, from_type)
+        archived = {i for i, o in source.items() if o["archived"]}
+        found = markers(output, from_type, to_type)
+        assert archived
+        assert set(found) == set(source)
+        assert all(found[i] == 0 for i in archived)
+        assert set(emitted_rows(output, from_type, to_type)) == expected_rows(
+            admin, from_type, to_type
+        )
+
+
 def test_pairs_need_their_object_types(fresh_simulator):
     config = tap_config(
         fresh_simulator,
