@@ -264,18 +264,23 @@ class HubspotOverwriteSink(SQLSink):
             run.shape = ddl.read_table(cur, run.schema, run.table)
             run.shape_known = True
         pk = self.key_columns if self.upsert else []
+        wanted = [(f.column, f.ftype.pg_type) for f in self.fields]
+        if self.keys and all(col != merge.SOFT_DELETE for col, _ in wanted):
+            # Every keyed table carries the soft-delete flag from the start, so readers can
+            # always filter on it, whether or not a full refresh has flagged anything yet.
+            wanted.append((merge.SOFT_DELETE, TIMESTAMPTZ))
         if run.shape is None:
-            cols = [(f.column, f.ftype.pg_type) for f in self.fields]
-            ddl.create_table(cur, run.schema, run.table, cols, pk)
-            run.shape = ddl.TableShape(columns=dict(cols), primary_key=list(pk))
+            ddl.create_table(cur, run.schema, run.table, wanted, pk)
+            run.shape = ddl.TableShape(columns=dict(wanted), primary_key=list(pk))
             return run.shape
         shape = run.shape
-        for f in self.fields:
-            existing = shape.columns.get(f.column)
+        for column, pg_type in wanted:
+            existing = shape.columns.get(column)
             if existing is None:
-                ddl.add_column(cur, run.schema, run.table, f.column, f.ftype.pg_type)
-                shape.columns[f.column] = f.ftype.pg_type
-                continue
+                ddl.add_column(cur, run.schema, run.table, column, pg_type)
+                shape.columns[column] = pg_type
+        for f in self.fields:
+            existing = shape.columns[f.column]
             wider = widen(existing, f.ftype.pg_type)
             if wider != existing:
                 self.logger.info("Widening %s.%s: %s -> %s", run.table, f.column, existing, wider)
@@ -419,9 +424,6 @@ class HubspotOverwriteSink(SQLSink):
             cur.execute(merge.delete_missing(self.table_sql(), keys_table, self.key_columns))
             self._batch.deleted += cur.rowcount
             return
-        if merge.SOFT_DELETE not in shape.columns:
-            ddl.add_column(cur, run.schema, run.table, merge.SOFT_DELETE, TIMESTAMPTZ)
-            shape.columns[merge.SOFT_DELETE] = TIMESTAMPTZ
         cur.execute(merge.soft_delete_missing(self.table_sql(), keys_table, self.key_columns))
         self._batch.soft_deleted += cur.rowcount
 

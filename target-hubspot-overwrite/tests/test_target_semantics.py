@@ -216,7 +216,8 @@ def test_long_and_hostile_identifiers(config, db):
     ]
     assert hostile in cols
     assert "Ünïcødé ✓" in cols
-    assert len(cols) == 5
+    assert len(cols) == 6  # five properties plus the soft-delete flag of keyed tables
+    assert "_sdc_deleted_at" in cols
     assert all(len(c.encode()) <= 63 for c in cols)
 
 
@@ -296,6 +297,7 @@ def test_type_mapping(config, db):
         "b": "boolean",
         "o": "jsonb",
         "a": "jsonb",
+        "_sdc_deleted_at": "timestamp with time zone",
     }
     assert db.scalar("SELECT a->>1 FROM {s}.contacts") == "t\tab"
 
