@@ -175,6 +175,63 @@ def run_pipeline(
     return dict(states[-1]) if states else {}
 
 
+def run_pipeline_killed(
+    tap_config: dict[str, Any],
+    target_config: dict[str, Any],
+    state: dict[str, Any],
+    workdir: Path,
+    kill_when: Callable[[dict[str, Any]], bool],
+) -> dict[str, Any]:
+    """tap | target through a relay that SIGKILLs the tap when `kill_when(message)`; the
+    target then sees end of input. Returns the last STATE the target wrote."""
+    import os
+    import signal
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    for name, value in (
+        ("tap.json", tap_config),
+        ("target.json", target_config),
+        ("state.json", state),
+    ):
+        (workdir / name).write_text(json.dumps(value))
+    tap = subprocess.Popen(
+        [
+            str(BIN / "tap-hubspot-assoc"),
+            "--config",
+            str(workdir / "tap.json"),
+            "--state",
+            str(workdir / "state.json"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
+    with (workdir / "target.log").open("w") as log:
+        target = subprocess.Popen(
+            [str(BIN / "target-hubspot-overwrite"), "--config", str(workdir / "target.json")],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
+        assert tap.stdout is not None
+        assert target.stdin is not None
+        for line in tap.stdout:
+            target.stdin.write(line)
+            if kill_when(json.loads(line)):
+                os.killpg(tap.pid, signal.SIGKILL)
+                break
+        target.stdin.close()
+        assert target.stdout is not None
+        out = target.stdout.read()
+        target.wait(timeout=300)
+    tap.wait()
+    assert target.returncode == 0, (workdir / "target.log").read_text()[-3000:]
+    states = parse_messages(out).messages  # the target prints committed states as raw JSON
+    return dict(states[-1])
+
+
 def db_rows(url: str, schema: str, table: str) -> set[tuple]:
     with psycopg.connect(url) as conn:
         rows = conn.execute(

@@ -170,3 +170,77 @@ def test_a_deleted_parents_rows_go_with_the_next_full_refresh(
         assert db_rows(url, pg_schema, stream_of(from_type, to_type)) == expected_rows(
             admin, from_type, to_type
         )
+
+
+def test_a_killed_pipeline_resumes_without_losing_association_changes(
+    simulator, database, pg_schema, tmp_path
+):
+    """Kill the tap right after a checkpoint while later contacts are already emitted but
+    their associations unread; the resumed run must still deliver their changed links."""
+    from assoc_helpers import run_pipeline_killed
+    from tap_helpers import now_ms, simulator_objects
+
+    admin = simulator.admin
+    admin.reset(seed=5, contacts=3000, meetings=400, appointments=0)
+    admin.set_rate_limits(enabled=False)
+    url = database.url
+    pairs = [{"from": "meetings", "to": "contacts"}]
+    config = tap_config(simulator, object_types=["contacts", "meetings"], association_pairs=pairs)
+    target = {
+        "sqlalchemy_url": database.sqlalchemy_url,
+        "default_target_schema": pg_schema,
+        "hard_delete": True,
+    }
+    state = run_pipeline(config, target, None, tmp_path / "full")
+
+    at = now_ms()
+    admin.touch("contacts", count=2500, at=at)
+    touched = sorted(
+        (
+            i
+            for i, o in simulator_objects(admin, "contacts").items()
+            if not o["archived"] and o["updatedAt"] == _iso(at)
+        ),
+        key=int,
+    )
+    assert len(touched) == 2500
+    # links added to contacts that come after the first 1,000-parent checkpoint
+    meetings = sorted(active_ids(admin, "meetings"), key=int)
+    c2m = _links(admin, "contacts", "meetings")
+    late = touched[1000:1150:10]
+    for contact in late:
+        meeting = next(m for m in meetings[1:] if m not in c2m.get(contact, set()))
+        admin.associate("contacts", contact, "meetings", meeting, [199])
+    admin.add_fault(
+        "slow", count=None, path="/associations/contacts/meetings/batch/read", delay_ms=400
+    )
+
+    def kill_when(message):
+        # two search pages past the late contacts: a tap checkpointing per page would have
+        # moved its state beyond them by now
+        return (
+            message["type"] == "RECORD"
+            and message["stream"] == "contacts"
+            and int(message["record"]["id"]) > int(touched[1400])
+        )
+
+    state = run_pipeline_killed(config, target, state, tmp_path / "killed", kill_when)
+    last_id = int(state["bookmarks"]["contacts"]["window"]["last_id"])
+    assert last_id < int(late[0])  # the committed state stops before the unread contacts
+    stored = db_rows(url, pg_schema, "contacts_to_meetings_associations")
+    assert any(
+        _only(stored, c) != _only(expected_rows(admin, "contacts", "meetings"), c) for c in late
+    )  # their new links did not make it before the kill
+
+    admin.clear_faults()
+    run_pipeline(config, target, state, tmp_path / "resumed")
+    stored = db_rows(url, pg_schema, "contacts_to_meetings_associations")
+    expected = expected_rows(admin, "contacts", "meetings")
+    for contact in touched:
+        assert _only(stored, contact) == _only(expected, contact), contact
+
+
+def _iso(ms: int) -> str:
+    from tap_hubspot_assoc.properties import format_datetime, parse_datetime
+
+    return format_datetime(parse_datetime(str(ms)))
