@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -36,13 +37,19 @@ def _target_bars(target: dict[str, Any], metric: str, ylabel: str, path: Path, l
     )
     if log:
         ax.set_yscale("log")
+        ax.set_ylim(top=max((m[metric] for m in target["measurements"]), default=1) * 4)
+    else:
+        ax.margins(y=0.15)
     ax.set_ylabel(ylabel)
-    sizes = ", ".join(
-        f"{s}: {n:,} rows ({loader})"
-        for (s, loader), n in sorted(rows.items())
-        if loader in ("ours-upsert", "target-postgres")
+    per_group: dict[str, dict[str, int]] = defaultdict(dict)
+    for (stream, loader), n in rows.items():
+        group = "target-postgres" if loader == "target-postgres" else "ours and floor"
+        per_group[group][stream.split("_")[-1]] = n
+    sizes = "; ".join(
+        f"{g}: " + ", ".join(f"{n:,} {s}" for s, n in sorted(v.items()))
+        for g, v in sorted(per_group.items())
     )
-    ax.set_title(f"Target: {ylabel} (median)\n{sizes}", fontsize=8)
+    ax.set_title(f"Target: {ylabel} (median)\nrows: {sizes}", fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -73,6 +80,8 @@ def _tap_memory(tap: dict[str, Any], path: Path) -> Path:
             )
     ax.axhline(250, color="red", linestyle="--", linewidth=1, label="goal: 250 MB")
     ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:,.0f}"))
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_ylim(0, 300)
     ax.set_xlabel("contacts in the simulator (meetings = 30 %)")
     ax.set_ylabel("tap peak RSS (MB)")

@@ -47,7 +47,7 @@ def plans(quick: bool, runs: int) -> dict[str, Any]:
         }
     return {
         "target": target_bench.TargetPlan(
-            200_000, 1_000_000, runs, 200_000, 100_000, 1, association_runs=few
+            200_000, 1_000_000, runs, 200_000, 50_000, 1, association_runs=few
         ),
         "tap": tap_bench.TapPlan(
             contacts=100_000,
