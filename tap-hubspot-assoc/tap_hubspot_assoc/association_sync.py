@@ -211,7 +211,6 @@ class ParentFeeder:
         self._coordinator = coordinator
         self._buffer: list[str] = []
         self._syncs: list[DirectionSync] = []
-        self._mode = ""
         self._seen: set[str] | None = None
         self._linked: dict[Direction, set[str]] = {}
 
@@ -226,9 +225,9 @@ class ParentFeeder:
         return len(self._buffer)
 
     def begin(self, mode: str, *, complete_read: bool) -> None:
-        self._mode = mode
+        """Start of the object stream's read (`full`, `incremental` or `scoped`)."""
         self._syncs = [s for s in self._coordinator.syncs_from(self.object_type) if s.active]
-        self._seen = set() if mode in ("incremental", "scoped") else None
+        self._seen = set() if mode == "incremental" else None
         self._linked = {s.direction: set() for s in self._syncs} if mode == "scoped" else {}
         for sync in self._syncs:
             sync.begin(full_version=mode == "full" and complete_read)
