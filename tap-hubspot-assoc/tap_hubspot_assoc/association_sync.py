@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tap_hubspot_assoc.association_streams import (
@@ -31,6 +31,7 @@ from tap_hubspot_assoc.pairs import Direction
 from tap_hubspot_assoc.properties import format_datetime
 
 REPORTED_FAILURES = 50
+RETRY_LIMIT = 10_000  # failed parents remembered in the state for the next run
 
 
 @dataclass
@@ -43,6 +44,7 @@ class DirectionStats:
     by_type: Counter[int] = field(default_factory=Counter)
     failed: int = 0
     failed_ids: list[str] = field(default_factory=list)
+    retry_ids: list[str] = field(default_factory=list)
     failure_reasons: Counter[str] = field(default_factory=Counter)
     batches: int = 0
     started: float = field(default_factory=time.monotonic)
@@ -157,12 +159,19 @@ class DirectionSync:
         self.stats.failure_reasons[event.reason] += 1
         if len(self.stats.failed_ids) < REPORTED_FAILURES:
             self.stats.failed_ids.append(event.from_id)
+        if len(self.stats.retry_ids) < RETRY_LIMIT:
+            self.stats.retry_ids.append(event.from_id)
         self._logger.warning(
             "Associations %s of %s not read completely (no marker): %s",
             self.direction,
             event.from_id,
             event.reason,
         )
+
+    def read_all(self, from_ids: Sequence[str], linked: set[str] | None = None) -> None:
+        """Read any number of parents, 1,000 per batch."""
+        for start in range(0, len(from_ids), BATCH_SIZE):
+            self.read_batch(from_ids[start : start + BATCH_SIZE], linked)
 
     def finish(self, *, complete: bool) -> None:
         """Close the table version if every parent was read; log the summary."""
@@ -224,13 +233,24 @@ class ParentFeeder:
         """Ids fed but not read yet: the stream must not checkpoint past them."""
         return len(self._buffer)
 
-    def begin(self, mode: str, *, complete_read: bool) -> None:
-        """Start of the object stream's read (`full`, `incremental` or `scoped`)."""
+    def begin(
+        self, mode: str, *, complete_read: bool, retry: Mapping[str, list[str]] | None = None
+    ) -> None:
+        """Start of the object stream's read (`full`, `incremental` or `scoped`); `retry`:
+        parents whose read failed last run, per association stream, read first."""
         self._syncs = [s for s in self._coordinator.syncs_from(self.object_type) if s.active]
         self._seen = set() if mode == "incremental" else None
         self._linked = {s.direction: set() for s in self._syncs} if mode == "scoped" else {}
         for sync in self._syncs:
             sync.begin(full_version=mode == "full" and complete_read)
+            again = list(dict.fromkeys((retry or {}).get(sync.stream.name) or []))
+            if again:
+                self._coordinator.log(
+                    "Associations %s: retrying %d parents whose read failed last run",
+                    sync.direction,
+                    len(again),
+                )
+                sync.read_all(again)
 
     def feed(self, ids: Iterable[str]) -> None:
         """Buffer a page's ids (every one: `holding` counts the newest positions fed)."""
@@ -265,6 +285,14 @@ class ParentFeeder:
         for direction, linked in self._linked.items():
             self._coordinator.read_reverse(direction, sorted(linked, key=_id_order))
         self._syncs, self._linked, self._seen = [], {}, None
+
+    def failed_parents(self) -> dict[str, list[str]]:
+        """Parents of this run whose read failed, per association stream (for the state)."""
+        return {
+            s.stream.name: list(dict.fromkeys(s.stats.retry_ids))
+            for s in self._coordinator.syncs_from(self.object_type)
+            if s.stats.retry_ids
+        }
 
     def _read(self, ids: list[str]) -> None:
         for sync in self._syncs:
@@ -301,9 +329,11 @@ class AssociationSync:
             direction.from_type,
         )
         reverse.begin(full_version=False)
-        for start in range(0, len(linked_ids), BATCH_SIZE):
-            reverse.read_batch(linked_ids[start : start + BATCH_SIZE])
+        reverse.read_all(linked_ids)
         reverse.finish(complete=True)
+
+    def log(self, message: str, *args: object) -> None:
+        self._logger.info(message, *args)
 
 
 def _failures_text(stats: DirectionStats) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -35,7 +35,7 @@ class PageConsumer(Protocol):
     @property
     def holding(self) -> int: ...
 
-    def begin(self, mode: str, *, complete_read: bool) -> None: ...
+    def begin(self, mode: str, *, complete_read: bool, retry: Mapping[str, list[str]]) -> None: ...
 
     def feed(self, ids: Iterable[str]) -> None: ...
 
@@ -44,6 +44,8 @@ class PageConsumer(Protocol):
     def flush(self) -> None: ...
 
     def finish(self, *, completed: bool) -> None: ...
+
+    def failed_parents(self) -> dict[str, list[str]]: ...
 
 
 @dataclass
@@ -110,14 +112,18 @@ class CrmObjectStream(Stream):
             "incremental": self._incremental_records,
         }
         if self.run.mode in readers:
+            incremental = self.run.mode == "incremental"
+            retry = self._progress_state().association_retry if incremental else {}
             for consumer in self.page_consumers:
-                consumer.begin(self.run.mode, complete_read=self._complete_read())
+                consumer.begin(self.run.mode, complete_read=self._complete_read(), retry=retry)
             yield from readers[self.run.mode]()
             if self.run.mode == "incremental" and not self.run.truncated:
                 self._sweep_for_associations()
             self._drain()
             for consumer in self.page_consumers:
                 consumer.finish(completed=not self.run.truncated)
+            if self.run.mode != "scoped":
+                self._remember_failed_parents()
         self._log_summary(self.client.stats.total_requests - requests_before)
 
     # -- modes ------------------------------------------------------------------------
@@ -278,6 +284,16 @@ class CrmObjectStream(Stream):
         for consumer in self.page_consumers:
             consumer.flush()
         self._apply_durable_marks()
+
+    def _remember_failed_parents(self) -> None:
+        """Parents whose associations could not be read are retried by the next run."""
+        failed: dict[str, list[str]] = {}
+        for consumer in self.page_consumers:
+            failed.update(consumer.failed_parents())
+        progress = self._progress_state()
+        if failed != progress.association_retry:
+            progress.set_association_retry(failed)
+            self._checkpoint()
 
     def _sweep_for_associations(self) -> None:
         """full_association_sync: list every active id (no properties) for the consumers."""

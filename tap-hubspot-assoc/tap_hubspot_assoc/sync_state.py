@@ -2,7 +2,8 @@
 
     {"replication_key": "updated_at",
      "replication_key_value": "2026-01-01T00:00:00.000Z",   # all changes up to here emitted
-     "window": {"start": "...", "end": "...", "last_id": "1234"}}  # only mid-window
+     "window": {"start": "...", "end": "...", "last_id": "1234"},  # only mid-window
+     "association_retry": {"contacts_to_meetings_associations": ["5"]}}  # failed parents
 
 `replication_key_value` only ever moves to the end of a window (or of a full read) that was
 emitted completely. `window` lets an interrupted run resume exactly where it stopped.
@@ -11,7 +12,7 @@ emitted completely. `window` lets an interrupted run resume exactly where it sto
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +71,21 @@ class StreamProgress:
         """A full read supersedes any half-read window."""
         self._state.pop("window", None)
         self.set_bookmark(read_end)
+
+    @property
+    def association_retry(self) -> dict[str, list[str]]:
+        """Parents whose association read failed last run, per association stream."""
+        raw = self._state.get("association_retry")
+        if not isinstance(raw, dict):
+            return {}
+        return {str(k): [str(i) for i in v or []] for k, v in raw.items()}
+
+    def set_association_retry(self, retry: Mapping[str, list[str]]) -> None:
+        kept = {k: list(v) for k, v in retry.items() if v}
+        if kept:
+            self._state["association_retry"] = kept
+        else:
+            self._state.pop("association_retry", None)
 
     def finish_window(self, window: Window) -> None:
         self._state.pop("window", None)

@@ -84,6 +84,20 @@ def test_207_errors_other_than_no_associations_leave_those_parents_without_a_mar
     assert len(output.activate_versions("meetings_to_contacts_associations")) == 2
     assert_markers_follow_their_records(output)
 
+    # the failed parents are remembered and read first by the next (incremental) run
+    retry = output.final_state["bookmarks"]["contacts"]["association_retry"]
+    assert set(retry["contacts_to_meetings_associations"]) == {*failing, unattributed}
+    assert "association_retry" not in output.final_state["bookmarks"]["meetings"]
+    admin.reset_request_counts()
+    direct = {**config, "api_url": fresh_simulator.base_url}  # no proxy: no errors now
+    again = run_tap(direct, state=output.final_state)
+    assert set(markers(again, "contacts", "meetings")) == {*failing, unattributed}
+    assert set(emitted_rows(again, "contacts", "meetings")) == {
+        r for r in expected_rows(admin, "contacts", "meetings") if r[0] in {*failing, unattributed}
+    }
+    assert not again.records("contacts")  # nothing changed: no records, only the retry
+    assert "association_retry" not in again.final_state["bookmarks"]["contacts"]
+
 
 def test_a_refused_batch_fails_its_parents_and_the_run_goes_on(fresh_simulator, admin, caplog):
     admin.add_fault(
