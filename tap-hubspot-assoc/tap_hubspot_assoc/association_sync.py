@@ -79,6 +79,7 @@ class DirectionSync:
         if self._begun:
             return
         self._begun = True
+        self.stats.started = time.monotonic()
         self.stream.announce()
         if self.markers.selected:
             self.markers.announce()
