@@ -8,14 +8,18 @@ scan it for secret values.
 
 from __future__ import annotations
 
+import secrets
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from hubspot_simulator.testing import SimulatorProcess
 from pipeline_devtools.postgres import Database
+from psycopg import sql
 
 from tests.reliability.checks import Oracle
 from tests.reliability.pipe import KillPoint, PipeResult, persisted_state, run_pipe
@@ -25,6 +29,55 @@ FAST_TAP_LIMITS = {"requests_per_ten_seconds": 10_000, "search_requests_per_seco
 
 # Every text a test of this directory captured from a process (for the secret scan).
 CAPTURED: list[str] = []
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Distinctive secret values used by every run of this directory (scanned for at the end)."""
+
+    access_token: str
+    client_secret: str
+    refresh_token: str
+    db_role: str
+    db_password: str
+
+    def values(self) -> dict[str, str]:
+        return {
+            "access token": self.access_token,
+            "client secret": self.client_secret,
+            "refresh token": self.refresh_token,
+            "database password": self.db_password,
+        }
+
+    def db_url(self, database: Database, dbname: str | None = None) -> str:
+        """A TCP URL that logs in as the secret role (127.0.0.1 trusts it, but the password
+        still flows through the target's config)."""
+        name = dbname or database.url.rsplit("/", 1)[1]
+        return f"postgresql+psycopg://{self.db_role}:{self.db_password}@127.0.0.1:5432/{name}"
+
+
+SECRETS = Secrets(
+    access_token=f"pat-na1-SECRET-{secrets.token_hex(8)}",
+    client_secret=f"cs-SECRET-{secrets.token_hex(8)}",
+    refresh_token=f"rt-SECRET-{secrets.token_hex(8)}",
+    db_role=f"rel_secret_{secrets.token_hex(4)}",
+    db_password=f"pw-SECRET-{secrets.token_hex(8)}",
+)
+
+
+@pytest.fixture(scope="session")
+def secret_role(database: Database) -> Iterator[Secrets]:
+    """A superuser role whose password is ``SECRETS.db_password`` (dropped at the end)."""
+    with psycopg.connect(database.url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN SUPERUSER PASSWORD {}").format(
+                sql.Identifier(SECRETS.db_role), sql.Literal(SECRETS.db_password)
+            )
+        )
+    yield SECRETS
+    with psycopg.connect(database.url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(SECRETS.db_role)))
+        conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(SECRETS.db_role)))
 
 
 def now_ms() -> int:
@@ -49,7 +102,7 @@ class Pipeline:
 
     def tap_config(self) -> dict[str, Any]:
         return {
-            "access_token": self.sim.token,
+            "access_token": SECRETS.access_token,
             "api_url": self.sim.base_url,
             "object_types": ["contacts", "meetings"],
             "association_pairs": [{"from": "meetings", "to": "contacts"}],
@@ -60,7 +113,7 @@ class Pipeline:
 
     def target_config(self) -> dict[str, Any]:
         return {
-            "sqlalchemy_url": self.database.sqlalchemy_url,
+            "sqlalchemy_url": SECRETS.db_url(self.database),
             "default_target_schema": self.schema,
             "batch_size_rows": 40,
             **self.target_overrides,
@@ -70,7 +123,12 @@ class Pipeline:
         self, kill: KillPoint | None = None, *, expect_ok: bool | None = None, timeout: float = 120
     ) -> PipeResult:
         result = run_pipe(
-            self.tap_config(), self.target_config(), self.workdir, kill=kill, timeout=timeout
+            self.tap_config(),
+            self.target_config(),
+            self.workdir,
+            kill=kill,
+            timeout=timeout,
+            keep_tap_output=True,
         )
         self.results.append(result)
         CAPTURED.append(result.output)
@@ -95,12 +153,22 @@ class Pipeline:
 
 @pytest.fixture
 def sim(fresh_simulator: SimulatorProcess) -> SimulatorProcess:
-    """The session simulator with the suite's small dataset, rate limits off, no faults."""
-    fresh_simulator.admin.reset(**DATASET)
-    fresh_simulator.admin.set_rate_limits(enabled=False)
+    """The session simulator with the suite's small dataset, rate limits off, no faults, and
+    the secret access token and OAuth credentials accepted."""
+    admin = fresh_simulator.admin
+    admin.reset(**DATASET)
+    admin.set_rate_limits(enabled=False)
+    admin.add_token(SECRETS.access_token)
+    admin.configure_oauth(
+        client_id="reliability-client",
+        client_secret=SECRETS.client_secret,
+        refresh_tokens={SECRETS.refresh_token: None},
+    )
     return fresh_simulator
 
 
 @pytest.fixture
-def pipeline(sim: SimulatorProcess, database: Database, pg_schema: str, tmp_path: Path) -> Pipeline:
+def pipeline(
+    sim: SimulatorProcess, database: Database, pg_schema: str, tmp_path: Path, secret_role: Secrets
+) -> Pipeline:
     return Pipeline(sim=sim, database=database, schema=pg_schema, workdir=tmp_path / "pipe")

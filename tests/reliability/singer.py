@@ -12,10 +12,15 @@ PROPS: dict[str, Any] = {
 }
 
 
-def schema(stream: str, props: dict[str, Any] | None = None, keys: list[str] | None = None
-           ) -> dict[str, Any]:
-    return {"type": "SCHEMA", "stream": stream, "key_properties": ["id"] if keys is None else keys,
-            "schema": {"type": "object", "properties": PROPS if props is None else props}}
+def schema(
+    stream: str, props: dict[str, Any] | None = None, keys: list[str] | None = None
+) -> dict[str, Any]:
+    return {
+        "type": "SCHEMA",
+        "stream": stream,
+        "key_properties": ["id"] if keys is None else keys,
+        "schema": {"type": "object", "properties": PROPS if props is None else props},
+    }
 
 
 def record(stream: str, value: dict[str, Any]) -> dict[str, Any]:
@@ -30,8 +35,9 @@ def dumps(*messages: dict[str, Any] | str) -> list[str]:
     return [m if isinstance(m, str) else json.dumps(m) for m in messages]
 
 
-def numbered(stream: str, start: int, stop: int, label: str, state_every: int = 0
-             ) -> list[dict[str, Any]]:
+def numbered(
+    stream: str, start: int, stop: int, label: str, state_every: int = 0
+) -> list[dict[str, Any]]:
     """Records ``r<start>``…``r<stop-1>``; a STATE ``{"pos": n}`` after every ``state_every``."""
     out: list[dict[str, Any]] = []
     for n in range(start, stop):

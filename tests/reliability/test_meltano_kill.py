@@ -24,7 +24,7 @@ from tests.reliability.checks import (
     assert_state_covers_only_committed,
     object_rows,
 )
-from tests.reliability.conftest import CAPTURED, FAST_TAP_LIMITS
+from tests.reliability.conftest import CAPTURED, FAST_TAP_LIMITS, Secrets
 from tests.reliability.test_kill import change_source_after_bookmark
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -35,7 +35,9 @@ REFUSAL = "pipeline is already running"
 
 
 @pytest.fixture
-def project(meltano_project: MeltanoProject, sim) -> MeltanoProject:
+def project(meltano_project: MeltanoProject, sim, database, secret_role: Secrets) -> MeltanoProject:
+    meltano_project.env["HUBSPOT_ACCESS_TOKEN"] = secret_role.access_token
+    meltano_project.env["PIPELINE_SQLALCHEMY_URL"] = secret_role.db_url(database)
     meltano_project.set_config(TAP, "safety_lag_seconds", 1)
     for name, value in FAST_TAP_LIMITS.items():
         meltano_project.set_config(TAP, name, value)

@@ -29,23 +29,35 @@ BATCH = 40
 
 
 def target_config(db_url: str, schema_name: str = "crm", **extra: Any) -> dict[str, Any]:
-    return {"sqlalchemy_url": to_sqlalchemy_url(db_url), "default_target_schema": schema_name,
-            "batch_size_rows": BATCH, **extra}
+    return {
+        "sqlalchemy_url": to_sqlalchemy_url(db_url),
+        "default_target_schema": schema_name,
+        "batch_size_rows": BATCH,
+        **extra,
+    }
 
 
-def run(config: dict[str, Any], messages: list[str], tmp_path: Path
-        ) -> subprocess.CompletedProcess[bytes]:
+def run(
+    config: dict[str, Any], messages: list[str], tmp_path: Path
+) -> subprocess.CompletedProcess[bytes]:
     cfg = tmp_path / f"target-{uuid.uuid4().hex[:6]}.json"
     write_json(cfg, config)
-    return subprocess.run([str(TARGET), "--config", str(cfg)],
-                          input=("\n".join(messages) + "\n").encode(), capture_output=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [str(TARGET), "--config", str(cfg)],
+        input=("\n".join(messages) + "\n").encode(),
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def seed(db_url: str, tmp_path: Path) -> None:
     """50 committed rows labelled 'seed' and a committed STATE."""
-    done = run(target_config(db_url),
-               dumps(schema(S), *numbered(S, 0, 50, "seed"), state({"pos": 50})), tmp_path)
+    done = run(
+        target_config(db_url),
+        dumps(schema(S), *numbered(S, 0, 50, "seed"), state({"pos": 50})),
+        tmp_path,
+    )
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     assert states_of(done.stdout) == [{"pos": 50}]
 
@@ -58,7 +70,8 @@ def table(db_url: str) -> dict[str, tuple[int, str]]:
 def assert_seed_intact(db_url: str, allowed_extra: set[str] = frozenset()) -> None:  # type: ignore[assignment]
     rows = table(db_url)
     assert {i: rows[i] for i in rows if i not in allowed_extra} == {
-        f"r{n}": (n, "seed") for n in range(50)}
+        f"r{n}": (n, "seed") for n in range(50)
+    }
 
 
 def second_load(count: int = 200) -> list[str]:
@@ -67,7 +80,7 @@ def second_load(count: int = 200) -> list[str]:
 
 
 @pytest.fixture
-def db(pg_database_url: str, tmp_path: Path) -> str:
+def db(pg_database_url: str, tmp_path: Path, secret_role) -> str:
     seed(pg_database_url, tmp_path)
     return pg_database_url
 
@@ -102,7 +115,8 @@ def test_backend_terminated_mid_batch(db: str, tmp_path: Path) -> None:
                 row = conn.execute(
                     "SELECT pid FROM pg_stat_activity WHERE application_name = "
                     "'target-hubspot-overwrite' AND datname = current_database() "
-                    "AND state = 'active' AND query ILIKE '%%contacts%%'").fetchone()
+                    "AND state = 'active' AND query ILIKE '%%contacts%%'"
+                ).fetchone()
                 if row:
                     conn.execute("SELECT pg_terminate_backend(%s)", (row[0],))
                     killed.append(row[0])
@@ -135,12 +149,14 @@ def locked_table(db: str) -> Iterator[psycopg.Connection]:
     conn.close()
 
 
-def test_lock_timeout_fails_clearly_and_changes_nothing(db: str, locked_table, tmp_path: Path
-                                                        ) -> None:
+def test_lock_timeout_fails_clearly_and_changes_nothing(
+    db: str, locked_table, tmp_path: Path
+) -> None:
     with psycopg.connect(db, autocommit=True) as conn:
         dbname = conn.info.dbname
-        conn.execute(sql.SQL("ALTER DATABASE {} SET lock_timeout = '1s'").format(
-            sql.Identifier(dbname)))
+        conn.execute(
+            sql.SQL("ALTER DATABASE {} SET lock_timeout = '1s'").format(sql.Identifier(dbname))
+        )
     started = time.monotonic()
     result = run(target_config(db), second_load(), tmp_path)
     assert time.monotonic() - started < 30
@@ -152,8 +168,9 @@ def test_lock_timeout_fails_clearly_and_changes_nothing(db: str, locked_table, t
     assert_seed_intact(db)
 
 
-def test_a_held_lock_is_waited_for_then_the_load_completes(db: str, locked_table,
-                                                           tmp_path: Path) -> None:
+def test_a_held_lock_is_waited_for_then_the_load_completes(
+    db: str, locked_table, tmp_path: Path
+) -> None:
     threading.Timer(2.0, locked_table.rollback).start()
     started = time.monotonic()
     result = run(target_config(db), second_load(), tmp_path)
@@ -190,8 +207,11 @@ def test_disk_full_error_inside_a_batch(db: str, tmp_path: Path) -> None:
 
 def test_statement_timeout_inside_a_batch(db: str, tmp_path: Path) -> None:
     with psycopg.connect(db, autocommit=True) as conn:
-        conn.execute(sql.SQL("ALTER DATABASE {} SET statement_timeout = '500ms'").format(
-            sql.Identifier(conn.info.dbname)))
+        conn.execute(
+            sql.SQL("ALTER DATABASE {} SET statement_timeout = '500ms'").format(
+                sql.Identifier(conn.info.dbname)
+            )
+        )
         conn.execute("""
             CREATE FUNCTION crm.slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
               IF NEW.id = 'r90' THEN PERFORM pg_sleep(2); END IF; RETURN NEW; END $$;
@@ -211,10 +231,16 @@ def limited_role(db: str) -> Iterator[str]:
     """A LOGIN role (password 'pw-…') that may connect but not create schemas."""
     name = f"rel_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(db, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
-            sql.Identifier(name), sql.Literal(f"pw-{uuid.uuid4().hex}")))
-        conn.execute(sql.SQL("REVOKE CREATE ON DATABASE {} FROM PUBLIC").format(
-            sql.Identifier(conn.info.dbname)))
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+                sql.Identifier(name), sql.Literal(f"pw-{uuid.uuid4().hex}")
+            )
+        )
+        conn.execute(
+            sql.SQL("REVOKE CREATE ON DATABASE {} FROM PUBLIC").format(
+                sql.Identifier(conn.info.dbname)
+            )
+        )
     yield name
     with psycopg.connect(db, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
@@ -225,8 +251,9 @@ def as_role(db_url: str, role: str) -> str:
     return db_url.replace("postgresql://postgres@", f"postgresql://{role}@", 1)
 
 
-def test_missing_schema_without_create_privilege(db: str, limited_role: str, tmp_path: Path
-                                                 ) -> None:
+def test_missing_schema_without_create_privilege(
+    db: str, limited_role: str, tmp_path: Path
+) -> None:
     config = target_config(as_role(db, limited_role), schema_name="not_there")
     result = run(config, dumps(schema(S), *numbered(S, 0, 10, "x"), state({"pos": 10})), tmp_path)
     stderr = result.stderr.decode()
@@ -240,8 +267,11 @@ def test_missing_schema_without_create_privilege(db: str, limited_role: str, tmp
 
 def test_read_only_table(db: str, limited_role: str, tmp_path: Path) -> None:
     with psycopg.connect(db, autocommit=True) as conn:
-        conn.execute(sql.SQL("GRANT USAGE ON SCHEMA crm TO {0}; GRANT SELECT ON crm.contacts "
-                             "TO {0}").format(sql.Identifier(limited_role)))
+        conn.execute(
+            sql.SQL("GRANT USAGE ON SCHEMA crm TO {0}; GRANT SELECT ON crm.contacts TO {0}").format(
+                sql.Identifier(limited_role)
+            )
+        )
     result = run(target_config(as_role(db, limited_role)), second_load(), tmp_path)
     stderr = result.stderr.decode()
     assert result.returncode != 0
