@@ -22,6 +22,18 @@ from typing import IO, Any
 WRAPPER = Path(__file__).with_name("rss_wrapper.py")
 
 
+def child_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a measured process: Python may cache bytecode.
+
+    Some CI sandboxes set PYTHONDONTWRITEBYTECODE, and uv installs without compiling, so every
+    process start would recompile singer-sdk, SQLAlchemy, ... (seconds of start-up that a
+    normal installation pays once). The first run of each program writes the caches.
+    """
+    out = dict(os.environ if env is None else env)
+    out.pop("PYTHONDONTWRITEBYTECODE", None)
+    return out
+
+
 @dataclass
 class ProcResult:
     """What one measured process did."""
@@ -56,7 +68,7 @@ def run_measured(
         stdin=stdin,
         stdout=stdout,
         stderr=err_file or subprocess.DEVNULL,
-        env=dict(env) if env is not None else None,
+        env=child_env(env),
         cwd=cwd,
     )
     sampler = TreeSampler(proc.pid, label_of) if label_of else None
