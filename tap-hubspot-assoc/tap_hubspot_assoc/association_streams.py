@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -12,6 +11,7 @@ from singer_sdk.helpers.types import Context, Record
 
 from tap_hubspot_assoc.labels import LabelRegistry
 from tap_hubspot_assoc.pairs import Direction
+from tap_hubspot_assoc.versions import announce_complete, new_version
 
 LABELS_STREAM = "association_labels"
 MARKER_STREAM = "association_parent_syncs"
@@ -44,15 +44,10 @@ MARKER_SCHEMA = th.PropertiesList(
 ).to_dict()
 
 
-def new_version() -> int:
-    """A table version for ACTIVATE_VERSION (epoch milliseconds, like the object streams)."""
-    return int(time.time() * 1000)
-
-
 class AssociationLabelsStream(Stream):
     """Every association type of every configured direction, as a full table each run.
 
-    ACTIVATE_VERSION brackets the records only when discovery succeeded for every direction
+    ACTIVATE_VERSION follows the records only when discovery succeeded for every direction
     (a failed direction must not delete its labels downstream). Scoped runs (`contact_ids`)
     emit nothing. The association streams are registered as this stream's children only so
     that singer-sdk does not sync them on their own: their records are written while their
@@ -80,17 +75,19 @@ class AssociationLabelsStream(Stream):
         found = [self.labels.of(direction) for direction in self.directions]
         complete = all(d.discovered for d in found) and self.ABORT_AT_RECORD_COUNT is None
         if complete:
-            self._activate_version()
+            self._stream_version = new_version()
         else:
             self.logger.warning(
                 "association_labels: discovery failed for %s; no ACTIVATE_VERSION, so labels "
                 "already loaded for those directions stay",
                 ", ".join(str(d.direction) for d in found if not d.discovered) or "none",
             )
+        emitted = 0
         for labels in found:
             if not labels.discovered:
                 continue
             for assoc_type in labels.types.values():
+                emitted += 1
                 yield {
                     "from_object_type": labels.direction.from_type,
                     "to_object_type": labels.direction.to_type,
@@ -98,15 +95,9 @@ class AssociationLabelsStream(Stream):
                     "association_category": assoc_type.category,
                     "association_label": assoc_type.label,
                 }
-        if complete:
-            self._activate_version()
-
-    def _activate_version(self) -> None:
-        if not self.selected:  # running only because association streams are selected
-            return
-        if self._stream_version is None:
-            self._stream_version = new_version()
-        self._write_activate_version_message(self._stream_version)
+        if complete and self.selected:  # else running only because association streams are
+            version = self._stream_version or new_version()
+            announce_complete(self._write_activate_version_message, version, empty=not emitted)
 
 
 class DrivenStream(Stream):
@@ -121,6 +112,7 @@ class DrivenStream(Stream):
     def __init__(self, tap: Tap, *, name: str, schema: dict[str, Any]) -> None:
         super().__init__(tap, schema=schema, name=name)
         self._announced = False
+        self._written_at_version_open = 0
         self.written = 0
 
     def get_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
@@ -137,10 +129,19 @@ class DrivenStream(Stream):
         self._write_record_message(record)
         self.written += 1
 
-    def activate_version(self, version: int) -> None:
+    def open_version(self, version: int) -> None:
+        """Number a full read's version: the records written from now on carry it."""
         self.announce()
         self._stream_version = version
-        self._write_activate_version_message(version)
+        self._written_at_version_open = self.written
+
+    def announce_version(self) -> None:
+        """The full read is complete: send ACTIVATE_VERSION for its version."""
+        if self._stream_version is not None:
+            empty = self.written == self._written_at_version_open
+            announce_complete(
+                self._write_activate_version_message, self._stream_version, empty=empty
+            )
 
 
 class AssociationStream(DrivenStream):

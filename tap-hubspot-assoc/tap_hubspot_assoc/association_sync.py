@@ -15,11 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from tap_hubspot_assoc.association_streams import (
-    AssociationParentSyncsStream,
-    AssociationStream,
-    new_version,
-)
+from tap_hubspot_assoc.association_streams import AssociationParentSyncsStream, AssociationStream
 from tap_hubspot_assoc.associations import (
     BATCH_SIZE,
     AssociationReader,
@@ -29,6 +25,7 @@ from tap_hubspot_assoc.associations import (
 )
 from tap_hubspot_assoc.pairs import Direction
 from tap_hubspot_assoc.properties import format_datetime
+from tap_hubspot_assoc.versions import new_version
 
 REPORTED_FAILURES = 50
 RETRY_LIMIT = 10_000  # failed parents remembered in the state for the next run
@@ -85,7 +82,7 @@ class DirectionSync:
             self.markers.announce()
         if full_version:
             self._version = new_version()
-            self.stream.activate_version(self._version)
+            self.stream.open_version(self._version)
 
     def read_batch(self, from_ids: Sequence[str], linked: set[str] | None = None) -> None:
         """Read up to 1,000 parents; `linked` collects the to ids seen (scoped runs)."""
@@ -178,7 +175,7 @@ class DirectionSync:
         """Close the table version if every parent was read; log the summary."""
         if self._version is not None:
             if complete and not self.stats.failed:
-                self.stream.activate_version(self._version)
+                self.stream.announce_version()
             else:
                 self._logger.warning(
                     "%s: full read %s; no closing ACTIVATE_VERSION, so associations of "

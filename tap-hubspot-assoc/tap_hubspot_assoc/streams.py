@@ -17,6 +17,7 @@ from tap_hubspot_assoc.properties import PropertyDef, parse_datetime, record_sch
 from tap_hubspot_assoc.readers import ObjectReader, Window
 from tap_hubspot_assoc.records import merged_ids, to_record
 from tap_hubspot_assoc.sync_state import REPLICATION_KEY, StreamProgress
+from tap_hubspot_assoc.versions import announce_complete, new_version
 
 CONTACT_TYPES = frozenset({"contacts", "contact", "0-1"})
 PROGRESS_LOG_SECONDS = 15.0
@@ -81,6 +82,7 @@ class CrmObjectStream(Stream):
         self.client = client
         super().__init__(tap, schema=record_schema(self.property_defs), name=object_type)
         self.reader = ObjectReader(client, object_type, self.property_defs, self.logger)
+        self._records_at_version_open = 0
         self.run = StreamRun()
         # Get the ids of every emitted page (batched association reads).
         self.page_consumers: list[PageConsumer] = []
@@ -162,11 +164,11 @@ class CrmObjectStream(Stream):
         return not self.config.get("max_records") and self.ABORT_AT_RECORD_COUNT is None
 
     def _full_records(self) -> Iterator[dict[str, Any]]:
-        """Every record via the list endpoint, bracketed by ACTIVATE_VERSION."""
+        """Every record via the list endpoint; ACTIVATE_VERSION once the read is complete."""
         read_end = self._read_end()
         complete_read = self._complete_read()
         if complete_read:
-            self._activate_version()
+            self._open_version()
         for page in self.reader.list_pages():
             yield from self._emit(page)
             if self.run.truncated:
@@ -178,7 +180,7 @@ class CrmObjectStream(Stream):
                     return
         if complete_read:
             self._drain()  # the bookmark may only move once every parent's associations are read
-            self._activate_version()
+            self._announce_version()
             self._progress_state().finish_full_read(read_end)
             self._checkpoint()
 
@@ -330,12 +332,17 @@ class CrmObjectStream(Stream):
         self.state_manager.is_flushed = False
         self._write_state_message()
 
-    def _activate_version(self) -> None:
-        if not self.selected:  # running only to feed association reads: no messages
-            return
+    def _open_version(self) -> None:
+        """Number this full read's version (its records carry it); announce nothing yet."""
         if self._stream_version is None:
-            self._stream_version = int(time.time() * 1000)
-        self._write_activate_version_message(self._stream_version)
+            self._stream_version = new_version()
+        self._records_at_version_open = self.run.records
+
+    def _announce_version(self) -> None:
+        if not self.selected or self._stream_version is None:
+            return  # running only to feed association reads: no messages
+        empty = self.run.records == self._records_at_version_open
+        announce_complete(self._write_activate_version_message, self._stream_version, empty=empty)
 
     # -- logging ------------------------------------------------------------------------
 

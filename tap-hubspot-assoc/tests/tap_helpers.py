@@ -47,6 +47,17 @@ class TapOutput:
         ]
 
 
+def assert_version_follows_records(output: TapOutput, stream: str) -> None:
+    """One ACTIVATE_VERSION, after the stream's last record, naming the records' version."""
+    versions = output.activate_versions(stream)
+    assert len(versions) == 1, versions
+    kinds = [m for m in output.messages if m.get("stream") == stream]
+    last_record = max(i for i, m in enumerate(kinds) if m["type"] == "RECORD")
+    first_version = min(i for i, m in enumerate(kinds) if m["type"] == "ACTIVATE_VERSION")
+    assert first_version > last_record
+    assert {m.get("version") for m in kinds if m["type"] == "RECORD"} == {versions[0]}
+
+
 def tap_config(sim: SimulatorProcess, **overrides: Any) -> dict[str, Any]:
     """Config for the simulator: fast limits, no lag, only contacts and no association pairs
     unless overridden."""

@@ -16,7 +16,13 @@ from assoc_helpers import (
     stream_of,
     to_counts,
 )
-from tap_helpers import active_ids, run_tap, simulator_objects, tap_config
+from tap_helpers import (
+    active_ids,
+    assert_version_follows_records,
+    run_tap,
+    simulator_objects,
+    tap_config,
+)
 from tap_hubspot_assoc.pairs import AssociationConfigError
 
 TYPES = ["contacts", "meetings", "appointments"]
@@ -121,26 +127,20 @@ def test_association_labels_every_direction_as_a_versioned_full_table(big, simul
         expected |= labels_of(simulator, from_type, to_type)
     assert emitted == expected
     assert len(emitted) == 14
-    versions = output.activate_versions("association_labels")
-    assert len(versions) == 2
-    assert versions[0] == versions[1]
+    assert_version_follows_records(output, "association_labels")
     # every type id seen in the association streams is a discovered label
     for from_type, to_type in directions(ALL_PAIRS):
         seen = {r[2] for r in emitted_rows(output, from_type, to_type)}
         assert seen <= {e[2] for e in emitted if e[:2] == (from_type, to_type)}
 
 
-def test_full_read_brackets_association_streams_with_one_version(big):
+def test_full_read_activates_association_versions_after_their_records(big):
     _admin, output, _ = big
     for from_type, to_type in directions(ALL_PAIRS):
         stream = stream_of(from_type, to_type)
-        versions = output.activate_versions(stream)
-        assert len(versions) == 2
-        assert versions[0] == versions[1]
         kinds = [m["type"] for m in output.messages if m.get("stream") == stream]
         assert kinds[0] == "SCHEMA"
-        assert kinds[1] == "ACTIVATE_VERSION"
-        assert kinds[-1] == "ACTIVATE_VERSION"
+        assert_version_follows_records(output, stream)
     assert not output.activate_versions("association_parent_syncs")
 
 

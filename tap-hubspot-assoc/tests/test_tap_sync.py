@@ -6,6 +6,7 @@ import datetime as dt
 
 import requests
 from tap_helpers import (
+    assert_version_follows_records,
     endpoint_count,
     expected_value,
     now_ms,
@@ -52,10 +53,18 @@ def test_full_sync_emits_exactly_the_active_objects_typed(fresh_simulator, admin
         for object_id, record in emitted.items():
             assert_typed_like_simulator(record, active[object_id], types)
         assert endpoint_count(admin, LIST, object_type) == pages(len(active), 100)
-        versions = output.activate_versions(object_type)
-        assert len(versions) == 2
-        assert versions[0] == versions[1]
+        assert_version_follows_records(output, object_type)
     assert output.final_state["bookmarks"]["contacts"]["replication_key_value"]
+
+
+def test_empty_full_read_opens_and_closes_its_version(fresh_simulator):
+    # No companies in the simulator: a complete, empty read. The version is sent twice in a
+    # row so the target cannot mistake it for another tap's start-of-stream message.
+    output = run_tap(tap_config(fresh_simulator, object_types=["companies"]))
+    assert output.records("companies") == []
+    versions = output.activate_versions("companies")
+    assert len(versions) == 2
+    assert versions[0] == versions[1]
 
 
 def test_collision_prefix_and_archived_flag(fresh_simulator, admin):

@@ -376,10 +376,15 @@ class HubspotOverwriteSink(SQLSink):
     # --- full refresh (ACTIVATE_VERSION) --------------------------------------
 
     def on_activate_version(self, version: int) -> None:
-        """Start-placed: remember; end-placed (records already seen): finalize now."""
+        """Start-placed: remember; closing (after records, or the same version again): finalize.
+
+        A version repeated with no records in between closes an empty read, which must empty
+        the table rather than wait for the end of input like a start-placed message.
+        """
         self.hso.wait_pending()
         run = self.run
-        if run.records_since_activation == 0:
+        closes_empty_read = run.pending_version == version
+        if run.records_since_activation == 0 and not closes_empty_read:
             self.logger.info(
                 "ACTIVATE_VERSION %s for '%s' before its records: reconciliation deferred "
                 "to the end of the stream",
@@ -416,10 +421,8 @@ class HubspotOverwriteSink(SQLSink):
                 self.stream_name,
             )
             return
-        shape = self.prepare_target_table(cur)
+        self.prepare_target_table(cur)
         keys_table = run.keys_table if run.key_columns == self.key_columns else None
-        if run.keys_table is None:
-            keys_table = None
         if self.hso.hard_delete:
             cur.execute(merge.delete_missing(self.table_sql(), keys_table, self.key_columns))
             self._batch.deleted += cur.rowcount
