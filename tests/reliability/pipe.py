@@ -130,7 +130,7 @@ def run_pipe(
         killed: list[Victim] = []
 
         def do_kill(victim: Victim) -> None:
-            if not killed:
+            if not killed and victims[victim].poll() is None:
                 killed.append(victim)
                 _kill_group(victims[victim])
 
@@ -179,6 +179,8 @@ def run_pipe(
             _kill_group(tap)
             _kill_group(target)
         reader.join(timeout=10)
+    if killed and victims[killed[0]].returncode != -signal.SIGKILL:
+        killed.clear()  # the victim had already exited on its own: the kill came too late
     return PipeResult(
         tap_returncode=tap.returncode,
         target_returncode=target.returncode,
