@@ -21,6 +21,7 @@ def test_meltano_run_loads_every_contact_with_typed_properties(
     meltano_project, fresh_simulator, property_types
 ):
     meltano_project.set_config(TAP, "object_types", ["contacts"])
+    meltano_project.set_config(TAP, "association_pairs", [])
 
     meltano_project.run("run", "tap-hubspot-assoc", "target-hubspot-overwrite")
 
@@ -39,6 +40,7 @@ def test_meltano_run_loads_every_contact_with_typed_properties(
 
 def test_second_run_is_incremental_and_picks_up_a_change(meltano_project, fresh_simulator):
     meltano_project.set_config(TAP, "object_types", ["contacts"])
+    meltano_project.set_config(TAP, "association_pairs", [])
     meltano_project.run("run", "tap-hubspot-assoc", "target-hubspot-overwrite")
     bookmark = meltano_project.state()["singer_state"]["bookmarks"]["contacts"]
     assert bookmark["replication_key"] == "updated_at"

@@ -23,6 +23,7 @@ def test_state_survives_in_postgres_and_can_be_inspected_and_reset(
 ):
     meltano_project.env["MELTANO_DATABASE_URI"] = to_sqlalchemy_url(pg_database_url)
     meltano_project.set_config("TAP_HUBSPOT_ASSOC", "object_types", ["contacts"])
+    meltano_project.set_config("TAP_HUBSPOT_ASSOC", "association_pairs", [])
 
     meltano_project.run("run", "hubspot-sync")
     assert _list_requests(fresh_simulator) > 0  # first run: full read
