@@ -75,7 +75,12 @@ def assert_committed_rows_exact(
 ) -> None:
     """Each row is either its pre-run value or the final source value, never anything else."""
     for stream, expected in oracle.objects.items():
-        for record_id, row in object_rows(pipeline.db_url, pipeline.schema, stream).items():
+        loaded = object_rows(pipeline.db_url, pipeline.schema, stream)
+        # A (killed) run never deletes a row whose record still exists at the source; a late
+        # revival by the next run would hide an early delete, so check right after each run.
+        vanished = (set(before.get(stream, {})) & set(expected)) - set(loaded)
+        assert not vanished, f"{stream}: live rows deleted by a run: {sorted(vanished)[:5]}"
+        for record_id, row in loaded.items():
             if record_id not in expected:
                 continue  # a record deleted at the source (checked separately)
             if not row_differences(expected[record_id], row):
