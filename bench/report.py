@@ -153,7 +153,8 @@ def _target_section(target: dict[str, Any]) -> list[str]:
         "|---|---|---|---:|---:|---|",
     ]
     for r in target_ratios(target):
-        met = "yes" if r["vs_peer"] >= GOAL_PEER and r["vs_floor"] >= GOAL_FLOOR else "**no**"
+        floor_ok = r["vs_floor"] >= GOAL_FLOOR or r["vs_floor"] != r["vs_floor"]  # NaN: none
+        met = "yes" if r["vs_peer"] >= GOAL_PEER and floor_ok else "**no**"
         lines.append(
             f"| {r['loader']} | {r['stream']} | {r['phase']} | "
             f"{_fmt(r['vs_peer'], 1)} | {_fmt(r['vs_floor'], 2)} | {met} |"

@@ -34,7 +34,9 @@ def plans(quick: bool, runs: int) -> dict[str, Any]:
     few = max(1, runs // 3)  # the long single loads are run fewer times
     if quick:
         return {
-            "target": target_bench.TargetPlan(20_000, 100_000, runs, 2_000, 5_000, 1),
+            "target": target_bench.TargetPlan(
+                20_000, 100_000, runs, 2_000, 5_000, 1, refresh_contacts=5_000
+            ),
             "tap": tap_bench.TapPlan(
                 contacts=5_000,
                 runs=runs,
@@ -47,7 +49,14 @@ def plans(quick: bool, runs: int) -> dict[str, Any]:
         }
     return {
         "target": target_bench.TargetPlan(
-            200_000, 1_000_000, runs, 200_000, 50_000, 1, association_runs=few
+            200_000,
+            1_000_000,
+            runs,
+            200_000,
+            50_000,
+            1,
+            association_runs=few,
+            refresh_contacts=20_000,
         ),
         "tap": tap_bench.TapPlan(
             contacts=100_000,

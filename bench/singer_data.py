@@ -63,11 +63,18 @@ def association_schema() -> dict[str, Any]:
     }
 
 
-def write_contacts(path: Path, rows: int, seed: int = 7) -> int:
-    """Write SCHEMA + ``rows`` contact RECORDs + STATE; return the record count."""
+def write_contacts(path: Path, rows: int, seed: int = 7, *, full_refresh: bool = False) -> int:
+    """Write SCHEMA + ``rows`` contact RECORDs + STATE; return the record count.
+
+    ``full_refresh`` brackets the records with ACTIVATE_VERSION (as the tap's full reads do),
+    so a target reconciles the table when the stream completes.
+    """
     rnd = random.Random(seed)
+    activate = orjson.dumps({"type": "ACTIVATE_VERSION", "stream": CONTACTS, "version": 1}) + b"\n"
     with path.open("wb") as fh:
         fh.write(orjson.dumps(contact_schema()) + b"\n")
+        if full_refresh:
+            fh.write(activate)
         for n in range(rows):
             rec: dict[str, Any] = {
                 "id": str(n + 1),
@@ -82,6 +89,8 @@ def write_contacts(path: Path, rows: int, seed: int = 7) -> int:
                 rec[f"prop_{i:02d}"] = f"value {i} for contact {n} " + "x" * (n % 13)
             fh.write(orjson.dumps({"type": "RECORD", "stream": CONTACTS, "record": rec}))
             fh.write(b"\n")
+        if full_refresh:
+            fh.write(activate)
         fh.write(orjson.dumps({"type": "STATE", "value": {"bookmarks": {CONTACTS: rows}}}))
         fh.write(b"\n")
     return rows

@@ -38,6 +38,7 @@ class TargetPlan:
     peer_associations: int
     peer_runs: int
     association_runs: int = 0  # runs of the (long) association loads; 0 = ``runs``
+    refresh_contacts: int = 0  # size of the full-refresh (ACTIVATE_VERSION) case; 0 = none
 
 
 @dataclass(frozen=True)
@@ -180,12 +181,45 @@ def run(plan: TargetPlan, db: Database, workdir: Path) -> dict[str, Any]:
                             f"run {i + 1}/{runs}: {rows:,} rows in {seconds:6.2f} s = "
                             f"{rows / seconds:9,.0f} rows/s, peak {rss:5.0f} MB"
                         )
+    if plan.refresh_contacts:
+        measurements += _full_refresh(plan.refresh_contacts, db, workdir)
     return {
         "plan": plan.__dict__,
         "target_postgres_version": peer_version,
         "startup": startup,
         "measurements": measurements,
     }
+
+
+def _full_refresh(rows: int, db: Database, workdir: Path) -> list[dict[str, Any]]:
+    """A full-refresh file (ACTIVATE_VERSION before and after the records) re-loaded into a
+    table holding the same rows: the load plus the end-of-stream reconciliation."""
+    data = workdir / f"contacts-refresh-{rows}.singer"
+    singer_data.write_contacts(data, rows, full_refresh=True)
+    out: list[dict[str, Any]] = []
+    for loader in LOADERS:
+        if loader.kind == "floor":
+            continue
+        with scratch_schema(db, prefix="bench_target") as schema:
+            _load(loader, db, schema, data, workdir, f"target-{loader.name}-refresh-seed")
+            seconds, rss = _load(loader, db, schema, data, workdir, f"target-{loader.name}-refresh")
+        out.append(
+            {
+                "loader": loader.name,
+                "stream": singer_data.CONTACTS,
+                "phase": "full-refresh",
+                "rows": rows,
+                "run": 0,
+                "seconds": seconds,
+                "rows_per_s": rows / seconds,
+                "max_rss_mb": rss,
+            }
+        )
+        progress(
+            f"target: {loader.name:21s} contacts full refresh of {rows:,} rows: "
+            f"{seconds:.2f} s = {rows / seconds:,.0f} rows/s, peak {rss:.0f} MB"
+        )
+    return out
 
 
 def _startup_costs(db: Database, workdir: Path) -> dict[str, dict[str, float]]:
