@@ -10,6 +10,7 @@ fixture, the target-only tests and the Meltano tests), and collects what it capt
 
 from __future__ import annotations
 
+import os
 import secrets
 import subprocess
 from pathlib import Path
@@ -36,13 +37,16 @@ def leaks(text: str) -> list[str]:
 
 
 def scan_tree(root: Path) -> dict[str, list[str]]:
-    """Secret names found in any file under ``root`` (logs, run configs, catalogs, state)."""
+    """Secret names found in any file under ``root`` (run files, catalogs, the system DB),
+    not following symlinks (the shared plugin venvs)."""
     found = {}
-    for path in root.rglob("*"):
-        if not path.is_file() or path.is_symlink() or path.stat().st_size > 50_000_000:
-            continue
-        if names := leaks(path.read_text(errors="replace")):
-            found[str(path.relative_to(root))] = names
+    for folder, _, files in os.walk(root):
+        for name in files:
+            path = Path(folder) / name
+            if path.is_symlink() or path.stat().st_size > 50_000_000:
+                continue
+            if names := leaks(path.read_bytes().decode("utf-8", "replace")):
+                found[str(path.relative_to(root))] = names
     return found
 
 
@@ -86,7 +90,11 @@ def test_meltano_success_and_failure_leak_nothing(
     for result in runs:
         CAPTURED.append(result.stdout + result.stderr)
         assert leaks(result.stdout + result.stderr) == [], " ".join(result.args)
-    assert scan_tree(project.directory / ".meltano") == {}
+    # The project (run files, catalog) and Meltano's system database (job payloads, state).
+    scanned = project.directory.parent
+    assert (scanned / "meltano.db").is_file()
+    assert (project.directory / ".meltano/run/tap-hubspot-assoc/tap.properties.json").is_file()
+    assert scan_tree(scanned) == {}
 
 
 def test_oauth_and_failures_through_the_pipe_leak_nothing(pipeline: Pipeline) -> None:
