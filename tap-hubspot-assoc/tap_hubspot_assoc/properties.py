@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 TOP_LEVEL_FIELDS = ("id", "created_at", "updated_at", "archived", "archived_at")
@@ -98,7 +99,9 @@ def _to_bool(raw: Any) -> bool | None:
     return None
 
 
-def _to_number(raw: Any) -> int | float | None:
+def _to_number(raw: Any) -> int | float | Decimal | None:
+    """HubSpot's number text as an exact number: int, or Decimal (a float would round
+    values with more than 15 significant digits; singer-sdk writes Decimals digit for digit)."""
     if isinstance(raw, bool) or _blank(raw):
         return None
     if isinstance(raw, int | float):
@@ -109,12 +112,10 @@ def _to_number(raw: Any) -> int | float | None:
     except ValueError:
         pass
     try:
-        number = float(text)
-    except ValueError:
+        number = Decimal(text)
+    except InvalidOperation:
         return None
-    if number != number or number in (float("inf"), float("-inf")):
-        return None
-    return number
+    return number if number.is_finite() else None
 
 
 def parse_datetime(raw: Any) -> dt.datetime | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -25,8 +26,15 @@ def escape(text: str) -> str:
     return text
 
 
+def exact_json_default(value: Any) -> orjson.Fragment:
+    """JSON for values orjson does not know: Decimals digit for digit."""
+    if isinstance(value, Decimal):
+        return orjson.Fragment(str(value))
+    raise TypeError(f"Type is not JSON serializable: {type(value).__name__}")
+
+
 def _json(value: Any) -> str:
-    return escape(orjson.dumps(value).decode())
+    return escape(orjson.dumps(value, default=exact_json_default).decode())
 
 
 def _as_text(value: Any) -> str:

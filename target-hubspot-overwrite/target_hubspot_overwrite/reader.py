@@ -1,17 +1,33 @@
-"""Fast Singer message reader using orjson (falls back to stdlib json for big ints)."""
+"""Fast Singer message reader using orjson, exact for every number.
+
+orjson turns JSON numbers with a fraction into floats, which keep about 15 significant digits.
+Lines holding a longer run of digits (possibly around a decimal point) are parsed by the
+standard library instead, with fractions as ``Decimal``, so numeric columns keep every digit;
+so are lines orjson rejects (integers beyond 64 bits).
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 import typing as t
 from collections.abc import Callable
+from decimal import Decimal
 
 import orjson
 from singer_sdk.exceptions import InvalidInputLine
 from singer_sdk.io_base import GenericSingerReader
 
 MALFORMED = "_HSO_MALFORMED"
+# 16+ digits, possibly around a '.': a number a float could round (or a long digit string in
+# a JSON string, which the exact parser handles just as well, only slower).
+_LONG_DIGIT_RUN = re.compile(r"\d[\d.]{15,}")
+
+
+def parse_exact(line: str) -> t.Any:
+    """Parse a JSON line keeping every digit of every number."""
+    return json.loads(line, parse_float=Decimal)
 
 
 class OrjsonSingerReader(GenericSingerReader[str]):
@@ -32,10 +48,10 @@ class OrjsonSingerReader(GenericSingerReader[str]):
         """Parse one line; malformed lines raise (or become a MALFORMED pseudo message)."""
         self.line_number += 1
         try:
-            parsed = orjson.loads(line)
-        except orjson.JSONDecodeError:
+            parsed = parse_exact(line) if _LONG_DIGIT_RUN.search(line) else orjson.loads(line)
+        except ValueError:  # orjson.JSONDecodeError is a ValueError
             try:
-                parsed = json.loads(line)
+                parsed = parse_exact(line)
             except ValueError as exc:
                 return self._malformed(line, f"not valid JSON ({exc})")
         if not isinstance(parsed, dict):

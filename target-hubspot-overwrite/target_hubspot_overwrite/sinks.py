@@ -13,7 +13,12 @@ from singer_sdk.sql import SQLSink
 
 from target_hubspot_overwrite import ddl, merge
 from target_hubspot_overwrite.connector import HubspotOverwriteConnector
-from target_hubspot_overwrite.copyfmt import Formatter, format_rows, formatter_for
+from target_hubspot_overwrite.copyfmt import (
+    Formatter,
+    exact_json_default,
+    format_rows,
+    formatter_for,
+)
 from target_hubspot_overwrite.naming import column_names
 from target_hubspot_overwrite.records import Cleaner, InvalidValue, NulCounter, cleaner_for
 from target_hubspot_overwrite.sqltypes import TIMESTAMPTZ, FieldType, field_type, widen
@@ -440,6 +445,6 @@ class HubspotOverwriteSink(SQLSink):
 def raw_json(record: t.Any) -> str:
     """Record as JSON text for the reject table (repr if not serializable)."""
     try:
-        return orjson.dumps(record).decode()
+        return orjson.dumps(record, default=exact_json_default).decode()
     except TypeError:
         return repr(record)
