@@ -1,9 +1,11 @@
 """Fast Singer message reader using orjson, exact for every number.
 
 orjson turns JSON numbers with a fraction into floats, which keep about 15 significant digits.
-Lines holding a longer run of digits (possibly around a decimal point) are parsed by the
-standard library instead, with fractions as ``Decimal``, so numeric columns keep every digit;
-so are lines orjson rejects (integers beyond 64 bits).
+A line holding an object value of 16 or more digits (a number a float could round) is parsed by
+the standard library instead, with fractions as ``Decimal``, so numeric columns keep every
+digit; so are lines orjson rejects (integers beyond 64 bits). The check looks at the raw text
+after each ``:`` (anchoring on that literal keeps it cheaper than the JSON parse itself); numbers
+inside arrays, which land in ``jsonb``, are not checked.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from singer_sdk.exceptions import InvalidInputLine
 from singer_sdk.io_base import GenericSingerReader
 
 MALFORMED = "_HSO_MALFORMED"
-# 16+ digits, possibly around a '.': a number a float could round (or a long digit string in
-# a JSON string, which the exact parser handles just as well, only slower).
-_LONG_DIGIT_RUN = re.compile(r"\d[\d.]{15,}")
+# An object value of 16+ digits, possibly around a '.': a number a float could round (or a
+# string such as ":1234567890123456" inside a JSON string: parsed exactly too, only slower).
+_LONG_NUMBER_VALUE = re.compile(r":\s*-?[0-9][0-9.]{15}")
 
 
 def parse_exact(line: str) -> t.Any:
@@ -48,7 +50,7 @@ class OrjsonSingerReader(GenericSingerReader[str]):
         """Parse one line; malformed lines raise (or become a MALFORMED pseudo message)."""
         self.line_number += 1
         try:
-            parsed = parse_exact(line) if _LONG_DIGIT_RUN.search(line) else orjson.loads(line)
+            parsed = parse_exact(line) if _LONG_NUMBER_VALUE.search(line) else orjson.loads(line)
         except ValueError:  # orjson.JSONDecodeError is a ValueError
             try:
                 parsed = parse_exact(line)
