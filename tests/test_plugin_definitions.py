@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +9,6 @@ import yaml
 from pipeline_devtools import settings_doc
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 # singer-sdk's built-in settings are documented by --about but not redeclared in meltano.yml.
 SDK_BUILTINS = {
     "stream_maps",
@@ -29,16 +25,6 @@ SDK_BUILTINS = {
 }
 
 
-def _about(executable: str) -> dict:
-    output = subprocess.run(
-        [str(BIN / executable), "--about", "--format=json"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return dict(json.loads(output))
-
-
 def _declared_settings(plugin_type: str, name: str) -> dict[str, dict]:
     project = yaml.safe_load((PROJECT_ROOT / "meltano.yml").read_text())
     plugin = next(p for p in project["plugins"][plugin_type] if p["name"] == name)
@@ -52,7 +38,7 @@ def _declared_settings(plugin_type: str, name: str) -> dict[str, dict]:
 def test_meltano_yml_declares_each_plugin_setting_with_description_and_secrecy(plugin_type, name):
     own_settings = {
         key: spec
-        for key, spec in _about(name)["settings"]["properties"].items()
+        for key, spec in settings_doc.plugin_settings(name).items()
         if key not in SDK_BUILTINS
     }
     declared = _declared_settings(plugin_type, name)

@@ -27,30 +27,31 @@ HEADER = (
 )
 
 
-def plugin_about_markdown(executable: str) -> str:
-    """What the plugin's own ``--about --format=markdown`` prints, one heading level down."""
+def plugin_about(executable: str, output_format: str) -> str:
+    """What ``<plugin> --about --format=<output_format>`` prints (the plugin in this venv)."""
     bin_dir = Path(sys.executable).parent
-    output = subprocess.run(
-        [str(bin_dir / executable), "--about", "--format=markdown"],
+    return subprocess.run(
+        [str(bin_dir / executable), "--about", f"--format={output_format}"],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    lines = [f"#{line}" if line.startswith("#") else line for line in output.splitlines()]
-    return "\n".join(lines).strip() + "\n"
+
+
+def plugin_about_markdown(executable: str) -> str:
+    """The plugin's Markdown ``--about``, one heading level down."""
+    lines = plugin_about(executable, "markdown").splitlines()
+    return "\n".join(f"#{line}" if line.startswith("#") else line for line in lines).strip() + "\n"
+
+
+def plugin_settings(executable: str) -> dict[str, dict]:
+    """Setting name → its JSON Schema (with ``description``, ``secret``) from ``--about``."""
+    return dict(json.loads(plugin_about(executable, "json"))["settings"]["properties"])
 
 
 def plugin_setting_descriptions(executable: str) -> dict[str, str]:
     """Setting name → description, from the plugin's ``--about --format=json``."""
-    bin_dir = Path(sys.executable).parent
-    output = subprocess.run(
-        [str(bin_dir / executable), "--about", "--format=json"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    properties = json.loads(output)["settings"]["properties"]
-    return {name: spec.get("description", "") for name, spec in properties.items()}
+    return {name: spec.get("description", "") for name, spec in plugin_settings(executable).items()}
 
 
 def _yaml_scalar(text: str) -> str:
