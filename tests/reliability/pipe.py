@@ -28,7 +28,8 @@ Victim = Literal["tap", "target"]
 
 @dataclass(frozen=True)
 class KillPoint:
-    """SIGKILL ``victim`` once ``after_lines`` tap lines were forwarded, or after ``after_ms``."""
+    """SIGKILL ``victim`` once ``after_lines`` tap lines were forwarded, or ``after_ms`` after
+    the first one."""
 
     victim: Victim
     after_lines: int | None = None
@@ -136,8 +137,9 @@ def run_pipe(
 
         timer: threading.Timer | None = None
         if kill is not None and kill.after_ms is not None:
+            # Counted from the tap's first output line, not from process start, so that the
+            # kill lands in the sync rather than in interpreter startup.
             timer = threading.Timer(kill.after_ms / 1000, do_kill, args=(kill.victim,))
-            timer.start()
         watchdog = threading.Timer(timeout, lambda: (_kill_group(tap), _kill_group(target)))
         watchdog.start()
         forwarded = 0
@@ -155,6 +157,8 @@ def run_pipe(
                 except BrokenPipeError:
                     break
                 forwarded += 1
+                if forwarded == 1 and timer is not None:
+                    timer.start()
                 if (
                     kill is not None
                     and kill.after_lines is not None
