@@ -347,9 +347,10 @@ def render(results: dict[str, Any], plots: list[Path], out_dir: Path) -> str:
         lines += ["## Plots", ""]
         lines += [f"![{p.stem}]({os.path.relpath(p, out_dir)})" for p in plots]
         lines.append("")
-    notes = ROOT / "bench" / "NOTES.md"
-    if notes.exists():
-        lines += [notes.read_text().strip(), ""]
+    for name in ("FINDINGS.md", "NOTES.md"):  # hand-written analysis, then the method
+        extra = ROOT / "bench" / name
+        if extra.exists():
+            lines += [extra.read_text().strip(), ""]
     return "\n".join(lines)
 
 
