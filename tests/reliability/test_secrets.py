@@ -1,11 +1,14 @@
 """Secrets never leak: the access token, the OAuth client secret and refresh token, and the
-database password must not appear in stdout, stderr, Meltano's logs, the state, catalogs or
-error messages, on success and on failure (wrong token → 401, bad refresh token, bad client
-secret, unreachable database host, refused port, missing database).
+database password must not appear in stdout, stderr, Meltano's output, run files and system
+database, the state, catalogs or error messages, on success and on failure (wrong token →
+401, bad refresh token, bad client secret, unreachable database host, refused port, missing
+database).
 
 Every run of this directory uses the distinctive values of ``conftest.SECRETS`` (the pipe
 fixture, the target-only tests and the Meltano tests), and collects what it captured in
 ``CAPTURED``; the last test here scans all of it. Run alone, this file still covers its own runs.
+Tests outside this directory are not scanned: they do not use these values, and their
+subprocess output is not visible from here.
 """
 
 from __future__ import annotations
