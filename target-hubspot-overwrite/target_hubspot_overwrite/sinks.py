@@ -217,11 +217,7 @@ class HubspotOverwriteSink(SQLSink):
         """One transaction: merge rows, association hook, reconciliation, rejects."""
         self._batch = stats
         with self.hso.transaction(f"batch of stream '{self.stream_name}'") as cur:
-            # Serialize concurrent runs on the same table (held until commit).
-            cur.execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-                (f"{self.run.schema}.{self.run.table}",),
-            )
+            self.hso.lock_table_for_run(cur, self.run.schema, self.run.table)
             if rows:
                 self.apply_rows(cur, rows)
             self.after_rows(cur, rows)

@@ -139,6 +139,7 @@ class TargetHubspotOverwrite(SQLTarget):
         self._orphan_rejects: list[tuple[str, str, str]] = []
         self._orphan_stats = LoadStats()
         self._schemas_ready: set[str] = set()
+        self._locked_tables: set[str] = set()
         self._state_writing = False
         self._last_state_written: dict | None = None
         self.closing_versions_seen = False
@@ -249,6 +250,24 @@ class TargetHubspotOverwrite(SQLTarget):
             msg = redact(str(exc)).strip()
             raise RuntimeError(f"PostgreSQL error during {what} (rolled back): {msg}") from None
 
+    def lock_table_for_run(self, cur: Cursor, schema: str, table: str) -> None:
+        """Hold a session advisory lock on the table until this run ends.
+
+        Two runs loading the same table then serialize run by run (the second waits, saying
+        so), instead of interleaving their batches and full-refresh deletions.
+        """
+        key = f"{schema}.{table}"
+        if key in self._locked_tables:
+            return
+        cur.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (key,))
+        row = cur.fetchone()
+        if not (row and row[0]):
+            self.logger.warning(
+                "Table %s is being loaded by another run: waiting until it finishes", key
+            )
+            cur.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (key,))
+        self._locked_tables.add(key)
+
     def ensure_schema(self, cur: Cursor, schema: str) -> None:
         """Create the target schema once per run."""
         if schema not in self._schemas_ready:
@@ -309,6 +328,7 @@ class TargetHubspotOverwrite(SQLTarget):
 
     def _process_schema_message(self, message_dict: dict) -> None:
         """Register the schema; commit a retired sink's rows before any newer record."""
+        _ = self.db  # connect now: a wrong database fails the run before anything is accepted
         super()._process_schema_message(message_dict)
         stream = message_dict.get("stream")
         if isinstance(stream, str):
@@ -410,6 +430,7 @@ class TargetHubspotOverwrite(SQLTarget):
 
     def _write_state_message(self, state: dict) -> None:
         self.wait_pending()  # never a STATE while a batch is uncommitted
+        _ = self.db  # never a STATE from a run that cannot reach its database
         if state == self._last_state_written:
             return
         self._last_state_written = copy.deepcopy(state)

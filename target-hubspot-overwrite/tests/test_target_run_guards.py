@@ -1,0 +1,81 @@
+"""Run-level guards: an unreachable database fails before any STATE; concurrent runs on one
+table serialize run by run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+
+from target_helpers import BIN, lines, rec, schema_msg, state
+
+S = "contacts"
+PROPS = {"id": {"type": "string"}, "email": {"type": ["string", "null"]}}
+
+
+def test_unreachable_database_fails_before_any_state(config, tmp_path):
+    # A run with nothing to write (an incremental run without changes) must still fail
+    # rather than hand Meltano a bookmark.
+    bad = {**config, "sqlalchemy_url": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
+    cfg = tmp_path / "config.json"
+    cfg.write_text(json.dumps(bad))
+    proc = subprocess.run(
+        [str(BIN), "--config", str(cfg)],
+        input=lines(schema_msg(S, PROPS, ["id"]), state({"bookmarks": {"x": 1}})),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode != 0
+    assert proc.stdout.strip() == ""  # no STATE
+    assert "Cannot connect to PostgreSQL" in proc.stderr
+
+
+def test_second_run_on_a_table_waits_for_the_first_to_finish(config, db, tmp_path):
+    cfg = tmp_path / "config.json"
+    cfg.write_text(json.dumps({**config, "batch_size_rows": 1}))
+    first = subprocess.Popen(
+        [str(BIN), "--config", str(cfg)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert first.stdin is not None
+    first.stdin.write(
+        lines(
+            schema_msg(S, PROPS, ["id"]),
+            rec(S, {"id": "1", "email": "a"}),
+            rec(S, {"id": "2", "email": "a"}),
+        )
+    )
+    first.stdin.flush()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # wait until the first batch is committed
+        if db.table_exists(S) and db.scalar("SELECT count(*) FROM {s}.contacts") >= 1:
+            break
+        time.sleep(0.1)
+
+    second = subprocess.Popen(
+        [str(BIN), "--config", str(cfg)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _, early_err = second.communicate(
+            lines(schema_msg(S, PROPS, ["id"]), rec(S, {"id": "1", "email": "b"})), timeout=3
+        )
+        finished_early = True
+    except subprocess.TimeoutExpired:
+        finished_early, early_err = False, ""
+    assert not finished_early, f"the second run did not wait: {early_err[-2000:]}"
+
+    first.stdin.close()
+    assert first.wait(timeout=60) == 0
+    _, second_err = second.communicate(timeout=60)
+    assert second.returncode == 0, second_err[-2000:]
+    assert "being loaded by another run" in second_err
+    assert db.rows("SELECT id, email FROM {s}.contacts ORDER BY id") == [("1", "b"), ("2", "a")]
