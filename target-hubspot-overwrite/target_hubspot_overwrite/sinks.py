@@ -315,6 +315,9 @@ class HubspotOverwriteSink(SQLSink):
             # whole (growing) target table on every batch.
             cur.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
             self._merge_upsert(cur, shape, presence, len(rows))
+            # Only for the merge: the anti-joins later in this transaction (reconciliation,
+            # association markers) need hash joins, or they turn quadratic.
+            cur.execute("SET LOCAL enable_hashjoin = DEFAULT; SET LOCAL enable_mergejoin = DEFAULT")
         else:
             cur.execute(merge.append_all(self.table_sql(), stage, columns))
             self._batch.created += cur.rowcount
@@ -424,6 +427,8 @@ class HubspotOverwriteSink(SQLSink):
             return
         self.prepare_target_table(cur)
         keys_table = run.keys_table if run.key_columns == self.key_columns else None
+        if keys_table is not None:
+            cur.execute(q.SQL("ANALYZE {}").format(q.Identifier(keys_table)))  # TEMP: no autovacuum
         if self.hso.hard_delete:
             cur.execute(merge.delete_missing(self.table_sql(), keys_table, self.key_columns))
             self._batch.deleted += cur.rowcount
