@@ -97,6 +97,10 @@ class RateLimiter:
             burst.append(now)
             second.append(now)
             self.daily_used += 1
+        if not cfg.enabled:
+            # No limit to report: HubSpot omits the headers when it has no rate-limit
+            # information, and a client that paces itself by them must not be slowed.
+            return None, []
         secondly = max(1, cfg.burst // 10)
         headers = [
             ("X-HubSpot-RateLimit-Daily", str(cfg.daily)),

@@ -89,3 +89,12 @@ def test_daily_limit(api, fresh_simulator):
 def test_disabled(api, fresh_simulator):
     fresh_simulator.admin.set_rate_limits(enabled=False, burst=1)
     assert [api.get(LIST).status_code for _ in range(5)] == [200] * 5
+
+
+def test_disabled_sends_no_rate_limit_headers(api, fresh_simulator):
+    # With no limit in force there is nothing to advertise (HubSpot omits the headers when it
+    # has no rate-limit information); a client pacing itself by them must not be slowed.
+    fresh_simulator.admin.set_rate_limits(enabled=False)
+    resp = api.get(LIST)
+    assert resp.status_code == 200
+    assert not [h for h in resp.headers if h.lower().startswith("x-hubspot-ratelimit")]
