@@ -7,6 +7,7 @@ from typing import Any
 
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
+from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.helpers.types import Context, Record
 
 from tap_hubspot_assoc.labels import LabelRegistry
@@ -53,6 +54,10 @@ class AssociationLabelsStream(Stream):
     that singer-sdk does not sync them on their own: their records are written while their
     parent object streams are read (see association_sync).
     """
+
+    # Records are built already typed from the schema (properties.py / the association
+    # readers), so singer-sdk's per-record conformance pass would only repeat that work.
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
     name = LABELS_STREAM
     primary_keys = ("from_object_type", "to_object_type", "association_type_id")
@@ -106,6 +111,10 @@ class DrivenStream(Stream):
     singer-sdk never syncs it directly (it is a nominal child of association_labels);
     `announce` writes its SCHEMA once per run before anything else of the stream.
     """
+
+    # Records are built already typed from the schema (properties.py / the association
+    # readers), so singer-sdk's per-record conformance pass would only repeat that work.
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
     parent_stream_type = AssociationLabelsStream
 

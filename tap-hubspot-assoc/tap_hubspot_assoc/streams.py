@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from singer_sdk import Stream, Tap
+from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.helpers.types import Context, Record
 
 from tap_hubspot_assoc.client import HubSpotClient
@@ -65,6 +66,10 @@ class StreamRun:
 
 class CrmObjectStream(Stream):
     """Records of one CRM object type (contacts, meetings, appointments, companies, ...)."""
+
+    # Records are built already typed from the schema (properties.py / the association
+    # readers), so singer-sdk's per-record conformance pass would only repeat that work.
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
     primary_keys = ("id",)
     replication_key = REPLICATION_KEY
