@@ -332,8 +332,11 @@ def render(results: dict[str, Any], plots: list[Path], out_dir: Path) -> str:
         f"{env['meltanolabs-target-postgres']}, psycopg {env['psycopg']}, orjson "
         f"{env['orjson']} |",
         "",
-        "Durations of the parts: "
-        + ", ".join(f"{k} {v / 60:.1f} min" for k, v in results.get("seconds", {}).items())
+        "Parts (duration, commit measured): "
+        + ", ".join(
+            f"{k} {v / 60:.1f} min at `{results.get('commits', {}).get(k, env['commit'])}`"
+            for k, v in results.get("seconds", {}).items()
+        )
         + ".",
         "",
     ]

@@ -56,7 +56,7 @@ def plans(quick: bool, runs: int) -> dict[str, Any]:
             50_000,
             1,
             association_runs=few,
-            refresh_contacts=20_000,
+            refresh_contacts=25_000,  # not a multiple of the 10k batch size
         ),
         "tap": tap_bench.TapPlan(
             contacts=100_000,
@@ -66,7 +66,7 @@ def plans(quick: bool, runs: int) -> dict[str, Any]:
             full_memory_sizes=(10_000,),
             limited_contacts=30_000,
         ),
-        "e2e": e2e_bench.E2EPlan(contacts=50_000, runs=few, change_fraction=0.01),
+        "e2e": e2e_bench.E2EPlan(contacts=50_000, runs=runs, change_fraction=0.01),
     }
 
 
@@ -125,6 +125,7 @@ def main(argv: list[str] | None = None) -> None:
             else:
                 results["e2e"] = e2e_bench.run(plan["e2e"], db, workdir)
             results["seconds"][part] = time.monotonic() - started
+            results.setdefault("commits", {})[part] = results["environment"]["commit"]
             RESULTS_DIR.mkdir(parents=True, exist_ok=True)
             results_file.write_text(json.dumps(results, indent=1, default=str))
     results["command"] = "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:])
