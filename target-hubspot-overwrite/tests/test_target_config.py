@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from target_helpers import BIN, lines, rec, run_target, schema_msg
 from target_hubspot_overwrite.connector import (
@@ -50,8 +50,10 @@ def test_about_documents_settings():
 
 def test_connection_fields_and_ssl(database, pg_schema, db):
     url = urlsplit(database.url)
+    # An embedded server is reached through a socket directory given as ?host=...
+    socket_dir = parse_qs(url.query).get("host", [None])[0]
     config = {
-        "host": url.hostname,
+        "host": url.hostname or socket_dir,
         "port": url.port or 5432,
         "user": url.username,
         "database": url.path.lstrip("/"),

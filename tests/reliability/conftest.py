@@ -14,11 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import psycopg
 import pytest
 from hubspot_simulator.testing import SimulatorProcess
-from pipeline_devtools.postgres import Database
+from pipeline_devtools.postgres import Database, to_sqlalchemy_url
 from psycopg import sql
 
 from tests.reliability.checks import Oracle
@@ -50,10 +51,24 @@ class Secrets:
         }
 
     def db_url(self, database: Database, dbname: str | None = None) -> str:
-        """A TCP URL that logs in as the secret role (127.0.0.1 trusts it, but the password
-        still flows through the target's config)."""
-        name = dbname or database.url.rsplit("/", 1)[1]
-        return f"postgresql+psycopg://{self.db_role}:{self.db_password}@127.0.0.1:5432/{name}"
+        """The session database's URL, logging in as the secret role (the local servers trust
+        it, but the password still flows through the target's config)."""
+        parts = urlsplit(to_sqlalchemy_url(database.url))
+        name = dbname or parts.path.lstrip("/")
+        port = f":{parts.port}" if parts.port else ""
+        netloc = f"{self.db_role}:{self.db_password}@{parts.hostname or ''}{port}"
+        return urlunsplit(parts._replace(netloc=netloc, path=f"/{name}"))
+
+    def url_at(self, host: str, port: int, dbname: str = "postgres") -> str:
+        """A URL logging in as the secret role at an explicit address (for failures)."""
+        return f"postgresql+psycopg://{self.db_role}:{self.db_password}@{host}:{port}/{dbname}"
+
+
+def server_address(database: Database) -> tuple[str, int]:
+    """Host (or socket directory) and port of the session's PostgreSQL."""
+    parts = urlsplit(database.url)
+    host = parts.hostname or parse_qs(parts.query).get("host", ["localhost"])[0]
+    return host, parts.port or 5432
 
 
 SECRETS = Secrets(

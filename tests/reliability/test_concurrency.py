@@ -85,9 +85,8 @@ def _start_target(config: dict, tmp_path: Path) -> subprocess.Popen[bytes]:
 def test_two_targets_writing_the_same_table_serialize_on_an_advisory_lock(
     pg_database_url: str, secret_role: Secrets, tmp_path: Path
 ) -> None:
-    dbname = pg_database_url.rsplit("/", 1)[1]
     config = {
-        "sqlalchemy_url": SECRETS.db_url(Database(pg_database_url, "x"), dbname),
+        "sqlalchemy_url": SECRETS.db_url(Database(pg_database_url, "scratch database")),
         "default_target_schema": "crm",
         "batch_size_rows": 50,
     }

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -248,7 +249,10 @@ def limited_role(db: str) -> Iterator[str]:
 
 
 def as_role(db_url: str, role: str) -> str:
-    return db_url.replace("postgresql://postgres@", f"postgresql://{role}@", 1)
+    """The same database URL, logging in as ``role`` (no password: local servers trust)."""
+    parts = urlsplit(db_url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=f"{role}@{host}"))
 
 
 def test_missing_schema_without_create_privilege(

@@ -23,7 +23,7 @@ from pipeline_devtools.postgres import Database
 
 from tests.conftest import MeltanoProject
 from tests.reliability.checks import assert_database_equals_oracle
-from tests.reliability.conftest import CAPTURED, SECRETS, Pipeline, Secrets
+from tests.reliability.conftest import CAPTURED, SECRETS, Pipeline, Secrets, server_address
 from tests.reliability.pipe import TAP, run_target, write_json
 from tests.reliability.singer import dumps, numbered, schema, state
 
@@ -77,7 +77,7 @@ def test_meltano_success_and_failure_leak_nothing(
     )
     assert wrong_token.returncode != 0, wrong_token.stderr[-4000:]
     assert "INVALID_AUTHENTICATION" in wrong_token.stderr + wrong_token.stdout
-    bad_host = secret_role.db_url(database).replace("@127.0.0.1:", "@no-such-host.invalid:")
+    bad_host = secret_role.url_at("no-such-host.invalid", 5432)
     # --full-refresh: with nothing new to write the target never connects (and succeeds).
     bad_db = project.run(
         "run",
@@ -152,21 +152,17 @@ def test_oauth_and_failures_through_the_pipe_leak_nothing(pipeline: Pipeline) ->
     [
         (
             "unresolvable host",
-            lambda db: {
-                "sqlalchemy_url": SECRETS.db_url(db).replace(
-                    "@127.0.0.1:", "@no-such-host.invalid:"
-                )
-            },
+            lambda db: {"sqlalchemy_url": SECRETS.url_at("no-such-host.invalid", 5432)},
         ),
         (
             "refused port",
-            lambda db: {"sqlalchemy_url": SECRETS.db_url(db).replace(":5432/", ":1/")},
+            lambda db: {"sqlalchemy_url": SECRETS.url_at("127.0.0.1", 1)},
         ),
         (
             "missing database (fields)",
             lambda db: {
-                "host": "127.0.0.1",
-                "port": 5432,
+                "host": server_address(db)[0],
+                "port": server_address(db)[1],
                 "user": SECRETS.db_role,
                 "password": SECRETS.db_password,
                 "database": "no_such_db_reliability",
