@@ -334,7 +334,7 @@ def render(results: dict[str, Any], plots: list[Path], out_dir: Path) -> str:
         "",
         "Parts (duration, commit measured): "
         + ", ".join(
-            f"{k} {v / 60:.1f} min at `{results.get('commits', {}).get(k, env['commit'])}`"
+            f"{k} {v / 60:.1f} min at `{results.get('commits', {}).get(k, 'an earlier commit')}`"
             for k, v in results.get("seconds", {}).items()
         )
         + ".",
