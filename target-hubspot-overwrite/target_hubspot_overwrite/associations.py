@@ -54,13 +54,19 @@ class AssociationMarkerSink(HubspotOverwriteSink):
             return
         keys = run.key_columns or run.shape.primary_key
         keys_table = run.keys_table if run.key_columns else None
+        if keys_table is not None and not run.keys_indexed:
+            cur.execute(merge.index_keys_table(keys_table, keys))
+            run.keys_indexed = True
+        # Few rows (the marked parents') each probe the key table: an index nested loop,
+        # never a hash of every key delivered so far, which would grow with the run.
+        cur.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
         cur.execute(
             merge.delete_vanished_associations(
                 ddl.qualified(run.schema, run.table), parent_col, parent_ids, keys_table, keys
             )
         )
-        if cur.rowcount:
-            run.stats.deleted += cur.rowcount
-            self.logger.info(
-                "Deleted %d vanished association row(s) from %s", cur.rowcount, run.table
-            )
+        deleted = cur.rowcount
+        cur.execute("SET LOCAL enable_hashjoin = DEFAULT; SET LOCAL enable_mergejoin = DEFAULT")
+        if deleted:
+            run.stats.deleted += deleted
+            self.logger.info("Deleted %d vanished association row(s) from %s", deleted, run.table)

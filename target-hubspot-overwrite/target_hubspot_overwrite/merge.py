@@ -100,18 +100,23 @@ def append_all(table: q.Composable, stage: str, columns: Sequence[str]) -> q.Com
 
 
 def create_keys_table(name: str, key_columns: Sequence[tuple[str, str]]) -> q.Composed:
-    """Run-scoped TEMP table of the keys delivered in this run (indexed: the anti-joins of
-    reconciliation and association markers probe it)."""
+    """Run-scoped TEMP table of the keys delivered in this run (no index: appending stays
+    cheap; see ``index_keys_table`` for when one pays off)."""
     parts = [q.SQL("{} {}").format(Ident(n), q.SQL(t)) for n, t in key_columns]
-    return q.SQL("CREATE TEMP TABLE {} ({}, PRIMARY KEY ({}))").format(
-        Ident(name), q.SQL(", ").join(parts), _list([n for n, _ in key_columns])
-    )
+    return q.SQL("CREATE TEMP TABLE {} ({})").format(Ident(name), q.SQL(", ").join(parts))
 
 
 def track_keys(keys_table: str, stage: str, keys: Sequence[str]) -> q.Composed:
-    """Remember the staged keys of this batch (a key delivered again is kept once)."""
-    return q.SQL("INSERT INTO {} ({}) SELECT DISTINCT {} FROM {} ON CONFLICT DO NOTHING").format(
+    """Remember the staged keys of this batch (repeats are harmless to ``NOT EXISTS``)."""
+    return q.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(
         Ident(keys_table), _list(keys), _list(keys), Ident(stage)
+    )
+
+
+def index_keys_table(keys_table: str, keys: Sequence[str]) -> q.Composed:
+    """An index on the key table, for the per-parent probes of association markers."""
+    return q.SQL("CREATE INDEX IF NOT EXISTS {} ON {} ({})").format(
+        Ident(f"{keys_table}_idx"), Ident(keys_table), _list(keys)
     )
 
 

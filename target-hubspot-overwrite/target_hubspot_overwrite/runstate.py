@@ -20,6 +20,7 @@ class StreamRun:
     shape_known: bool = False
     key_columns: list[str] = field(default_factory=list)
     keys_table: str | None = None
+    keys_indexed: bool = False
     records_since_activation: int = 0
     pending_version: int | None = None
     finalize_at_end: bool = False

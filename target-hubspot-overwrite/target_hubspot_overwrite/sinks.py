@@ -375,6 +375,7 @@ class HubspotOverwriteSink(SQLSink):
             cols = [(c, shape.columns[c]) for c in self.key_columns]
             cur.execute(merge.create_keys_table(name, cols))
             run.keys_table, run.key_columns = name, list(self.key_columns)
+            run.keys_indexed = False
         cur.execute(merge.track_keys(run.keys_table, run.stage_table, self.key_columns))
 
     # --- full refresh (ACTIVATE_VERSION) --------------------------------------
