@@ -34,7 +34,7 @@ test: install lint
 	$(BIN)/pytest
 
 bench: install
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python -m bench
 
 docs: venv
 	$(BIN)/python -m pipeline_devtools.settings_doc
