@@ -15,6 +15,7 @@ import subprocess
 import time
 
 import pytest
+from hubspot_simulator.admin import SimulatorAdmin
 
 from tests.conftest import MELTANO, MeltanoProject
 from tests.reliability.checks import (
@@ -32,6 +33,11 @@ TAP, TARGET = "TAP_HUBSPOT_ASSOC", "TARGET_HUBSPOT_OVERWRITE"
 RUN = ("run", "tap-hubspot-assoc", "target-hubspot-overwrite")
 STATE_ID = "dev:tap-hubspot-assoc-to-target-hubspot-overwrite"
 REFUSAL = "pipeline is already running"
+
+
+def simulator_admin(project: MeltanoProject) -> SimulatorAdmin:
+    """The admin client of the simulator this project syncs from."""
+    return SimulatorAdmin(project.env["TAP_HUBSPOT_ASSOC_API_URL"])
 
 
 @pytest.fixture
@@ -98,10 +104,29 @@ def resume_after_kill(project: MeltanoProject) -> bool:
     return True
 
 
+# Every API call answered this much later while kills are aimed, so the sync outlasts Meltano's
+# start-up by several seconds however fast the machine (and the plugins) are; the kill points
+# then land mid-sync instead of after a finished run.
+SLOW_API_MS = 250
+
+
 def kill_chain(
     project: MeltanoProject, oracle: Oracle, seed: str, count: int, forced: bool = False
 ) -> list[str]:
     rng = random.Random(seed)
+    log: list[str] = []
+    admin = simulator_admin(project)
+    admin.add_fault("slow", count=None, delay_ms=SLOW_API_MS)
+    try:
+        log = _kills(project, oracle, rng, count, forced)
+    finally:
+        admin.clear_faults()
+    return log
+
+
+def _kills(
+    project: MeltanoProject, oracle: Oracle, rng: random.Random, count: int, forced: bool
+) -> list[str]:
     log: list[str] = []
     for n in range(count):
         delay = rng.uniform(2.5, 6.0)
