@@ -57,12 +57,17 @@ def test_two_meltano_runs_of_the_same_job_started_together(
     outputs = [p.communicate(timeout=300)[0] for p in procs]
     CAPTURED.extend(outputs)
     codes = sorted(p.returncode for p in procs)
+    refusals = [out for out in outputs if "pipeline is already running" in out]
     # Either both ran (Meltano's running-job check is not atomic: both can pass it before
-    # either has written its job row) or the second refused clearly. Never anything else.
-    assert codes in ([0, 0], [0, 1]), outputs
-    if codes == [0, 1]:
-        refused = outputs[[p.returncode for p in procs].index(1)]
-        assert "pipeline is already running" in refused, refused[-3000:]
+    # either has written its job row), or the second refused clearly. Under load a third
+    # outcome is Meltano's own: the refused run cleans the plugin files in the shared
+    # .meltano/run/ directory and the first run then fails too (meltano/meltano#8763); it
+    # committed nothing wrong, and a plain re-run converges.
+    assert codes in ([0, 0], [0, 1], [1, 1]), outputs
+    if codes != [0, 0]:
+        assert refusals, [out[-3000:] for out in outputs]
+    if codes == [1, 1]:
+        project.run(*RUN)
     # Whatever happened, the writes did not interleave into a wrong table or state.
     assert_database_equals_oracle(project.database_url, project.schema, oracle)
     assert_state_covers_only_committed(
