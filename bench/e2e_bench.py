@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +17,11 @@ from typing import Any
 import orjson
 import psycopg
 from hubspot_simulator.testing import SimulatorProcess
+from pipeline_devtools.meltano_project import isolated_project_dir
 from pipeline_devtools.postgres import Database, scratch_schema
 from psycopg import sql
 
-from bench.common import ROOT, VENV_BIN, log_path, progress
+from bench.common import VENV_BIN, log_path, progress
 from bench.procs import run_measured
 from bench.tap_bench import UNLIMITED_ARGS
 
@@ -40,19 +40,10 @@ class E2EPlan:
 
 def project_copy(workdir: Path) -> Path:
     """A copy of the Meltano project whose plugin venvs link to the installed ones."""
-    project = workdir / "meltano-project"
-    if project.exists():
-        shutil.rmtree(project)
-    (project / ".meltano").mkdir(parents=True)
-    shutil.copy(ROOT / "meltano.yml", project / "meltano.yml")
-    for plugin_dir in ("tap-hubspot-assoc", "target-hubspot-overwrite"):
-        (project / plugin_dir).symlink_to(ROOT / plugin_dir)
-    for kind in ("extractors", "loaders"):
-        installed = ROOT / ".meltano" / kind
-        if not installed.is_dir():
-            raise SystemExit(f"{installed} is missing: run `make install` first")
-        (project / ".meltano" / kind).symlink_to(installed)
-    return project
+    try:
+        return isolated_project_dir(workdir / "meltano-project")
+    except FileNotFoundError as missing:
+        raise SystemExit(str(missing)) from None
 
 
 def process_label(cmdline: str) -> str | None:

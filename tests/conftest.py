@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from typing import Any
 import psycopg
 import pytest
 from hubspot_simulator.testing import SimulatorProcess
+from pipeline_devtools.meltano_project import isolated_project_dir as copy_project
 from pipeline_devtools.postgres import Database
 from psycopg import sql
 
@@ -24,24 +24,11 @@ MELTANO = PROJECT_ROOT / ".venv" / "bin" / "meltano"
 
 
 def isolated_project_dir(tmp_path: Path) -> Path:
-    """A per-test copy of the Meltano project that shares the installed plugin venvs.
-
-    Meltano writes each run's config and catalog under ``.meltano/run/<plugin>/``, so two runs in
-    one project directory collide (meltano/meltano#8763). The copy has its own ``.meltano/run``
-    while ``.meltano/extractors`` and ``.meltano/loaders`` link to the ones ``meltano install``
-    built in the repository.
-    """
-    project = tmp_path / "project"
-    (project / ".meltano").mkdir(parents=True)
-    shutil.copy(PROJECT_ROOT / "meltano.yml", project / "meltano.yml")
-    for plugin_dir in ("tap-hubspot-assoc", "target-hubspot-overwrite"):
-        (project / plugin_dir).symlink_to(PROJECT_ROOT / plugin_dir)
-    for kind in ("extractors", "loaders"):
-        installed = PROJECT_ROOT / ".meltano" / kind
-        if not installed.is_dir():
-            pytest.fail(f"{installed} is missing: run `make install` (meltano install) first")
-        (project / ".meltano" / kind).symlink_to(installed)
-    return project
+    """A per-test copy of the Meltano project (see ``pipeline_devtools.meltano_project``)."""
+    try:
+        return copy_project(tmp_path / "project")
+    except FileNotFoundError as missing:
+        pytest.fail(str(missing))
 
 
 @dataclass

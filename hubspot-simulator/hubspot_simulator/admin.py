@@ -7,6 +7,27 @@ from typing import Any
 import requests
 
 
+def _dataset(
+    seed: int,
+    contacts: int,
+    meetings: int,
+    appointments: int,
+    companies: int,
+    deals: int,
+    extra: dict[str, int],
+) -> dict[str, int]:
+    """The dataset spec of ``/dataset`` and ``/reset``."""
+    return dict(
+        seed=seed,
+        contacts=contacts,
+        meetings=meetings,
+        appointments=appointments,
+        companies=companies,
+        deals=deals,
+        **extra,
+    )
+
+
 class SimulatorAdminError(RuntimeError):
     """The admin API answered with an error."""
 
@@ -50,21 +71,8 @@ class SimulatorAdmin:
         **extra: int,
     ) -> dict[str, Any]:
         """Replace the dataset only (faults, counters and limits stay)."""
-        return dict(
-            self._call(
-                "POST",
-                "/dataset",
-                dict(
-                    seed=seed,
-                    contacts=contacts,
-                    meetings=meetings,
-                    appointments=appointments,
-                    companies=companies,
-                    deals=deals,
-                    **extra,
-                ),
-            )
-        )
+        body = _dataset(seed, contacts, meetings, appointments, companies, deals, extra)
+        return dict(self._call("POST", "/dataset", body))
 
     def reset(
         self,
@@ -78,21 +86,8 @@ class SimulatorAdmin:
         **extra: int,
     ) -> dict[str, Any]:
         """Regenerate the dataset and reset faults, counters, rate limits, tokens, search lag."""
-        return dict(
-            self._call(
-                "POST",
-                "/reset",
-                dict(
-                    seed=seed,
-                    contacts=contacts,
-                    meetings=meetings,
-                    appointments=appointments,
-                    companies=companies,
-                    deals=deals,
-                    **extra,
-                ),
-            )
-        )
+        body = _dataset(seed, contacts, meetings, appointments, companies, deals, extra)
+        return dict(self._call("POST", "/reset", body))
 
     def reset_operations(self) -> None:
         """Faults, counters, rate limits, tokens and search lag back to startup values."""
