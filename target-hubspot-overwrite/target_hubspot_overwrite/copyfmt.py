@@ -73,21 +73,16 @@ def formatter_for(pg_type: str) -> Formatter:
     return _as_text
 
 
-def format_rows(
-    rows: Sequence[dict[str, Any]],
+def format_row(
+    row: dict[str, Any],
     fields: Sequence[tuple[str, Formatter]],
     with_presence: bool,
 ) -> str:
-    """Render rows as COPY text; optionally append a presence bitmap column."""
-    out: list[str] = []
-    append = out.append
-    for row in rows:
-        parts = []
-        for source, fmt in fields:
-            value = row.get(source)
-            parts.append(NULL if value is None else fmt(value))
-        if with_presence:
-            parts.append("".join("1" if s in row else "0" for s, _ in fields))
-        append("\t".join(parts))
-    out.append("")
-    return "\n".join(out)
+    """Render one row as a COPY text line (no newline); optionally a presence bitmap last."""
+    parts = []
+    for source, fmt in fields:
+        value = row.get(source)
+        parts.append(NULL if value is None else fmt(value))
+    if with_presence:
+        parts.append("".join("1" if s in row else "0" for s, _ in fields))
+    return "\t".join(parts)

@@ -79,16 +79,17 @@ def staged(column: str) -> q.Composed:
 def insert_new(
     table: q.Composable, stage: str, columns: Sequence[str], keys: Sequence[str]
 ) -> q.Composed:
-    """INSERT staged rows whose key is not in the table yet."""
+    """INSERT staged rows whose key is not in the table yet (existing keys are skipped
+    without being locked; the table's primary key is ``keys``)."""
     return q.SQL(
         "INSERT INTO {table} ({cols}) SELECT {scols} FROM {stage} AS s "
-        "WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {join})"
+        "ON CONFLICT ({keys}) DO NOTHING"
     ).format(
         table=table,
         cols=_list(columns),
         scols=_list(columns, "s"),
         stage=Ident(stage),
-        join=_join(keys, "t", "s"),
+        keys=_list(keys),
     )
 
 

@@ -150,6 +150,11 @@ _CONSTRAINTS = frozenset(
 )
 
 
+def has_constraints(schema: dict[str, Any]) -> bool:
+    """True if a property schema constrains values beyond their JSON type."""
+    return _constrained(schema)
+
+
 def _constrained(schema: dict[str, Any]) -> bool:
     if _CONSTRAINTS & schema.keys():
         return True

@@ -12,15 +12,30 @@ from singer_sdk.exceptions import InvalidRecord, MissingKeyPropertiesError
 from singer_sdk.sql import SQLSink
 
 from target_hubspot_overwrite import ddl, merge
+from target_hubspot_overwrite.compiled import (
+    CheckedField,
+    RecordCheck,
+    RenderedField,
+    RowRenderer,
+    compile_check,
+    compile_renderer,
+)
 from target_hubspot_overwrite.connector import HubspotOverwriteConnector
 from target_hubspot_overwrite.copyfmt import (
     Formatter,
     exact_json_default,
-    format_rows,
+    format_row,
     formatter_for,
 )
 from target_hubspot_overwrite.naming import column_names
-from target_hubspot_overwrite.records import Cleaner, InvalidValue, NulCounter, cleaner_for
+from target_hubspot_overwrite.reader import LineEscapes
+from target_hubspot_overwrite.records import (
+    Cleaner,
+    InvalidValue,
+    NulCounter,
+    cleaner_for,
+    has_constraints,
+)
 from target_hubspot_overwrite.sqltypes import TIMESTAMPTZ, FieldType, field_type, widen
 from target_hubspot_overwrite.stats import LoadStats
 
@@ -40,6 +55,26 @@ class NullKeyError(MissingKeyPropertiesError):
 
 
 @dataclass(frozen=True)
+class RenderedRows:
+    """A batch's rows and their COPY text for the given column types."""
+
+    rows: list[dict]
+    escaped: set[int]
+    types: tuple[str, ...]
+    presence: bool
+    data: bytes
+
+
+@dataclass(frozen=True)
+class StagedRows:
+    """A batch's rows, staged by COPY and waiting for their merge."""
+
+    shape: ddl.TableShape
+    presence: bool
+    count: int
+
+
+@dataclass(frozen=True)
 class Field:
     """One schema property and its column."""
 
@@ -47,6 +82,7 @@ class Field:
     column: str
     ftype: FieldType
     clean: Cleaner
+    constrained: bool
 
 
 class HubspotOverwriteSink(SQLSink):
@@ -78,8 +114,14 @@ class HubspotOverwriteSink(SQLSink):
         self.upsert = bool(self.keys) and target.load_method == "upsert"
         self.force = target.force_overwrite
         self.nul = NulCounter()
-        self._keyed: dict[tuple, dict] = {}
+        self.batch_limit = self.max_size
+        self.needs_exact = any(f.ftype.kind not in _EXACT_KINDS for f in self.fields)
+        self._check = self._compile_check()
+        self._renderers: dict[tuple, RowRenderer] = {}
+        self._key_of = _key_getter(self.keys)
+        self._keyed: dict[t.Any, dict] = {}
         self._rows: list[dict] = []
+        self._escaped: set[t.Any] = set()  # keys (upsert) or row positions needing escapes
         self._rejects: list[tuple[str, str]] = []
         self._batch = LoadStats()  # stats of the batch being written (writer side)
         self._intake = LoadStats()  # counters collected while reading the next batch
@@ -111,8 +153,23 @@ class HubspotOverwriteSink(SQLSink):
         fields = []
         for src, prop in props.items():
             ftype = field_type(prop or {})
-            fields.append(Field(src, names[src], ftype, cleaner_for(ftype, prop)))
+            prop = prop or {}
+            fields.append(
+                Field(src, names[src], ftype, cleaner_for(ftype, prop), has_constraints(prop))
+            )
         return fields
+
+    def _compile_check(self) -> RecordCheck | None:
+        """The generated fast check of this schema (None if some property has constraints)."""
+        if any(f.constrained for f in self.fields):
+            return None
+        keys = set(self.keys)
+        return compile_check(
+            [
+                CheckedField(f.source, f.ftype.kind, f.ftype.nullable, f.source in keys)
+                for f in self.fields
+            ]
+        )
 
     def _resolve_key(self, key: str) -> str:
         """Exact property name, else the single property equal ignoring case."""
@@ -151,29 +208,47 @@ class HubspotOverwriteSink(SQLSink):
                 )
         return out
 
-    def accept(self, record: dict) -> None:
-        """Validate, clean and buffer one record (dedupe on key: last wins)."""
+    def accept(self, record: t.Any, escapes: LineEscapes = LineEscapes.UNKNOWN) -> bool:
+        """Validate, clean and buffer one record (dedupe on key: last wins).
+
+        ``escapes`` is what the raw input line said about the record's strings. Returns True
+        when the batch is full.
+        """
         self.run.stats.received += 1
         self.run.records_since_activation += 1
-        try:
-            if not isinstance(record, dict):
-                raise InvalidValue("record is not a JSON object")
-            row = self.clean(record)
-        except (InvalidValue, NullKeyError) as exc:
-            self._invalid(record, exc)
-            return
+        check = self._check
+        if (
+            escapes <= LineEscapes.ESCAPED
+            and check is not None
+            and record.__class__ is dict
+            and check(record)
+        ):
+            row = record
+        else:
+            try:
+                if not isinstance(record, dict):
+                    raise InvalidValue("record is not a JSON object")
+                row = self.clean(record)
+            except (InvalidValue, NullKeyError) as exc:
+                self._invalid(record, exc)
+                return self._batch_records_read >= self.batch_limit
         if self.upsert:
-            key = tuple(row[k] for k in self.keys)
+            key = self._key_of(row)
             previous = self._keyed.get(key)
             if previous is not None:
                 self._intake.duplicates_merged += 1
-                if self.upsert and not self.force:
+                if not self.force:
                     previous.update(row)
                     row = previous
             self._keyed[key] = row
+            if escapes:
+                self._escaped.add(key)
         else:
+            if escapes:
+                self._escaped.add(len(self._rows))
             self._rows.append(row)
         self._batch_records_read += 1
+        return self._batch_records_read >= self.batch_limit
 
     def _invalid(self, record: t.Any, exc: Exception) -> None:
         reason = str(exc)
@@ -203,31 +278,44 @@ class HubspotOverwriteSink(SQLSink):
         With ``wait=False`` the transaction runs on the target's writer thread while the
         next batch is read (the target waits for it before any STATE is emitted).
         """
-        rows = list(self._keyed.values()) if self.upsert else self._rows
+        escaped = self._escaped
+        if self.upsert:
+            rows = list(self._keyed.values())
+            if escaped:
+                escaped = {i for i, key in enumerate(self._keyed) if key in escaped}
+        else:
+            rows = self._rows
         rejects, stats = self._rejects, self._intake
         stats.nul_stripped += self.nul.count
         self.nul.count = 0
         self._intake = LoadStats()
-        self._keyed, self._rows, self._rejects = {}, [], []
-        self.hso.run_job(lambda: self._load(rows, rejects, stats, finalize), wait=wait)
+        self._keyed, self._rows, self._rejects, self._escaped = {}, [], [], set()
+        staged: list[StagedRows] = []
+        rendered = self.render_rows(rows, escaped) if rows else None
 
-    def _load(
-        self, rows: list[dict], rejects: list[tuple[str, str]], stats: LoadStats, finalize: bool
-    ) -> None:
-        """One transaction: merge rows, association hook, reconciliation, rejects."""
-        self._batch = stats
-        with self.hso.transaction(f"batch of stream '{self.stream_name}'") as cur:
+        def stage(cur: Cursor) -> None:
             self.hso.lock_table_for_run(cur, self.run.schema, self.run.table)
-            if rows:
-                self.apply_rows(cur, rows)
+            if rendered is not None:
+                staged.append(self.stage_rows(cur, rendered))
+
+        def finish(cur: Cursor) -> None:
+            self._batch = stats
+            if staged:
+                self.merge_rows(cur, staged[0])
             self.after_rows(cur, rows)
             if finalize:
                 self.reconcile(cur)
             if rejects:
                 self.hso.write_rejects(cur, self.stream_name, rejects)
                 stats.rejected += len(rejects)
-        self.run.stats.add(stats)
-        self._log_batch(len(rows))
+
+        def committed() -> None:
+            self.run.stats.add(stats)
+            self._log_batch(len(rows))
+
+        self.hso.run_batch(
+            f"batch of stream '{self.stream_name}'", stage, finish, committed, wait=wait
+        )
 
     def _log_batch(self, rows: int) -> None:
         b = self._batch
@@ -297,33 +385,87 @@ class HubspotOverwriteSink(SQLSink):
             run.shape_known = False
         return shape
 
-    def apply_rows(self, cur: Cursor, rows: list[dict]) -> None:
-        """Stage rows with COPY and merge them set-based."""
-        shape = self.prepare_target_table(cur)
-        columns = [f.column for f in self.fields]
-        types = [(f.column, shape.columns[f.column]) for f in self.fields]
+    def render_rows(self, rows: list[dict], escaped: set[int]) -> RenderedRows:
+        """COPY text of the rows, for the column types the table is expected to have.
+
+        Runs before the batch waits for the database (the previous batch may still be
+        merging); ``stage_rows`` renders again if the table turns out different.
+        ``escaped`` holds the positions of rows whose strings may need COPY escaping.
+        """
         presence = self.upsert and not self.force and self._needs_presence(rows)
+        types = self._expected_types()
+        data = self._copy_text(rows, escaped, types, presence).encode()
+        return RenderedRows(rows, escaped, types, presence, data)
+
+    def _expected_types(self) -> tuple[str, ...]:
+        """Column types after this batch's DDL, as far as known without asking the database."""
+        shape = self.run.shape if self.run.shape_known else None
+        columns = shape.columns if shape is not None else {}
+        out = []
+        for f in self.fields:
+            existing = columns.get(f.column)
+            out.append(f.ftype.pg_type if existing is None else widen(existing, f.ftype.pg_type))
+        return tuple(out)
+
+    def stage_rows(self, cur: Cursor, rendered: RenderedRows) -> StagedRows:
+        """Create/extend the table and COPY the rendered rows into the TEMP stage."""
+        shape = self.prepare_target_table(cur)
+        types = tuple(shape.columns[f.column] for f in self.fields)
+        presence = rendered.presence
+        data = rendered.data
+        if types != rendered.types:
+            data = self._copy_text(rendered.rows, rendered.escaped, types, presence).encode()
         stage = self.run.stage_table
-        cur.execute(merge.create_stage(stage, types, presence))
-        fmts: list[tuple[str, Formatter]] = [
-            (f.source, formatter_for(shape.columns[f.column])) for f in self.fields
-        ]
+        columns = [f.column for f in self.fields]
+        cur.execute(merge.create_stage(stage, list(zip(columns, types, strict=True)), presence))
         with cur.copy(merge.copy_into(stage, columns, presence)) as copy:
-            copy.write(format_rows(rows, fmts, presence))
+            copy.write(data)
+        return StagedRows(shape, presence, len(rendered.rows))
+
+    def merge_rows(self, cur: Cursor, staged: StagedRows) -> None:
+        """Merge the staged rows into the table set-based, then drop the stage."""
+        shape, presence = staged.shape, staged.presence
+        stage = self.run.stage_table
         if self.upsert:
             # Probe the target's primary key per staged row instead of hashing the
             # whole (growing) target table on every batch.
             cur.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
-            self._merge_upsert(cur, shape, presence, len(rows))
+            self._merge_upsert(cur, shape, presence, staged.count)
             # Only for the merge: the anti-joins later in this transaction (reconciliation,
             # association markers) need hash joins, or they turn quadratic.
             cur.execute("SET LOCAL enable_hashjoin = DEFAULT; SET LOCAL enable_mergejoin = DEFAULT")
         else:
-            cur.execute(merge.append_all(self.table_sql(), stage, columns))
+            cur.execute(merge.append_all(self.table_sql(), stage, [f.column for f in self.fields]))
             self._batch.created += cur.rowcount
         if self.keys:
             self._track_keys(cur, shape)
         cur.execute(q.SQL("DROP TABLE {}").format(q.Identifier(stage)))
+
+    def _copy_text(
+        self, rows: list[dict], escaped: set[int], types: tuple[str, ...], presence: bool
+    ) -> str:
+        """The rows as COPY text: generated renderer, general formatter for escaped rows."""
+        render = self._renderers.get((types, presence))
+        if render is None:
+            render = compile_renderer(
+                [
+                    RenderedField(f.source, f.ftype.kind, pg_type, formatter_for(pg_type))
+                    for f, pg_type in zip(self.fields, types, strict=True)
+                ],
+                presence,
+            )
+            self._renderers[(types, presence)] = render
+        if not escaped:
+            return "\n".join(map(render, rows)) + "\n"
+        general: list[tuple[str, Formatter]] = [
+            (f.source, formatter_for(pg_type))
+            for f, pg_type in zip(self.fields, types, strict=True)
+        ]
+        lines = [
+            format_row(row, general, presence) if i in escaped else render(row)
+            for i, row in enumerate(rows)
+        ]
+        return "\n".join(lines) + "\n"
 
     def _needs_presence(self, rows: list[dict]) -> bool:
         width = len(self.fields)
@@ -346,20 +488,25 @@ class HubspotOverwriteSink(SQLSink):
         return out
 
     def _merge_upsert(self, cur: Cursor, shape: ddl.TableShape, presence: bool, n: int) -> None:
+        """Insert the new keys, then update the existing rows whose values differ.
+
+        Inserting first (``ON CONFLICT DO NOTHING``: no lock on existing rows) lets a batch
+        of only new keys, the common case of a first load, skip the update's probes.
+        """
         stage = self.run.stage_table
-        assignments = self._assignments(shape, presence)
-        updated = 0
-        if assignments:
-            cur.execute(
-                merge.update_existing(self.table_sql(), stage, self.key_columns, assignments)
-            )
-            updated = cur.rowcount
         cur.execute(
             merge.insert_new(
                 self.table_sql(), stage, [f.column for f in self.fields], self.key_columns
             )
         )
         created = cur.rowcount
+        assignments = self._assignments(shape, presence)
+        updated = 0
+        if assignments and created < n:
+            cur.execute(
+                merge.update_existing(self.table_sql(), stage, self.key_columns, assignments)
+            )
+            updated = cur.rowcount
         if self.force:
             self._batch.overwritten += updated
         else:
@@ -442,6 +589,19 @@ class HubspotOverwriteSink(SQLSink):
         if self.run.finalize_at_end and self.run.pending_version is not None and self._is_active():
             self.load_batch(finalize=True)
         super().clean_up()
+
+
+# Kinds whose values orjson always parses exactly (strings, booleans); others may need the
+# exact parse of lines holding long numbers.
+_EXACT_KINDS = frozenset({"string", "date-time", "date", "boolean"})
+
+
+def _key_getter(keys: list[str]) -> t.Callable[[dict], t.Any]:
+    """Function giving a row's dedupe key (the value itself for a single key)."""
+    if len(keys) == 1:
+        (only,) = keys
+        return lambda row: row[only]
+    return lambda row: tuple(row[k] for k in keys)
 
 
 def raw_json(record: t.Any) -> str:

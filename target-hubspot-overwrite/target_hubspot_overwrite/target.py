@@ -23,7 +23,13 @@ from target_hubspot_overwrite import ddl
 from target_hubspot_overwrite.associations import MARKER_STREAM, AssociationMarkerSink
 from target_hubspot_overwrite.connector import connect, redact
 from target_hubspot_overwrite.naming import IdentifierClashError, pg_identifier
-from target_hubspot_overwrite.reader import OrjsonSingerReader
+from target_hubspot_overwrite.reader import (
+    Line,
+    LineEscapes,
+    OrjsonSingerReader,
+    needs_exact,
+    parse_exact,
+)
 from target_hubspot_overwrite.runstate import StreamRun
 from target_hubspot_overwrite.sinks import REJECTS_TABLE, HubspotOverwriteSink, raw_json
 from target_hubspot_overwrite.stats import LoadStats, log_summary
@@ -32,6 +38,7 @@ if t.TYPE_CHECKING:
     from singer_sdk.sinks import Sink
 
 DEFAULT_SCHEMA = "public"
+AGE_CHECK_EVERY = 1000  # records between checks of the SDK's maximum record age
 
 CONFIG = th.PropertiesList(
     th.Property(
@@ -144,9 +151,13 @@ class TargetHubspotOverwrite(SQLTarget):
         self._last_state_written: dict | None = None
         self.closing_versions_seen = False
         self._pending_signal: int | None = None
+        self._fast_sinks: dict[str, HubspotOverwriteSink] = {}
+        self._records_since_age_check = 0
         reader = self.message_reader
-        if isinstance(reader, OrjsonSingerReader) and self.reject_invalid:
-            reader.on_malformed = self._reject_line
+        if isinstance(reader, OrjsonSingerReader):
+            reader.on_record = self._fast_record
+            if self.reject_invalid:
+                reader.on_malformed = self._reject_line
 
     @classmethod
     def append_builtin_config(cls, config_jsonschema: dict) -> None:
@@ -240,6 +251,42 @@ class TargetHubspotOverwrite(SQLTarget):
         else:
             self._pending = self._writer.submit(job)
 
+    def run_batch(
+        self,
+        what: str,
+        stage: t.Callable[[Cursor], None],
+        finish: t.Callable[[Cursor], None],
+        committed: t.Callable[[], None],
+        *,
+        wait: bool,
+    ) -> None:
+        """One batch transaction: ``stage`` here, then ``finish`` and the commit.
+
+        ``stage`` (DDL and COPY) runs on the calling thread, which also does all the per-record
+        Python work. ``finish`` (the set-based merge, reconciliation) and the commit run on
+        the writer thread unless ``wait``: PostgreSQL then merges while the next batch is read,
+        and the writer thread, blocked on the server, holds the GIL only to read results.
+        """
+        self.wait_pending()
+        tx = contextlib.ExitStack()
+        cur = tx.enter_context(self.transaction(what))
+        try:
+            stage(cur)
+        except BaseException as exc:
+            if not tx.__exit__(type(exc), exc, exc.__traceback__):
+                raise
+            return
+
+        def rest() -> None:
+            with tx:
+                finish(cur)
+            committed()
+
+        if wait:
+            rest()
+        else:
+            self._pending = self._writer.submit(rest)
+
     @contextlib.contextmanager
     def transaction(self, what: str = "load") -> Iterator[Cursor]:
         """One transaction (a savepoint in dry run); errors are re-raised redacted."""
@@ -321,14 +368,31 @@ class TargetHubspotOverwrite(SQLTarget):
         if sink is None or "record" not in message_dict:
             super()._process_record_message(message_dict)
             return
-        sink.accept(message_dict["record"])
-        if sink.is_full:
+        self._fast_sinks[t.cast("str", stream)] = sink
+        if sink.accept(message_dict["record"]):
             self.drain_one(sink)
         self._handle_max_record_age()
+
+    def _fast_record(self, message: dict, line: Line, escapes: LineEscapes) -> bool:
+        """Hot path for RECORD lines of known plain streams; False = take the general path."""
+        stream = message.get("stream")
+        sink = self._fast_sinks.get(stream) if stream.__class__ is str else None
+        if sink is None or "record" not in message:
+            return False
+        if sink.needs_exact and needs_exact(line):
+            message = parse_exact(line)
+        if sink.accept(message["record"], escapes):
+            self.drain_one(sink)
+        self._records_since_age_check += 1
+        if self._records_since_age_check >= AGE_CHECK_EVERY:
+            self._records_since_age_check = 0
+            self._handle_max_record_age()
+        return True
 
     def _process_schema_message(self, message_dict: dict) -> None:
         """Register the schema; commit a retired sink's rows before any newer record."""
         _ = self.db  # connect now: a wrong database fails the run before anything is accepted
+        self._fast_sinks.clear()  # the message may replace a stream's sink
         super()._process_schema_message(message_dict)
         stream = message_dict.get("stream")
         if isinstance(stream, str):

@@ -1,0 +1,250 @@
+"""The generated hot path (compiled.py, the byte reader) agrees with the general path.
+
+The generated record check may only accept a record the general ``clean`` would return
+unchanged; the generated COPY renderer must produce the same text as the general formatter;
+rows whose raw line holds escapes must load exactly, through the byte reader (subprocess) and
+the text reader (in-process) alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from target_helpers import lines, rec, run_cli, run_target, schema_msg
+from target_hubspot_overwrite.compiled import RenderedField, compile_renderer
+from target_hubspot_overwrite.copyfmt import format_row, formatter_for
+from target_hubspot_overwrite.reader import LineEscapes, escapes_of
+from target_hubspot_overwrite.records import InvalidValue
+from target_hubspot_overwrite.sinks import NullKeyError
+from target_hubspot_overwrite.target import TargetHubspotOverwrite
+
+S = "things"
+PROPS: dict[str, Any] = {
+    "id": {"type": "string"},
+    "text": {"type": ["string", "null"]},
+    "required_text": {"type": "string"},
+    "when": {"type": ["string", "null"], "format": "date-time"},
+    "day": {"type": ["string", "null"], "format": "date"},
+    "count": {"type": ["integer", "null"]},
+    "amount": {"type": ["number", "null"]},
+    "flag": {"type": ["boolean", "null"]},
+    "doc": {"type": ["object", "null"]},
+    "items": {"type": ["array", "null"]},
+    "anything": {},
+}
+NO_NUL = st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",))
+SCALARS = st.one_of(
+    st.none(),
+    st.text(NO_NUL, max_size=8),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(),
+    st.sampled_from(["2024-01-02T03:04:05Z", "2024-02-30", "2024-01-02", "not a date", ""]),
+)
+VALUES = st.one_of(
+    SCALARS,
+    st.lists(SCALARS, max_size=3),
+    st.dictionaries(st.text(NO_NUL, max_size=3), SCALARS, max_size=3),
+)
+RECORDS = st.dictionaries(st.sampled_from([*PROPS, "unknown"]), VALUES, max_size=len(PROPS) + 1)
+
+
+@pytest.fixture(scope="module")
+def sink() -> Any:
+    target = TargetHubspotOverwrite(
+        config={"sqlalchemy_url": "postgresql://nobody@127.0.0.1:1/none"}, validate_config=False
+    )
+    made = target.add_sink(S, schema_msg(S, PROPS, ["id"])["schema"], ["id"])
+    assert made._check is not None
+    return made
+
+
+def _general_clean(sink: Any, record: dict) -> dict | None:
+    try:
+        return dict(sink.clean(record))
+    except (InvalidValue, NullKeyError):
+        return None
+
+
+@settings(
+    max_examples=400,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(record=RECORDS)
+def test_generated_check_accepts_only_what_clean_keeps(sink, record):
+    if sink._check(record):
+        assert _general_clean(sink, record) == record
+
+
+def test_generated_check_accepts_a_typical_record(sink):
+    record = {
+        "id": "1",
+        "text": "a",
+        "required_text": "b",
+        "when": "2024-01-02T03:04:05.678Z",
+        "day": "2024-01-02",
+        "count": 3,
+        "amount": 1.5,
+        "flag": True,
+        "doc": {"a": [1]},
+        "items": [1, "x"],
+        "anything": None,
+    }
+    assert sink._check(record)
+    assert not sink._check({**record, "id": None})
+    assert not sink._check({**record, "required_text": None})
+    assert not sink._check({**record, "count": True})
+    assert not sink._check({**record, "unknown": 1})
+
+
+COLUMN_CHOICES = {
+    "string": ["text"],
+    "date-time": ["timestamp with time zone", "text"],
+    "integer": ["bigint", "numeric", "text"],
+    "number": ["numeric", "text"],
+    "boolean": ["boolean", "text"],
+    "object": ["jsonb", "text"],
+}
+SAFE_TEXT = st.characters(blacklist_characters="\x00\\\t\n\r", blacklist_categories=("Cs",))
+KIND_VALUES = {
+    "string": st.text(SAFE_TEXT, max_size=10),
+    "date-time": st.just("2024-01-02T03:04:05+00:00"),
+    "integer": st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    "number": st.one_of(st.integers(), st.floats(allow_nan=False, allow_infinity=False)),
+    "boolean": st.booleans(),
+    "object": st.dictionaries(st.text(SAFE_TEXT, max_size=3), st.text(max_size=3), max_size=2),
+}
+
+
+@st.composite
+def table_and_rows(draw: st.DrawFn) -> tuple[list[RenderedField], list[dict]]:
+    kinds = draw(st.lists(st.sampled_from(sorted(KIND_VALUES)), min_size=1, max_size=6))
+    fields = []
+    for i, kind in enumerate(kinds):
+        pg_type = draw(st.sampled_from(COLUMN_CHOICES[kind]))
+        fields.append(RenderedField(f"f{i}", kind, pg_type, formatter_for(pg_type)))
+    rows = []
+    for _ in range(draw(st.integers(1, 4))):
+        row = {}
+        for spec in fields:
+            if draw(st.booleans()):
+                row[spec.source] = draw(st.one_of(st.none(), KIND_VALUES[spec.kind]))
+        rows.append(row)
+    return fields, rows
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=table_and_rows(), presence=st.booleans())
+def test_generated_renderer_matches_general_formatter(case, presence):
+    fields, rows = case
+    render = compile_renderer(fields, presence)
+    general = [(spec.source, spec.fallback) for spec in fields]
+    for row in rows:
+        assert render(row) == format_row(row, general, presence)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ('{"a":"plain"}', LineEscapes.NONE),
+        ('{"a":"tab\\there"}', LineEscapes.ESCAPED),
+        ('{"a":"nul\\u0000"}', LineEscapes.MAY_HOLD_NUL),
+    ],
+)
+def test_line_escapes(line, expected):
+    assert escapes_of(line) == expected
+    assert escapes_of(line.encode()) == expected
+
+
+TRICKY = [
+    "tab\there",
+    "new\nline",
+    "carriage\rreturn",
+    "back\\slash",
+    "\\N",
+    "\\.",
+    "nul\x00byte",
+    'quote"d',
+    "unicode é ✓ 𝄞",
+    "",
+]
+
+
+def _messages() -> list[dict]:
+    out = [schema_msg(S, {**PROPS, "required_text": {"type": ["string", "null"]}}, ["id"])]
+    for i, text in enumerate(TRICKY):
+        out.append(rec(S, {"id": f"t{i}", "text": text, "count": i, "amount": 0.5}))
+        out.append(rec(S, {"id": f"c{i}", "text": f"clean {i}", "count": i, "amount": 0.25}))
+    # Same key twice in one batch, in both orders of clean / escaped, and a partial record.
+    out.append(rec(S, {"id": "d1", "text": "clean", "count": 1}))
+    out.append(rec(S, {"id": "d1", "text": "esc\taped"}))
+    out.append(rec(S, {"id": "d2", "text": "esc\naped", "count": 2}))
+    out.append(rec(S, {"id": "d2", "text": "clean"}))
+    out.append(rec(S, {"id": "d3", "text": "only the key and text"}))
+    return out
+
+
+def _expected() -> dict[str, tuple]:
+    out: dict[str, tuple] = {}
+    for i, text in enumerate(TRICKY):
+        out[f"t{i}"] = (text.replace("\x00", ""), i)
+        out[f"c{i}"] = (f"clean {i}", i)
+    out["d1"] = ("esc\taped", 1)
+    out["d2"] = ("clean", 2)
+    out["d3"] = ("only the key and text", None)
+    return out
+
+
+@pytest.mark.parametrize("runner", ["cli", "in_process"])
+@pytest.mark.parametrize("batch", [3, 1000])
+def test_escaped_and_clean_rows_load_exactly(config, db, tmp_path, runner, batch):
+    text = lines(*_messages())
+    settings_ = {**config, "batch_size_rows": batch}
+    res = run_cli(settings_, text, tmp_path) if runner == "cli" else run_target(settings_, text)
+    assert res.returncode == 0, res.stderr[-2000:]
+    loaded = {r[0]: (r[1], r[2]) for r in db.rows("SELECT id, text, count FROM {s}.things")}
+    assert loaded == _expected()
+    assert res.stream(S)["nul_stripped"] == 1
+
+
+def test_exact_numbers_and_dates_on_the_byte_path(config, db, tmp_path):
+    props = {
+        "id": {"type": "string"},
+        "amount": {"type": ["number", "null"]},
+        "when": {"type": ["string", "null"], "format": "date-time"},
+    }
+    raw = [
+        '{"type":"RECORD","stream":"things","record":'
+        '{"id":"1","amount":12345678901234567.123456789,"when":"2024-01-02T03:04:05.678+02:00"}}',
+        '{"type":"RECORD","stream":"things","record":{"id":"2","amount":0.1,"when":null}}',
+    ]
+    text = lines(schema_msg(S, props, ["id"]), *raw)
+    res = run_cli(config, text, tmp_path)
+    assert res.returncode == 0, res.stderr[-2000:]
+    got = db.rows('SELECT id, amount::text, "when" FROM {s}.things ORDER BY id')
+    assert got == [
+        ("1", "12345678901234567.123456789", dt.datetime(2024, 1, 2, 1, 4, 5, 678000, dt.UTC)),
+        ("2", "0.1", None),
+    ]
+
+
+def test_invalid_utf8_line_is_a_clear_error(config, tmp_path):
+    cfg = tmp_path / "c.json"
+    cfg.write_text(json.dumps(config))
+    good = lines(schema_msg(S, PROPS, ["id"])).encode()
+    bad = b'{"type":"RECORD","stream":"things","record":{"id":"\xff"}}\n'
+    import subprocess
+
+    from target_helpers import BIN
+
+    proc = subprocess.run(
+        [str(BIN), "--config", str(cfg)], input=good + bad, capture_output=True, check=False
+    )
+    assert proc.returncode != 0
+    assert b"Input line 2 is not valid JSON" in proc.stderr
