@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import typing as t
 from dataclasses import dataclass
 
@@ -598,10 +599,9 @@ _EXACT_KINDS = frozenset({"string", "date-time", "date", "boolean"})
 
 def _key_getter(keys: list[str]) -> t.Callable[[dict], t.Any]:
     """Function giving a row's dedupe key (the value itself for a single key)."""
-    if len(keys) == 1:
-        (only,) = keys
-        return lambda row: row[only]
-    return lambda row: tuple(row[k] for k in keys)
+    if not keys:
+        return lambda row: ()
+    return operator.itemgetter(*keys)
 
 
 def raw_json(record: t.Any) -> str:
