@@ -420,7 +420,7 @@ class HubspotOverwriteSink(SQLSink):
         columns = [f.column for f in self.fields]
         cur.execute(merge.create_stage(stage, list(zip(columns, types, strict=True)), presence))
         with cur.copy(merge.copy_into(stage, columns, presence)) as copy:
-            copy.write(data)
+            copy.write(memoryview(data))  # slices of a view: no copies
         return StagedRows(shape, presence, len(rendered.rows))
 
     def merge_rows(self, cur: Cursor, staged: StagedRows) -> None:
