@@ -19,6 +19,7 @@ from bench.plots import plot_all
 
 REPORT_VERSION = 1
 GOAL_PEER, GOAL_FLOOR, GOAL_TAP_MB, GOAL_BUDGET = 10.0, 0.5, 250.0, 1.10
+GOAL_PHASES = ("fresh", "reload")  # the target goals' cases (the issue's fresh load and re-load)
 
 
 def _version(package: str) -> str:
@@ -147,7 +148,10 @@ def _target_section(target: dict[str, Any]) -> list[str]:
     lines += [
         "",
         f"Goals: ours ≥ {GOAL_PEER:g}x target-postgres and ≥ {GOAL_FLOOR:g}x the "
-        "floor (rows/s, medians).",
+        f"floor (rows/s, medians), for the {' and '.join(GOAL_PHASES)} phases. The "
+        "refresh-* rows (a full refresh bracketed by ACTIVATE_VERSION, reconciled at the end) "
+        "are not a goal case: they guard the reconciliation's cost, and at 25k rows each "
+        "loader's start-up (see below) is a large part of them.",
         "",
         "| ours | stream | phase | x target-postgres | x floor | goals met |",
         "|---|---|---|---:|---:|---|",
@@ -155,10 +159,25 @@ def _target_section(target: dict[str, Any]) -> list[str]:
     for r in target_ratios(target):
         floor_ok = r["vs_floor"] >= GOAL_FLOOR or r["vs_floor"] != r["vs_floor"]  # NaN: none
         met = "yes" if r["vs_peer"] >= GOAL_PEER and floor_ok else "**no**"
+        if r["phase"] not in GOAL_PHASES:
+            met = "n/a"
         lines.append(
             f"| {r['loader']} | {r['stream']} | {r['phase']} | "
             f"{_fmt(r['vs_peer'], 1)} | {_fmt(r['vs_floor'], 2)} | {met} |"
         )
+    startup = target.get("startup") or {}
+    if startup:
+        lines += [
+            "",
+            "Start-up (a file with one SCHEMA and no record; included in every time above):",
+            "",
+            "| loader | seconds | peak RSS MB |",
+            "|---|---:|---:|",
+        ]
+        lines += [
+            f"| {name} | {v['seconds']:.2f} | {_fmt(v['max_rss_mb'])} |"
+            for name, v in sorted(startup.items())
+        ]
     return [*lines, ""]
 
 
