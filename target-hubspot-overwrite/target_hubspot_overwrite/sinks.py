@@ -67,12 +67,14 @@ class RenderedRows:
 
 
 @dataclass(frozen=True)
-class StagedRows:
-    """A batch's rows, staged by COPY and waiting for their merge."""
+class PreparedRows:
+    """A batch's COPY text for a table whose DDL is done, waiting to be staged and merged."""
 
     shape: ddl.TableShape
+    types: tuple[str, ...]
     presence: bool
     count: int
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -291,18 +293,18 @@ class HubspotOverwriteSink(SQLSink):
         self.nul.count = 0
         self._intake = LoadStats()
         self._keyed, self._rows, self._rejects, self._escaped = {}, [], [], set()
-        staged: list[StagedRows] = []
+        prepared: list[PreparedRows] = []
         rendered = self.render_rows(rows, escaped) if rows else None
 
         def stage(cur: Cursor) -> None:
             self.hso.lock_table_for_run(cur, self.run.schema, self.run.table)
             if rendered is not None:
-                staged.append(self.stage_rows(cur, rendered))
+                prepared.append(self.prepare_rows(cur, rendered))
 
         def finish(cur: Cursor) -> None:
             self._batch = stats
-            if staged:
-                self.merge_rows(cur, staged[0])
+            if prepared:
+                self.merge_rows(cur, prepared[0])
             self.after_rows(cur, rows)
             if finalize:
                 self.reconcile(cur)
@@ -390,7 +392,7 @@ class HubspotOverwriteSink(SQLSink):
         """COPY text of the rows, for the column types the table is expected to have.
 
         Runs before the batch waits for the database (the previous batch may still be
-        merging); ``stage_rows`` renders again if the table turns out different.
+        merging); ``prepare_rows`` renders again if the table turns out different.
         ``escaped`` holds the positions of rows whose strings may need COPY escaping.
         """
         presence = self.upsert and not self.force and self._needs_presence(rows)
@@ -408,35 +410,35 @@ class HubspotOverwriteSink(SQLSink):
             out.append(f.ftype.pg_type if existing is None else widen(existing, f.ftype.pg_type))
         return tuple(out)
 
-    def stage_rows(self, cur: Cursor, rendered: RenderedRows) -> StagedRows:
-        """Create/extend the table and COPY the rendered rows into the TEMP stage."""
+    def prepare_rows(self, cur: Cursor, rendered: RenderedRows) -> PreparedRows:
+        """Create/extend the table (DDL), re-rendering the rows if its types differ."""
         shape = self.prepare_target_table(cur)
         types = tuple(shape.columns[f.column] for f in self.fields)
-        presence = rendered.presence
         data = rendered.data
         if types != rendered.types:
-            data = self._copy_text(rendered.rows, rendered.escaped, types, presence).encode()
+            text = self._copy_text(rendered.rows, rendered.escaped, types, rendered.presence)
+            data = text.encode()
+        return PreparedRows(shape, types, rendered.presence, len(rendered.rows), data)
+
+    def merge_rows(self, cur: Cursor, prepared: PreparedRows) -> None:
+        """COPY the rows into a TEMP stage, merge them set-based, then drop the stage."""
+        shape, presence = prepared.shape, prepared.presence
         stage = self.run.stage_table
         columns = [f.column for f in self.fields]
-        cur.execute(merge.create_stage(stage, list(zip(columns, types, strict=True)), presence))
+        typed = list(zip(columns, prepared.types, strict=True))
+        cur.execute(merge.create_stage(stage, typed, presence))
         with cur.copy(merge.copy_into(stage, columns, presence)) as copy:
-            copy.write(memoryview(data))  # slices of a view: no copies
-        return StagedRows(shape, presence, len(rendered.rows))
-
-    def merge_rows(self, cur: Cursor, staged: StagedRows) -> None:
-        """Merge the staged rows into the table set-based, then drop the stage."""
-        shape, presence = staged.shape, staged.presence
-        stage = self.run.stage_table
+            copy.write(memoryview(prepared.data))  # slices of a view: no copies
         if self.upsert:
             # Probe the target's primary key per staged row instead of hashing the
             # whole (growing) target table on every batch.
             cur.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
-            self._merge_upsert(cur, shape, presence, staged.count)
+            self._merge_upsert(cur, shape, presence, prepared.count)
             # Only for the merge: the anti-joins later in this transaction (reconciliation,
             # association markers) need hash joins, or they turn quadratic.
             cur.execute("SET LOCAL enable_hashjoin = DEFAULT; SET LOCAL enable_mergejoin = DEFAULT")
         else:
-            cur.execute(merge.append_all(self.table_sql(), stage, [f.column for f in self.fields]))
+            cur.execute(merge.append_all(self.table_sql(), stage, columns))
             self._batch.created += cur.rowcount
         if self.keys:
             self._track_keys(cur, shape)

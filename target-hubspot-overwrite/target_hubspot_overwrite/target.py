@@ -283,10 +283,10 @@ class TargetHubspotOverwrite(SQLTarget):
     ) -> None:
         """One batch transaction: ``stage`` here, then ``finish`` and the commit.
 
-        ``stage`` (DDL and COPY) runs on the calling thread, which also does all the per-record
-        Python work. ``finish`` (the set-based merge, reconciliation) and the commit run on
-        the writer thread unless ``wait``: PostgreSQL then merges while the next batch is read,
-        and the writer thread, blocked on the server, holds the GIL only to read results.
+        ``stage`` (the DDL) runs on the calling thread, which does all the per-record Python
+        work. ``finish`` (COPY into the stage, the set-based merge, reconciliation) and the
+        commit run on the writer thread unless ``wait``: PostgreSQL then loads the batch while
+        the next one is read, and the writer thread, blocked on the server, seldom needs the GIL.
         """
         self.wait_pending()
         tx = contextlib.ExitStack()

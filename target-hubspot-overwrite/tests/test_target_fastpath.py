@@ -248,3 +248,25 @@ def test_invalid_utf8_line_is_a_clear_error(config, tmp_path):
     )
     assert proc.returncode != 0
     assert b"Input line 2 is not valid JSON" in proc.stderr
+
+
+def test_rows_rendered_for_an_unexpected_column_type_are_rendered_again(config, db):
+    """A new process renders a batch before it reads the table; an existing text column
+    that the schema now calls boolean / integer needs the text formatter, not 't' / 'f'."""
+    as_text = {"id": {"type": "string"}, "flag": {"type": ["string", "null"]}}
+    run_target(config, lines(schema_msg(S, as_text, ["id"]), rec(S, {"id": "0", "flag": "x"})))
+    as_bool = {"id": {"type": "string"}, "flag": {"type": ["boolean", "null"]}}
+    res = run_target(
+        config,
+        lines(
+            schema_msg(S, as_bool, ["id"]),
+            rec(S, {"id": "1", "flag": True}),
+            rec(S, {"id": "2", "flag": False}),
+        ),
+    )
+    assert res.returncode == 0
+    assert db.rows("SELECT id, flag FROM {s}.things ORDER BY id") == [
+        ("0", "x"),
+        ("1", "true"),
+        ("2", "false"),
+    ]
