@@ -51,7 +51,54 @@ VALUES = st.one_of(
     st.lists(SCALARS, max_size=3),
     st.dictionaries(st.text(NO_NUL, max_size=3), SCALARS, max_size=3),
 )
-RECORDS = st.dictionaries(st.sampled_from([*PROPS, "unknown"]), VALUES, max_size=len(PROPS) + 1)
+VALID = {
+    "id": st.text(NO_NUL, min_size=1, max_size=5),
+    "text": st.one_of(st.none(), st.text(NO_NUL, max_size=5)),
+    "required_text": st.text(NO_NUL, max_size=5),
+    "when": st.one_of(st.none(), st.datetimes().map(dt.datetime.isoformat)),
+    "day": st.one_of(st.none(), st.dates().map(dt.date.isoformat)),
+    "count": st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1)),
+    "amount": st.one_of(st.none(), st.integers(), st.floats(allow_nan=False)),
+    "flag": st.one_of(st.none(), st.booleans()),
+    "doc": st.one_of(st.none(), st.dictionaries(st.text(NO_NUL, max_size=2), SCALARS, max_size=2)),
+    "items": st.one_of(st.none(), st.lists(SCALARS, max_size=2)),
+    "anything": VALUES,
+}
+# Values at or just past each property's edge (valid or not).
+EDGES: dict[str, list[Any]] = {
+    "id": [None, "", 1],
+    "text": [1, True, {}],
+    "required_text": [None, 1.5],
+    "when": ["2024-13-01T00:00:00", "", "2024-01-02", "2024-01-02 03:04", 1],
+    "day": ["2024-02-30", "2024-01-02T00:00:00", "x"],
+    "count": [2**63 - 1, 2**63, -(2**63), -(2**63) - 1, 3.0, 3.5, True, "3"],
+    "amount": [True, "1.5", None, 2**70],
+    "flag": [0, 1, "true"],
+    "doc": [[], "x", 1],
+    "items": [{}, "x"],
+    "anything": [None, "x", [1]],
+}
+
+
+@st.composite
+def near_valid_records(draw: st.DrawFn) -> dict[str, Any]:
+    """A valid record, then maybe one property absent, set to an edge value, or unknown."""
+    record: dict[str, Any] = {name: draw(valid) for name, valid in VALID.items()}
+    change = draw(st.sampled_from(["none", "absent", "edge", "unknown"]))
+    name = draw(st.sampled_from(sorted(VALID)))
+    if change == "absent":
+        del record[name]
+    elif change == "edge":
+        record[name] = draw(st.sampled_from(EDGES[name]))
+    elif change == "unknown":
+        record["unknown"] = draw(VALUES)
+    return record
+
+
+RECORDS = st.one_of(
+    near_valid_records(),
+    st.dictionaries(st.sampled_from([*PROPS, "unknown"]), VALUES, max_size=len(PROPS) + 1),
+)
 
 
 @pytest.fixture(scope="module")
@@ -82,25 +129,36 @@ def test_generated_check_accepts_only_what_clean_keeps(sink, record):
         assert _general_clean(sink, record) == record
 
 
+TYPICAL = {
+    "id": "1",
+    "text": "a",
+    "required_text": "b",
+    "when": "2024-01-02T03:04:05.678Z",
+    "day": "2024-01-02",
+    "count": 3,
+    "amount": 1.5,
+    "flag": True,
+    "doc": {"a": [1]},
+    "items": [1, "x"],
+    "anything": None,
+}
+
+
 def test_generated_check_accepts_a_typical_record(sink):
-    record = {
-        "id": "1",
-        "text": "a",
-        "required_text": "b",
-        "when": "2024-01-02T03:04:05.678Z",
-        "day": "2024-01-02",
-        "count": 3,
-        "amount": 1.5,
-        "flag": True,
-        "doc": {"a": [1]},
-        "items": [1, "x"],
-        "anything": None,
-    }
-    assert sink._check(record)
-    assert not sink._check({**record, "id": None})
-    assert not sink._check({**record, "required_text": None})
-    assert not sink._check({**record, "count": True})
-    assert not sink._check({**record, "unknown": 1})
+    assert sink._check(TYPICAL)
+    assert not sink._check({**TYPICAL, "id": None})
+    assert not sink._check({**TYPICAL, "required_text": None})
+    assert not sink._check({**TYPICAL, "count": True})
+    assert not sink._check({**TYPICAL, "unknown": 1})
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [(name, value) for name, values in EDGES.items() for value in values]
+)
+def test_generated_check_at_each_edge(sink, name, value):
+    record = {**TYPICAL, name: value}
+    if sink._check(record):
+        assert _general_clean(sink, record) == record
 
 
 COLUMN_CHOICES = {
