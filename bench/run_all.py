@@ -56,7 +56,7 @@ def plans(quick: bool, runs: int) -> dict[str, Any]:
             50_000,
             1,
             association_runs=few,
-            refresh_contacts=25_000,  # not a multiple of the 10k batch size
+            refresh_contacts=205_000,  # the contacts size, but not a multiple of the 10k batch
         ),
         "tap": tap_bench.TapPlan(
             contacts=100_000,
