@@ -79,13 +79,18 @@ def escapes_of(line: Line) -> LineEscapes:
     return LineEscapes.MAY_HOLD_NUL if "\\u0000" in line else LineEscapes.ESCAPED
 
 
-def _stdin_bytes() -> t.BinaryIO:
+def _stdin_bytes() -> t.IO[t.Any]:
     """Standard input as bytes with a 1 MiB buffer.
 
     Each read releases the GIL, and the writer thread may take it meanwhile; the default 8 KiB
-    buffer meant one read (and possible hand-off) per 8 contact lines.
+    buffer meant one read (and possible hand-off) per 8 contact lines. A replaced ``sys.stdin``
+    without a file descriptor (embedding, tests) is read as it is.
     """
-    return open(sys.stdin.fileno(), "rb", buffering=STDIN_BUFFER, closefd=False)
+    try:
+        fd = sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
+        return sys.stdin
+    return open(fd, "rb", buffering=STDIN_BUFFER, closefd=False)
 
 
 class OrjsonSingerReader(GenericSingerReader[str]):

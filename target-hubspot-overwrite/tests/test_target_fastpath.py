@@ -328,3 +328,15 @@ def test_rows_rendered_for_an_unexpected_column_type_are_rendered_again(config, 
         ("1", "true"),
         ("2", "false"),
     ]
+
+
+def test_a_replaced_stdin_without_a_file_descriptor_is_read(config, db, monkeypatch):
+    import contextlib
+    import io
+
+    text = lines(schema_msg(S, {"id": {"type": "string"}}, ["id"]), rec(S, {"id": "x\ty"}))
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    target = TargetHubspotOverwrite(config=config, validate_config=True)
+    with contextlib.redirect_stdout(io.StringIO()):
+        target.listen()
+    assert db.rows("SELECT id FROM {s}.things") == [("x\ty",)]
