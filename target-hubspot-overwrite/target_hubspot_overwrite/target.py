@@ -111,6 +111,21 @@ CONFIG = th.PropertiesList(
         "version instead of setting _sdc_deleted_at.",
     ),
     th.Property(
+        "lock_timeout_seconds",
+        th.IntegerType(minimum=0),
+        default=0,
+        description="Fail the run (its open batch rolled back) after waiting this long for a "
+        "lock: another run loading the same table, or a long query blocking a schema change. "
+        "0 waits as long as it takes.",
+    ),
+    th.Property(
+        "statement_timeout_seconds",
+        th.IntegerType(minimum=0),
+        default=0,
+        description="Fail the run (its open batch rolled back) when one statement (COPY, "
+        "merge, reconciliation) runs longer than this. 0: no limit.",
+    ),
+    th.Property(
         "on_invalid_record",
         th.StringType,
         default="fail",
@@ -253,6 +268,12 @@ class TargetHubspotOverwrite(SQLTarget):
         if self._db is None:
             self._db = self._stack.enter_context(connect(dict(self.config)))
             self._db.execute("SET TIME ZONE 'UTC'")
+            for setting in ("lock_timeout", "statement_timeout"):
+                seconds = int(self.config.get(f"{setting}_seconds") or 0)
+                if seconds > 0:
+                    self._db.execute(
+                        q.SQL("SET {} = {}").format(q.Identifier(setting), q.Literal(f"{seconds}s"))
+                    )
             if self.dry_run:
                 self._stack.enter_context(self._db.transaction(force_rollback=True))
                 self.logger.warning("DRY RUN: all changes are rolled back at the end")

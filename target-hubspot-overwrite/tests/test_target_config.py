@@ -32,6 +32,8 @@ SETTINGS = {
     "batch_size_rows",
     "hard_delete",
     "on_invalid_record",
+    "lock_timeout_seconds",
+    "statement_timeout_seconds",
 }
 
 

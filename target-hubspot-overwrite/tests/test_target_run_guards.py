@@ -79,3 +79,55 @@ def test_second_run_on_a_table_waits_for_the_first_to_finish(config, db, tmp_pat
     assert second.returncode == 0, second_err[-2000:]
     assert "being loaded by another run" in second_err
     assert db.rows("SELECT id, email FROM {s}.contacts ORDER BY id") == [("1", "b"), ("2", "a")]
+
+
+def _run(config: dict, tmp_path, text: str) -> subprocess.CompletedProcess[str]:
+    cfg = tmp_path / "timeouts.json"
+    cfg.write_text(json.dumps(config))
+    return subprocess.run(
+        [str(BIN), "--config", str(cfg)],
+        input=text,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_lock_timeout_fails_the_run_instead_of_waiting_forever(config, db, tmp_path):
+    import psycopg
+
+    text = lines(schema_msg("c", {"id": {"type": "string"}}, ["id"]), rec("c", {"id": "1"}))
+    text += lines(state({"bookmark": 1}))
+    with psycopg.connect(db.url, autocommit=True) as other:
+        # Another run holds the table (the target's per-table advisory lock).
+        other.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (f"{db.schema}.c",))
+        started = time.monotonic()
+        proc = _run({**config, "lock_timeout_seconds": 1}, tmp_path, text)
+        waited = time.monotonic() - started
+    assert proc.returncode != 0
+    assert "lock timeout" in proc.stderr
+    assert proc.stdout.strip() == ""  # no STATE
+    assert waited < 30
+    assert not db.table_exists("c") or db.scalar("SELECT count(*) FROM {s}.c") == 0
+
+
+def test_statement_timeout_fails_the_run_and_rolls_the_batch_back(config, db, tmp_path):
+    import psycopg
+
+    props = {"id": {"type": "string"}, "n": {"type": ["integer", "null"]}}
+    seed = lines(schema_msg("c", props, ["id"]), rec("c", {"id": "seed", "n": 0}))
+    assert _run(config, tmp_path, seed).returncode == 0
+    with psycopg.connect(db.url, autocommit=True) as conn:
+        conn.execute(
+            f"""CREATE FUNCTION "{db.schema}".slow() RETURNS trigger LANGUAGE plpgsql AS
+            $$ BEGIN PERFORM pg_sleep(3); RETURN NULL; END $$;
+            CREATE TRIGGER slow AFTER INSERT ON "{db.schema}".c
+            FOR EACH STATEMENT EXECUTE FUNCTION "{db.schema}".slow();"""
+        )
+    text = lines(schema_msg("c", props, ["id"]), rec("c", {"id": "1", "n": 1}), state({"b": 1}))
+    proc = _run({**config, "statement_timeout_seconds": 1}, tmp_path, text)
+    assert proc.returncode != 0
+    assert "statement timeout" in proc.stderr
+    assert proc.stdout.strip() == ""
+    assert db.rows("SELECT id FROM {s}.c") == [("seed",)]
