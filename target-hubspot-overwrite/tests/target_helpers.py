@@ -82,12 +82,30 @@ def run_target(config: dict, text: str) -> Result:
     return _parse(out.getvalue(), err.getvalue(), 0)
 
 
-def run_cli(config: dict, text: str, tmp_path: Path) -> Result:
-    """Run the installed console script as a real subprocess."""
+def write_config(config: dict, tmp_path: Path) -> Path:
+    """The target's config file in ``tmp_path``."""
     cfg = tmp_path / "config.json"
     cfg.write_text(json.dumps(config))
+    return cfg
+
+
+def start_cli(
+    config: dict, tmp_path: Path, *, stdout: int = subprocess.PIPE, stderr: int = subprocess.PIPE
+) -> subprocess.Popen[str]:
+    """Start the installed console script, fed through its stdin (text mode)."""
+    return subprocess.Popen(
+        [str(BIN), "--config", str(write_config(config, tmp_path))],
+        stdin=subprocess.PIPE,
+        stdout=stdout,
+        stderr=stderr,
+        text=True,
+    )
+
+
+def run_cli(config: dict, text: str, tmp_path: Path) -> Result:
+    """Run the installed console script as a real subprocess."""
     proc = subprocess.run(
-        [str(BIN), "--config", str(cfg)],
+        [str(BIN), "--config", str(write_config(config, tmp_path))],
         input=text,
         capture_output=True,
         text=True,

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import time
 
-from target_helpers import BIN, rec, run_cli, schema_msg, state
+from target_helpers import rec, run_cli, schema_msg, start_cli, state
 
 S = "contacts"
 PROPS = {"id": {"type": "string"}, "n": {"type": ["integer", "null"]}}
@@ -24,15 +24,7 @@ def _messages(total: int) -> list[str]:
 
 
 def _start(config, tmp_path):
-    cfg = tmp_path / "cfg.json"
-    cfg.write_text(json.dumps({**config, "batch_size_rows": BATCH}))
-    return subprocess.Popen(
-        [str(BIN), "--config", str(cfg)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    return start_cli({**config, "batch_size_rows": BATCH}, tmp_path, stderr=subprocess.DEVNULL)
 
 
 def _feed_until_rows(proc, msgs, db, minimum: int) -> None:
@@ -90,14 +82,11 @@ def test_kill_during_full_refresh_deletes_nothing(config, db, tmp_path):
     assert run_cli(config, "\n".join(seed) + "\n", tmp_path).returncode == 0
     msgs = _messages(1000)
     msgs.insert(1, json.dumps({"type": "ACTIVATE_VERSION", "stream": S, "version": 2}))
-    cfg = tmp_path / "cfg.json"
-    cfg.write_text(json.dumps({**config, "batch_size_rows": BATCH, "hard_delete": True}))
-    proc = subprocess.Popen(
-        [str(BIN), "--config", str(cfg)],
-        stdin=subprocess.PIPE,
+    proc = start_cli(
+        {**config, "batch_size_rows": BATCH, "hard_delete": True},
+        tmp_path,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        text=True,
     )
     _feed_until_rows(proc, msgs, db, 250)
     proc.kill()

@@ -8,14 +8,16 @@ the text reader (in-process) alike.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import json
+import io
+import subprocess
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from target_helpers import lines, rec, run_cli, run_target, schema_msg
+from target_helpers import BIN, lines, rec, run_cli, run_target, schema_msg, write_config
 from target_hubspot_overwrite.compiled import RenderedField, compile_renderer
 from target_hubspot_overwrite.copyfmt import format_row, formatter_for
 from target_hubspot_overwrite.reader import LineEscapes, escapes_of
@@ -293,16 +295,14 @@ def test_exact_numbers_and_dates_on_the_byte_path(config, db, tmp_path):
 
 
 def test_invalid_utf8_line_is_a_clear_error(config, tmp_path):
-    cfg = tmp_path / "c.json"
-    cfg.write_text(json.dumps(config))
+    # Bytes input (run_cli feeds text, which cannot carry invalid UTF-8).
     good = lines(schema_msg(S, PROPS, ["id"])).encode()
     bad = b'{"type":"RECORD","stream":"things","record":{"id":"\xff"}}\n'
-    import subprocess
-
-    from target_helpers import BIN
-
     proc = subprocess.run(
-        [str(BIN), "--config", str(cfg)], input=good + bad, capture_output=True, check=False
+        [str(BIN), "--config", str(write_config(config, tmp_path))],
+        input=good + bad,
+        capture_output=True,
+        check=False,
     )
     assert proc.returncode != 0
     assert b"Input line 2 is not valid JSON" in proc.stderr
@@ -331,9 +331,6 @@ def test_rows_rendered_for_an_unexpected_column_type_are_rendered_again(config, 
 
 
 def test_a_replaced_stdin_without_a_file_descriptor_is_read(config, db, monkeypatch):
-    import contextlib
-    import io
-
     text = lines(schema_msg(S, {"id": {"type": "string"}}, ["id"]), rec(S, {"id": "x\ty"}))
     monkeypatch.setattr("sys.stdin", io.StringIO(text))
     target = TargetHubspotOverwrite(config=config, validate_config=True)

@@ -3,11 +3,11 @@ table serialize run by run."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import time
 
-from target_helpers import BIN, lines, rec, schema_msg, state
+import psycopg
+from target_helpers import lines, rec, run_cli, schema_msg, start_cli, state
 
 S = "contacts"
 PROPS = {"id": {"type": "string"}, "email": {"type": ["string", "null"]}}
@@ -17,31 +17,16 @@ def test_unreachable_database_fails_before_any_state(config, tmp_path):
     # A run with nothing to write (an incremental run without changes) must still fail
     # rather than hand Meltano a bookmark.
     bad = {**config, "sqlalchemy_url": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
-    cfg = tmp_path / "config.json"
-    cfg.write_text(json.dumps(bad))
-    proc = subprocess.run(
-        [str(BIN), "--config", str(cfg)],
-        input=lines(schema_msg(S, PROPS, ["id"]), state({"bookmarks": {"x": 1}})),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert proc.returncode != 0
-    assert proc.stdout.strip() == ""  # no STATE
-    assert "Cannot connect to PostgreSQL" in proc.stderr
+    text = lines(schema_msg(S, PROPS, ["id"]), state({"bookmarks": {"x": 1}}))
+    res = run_cli(bad, text, tmp_path)
+    assert res.returncode != 0
+    assert res.states == []  # no STATE
+    assert "Cannot connect to PostgreSQL" in res.stderr
 
 
 def test_second_run_on_a_table_waits_for_the_first_to_finish(config, db, tmp_path):
-    cfg = tmp_path / "config.json"
-    cfg.write_text(json.dumps({**config, "batch_size_rows": 1}))
-    first = subprocess.Popen(
-        [str(BIN), "--config", str(cfg)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    settings = {**config, "batch_size_rows": 1}
+    first = start_cli(settings, tmp_path)
     assert first.stdin is not None
     first.stdin.write(
         lines(
@@ -57,13 +42,7 @@ def test_second_run_on_a_table_waits_for_the_first_to_finish(config, db, tmp_pat
             break
         time.sleep(0.1)
 
-    second = subprocess.Popen(
-        [str(BIN), "--config", str(cfg)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    second = start_cli(settings, tmp_path)
     try:
         _, early_err = second.communicate(
             lines(schema_msg(S, PROPS, ["id"]), rec(S, {"id": "1", "email": "b"})), timeout=3
@@ -81,43 +60,26 @@ def test_second_run_on_a_table_waits_for_the_first_to_finish(config, db, tmp_pat
     assert db.rows("SELECT id, email FROM {s}.contacts ORDER BY id") == [("1", "b"), ("2", "a")]
 
 
-def _run(config: dict, tmp_path, text: str) -> subprocess.CompletedProcess[str]:
-    cfg = tmp_path / "timeouts.json"
-    cfg.write_text(json.dumps(config))
-    return subprocess.run(
-        [str(BIN), "--config", str(cfg)],
-        input=text,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
 def test_lock_timeout_fails_the_run_instead_of_waiting_forever(config, db, tmp_path):
-    import psycopg
-
     text = lines(schema_msg("c", {"id": {"type": "string"}}, ["id"]), rec("c", {"id": "1"}))
     text += lines(state({"bookmark": 1}))
     with psycopg.connect(db.url, autocommit=True) as other:
         # Another run holds the table (the target's per-table advisory lock).
         other.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (f"{db.schema}.c",))
         started = time.monotonic()
-        proc = _run({**config, "lock_timeout_seconds": 1}, tmp_path, text)
+        res = run_cli({**config, "lock_timeout_seconds": 1}, text, tmp_path)
         waited = time.monotonic() - started
-    assert proc.returncode != 0
-    assert "lock timeout" in proc.stderr
-    assert proc.stdout.strip() == ""  # no STATE
+    assert res.returncode != 0
+    assert "lock timeout" in res.stderr
+    assert res.states == []
     assert waited < 30
     assert not db.table_exists("c") or db.scalar("SELECT count(*) FROM {s}.c") == 0
 
 
 def test_statement_timeout_fails_the_run_and_rolls_the_batch_back(config, db, tmp_path):
-    import psycopg
-
     props = {"id": {"type": "string"}, "n": {"type": ["integer", "null"]}}
     seed = lines(schema_msg("c", props, ["id"]), rec("c", {"id": "seed", "n": 0}))
-    assert _run(config, tmp_path, seed).returncode == 0
+    assert run_cli(config, seed, tmp_path).returncode == 0
     with psycopg.connect(db.url, autocommit=True) as conn:
         conn.execute(
             f"""CREATE FUNCTION "{db.schema}".slow() RETURNS trigger LANGUAGE plpgsql AS
@@ -126,8 +88,8 @@ def test_statement_timeout_fails_the_run_and_rolls_the_batch_back(config, db, tm
             FOR EACH STATEMENT EXECUTE FUNCTION "{db.schema}".slow();"""
         )
     text = lines(schema_msg("c", props, ["id"]), rec("c", {"id": "1", "n": 1}), state({"b": 1}))
-    proc = _run({**config, "statement_timeout_seconds": 1}, tmp_path, text)
-    assert proc.returncode != 0
-    assert "statement timeout" in proc.stderr
-    assert proc.stdout.strip() == ""
+    res = run_cli({**config, "statement_timeout_seconds": 1}, text, tmp_path)
+    assert res.returncode != 0
+    assert "statement timeout" in res.stderr
+    assert res.states == []
     assert db.rows("SELECT id FROM {s}.c") == [("seed",)]

@@ -88,16 +88,23 @@ def test_full_refresh_activate_version(config, db, placement, hard):
         assert res.stream(S)["soft_deleted"] == 3
 
 
+def _another_stream_closed() -> list[dict]:
+    """A bracketing tap's complete full read of another stream (opened and closed)."""
+    other = "meetings"
+    return [
+        schema_msg(other, PROPS, ["id"]),
+        rec(other, {"id": "m1"}, version=4),
+        activate(other, 4),
+    ]
+
+
 def test_version_repeated_without_records_empties_the_table(config, db):
     # A complete full read that found nothing: the version opened and closed with no records
     # in between. It must empty the table even after another stream's closing message was
     # seen (which makes bare start-placed versions wait for a closing one).
     _load(config, *({"id": str(i)} for i in range(3)))
-    other = "meetings"
     msgs = [
-        schema_msg(other, PROPS, ["id"]),
-        rec(other, {"id": "m1"}, version=4),
-        activate(other, 4),
+        *_another_stream_closed(),
         schema_msg(S, PROPS, ["id"]),
         activate(S, 7),
         activate(S, 7),
@@ -111,11 +118,8 @@ def test_start_placed_version_without_closing_deletes_nothing_once_closings_seen
     # Another stream was closed, so this tap brackets its streams: a stream left with only its
     # opening message did not complete (the tap died), and nothing may be deleted.
     _load(config, *({"id": str(i)} for i in range(3)))
-    other = "meetings"
     msgs = [
-        schema_msg(other, PROPS, ["id"]),
-        rec(other, {"id": "m1"}, version=4),
-        activate(other, 4),
+        *_another_stream_closed(),
         schema_msg(S, PROPS, ["id"]),
         activate(S, 7),
         rec(S, {"id": "0"}, version=7),
