@@ -44,6 +44,13 @@ DEFAULT_SCHEMA = "public"
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 AGE_CHECK_EVERY = 1000  # records between checks of the SDK's maximum record age
 
+# PostgreSQL session timeouts offered as settings (<name>_seconds), and when each one fires.
+_TIMEOUTS = {
+    "lock_timeout": "after waiting this long for a lock: another run loading the same table, "
+    "or a long query blocking a schema change",
+    "statement_timeout": "when one statement (COPY, merge, reconciliation) runs longer than this",
+}
+
 CONFIG = th.PropertiesList(
     th.Property(
         "sqlalchemy_url",
@@ -110,20 +117,14 @@ CONFIG = th.PropertiesList(
         description="On full refresh (ACTIVATE_VERSION) delete rows missing from the new "
         "version instead of setting _sdc_deleted_at.",
     ),
-    th.Property(
-        "lock_timeout_seconds",
-        th.IntegerType(minimum=0),
-        default=0,
-        description="Fail the run (its open batch rolled back) after waiting this long for a "
-        "lock: another run loading the same table, or a long query blocking a schema change. "
-        "0 waits as long as it takes.",
-    ),
-    th.Property(
-        "statement_timeout_seconds",
-        th.IntegerType(minimum=0),
-        default=0,
-        description="Fail the run (its open batch rolled back) when one statement (COPY, "
-        "merge, reconciliation) runs longer than this. 0: no limit.",
+    *(
+        th.Property(
+            f"{name}_seconds",
+            th.IntegerType(minimum=0),
+            default=0,
+            description=f"Fail the run (its open batch rolled back) {when}. 0: no limit.",
+        )
+        for name, when in _TIMEOUTS.items()
     ),
     th.Property(
         "on_invalid_record",
@@ -268,7 +269,7 @@ class TargetHubspotOverwrite(SQLTarget):
         if self._db is None:
             self._db = self._stack.enter_context(connect(dict(self.config)))
             self._db.execute("SET TIME ZONE 'UTC'")
-            for setting in ("lock_timeout", "statement_timeout"):
+            for setting in _TIMEOUTS:
                 seconds = int(self.config.get(f"{setting}_seconds") or 0)
                 if seconds > 0:
                     self._db.execute(
@@ -324,10 +325,7 @@ class TargetHubspotOverwrite(SQLTarget):
                 finish(cur)
             committed()
 
-        if wait:
-            rest()
-        else:
-            self._pending = self._writer.submit(rest)
+        self.run_job(rest, wait=wait)
 
     @contextlib.contextmanager
     def transaction(self, what: str = "load") -> Iterator[Cursor]:
