@@ -125,8 +125,7 @@ class OrjsonSingerReader(GenericSingerReader[str]):
             if kind == "RECORD" and fast is not None and fast(message, line, escapes_of(line)):
                 records += 1
                 continue
-            if kind != MALFORMED and needs_exact(line):
-                message = parse_exact(line)
+            message = self._exactly(message, line)
             self.assert_line_requires(message, requires={"type"})
             if callback := callbacks.get(kind):
                 callback(message)
@@ -138,7 +137,11 @@ class OrjsonSingerReader(GenericSingerReader[str]):
 
     def deserialize_json(self, line: Line) -> dict:
         """Parse one line exactly (see module doc); malformed lines raise or are handed over."""
-        message = self._parse(line)
+        return self._exactly(self._parse(line), line)
+
+    @staticmethod
+    def _exactly(message: dict, line: Line) -> dict:
+        """``message`` re-parsed exactly if its line holds a number orjson could round."""
         if message.get("type") != MALFORMED and needs_exact(line):
             return t.cast("dict", parse_exact(line))
         return message
