@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import fields
 from typing import Any
 
 import orjson
@@ -114,11 +113,7 @@ def info(state: SimulatorState, body: Any, req: Request) -> Any:
 
 
 def _spec(body: dict[str, Any]) -> DatasetSpec:
-    names = {f.name for f in fields(DatasetSpec)}
-    unknown = set(body) - names - {"resetOperations"}
-    if unknown:
-        raise ValueError(f"unknown dataset fields: {sorted(unknown)}")
-    return DatasetSpec(**{k: int(v) for k, v in body.items() if k in names})
+    return DatasetSpec.from_json({k: v for k, v in body.items() if k != "resetOperations"})
 
 
 @route("POST", "/dataset")

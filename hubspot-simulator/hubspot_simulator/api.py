@@ -7,10 +7,9 @@ from typing import Any
 import orjson
 
 from . import search
-from .catalog import properties_response
 from .errors import not_found, validation_error
 from .http import Request, Response, json_response
-from .objecttypes import ObjectType, resolve
+from .objecttypes import ObjectType
 from .state import SimulatorState
 from .store import ACTIVE, ARCHIVED, ObjectTable
 from .util import decode_cursor, encode_cursor, iso, mix, now_ms
@@ -20,9 +19,9 @@ HISTORY_MAX = 50
 BATCH_READ_MAX_INPUTS = 100
 
 
-def object_type(name: str) -> ObjectType:
-    """Resolve a path's object type or answer 400 like HubSpot."""
-    otype = resolve(name)
+def object_type(state: SimulatorState, name: str) -> ObjectType:
+    """Resolve a path's object type (if activated in the portal) or answer 400 like HubSpot."""
+    otype = state.dataset.resolve(name)
     if otype is None:
         raise validation_error(f"Unable to infer object type from: {name}")
     return otype
@@ -89,15 +88,11 @@ def _with_history(
 
 # ------------------------------------------------------------------------------ properties
 
-_PROPS_CACHE: dict[str, bytes] = {}
-
 
 def get_properties(state: SimulatorState, req: Request, type: str) -> Response:
     """GET /crm/v3/properties/{type}."""
-    otype = object_type(type)
-    body = _PROPS_CACHE.get(otype.name)
-    if body is None:
-        body = _PROPS_CACHE[otype.name] = orjson.dumps(properties_response(otype.name))
+    otype = object_type(state, type)
+    body = state.dataset.table(otype).properties_json()
     if _truthy(req.query("archived")):
         return json_response({"results": []})
     return Response(200, body)
@@ -108,7 +103,7 @@ def get_properties(state: SimulatorState, req: Request, type: str) -> Response:
 
 def list_objects(state: SimulatorState, req: Request, type: str) -> Response:
     """GET /crm/v3/objects/{type}: id order, opaque cursor, paging absent on the last page."""
-    otype = object_type(type)
+    otype = object_type(state, type)
     table = state.dataset.table(otype)
     history = req.query_list("propertiesWithHistory")
     maximum = HISTORY_MAX if history else LIST_MAX_LIMIT
@@ -156,7 +151,7 @@ def _lookup(table: ObjectTable, record_id: str, id_property: str | None) -> int 
 
 def get_object(state: SimulatorState, req: Request, type: str, id: str) -> Response:
     """GET /crm/v3/objects/{type}/{id}: merged-away ids answer with the survivor."""
-    otype = object_type(type)
+    otype = object_type(state, type)
     table = state.dataset.table(otype)
     idx = _lookup(table, id, req.query("idProperty"))
     wanted = ARCHIVED if _truthy(req.query("archived")) else ACTIVE
@@ -171,7 +166,7 @@ def get_object(state: SimulatorState, req: Request, type: str, id: str) -> Respo
 def batch_read(state: SimulatorState, req: Request, type: str) -> Response:
     """POST /crm/v3/objects/{type}/batch/read: 207 with one OBJECT_NOT_FOUND for missing ids."""
     started = now_ms()
-    otype = object_type(type)
+    otype = object_type(state, type)
     table = state.dataset.table(otype)
     body = json_body(req)
     inputs = body.get("inputs") if isinstance(body, dict) else None
@@ -221,7 +216,7 @@ def batch_read(state: SimulatorState, req: Request, type: str) -> Response:
 
 def search_objects(state: SimulatorState, req: Request, type: str) -> Response:
     """POST /crm/v3/objects/{type}/search."""
-    otype = object_type(type)
+    otype = object_type(state, type)
     table = state.dataset.table(otype)
     parsed = search.parse_request(json_body(req))
     lag = state.search_lag_ms
@@ -229,7 +224,7 @@ def search_objects(state: SimulatorState, req: Request, type: str) -> Response:
     dataset = state.dataset
 
     def assoc(other_type: str, ids: list[str]) -> set[int]:
-        other = resolve(other_type)
+        other = dataset.resolve(other_type)
         if other is None:
             return set()
         other_table = dataset.table(other)

@@ -186,7 +186,7 @@ class SimulatorApp:
             await _send(send, resp)
             return
         route, params = found
-        state.counters.record(route.key, _type_label(route, params))
+        state.counters.record(route.key, _type_label(params, state))
         delay, fault = state.faults.pick(req.method, req.path)
         if delay:
             await asyncio.sleep(delay / 1000)
@@ -211,7 +211,8 @@ class SimulatorApp:
         try:
             if route.kind != "oauth":
                 state.auth.check(
-                    req.headers.get("authorization"), oauth_api.required_scopes(route.kind, params)
+                    req.headers.get("authorization"),
+                    oauth_api.required_scopes(route.kind, params, state.dataset),
                 )
                 if route.kind == "search":
                     policy, headers = state.limiter.check_search()
@@ -230,12 +231,20 @@ class SimulatorApp:
         return resp
 
 
-def _type_label(route: Route, params: dict[str, str]) -> str | None:
+def _type_label(params: dict[str, str], state: SimulatorState) -> str | None:
+    """The counter key of a request's object type(s): canonical plural names (custom objects by
+    their ``name``), ``from->to`` for associations; unknown names as spelled."""
+
+    def canon(raw: str) -> str:
+        otype = state.dataset.resolve(raw)
+        return otype.name if otype is not None else raw
+
     if "from_type" in params:
-        return f"{params['from_type']}->{params['to_type']}"
+        return f"{canon(params['from_type'])}->{canon(params['to_type'])}"
     if "to_type" in params:
-        return f"{params['type']}->{params['to_type']}"
-    return params.get("type")
+        return f"{canon(params['type'])}->{canon(params['to_type'])}"
+    raw = params.get("type")
+    return canon(raw) if raw is not None else None
 
 
 def _add_headers(resp: Response, headers: list[tuple[str, str]]) -> None:

@@ -14,6 +14,10 @@ from typing import Any
 
 import orjson
 
+from .labels import DEFAULT_LABELS
+
+__all__ = ["CATEGORIES", "DEFAULT_LABELS", "AssociationPair", "LabelDef"]
+
 CATEGORIES = ("HUBSPOT_DEFINED", "USER_DEFINED", "INTEGRATOR_DEFINED")
 MAX_LABELS_PER_PAIR = 16
 
@@ -34,36 +38,6 @@ class LabelDef:
         if side == 0:
             return {"category": self.category, "typeId": self.type_ab, "label": self.label_ab}
         return {"category": self.category, "typeId": self.type_ba, "label": self.label_ba}
-
-
-# (a, b): [(category, typeId a→b, label a→b, typeId b→a, label b→a), ...]
-DEFAULT_LABELS: dict[tuple[str, str], list[tuple[str, int, str | None, int, str | None]]] = {
-    ("contacts", "meetings"): [
-        ("HUBSPOT_DEFINED", 199, None, 200, None),
-        ("USER_DEFINED", 1001, "Organizer", 1002, "Organized meeting"),
-        ("INTEGRATOR_DEFINED", 1003, "Booked via scheduler", 1004, "Booked via scheduler"),
-    ],
-    ("contacts", "appointments"): [
-        ("HUBSPOT_DEFINED", 907, None, 906, None),
-        ("USER_DEFINED", 1005, "Patient", 1006, "Patient appointment"),
-        ("INTEGRATOR_DEFINED", 1007, "Synced by booking app", 1008, "Synced by booking app"),
-    ],
-    ("meetings", "appointments"): [("HUBSPOT_DEFINED", 919, None, 918, None)],
-    ("contacts", "companies"): [
-        ("HUBSPOT_DEFINED", 279, None, 280, None),
-        ("HUBSPOT_DEFINED", 1, "Primary", 2, "Primary"),
-        ("USER_DEFINED", 1009, "Billing contact", 1010, "Billing company"),
-    ],
-    ("contacts", "deals"): [("HUBSPOT_DEFINED", 4, None, 3, None)],
-    ("companies", "deals"): [
-        ("HUBSPOT_DEFINED", 342, None, 341, None),
-        ("HUBSPOT_DEFINED", 6, "Primary", 5, "Primary"),
-    ],
-    ("companies", "meetings"): [("HUBSPOT_DEFINED", 187, None, 188, None)],
-    ("deals", "meetings"): [("HUBSPOT_DEFINED", 211, None, 212, None)],
-    ("companies", "appointments"): [("HUBSPOT_DEFINED", 909, None, 908, None)],
-    ("deals", "appointments"): [("HUBSPOT_DEFINED", 945, None, 944, None)],
-}
 
 
 def _csr(n: int, keys: list[int]) -> tuple[array, array, array]:

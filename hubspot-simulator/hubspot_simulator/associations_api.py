@@ -23,7 +23,7 @@ def association_labels(
     state: SimulatorState, req: Request, from_type: str, to_type: str
 ) -> Response:
     """GET /crm/v4/associations/{from}/{to}/labels: this direction's types only."""
-    f, t = object_type(from_type), object_type(to_type)
+    f, t = object_type(state, from_type), object_type(state, to_type)
     found = state.dataset.pair(f.name, t.name)
     if found is None:
         return json_response({"results": []})
@@ -61,7 +61,7 @@ def association_batch_read(
 ) -> Response:
     """POST /crm/v4/associations/{from}/{to}/batch/read: per-input pages of 500."""
     started = now_ms()
-    f, t = object_type(from_type), object_type(to_type)
+    f, t = object_type(state, from_type), object_type(state, to_type)
     body = json_body(req)
     inputs = body.get("inputs") if isinstance(body, dict) else None
     if not isinstance(inputs, list):
@@ -127,7 +127,7 @@ def object_associations(
     state: SimulatorState, req: Request, type: str, id: str, to_type: str
 ) -> Response:
     """GET /crm/v4/objects/{type}/{id}/associations/{toType}?limit&after."""
-    f, t = object_type(type), object_type(to_type)
+    f, t = object_type(state, type), object_type(state, to_type)
     limit = int_param(req.query("limit"), "limit", ASSOC_LIST_MAX_LIMIT, ASSOC_LIST_MAX_LIMIT)
     start = 0
     after = req.query("after")

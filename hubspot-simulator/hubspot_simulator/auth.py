@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import ApiError
+from .objecttypes import all_scopes
 from .util import iso, now_ms
 
 DEFAULT_TOKEN = "pat-na1-simulator-token"
@@ -24,11 +25,7 @@ MISSING_SCOPES = (
 )
 
 
-ALL_SCOPES = frozenset(
-    f"crm.{kind}.{name}.read"
-    for kind in ("objects", "schemas")
-    for name in ("contacts", "companies", "deals", "appointments")
-) | {"oauth"}
+ALL_SCOPES = all_scopes() | {"oauth"}
 
 
 @dataclass
@@ -66,8 +63,9 @@ class Authenticator:
         """Stop accepting a token."""
         self.tokens.pop(token, None)
 
-    def check(self, authorization: str | None, required: list[str]) -> None:
-        """Raise the 401/403 ``ApiError`` unless the header carries a good token."""
+    def check(self, authorization: str | None, required: list[tuple[str, ...]]) -> None:
+        """Raise the 401/403 ``ApiError`` unless the header carries a good token with, for
+        each group in ``required``, at least one of its scopes."""
         token = None
         if authorization and authorization[:7].lower() == "bearer ":
             token = authorization[7:].strip()
@@ -85,7 +83,10 @@ class Authenticator:
                     context={"expire time": [iso(info.expires_at_ms)]},
                 )
         if info.scopes is not None:
-            missing = [s for s in required if s not in info.scopes]
+            scopes = info.scopes
+            missing = [
+                s for group in required if not any(g in scopes for g in group) for s in group
+            ]
             if missing:
                 raise ApiError(
                     403,

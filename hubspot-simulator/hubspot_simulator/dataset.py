@@ -6,7 +6,7 @@ from typing import Any
 
 from .associations import CATEGORIES, AssociationPair, LabelDef
 from .generator import DatasetSpec, generate
-from .objecttypes import ObjectType
+from .objecttypes import ObjectType, resolve
 from .store import ObjectTable
 
 
@@ -20,9 +20,15 @@ class Dataset:
     def __init__(self, spec: DatasetSpec) -> None:
         self.spec = spec
         self.tables, self.pairs = generate(spec)
+        self.activated = spec.activated()
         self._next_type_id = 2001
 
     # ------------------------------------------------------------------ lookup
+    def resolve(self, name: str) -> ObjectType | None:
+        """A type by any of its names, or None when unknown or not activated in this portal."""
+        otype = resolve(name)
+        return otype if otype is not None and otype.name in self.activated else None
+
     def table(self, otype: ObjectType) -> ObjectTable:
         """The table of a type."""
         return self.tables[otype.name]

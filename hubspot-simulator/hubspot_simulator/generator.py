@@ -8,11 +8,13 @@ take about a second.
 from __future__ import annotations
 
 from array import array
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from .associations import DEFAULT_LABELS, AssociationPair, LabelDef
-from .objecttypes import OBJECT_TYPES, resolve
+from .catalog import properties_for
+from .linkplan import LINK_PLANS, SECOND_COMPANY
+from .objecttypes import OBJECT_TYPES, OPTIONAL_TYPES, resolve
 from .store import ARCHIVED, MERGED, ObjectTable
 from .util import mix, parse_time, salt
 
@@ -25,7 +27,8 @@ MEETING_FANOUT = (0, 1, 2, 2, 3, 4, 5, 8, 10, 12)
 
 @dataclass
 class DatasetSpec:
-    """What to generate."""
+    """What to generate: records per type (every type added after the first five defaults to
+    0), fan-outs, archive/merge rates, the "wide" products and which optional types exist."""
 
     seed: int = 7
     contacts: int = 250
@@ -36,10 +39,91 @@ class DatasetSpec:
     big_fanout: int = 2500  # contact 0 ↔ N even-indexed meetings, meeting 0 ↔ N contacts
     archived_permille: int = 20
     merged_permille: int = 10
+    tickets: int = 0
+    products: int = 0
+    line_items: int = 0
+    quotes: int = 0
+    communications: int = 0
+    feedback_submissions: int = 0
+    tasks: int = 0
+    notes: int = 0
+    calls: int = 0
+    emails: int = 0
+    postal_mail: int = 0
+    leads: int = 0
+    services: int = 0
+    courses: int = 0
+    listings: int = 0
+    pets: int = 0
+    vehicles: int = 0
+    pet_fanout: int = 600  # pet 0 ↔ the first N contacts
+    company_fanout: int = 0  # company 0 ↔ the first N contacts
+    wide_properties: int = 0  # extra populated custom properties on products
+    activated_extra: tuple[str, ...] = ()  # of services, courses, listings
+
+    def __post_init__(self) -> None:
+        self.activated_extra = tuple(self.activated_extra)
+        unknown = set(self.activated_extra) - set(OPTIONAL_TYPES)
+        if unknown:
+            raise ValueError(f"activated_extra: unknown optional types {sorted(unknown)}")
+
+    def activated(self) -> frozenset[str]:
+        """The names of the types that exist in this portal."""
+        return frozenset(
+            t.name for t in OBJECT_TYPES if t.activated_by_default or t.name in self.activated_extra
+        )
+
+    def size(self, type_name: str) -> int:
+        """Records to generate for a type."""
+        return int(getattr(self, type_name))
 
     def to_json(self) -> dict[str, Any]:
         """Plain dict form."""
         return asdict(self)
+
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> DatasetSpec:
+        """From the admin API's fields (missing fields take the defaults)."""
+        names = {f.name for f in fields(cls)}
+        unknown = set(body) - names
+        if unknown:
+            raise ValueError(f"unknown dataset fields: {sorted(unknown)}")
+        values: dict[str, Any] = {
+            k: tuple(str(x) for x in v) if k == "activated_extra" else int(v)
+            for k, v in body.items()
+        }
+        return cls(**values)
+
+    @staticmethod
+    def portal_sizes() -> dict[str, int]:
+        """The whole-portal preset: every standard type and both custom objects, small."""
+        engagements = dict.fromkeys(
+            ("calls", "emails", "notes", "tasks", "communications", "postal_mail"), 30
+        )
+        return {
+            "contacts": 600,
+            "companies": 40,
+            "deals": 60,
+            "tickets": 30,
+            "products": 20,
+            "line_items": 40,
+            "quotes": 10,
+            **engagements,
+            "meetings": 40,
+            "appointments": 20,
+            "leads": 20,
+            "feedback_submissions": 20,
+            "pets": 700,
+            "vehicles": 20,
+            "pet_fanout": 600,
+            "company_fanout": 580,
+            "wide_properties": 2000,
+        }
+
+    @classmethod
+    def portal(cls, seed: int = 7, **overrides: Any) -> DatasetSpec:
+        """``DatasetSpec(seed=seed, **portal_sizes(), **overrides)``."""
+        return cls(seed=seed, **(cls.portal_sizes() | overrides))
 
 
 def _table(type_name: str, n: int, seed: int, spec: DatasetSpec) -> ObjectTable:
@@ -58,7 +142,9 @@ def _table(type_name: str, n: int, seed: int, spec: DatasetSpec) -> ObjectTable:
             modified[i] = BULK_IMPORT_MS
         else:
             modified[i] = c + (h >> 20) % (EPOCH_END - c)
-    table = ObjectTable(otype, seed, created, modified)
+    table = ObjectTable(
+        otype, seed, created, modified, properties_for(type_name, spec.wide_properties)
+    )
     sa = salt(seed, type_name, "archived")
     can_merge = "hs_merged_object_ids" in table.spec_by_name
     for i in range(1, n):
@@ -118,14 +204,7 @@ def generate(
     spec: DatasetSpec,
 ) -> tuple[dict[str, ObjectTable], dict[tuple[str, str], AssociationPair]]:
     """Build all tables and association pairs for ``spec``."""
-    sizes = {
-        "contacts": spec.contacts,
-        "meetings": spec.meetings,
-        "appointments": spec.appointments,
-        "companies": spec.companies,
-        "deals": spec.deals,
-    }
-    tables = {t.name: _table(t.name, sizes[t.name], spec.seed, spec) for t in OBJECT_TYPES}
+    tables = {t.name: _table(t.name, spec.size(t.name), spec.seed, spec) for t in OBJECT_TYPES}
     n = {k: len(v) for k, v in tables.items()}
     seed = spec.seed
     links: dict[tuple[str, str], Links] = {
@@ -162,10 +241,49 @@ def generate(
         _links_many(seed, "co-d", n["deals"], n["companies"], (1,), (1,))
     )
 
+    _add_planned_links(spec, n, links)
+    active = spec.activated()
     pairs = {
         (a, b): AssociationPair(
             a, b, [LabelDef(*d) for d in DEFAULT_LABELS[a, b]], n[a], n[b], *links[a, b]
         )
         for (a, b) in DEFAULT_LABELS
+        if a in active and b in active
     }
     return tables, pairs
+
+
+def _planned(seed: int, a: str, b: str, n: dict[str, int], plan: tuple[Any, ...]) -> Links:
+    source, salt_name, fanout, odds = plan
+    other = b if source == a else a
+    got = _links_many(seed, salt_name, n[source], n[other], fanout, odds)
+    return got if source == a else _flip(got)
+
+
+def _extend(links: Links, more: Links) -> None:
+    for col, extra in zip(links, more, strict=True):
+        col.extend(extra)
+
+
+def _add_planned_links(
+    spec: DatasetSpec, n: dict[str, int], links: dict[tuple[str, str], Links]
+) -> None:
+    """Links of the pairs added after the original five types (own salts: the original
+    pairs' links are unchanged unless the new knobs are used)."""
+    seed = spec.seed
+    for (a, b), plan in LINK_PLANS.items():
+        links[a, b] = _planned(seed, a, b, n, plan)
+    _extend(links["companies", "deals"], _planned(seed, "companies", "deals", n, SECOND_COMPANY))
+    if n["companies"]:
+        # company 0 ↔ the first N contacts (the >500 fan-out of a company)
+        k = min(spec.company_fanout, n["contacts"])
+        _extend(
+            links["contacts", "companies"],
+            (array("q", range(k)), array("q", [0] * k), array("H", [1] * k)),
+        )
+    if n["pets"]:
+        k = min(spec.pet_fanout, n["contacts"])
+        _extend(
+            links["pets", "contacts"],
+            (array("q", [0] * k), array("q", range(k)), array("H", [1] * k)),
+        )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
+from .dataset import Dataset
 from .errors import correlation_id
 from .http import Request, Response, json_response
-from .objecttypes import resolve
 from .state import SimulatorState
 
 
@@ -27,14 +27,20 @@ def oauth_introspect(state: SimulatorState, req: Request, token: str) -> Respons
     return json_response(body, status)
 
 
-def required_scopes(kind: str, params: dict[str, str]) -> list[str]:
-    """Scopes an API route needs (every listed scope is required)."""
+def required_scopes(kind: str, params: dict[str, str], dataset: Dataset) -> list[tuple[str, ...]]:
+    """Scopes an API route needs: every group is required, any one scope of a group will do.
+
+    The properties endpoint accepts the type's object read scope or its schema read scope.
+    Types that are unknown or not activated need nothing (the handler answers 400).
+    """
     if kind == "properties":
-        otype = resolve(params.get("type", ""))
-        return [otype.schema_scope] if otype else []
-    scopes = []
+        otype = dataset.resolve(params.get("type", ""))
+        return [(otype.schema_scope, otype.read_scope)] if otype else []
+    if kind == "schemas":
+        return [("crm.schemas.custom.read",)]
+    scopes: list[tuple[str, ...]] = []
     for key in ("type", "from_type", "to_type"):
-        otype = resolve(params.get(key, ""))
-        if otype and otype.read_scope not in scopes:
-            scopes.append(otype.read_scope)
+        otype = dataset.resolve(params.get(key, ""))
+        if otype and (otype.read_scope,) not in scopes:
+            scopes.append((otype.read_scope,))
     return scopes

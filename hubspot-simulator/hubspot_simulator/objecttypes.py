@@ -1,8 +1,16 @@
-"""The CRM object types the simulator knows: names, type ids, key properties and scopes."""
+"""The CRM object types the simulator knows: names, type ids, key properties and scopes.
+
+Every standard HubSpot object type plus two portal-specific custom object types. Some types
+(services, courses, listings) exist only once activated in the account; which ones are active
+is a property of the dataset (``Dataset.resolve``), not of this table.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+PORTAL_ID = 1234567
+ENGAGEMENT_DEFAULTS = ("hs_createdate", "hs_lastmodifieddate", "hs_object_id")
 
 
 @dataclass(frozen=True)
@@ -18,12 +26,48 @@ class ObjectType:
     default_props: tuple[str, ...]
     read_scope: str
     schema_scope: str
+    activated_by_default: bool = True
+    fully_qualified_name: str | None = None  # custom objects only, e.g. "p1234567_pets"
 
     @property
     def always_props(self) -> tuple[str, ...]:
         """Properties returned even when the caller asks for others."""
         return (self.created_prop, "hs_object_id", self.modified_prop)
 
+    @property
+    def custom(self) -> bool:
+        """A portal-specific custom object type (``2-…``)."""
+        return self.type_id.startswith("2-")
+
+
+def _std(
+    name: str,
+    singular: str,
+    type_id: str,
+    base_id: int,
+    scope: str,
+    schema: str,
+    *,
+    created: str = "hs_createdate",
+    defaults: tuple[str, ...] = ENGAGEMENT_DEFAULTS,
+    activated: bool = True,
+) -> ObjectType:
+    return ObjectType(
+        name,
+        singular,
+        type_id,
+        base_id,
+        created,
+        "hs_lastmodifieddate",
+        defaults,
+        scope,
+        schema,
+        activated,
+    )
+
+
+_ENGAGEMENT = ("crm.objects.contacts.read", "crm.schemas.contacts.read")
+_COMMERCE = "e-commerce"
 
 OBJECT_TYPES: tuple[ObjectType, ...] = (
     ObjectType(
@@ -37,25 +81,25 @@ OBJECT_TYPES: tuple[ObjectType, ...] = (
         "crm.objects.contacts.read",
         "crm.schemas.contacts.read",
     ),
-    ObjectType(
+    _std(
         "companies",
         "company",
         "0-2",
         5_000_001,
-        "createdate",
-        "hs_lastmodifieddate",
-        ("createdate", "domain", "hs_lastmodifieddate", "hs_object_id", "name"),
         "crm.objects.companies.read",
         "crm.schemas.companies.read",
+        created="createdate",
+        defaults=("createdate", "domain", "hs_lastmodifieddate", "hs_object_id", "name"),
     ),
-    ObjectType(
+    _std(
         "deals",
         "deal",
         "0-3",
         7_000_001,
-        "createdate",
-        "hs_lastmodifieddate",
-        (
+        "crm.objects.deals.read",
+        "crm.schemas.deals.read",
+        created="createdate",
+        defaults=(
             "amount",
             "closedate",
             "createdate",
@@ -65,39 +109,159 @@ OBJECT_TYPES: tuple[ObjectType, ...] = (
             "hs_object_id",
             "pipeline",
         ),
-        "crm.objects.deals.read",
-        "crm.schemas.deals.read",
     ),
-    ObjectType(
-        "meetings",
-        "meeting",
-        "0-47",
-        30_000_001,
-        "hs_createdate",
-        "hs_lastmodifieddate",
-        ("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
-        "crm.objects.contacts.read",
-        "crm.schemas.contacts.read",
+    _std(
+        "tickets",
+        "ticket",
+        "0-5",
+        10_000_001,
+        "tickets",
+        "crm.schemas.tickets.read",
+        created="createdate",
+        defaults=(
+            "content",
+            "createdate",
+            "hs_lastmodifieddate",
+            "hs_object_id",
+            "hs_pipeline",
+            "hs_pipeline_stage",
+            "hs_ticket_category",
+            "hs_ticket_priority",
+            "subject",
+        ),
     ),
-    ObjectType(
+    _std(
+        "products",
+        "product",
+        "0-7",
+        12_000_001,
+        _COMMERCE,
+        "crm.schemas.products.read",
+        created="createdate",
+        defaults=(
+            "createdate",
+            "description",
+            "hs_lastmodifieddate",
+            "hs_object_id",
+            "name",
+            "price",
+        ),
+    ),
+    _std(
+        "line_items",
+        "line_item",
+        "0-8",
+        14_000_001,
+        _COMMERCE,
+        "crm.schemas.line_items.read",
+        created="createdate",
+        defaults=(
+            "amount",
+            "createdate",
+            "hs_lastmodifieddate",
+            "hs_object_id",
+            "hs_product_id",
+            "name",
+            "price",
+            "quantity",
+        ),
+    ),
+    _std(
+        "quotes", "quote", "0-14", 16_000_001, "crm.objects.quotes.read", "crm.schemas.quotes.read"
+    ),
+    _std("communications", "communication", "0-18", 18_000_001, *_ENGAGEMENT),
+    _std(
+        "feedback_submissions",
+        "feedback_submission",
+        "0-19",
+        19_000_001,
+        "crm.objects.feedback_submissions.read",
+        "crm.schemas.feedback_submissions.read",
+    ),
+    _std("tasks", "task", "0-27", 20_000_001, *_ENGAGEMENT),
+    _std("notes", "note", "0-46", 22_000_001, *_ENGAGEMENT),
+    _std("meetings", "meeting", "0-47", 30_000_001, *_ENGAGEMENT),
+    _std("calls", "call", "0-48", 24_000_001, *_ENGAGEMENT),
+    _std("emails", "email", "0-49", 26_000_001, *_ENGAGEMENT),
+    _std("postal_mail", "postal_mail", "0-116", 28_000_001, *_ENGAGEMENT),
+    _std("leads", "lead", "0-136", 40_000_001, "crm.objects.leads.read", "crm.schemas.leads.read"),
+    _std(
+        "services",
+        "service",
+        "0-162",
+        42_000_001,
+        "crm.objects.services.read",
+        "crm.schemas.services.read",
+        activated=False,
+    ),
+    _std(
+        "courses",
+        "course",
+        "0-410",
+        44_000_001,
+        "crm.objects.courses.read",
+        "crm.schemas.courses.read",
+        activated=False,
+    ),
+    _std(
+        "listings",
+        "listing",
+        "0-420",
+        46_000_001,
+        "crm.objects.listings.read",
+        "crm.schemas.listings.read",
+        activated=False,
+    ),
+    _std(
         "appointments",
         "appointment",
         "0-421",
         60_000_001,
-        "hs_createdate",
-        "hs_lastmodifieddate",
-        ("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
         "crm.objects.appointments.read",
         "crm.schemas.appointments.read",
     ),
+    ObjectType(
+        "pets",
+        "pet",
+        "2-1001",
+        80_000_001,
+        "hs_createdate",
+        "hs_lastmodifieddate",
+        ENGAGEMENT_DEFAULTS,
+        "crm.objects.custom.read",
+        "crm.schemas.custom.read",
+        fully_qualified_name=f"p{PORTAL_ID}_pets",
+    ),
+    ObjectType(
+        "vehicles",
+        "vehicle",
+        "2-1002",
+        82_000_001,
+        "hs_createdate",
+        "hs_lastmodifieddate",
+        ENGAGEMENT_DEFAULTS,
+        "crm.objects.custom.read",
+        "crm.schemas.custom.read",
+        fully_qualified_name=f"p{PORTAL_ID}_vehicles",
+    ),
 )
+
+TYPE_NAMES: tuple[str, ...] = tuple(t.name for t in OBJECT_TYPES)
+OPTIONAL_TYPES: tuple[str, ...] = tuple(t.name for t in OBJECT_TYPES if not t.activated_by_default)
 
 _BY_KEY: dict[str, ObjectType] = {}
 for _t in OBJECT_TYPES:
-    for _key in (_t.name, _t.singular, _t.type_id):
-        _BY_KEY[_key] = _t
+    for _key in (_t.name, _t.singular, _t.type_id, _t.fully_qualified_name):
+        if _key:
+            _BY_KEY[_key.lower()] = _t
 
 
 def resolve(name: str) -> ObjectType | None:
-    """Look up a type by plural name, singular name or type id (case-insensitive)."""
+    """Look up a type by plural name, singular name, type id or (custom objects) fully
+    qualified name, case-insensitively; activated or not (see ``Dataset.resolve``)."""
     return _BY_KEY.get(name.lower())
+
+
+def all_scopes() -> frozenset[str]:
+    """Every read scope of every type (object and schema scopes)."""
+    return frozenset(s for t in OBJECT_TYPES for s in (t.read_scope, t.schema_scope))

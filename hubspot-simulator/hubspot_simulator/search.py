@@ -50,6 +50,20 @@ QUERY_PROPS = {
     "deals": ("dealname",),
     "meetings": ("hs_meeting_title",),
     "appointments": ("hs_appointment_name",),
+    "tickets": ("subject", "content"),
+    "products": ("name", "hs_sku", "description"),
+    "line_items": ("name",),
+    "quotes": ("hs_title",),
+    "calls": ("hs_call_title", "hs_call_body"),
+    "emails": ("hs_email_subject",),
+    "notes": ("hs_note_body",),
+    "tasks": ("hs_task_subject",),
+    "communications": ("hs_communication_body",),
+    "postal_mail": ("hs_postal_mail_body",),
+    "leads": ("hs_lead_name",),
+    "feedback_submissions": ("hs_survey_name", "hs_response"),
+    "pets": ("pet_name",),
+    "vehicles": ("license_plate", "make"),
 }
 _TOKEN_RE = re.compile(r"\w+")
 

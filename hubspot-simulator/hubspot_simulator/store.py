@@ -13,9 +13,10 @@ from bisect import bisect_left, insort
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import orjson
 from sortedcontainers import SortedList
 
-from .catalog import CATALOG, PropertySpec
+from .catalog import CATALOG, PropertySpec, properties_response
 from .objecttypes import ObjectType
 from .util import iso, mix, salt
 
@@ -40,10 +41,17 @@ class _Ctx:
 class ObjectTable:
     """All records of one object type."""
 
-    def __init__(self, otype: ObjectType, seed: int, created: array, modified: array) -> None:
+    def __init__(
+        self,
+        otype: ObjectType,
+        seed: int,
+        created: array,
+        modified: array,
+        specs: list[PropertySpec] | None = None,
+    ) -> None:
         self.type = otype
         self.base_id = otype.base_id
-        self.specs: list[PropertySpec] = CATALOG[otype.name]
+        self.specs: list[PropertySpec] = CATALOG[otype.name] if specs is None else specs
         self.spec_by_name: dict[str, PropertySpec] = {p.name: p for p in self.specs}
         self.property_names: list[str] = [p.name for p in self.specs]
         self._salts = {p.name: salt(seed, otype.name, p.name) for p in self.specs}
@@ -57,6 +65,13 @@ class ObjectTable:
         self.merged_ids: dict[int, list[int]] = {}
         self._mod_index: SortedList | None = None
         self._plans: dict[tuple[str, ...], list[tuple[str, int, Any, int]]] = {}
+        self._properties_json: bytes | None = None
+
+    def properties_json(self) -> bytes:
+        """The body of GET /crm/v3/properties/{type} (serialised once)."""
+        if self._properties_json is None:
+            self._properties_json = orjson.dumps(properties_response(self.specs))
+        return self._properties_json
 
     # ------------------------------------------------------------------ addressing
     def __len__(self) -> int:

@@ -47,9 +47,13 @@ def test_missing_scope(fresh_simulator):
         ],
         "links": {"scopes": "https://developers.hubspot.com/scopes"},
     }
+    # properties: the object read scope OR the schema read scope will do
     props = requests.get(base + "/crm/v3/properties/contacts", headers=headers, timeout=10)
+    assert props.status_code == 200
+    props = requests.get(base + "/crm/v3/properties/appointments", headers=headers, timeout=10)
     assert props.json()["errors"][0]["context"]["requiredGranularScopes"] == [
-        "crm.schemas.contacts.read"
+        "crm.schemas.appointments.read",
+        "crm.objects.appointments.read",
     ]
 
 

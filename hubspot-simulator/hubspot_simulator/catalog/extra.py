@@ -1,0 +1,64 @@
+"""Types that must be activated in an account first: services, courses and listings."""
+
+from __future__ import annotations
+
+from .base import (
+    PropertySpec,
+    common_keys,
+    date_in_years,
+    decimal,
+    enum,
+    integer,
+    opts,
+    paragraphs,
+    pick,
+    prop,
+    text,
+)
+from .pools import CITIES
+
+SERVICES: list[PropertySpec] = [
+    *common_keys("service_information", "hs_createdate", "hs_lastmodifieddate"),
+    prop("hs_name", "Service name", "string", "service_information", text(1, 4)),
+    prop(
+        "hs_description",
+        "Description",
+        "string",
+        "service_information",
+        paragraphs(0, 3, null=300),
+        field_type="textarea",
+    ),
+    prop(
+        "hs_pipeline_stage",
+        "Stage",
+        "enumeration",
+        "service_information",
+        enum(opts("planned", "active", "completed")),
+        opts("planned", "active", "completed"),
+    ),
+    prop("hs_target_end_date", "Target end", "date", "service_information", date_in_years(2024, 2)),
+]
+
+COURSES: list[PropertySpec] = [
+    *common_keys("course_information", "hs_createdate", "hs_lastmodifieddate"),
+    prop("hs_course_name", "Course name", "string", "course_information", text(2, 5)),
+    prop("hs_price", "Price", "number", "course_information", decimal(10, 2000, null=100)),
+    prop("hs_seats", "Seats", "number", "course_information", integer(5, 200)),
+    prop("hs_start_date", "Start date", "date", "course_information", date_in_years(2024, 2)),
+]
+
+LISTINGS: list[PropertySpec] = [
+    *common_keys("listing_information", "hs_createdate", "hs_lastmodifieddate"),
+    prop("hs_name", "Listing name", "string", "listing_information", text(2, 5)),
+    prop("hs_price", "Price", "number", "listing_information", decimal(50_000, 2_000_000)),
+    prop("hs_city", "City", "string", "listing_information", pick(CITIES)),
+    prop("hs_bedrooms", "Bedrooms", "number", "listing_information", integer(0, 8)),
+    prop(
+        "hs_listing_type",
+        "Listing type",
+        "enumeration",
+        "listing_information",
+        enum(opts("house", "apartment", "townhouse", "land")),
+        opts("house", "apartment", "townhouse", "land"),
+    ),
+]
