@@ -6,6 +6,8 @@ from typing import Any
 
 import requests
 
+from .generator import DatasetSpec
+
 
 def _dataset(
     seed: int,
@@ -14,8 +16,8 @@ def _dataset(
     appointments: int,
     companies: int,
     deals: int,
-    extra: dict[str, int],
-) -> dict[str, int]:
+    extra: dict[str, Any],
+) -> dict[str, Any]:
     """The dataset spec of ``/dataset`` and ``/reset``."""
     return dict(
         seed=seed,
@@ -68,7 +70,7 @@ class SimulatorAdmin:
         appointments: int = 20,
         companies: int = 0,
         deals: int = 0,
-        **extra: int,
+        **extra: Any,
     ) -> dict[str, Any]:
         """Replace the dataset only (faults, counters and limits stay)."""
         body = _dataset(seed, contacts, meetings, appointments, companies, deals, extra)
@@ -83,11 +85,16 @@ class SimulatorAdmin:
         appointments: int = 20,
         companies: int = 0,
         deals: int = 0,
-        **extra: int,
+        **extra: Any,
     ) -> dict[str, Any]:
         """Regenerate the dataset and reset faults, counters, rate limits, tokens, search lag."""
         body = _dataset(seed, contacts, meetings, appointments, companies, deals, extra)
         return dict(self._call("POST", "/reset", body))
+
+    def reset_portal(self, *, seed: int = 7, **overrides: Any) -> dict[str, Any]:
+        """``reset`` to the whole-portal preset (``DatasetSpec.portal_sizes()`` + overrides)."""
+        sizes: dict[str, Any] = DatasetSpec.portal_sizes()
+        return self.reset(seed=seed, **(sizes | overrides))
 
     def reset_operations(self) -> None:
         """Faults, counters, rate limits, tokens and search lag back to startup values."""

@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from .customobjects import CUSTOM_OBJECTS
 from .dataset import DatasetError
 from .errors import ApiError, validation_error
 from .faults import Fault
@@ -97,14 +98,30 @@ def info(state: SimulatorState, body: Any, req: Request) -> Any:
         table = state.dataset.tables[t.name]
         st = table.status
         counts[t.name] = {
+            "objectTypeId": t.type_id,
+            "activated": t.name in state.dataset.activated,
             "total": len(st),
             "active": st.count(ACTIVE),
             "archived": st.count(ARCHIVED),
             "merged": st.count(MERGED),
         }
+    customs = [
+        {
+            "name": t.name,
+            "objectTypeId": t.type_id,
+            "fullyQualifiedName": t.fully_qualified_name,
+            "labels": {"singular": d.singular_label, "plural": d.plural_label},
+            "primaryDisplayProperty": d.primary_display,
+            "activated": t.name in state.dataset.activated,
+        }
+        for t in OBJECT_TYPES
+        if t.custom
+        for d in [CUSTOM_OBJECTS[t.name]]
+    ]
     return {
         "dataset": state.dataset.spec.to_json(),
         "counts": counts,
+        "customObjects": customs,
         "rateLimits": _rl_json(state.limiter.config),
         "searchLagMs": state.search_lag_ms,
         "token": state.auth.static_token,

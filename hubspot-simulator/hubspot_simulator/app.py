@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import admin_api, api, associations_api, oauth_api
+from . import admin_api, api, associations_api, oauth_api, schemas_api
 from .errors import ApiError, correlation_id, rate_limit_response
 from .faults import Fault
 from .http import Request, Response, json_response
@@ -32,7 +32,7 @@ class Route:
     regex: re.Pattern[str]
     handler: Handler
     key: str
-    kind: str  # "objects" | "search" | "properties" | "associations" | "oauth"
+    kind: str  # "objects" | "search" | "properties" | "associations" | "schemas" | "oauth"
 
 
 def _compile(template: str) -> re.Pattern[str]:
@@ -106,6 +106,22 @@ def _routes() -> list[Route]:
             "associations",
             "GET /crm/v4/objects/{type}/{id}/associations/{toType}",
             ["/crm/objects/2026-03/{type}/{id}/associations/{to_type}"],
+        ),
+        (
+            "GET",
+            "/crm/v3/schemas",
+            schemas_api.list_schemas,
+            "schemas",
+            "GET /crm/v3/schemas",
+            ["/crm/schemas/2026-03"],
+        ),
+        (
+            "GET",
+            "/crm/v3/schemas/{type}",
+            schemas_api.get_schema,
+            "schemas",
+            "GET /crm/v3/schemas/{type}",
+            ["/crm/schemas/2026-03/{type}"],
         ),
         ("POST", "/oauth/v1/token", oauth_api.oauth_token, "oauth", "POST /oauth/v1/token", []),
         (

@@ -12,6 +12,7 @@ import uvicorn
 from .app import SimulatorApp
 from .auth import DEFAULT_TOKEN
 from .generator import DatasetSpec
+from .objecttypes import OPTIONAL_TYPES
 from .ratelimit import RateLimitConfig
 from .state import SimulatorState
 
@@ -37,6 +38,26 @@ def build_parser() -> argparse.ArgumentParser:
         default=2500,
         help="associations of contact 0 / meeting 0 (the 'thousands' record)",
     )
+    s.add_argument(
+        "--portal",
+        action="store_true",
+        help="the whole-portal preset (every type, custom objects, fan-outs, the wide products); "
+        "explicit size flags given after it still apply",
+    )
+    s.add_argument(
+        "--size",
+        action="append",
+        default=[],
+        metavar="FIELD=N",
+        help="any DatasetSpec field, e.g. --size tickets=30 --size wide_properties=2000",
+    )
+    s.add_argument(
+        "--activate",
+        action="append",
+        default=[],
+        choices=list(OPTIONAL_TYPES),
+        help="activate an optional type (services, courses, listings)",
+    )
     s.add_argument("--token", default=DEFAULT_TOKEN, help="accepted static Bearer token")
     s.add_argument("--token-ttl", type=int, default=1800, help="OAuth access token lifetime (s)")
     s.add_argument("--no-rate-limit", action="store_true", help="never answer 429")
@@ -58,18 +79,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def dataset_spec(args: argparse.Namespace) -> DatasetSpec:
+    """The DatasetSpec of the ``serve`` flags: the portal preset (``--portal``) or the classic
+    sizes, then ``--size`` overrides and ``--activate``."""
+    fields: dict[str, object] = {"seed": args.seed, "big_fanout": args.big_fanout}
+    if args.portal:
+        fields.update(DatasetSpec.portal_sizes())
+    else:
+        for name in ("contacts", "meetings", "appointments", "companies", "deals"):
+            fields[name] = getattr(args, name)
+    for item in args.size:
+        key, _, value = item.partition("=")
+        fields[key.strip()] = int(value)
+    if args.activate:
+        fields["activated_extra"] = list(args.activate)
+    return DatasetSpec.from_json(fields)
+
+
 def serve(args: argparse.Namespace) -> None:
     """Generate, bind, print the URL, serve until interrupted."""
     t0 = time.perf_counter()
-    spec = DatasetSpec(
-        seed=args.seed,
-        contacts=args.contacts,
-        meetings=args.meetings,
-        appointments=args.appointments,
-        companies=args.companies,
-        deals=args.deals,
-        big_fanout=args.big_fanout,
-    )
+    spec = dataset_spec(args)
     limits = RateLimitConfig(
         enabled=not args.no_rate_limit,
         burst=args.burst_limit,
@@ -91,10 +121,12 @@ def serve(args: argparse.Namespace) -> None:
     sock.listen(2048)
     host, port = sock.getsockname()[:2]
     url = f"http://{host}:{port}"
+    records = sum(len(t) for t in state.dataset.tables.values())
     print(
         f"hubspot-simulator serving {url} token={args.token} "
         f"(contacts={spec.contacts} meetings={spec.meetings} "
-        f"appointments={spec.appointments}, generated in {generated:.2f}s)",
+        f"appointments={spec.appointments} records={records}"
+        f", generated in {generated:.2f}s)",
         flush=True,
     )
     config = uvicorn.Config(

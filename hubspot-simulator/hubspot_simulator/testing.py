@@ -22,6 +22,10 @@ _URL_RE = re.compile(r"serving (http://\S+)")
 class SimulatorProcess:
     """Start a simulator on a free port, wait until it answers, stop it on exit.
 
+    ``portal=True`` serves the whole-portal preset (``DatasetSpec.portal_sizes()``; the
+    contacts/meetings/... arguments are then ignored); ``sizes`` sets any other DatasetSpec
+    field (``{"tickets": 30}``) and ``activate`` activates optional types.
+
     >>> with SimulatorProcess(contacts=250) as sim:
     ...     requests.get(f"{sim.base_url}/crm/v3/objects/contacts",
     ...                  headers={"Authorization": f"Bearer {sim.token}"})
@@ -35,6 +39,9 @@ class SimulatorProcess:
         appointments: int = 20,
         companies: int = 0,
         deals: int = 0,
+        portal: bool = False,
+        sizes: dict[str, int] | None = None,
+        activate: list[str] | None = None,
         seed: int = 7,
         token: str = DEFAULT_TOKEN,
         rate_limit: bool = True,
@@ -68,6 +75,9 @@ class SimulatorProcess:
             "--token",
             token,
             *(["--no-rate-limit"] if not rate_limit else []),
+            *(["--portal"] if portal else []),
+            *(a for k, v in (sizes or {}).items() for a in ("--size", f"{k}={v}")),
+            *(a for t in activate or [] for a in ("--activate", t)),
             *(extra_args or []),
         ]
         self._timeout = startup_timeout
