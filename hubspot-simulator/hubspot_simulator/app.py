@@ -113,7 +113,7 @@ def _routes() -> list[Route]:
             schemas_api.list_schemas,
             "schemas",
             "GET /crm/v3/schemas",
-            ["/crm/schemas/2026-03"],
+            ["/crm-object-schemas/v3/schemas", "/crm/schemas/2026-03"],
         ),
         (
             "GET",
@@ -121,7 +121,7 @@ def _routes() -> list[Route]:
             schemas_api.get_schema,
             "schemas",
             "GET /crm/v3/schemas/{type}",
-            ["/crm/schemas/2026-03/{type}"],
+            ["/crm-object-schemas/v3/schemas/{type}", "/crm/schemas/2026-03/{type}"],
         ),
         ("POST", "/oauth/v1/token", oauth_api.oauth_token, "oauth", "POST /oauth/v1/token", []),
         (

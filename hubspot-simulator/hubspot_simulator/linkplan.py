@@ -14,6 +14,13 @@ ENGAGEMENTS = ("calls", "emails", "notes", "tasks", "communications", "postal_ma
 Plan = tuple[str, str, tuple[int, ...], tuple[int, ...]]
 
 LINK_PLANS: dict[tuple[str, str], Plan] = {
+    # original pairs that had no generated links (empty in the default dataset: no companies
+    # or deals there)
+    ("companies", "meetings"): ("meetings", "co-m", (0, 0, 1), ()),
+    ("deals", "meetings"): ("meetings", "d-m", (0, 0, 1), ()),
+    ("companies", "appointments"): ("appointments", "co-a", (0, 1), ()),
+    ("deals", "appointments"): ("appointments", "d-a", (0, 1), ()),
+    # the pairs added with the other types
     ("contacts", "tickets"): ("tickets", "c-t", (1, 1, 2), ()),
     ("companies", "tickets"): ("tickets", "co-t", (0, 1, 1), (2,)),  # Primary on half
     ("deals", "tickets"): ("tickets", "d-t", (0, 0, 1), ()),

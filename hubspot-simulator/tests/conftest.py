@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -29,3 +30,23 @@ def api(fresh_simulator: SimulatorProcess) -> Api:
     """Client of a fresh simulator with rate limiting off (rate-limit tests turn it on)."""
     fresh_simulator.admin.set_rate_limits(enabled=False)
     return Api(fresh_simulator)
+
+
+@pytest.fixture(scope="session")
+def portal() -> Iterator[SimulatorProcess]:
+    """A second simulator serving the whole-portal preset (no rate limits). Tests that change
+    its state (tokens, counters, labels) must undo it."""
+    with SimulatorProcess(portal=True, rate_limit=False) as sim:
+        yield sim
+
+
+@pytest.fixture(scope="session")
+def portal_info(portal: SimulatorProcess) -> dict[str, Any]:
+    """``/_sim/info`` of the portal simulator."""
+    return portal.admin.info()
+
+
+@pytest.fixture
+def portal_api(portal: SimulatorProcess) -> Api:
+    """Client of the portal simulator."""
+    return Api(portal)
