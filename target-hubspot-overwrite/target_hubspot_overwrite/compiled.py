@@ -126,16 +126,23 @@ def _value_expr(index: int, spec: RenderedField) -> str:
     return f"(_N if {var} is None else _F[{index}]({var}))"
 
 
-def compile_renderer(fields: Sequence[RenderedField], with_presence: bool) -> RowRenderer:
+def compile_renderer(
+    fields: Sequence[RenderedField],
+    with_presence: bool,
+    overflow: Formatter | None = None,
+) -> RowRenderer:
     """Return ``render(row) -> str``: the row as one COPY text line (no newline).
 
     Only valid for rows whose string values hold no backslash, tab, CR or LF (the caller
     knows this from the raw JSON line: such characters are always escaped in JSON, so a line
     without a backslash cannot contain them). Other rows go through ``copyfmt.format_row``.
+    ``overflow(row)``, if given, renders the overflow column, after the fields' columns.
     """
     lines = ["def render(r):", "    g = r.get"]
     lines += [f"    v{i} = g({spec.source!r})" for i, spec in enumerate(fields)]
     values = [_value_expr(i, spec) for i, spec in enumerate(fields)]
+    if overflow is not None:
+        values.append("_O(r)")
     if with_presence:
         bits = " + ".join(f"('1' if {spec.source!r} in r else '0')" for spec in fields)
         values.append(f"({bits})" if fields else "''")
@@ -144,6 +151,7 @@ def compile_renderer(fields: Sequence[RenderedField], with_presence: bool) -> Ro
         "_N": NULL,
         "_s": str,
         "_F": [spec.fallback for spec in fields],
+        "_O": overflow,
     }
     exec("\n".join(lines), namespace)  # source built from repr() literals only
     render: RowRenderer = namespace["render"]

@@ -77,12 +77,16 @@ def format_row(
     row: dict[str, Any],
     fields: Sequence[tuple[str, Formatter]],
     with_presence: bool,
+    overflow: Formatter | None = None,
 ) -> str:
-    """Render one row as a COPY text line (no newline); optionally a presence bitmap last."""
+    """Render one row as a COPY text line (no newline); then the overflow column
+    (``overflow(row)``, if given) and optionally a presence bitmap last."""
     parts = []
     for source, fmt in fields:
         value = row.get(source)
         parts.append(NULL if value is None else fmt(value))
+    if overflow is not None:
+        parts.append(overflow(row))
     if with_presence:
         parts.append("".join("1" if s in row else "0" for s, _ in fields))
     return "\t".join(parts)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from psycopg import Cursor
 from psycopg import sql as q
+
+from target_hubspot_overwrite.sqltypes import widen
 
 
 @dataclass
@@ -126,3 +129,42 @@ def replace_primary_key(
                 target, q.SQL(", ").join(map(q.Identifier, primary_key))
             )
         )
+
+
+def prepare_table(
+    cur: Cursor,
+    schema: str,
+    table: str,
+    shape: TableShape | None,
+    typed: Sequence[tuple[str, str]],
+    extra: Sequence[tuple[str, str]],
+    primary_key: Sequence[str] | None,
+    log: logging.Logger,
+) -> tuple[TableShape, bool]:
+    """Create the table, or add missing columns, widen ``typed`` ones and replace a changed
+    primary key (``None``: leave it). ``extra`` columns are only added when missing.
+
+    Returns the table's new shape and whether its primary key was replaced.
+    """
+    wanted = [*typed, *extra]
+    if shape is None:
+        create_table(cur, schema, table, wanted, primary_key or [])
+        return TableShape(columns=dict(wanted), primary_key=list(primary_key or [])), False
+    for column, pg_type in wanted:
+        if column not in shape.columns:
+            add_column(cur, schema, table, column, pg_type)
+            shape.columns[column] = pg_type
+    for column, pg_type in typed:
+        existing = shape.columns[column]
+        wider = widen(existing, pg_type)
+        if wider != existing:
+            log.info("Widening %s.%s: %s -> %s", table, column, existing, wider)
+            alter_type(cur, schema, table, column, wider)
+            shape.columns[column] = wider
+    if primary_key is None or shape.primary_key == list(primary_key):
+        return shape, False
+    log.warning("Primary key of %s changes from %s to %s", table, shape.primary_key, primary_key)
+    replace_primary_key(cur, schema, table, shape, primary_key)
+    shape.primary_key = list(primary_key)
+    shape.pk_constraint = None
+    return shape, True

@@ -157,3 +157,9 @@ def delete_vanished_associations(
         q.Literal(list(parents)),
         _not_delivered(keys_table, keys),
     )
+
+
+def merge_object(column: str) -> q.Composed:
+    """Upsert value of a JSONB object column: the stored object with the keys the staged
+    object carries replaced or added (either side NULL: the other one)."""
+    return q.SQL("COALESCE(t.{c} || s.{c}, t.{c}, s.{c})").format(c=Ident(column))

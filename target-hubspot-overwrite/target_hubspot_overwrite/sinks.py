@@ -13,6 +13,14 @@ from singer_sdk.exceptions import InvalidRecord, MissingKeyPropertiesError
 from singer_sdk.sql import SQLSink
 
 from target_hubspot_overwrite import ddl, merge
+from target_hubspot_overwrite.column_layout import (
+    OVERFLOW_COLUMN,
+    ColumnLayout,
+    PlannedColumn,
+    overflow_renderer,
+    pinned_sources,
+    plan_layout,
+)
 from target_hubspot_overwrite.compiled import (
     CheckedField,
     RecordCheck,
@@ -37,7 +45,7 @@ from target_hubspot_overwrite.records import (
     cleaner_for,
     has_constraints,
 )
-from target_hubspot_overwrite.sqltypes import TIMESTAMPTZ, FieldType, field_type, widen
+from target_hubspot_overwrite.sqltypes import JSONB, TIMESTAMPTZ, FieldType, field_type, widen
 from target_hubspot_overwrite.stats import LoadStats
 
 if t.TYPE_CHECKING:
@@ -61,6 +69,7 @@ class RenderedRows:
 
     rows: list[dict]
     escaped: set[int]
+    layout: ColumnLayout
     types: tuple[str, ...]
     presence: bool
     data: bytes
@@ -71,6 +80,7 @@ class PreparedRows:
     """A batch's COPY text for a table whose DDL is done, waiting to be staged and merged."""
 
     shape: ddl.TableShape
+    layout: ColumnLayout
     types: tuple[str, ...]
     presence: bool
     count: int
@@ -120,7 +130,16 @@ class HubspotOverwriteSink(SQLSink):
         self.batch_limit = self.max_size
         self.needs_exact = any(f.ftype.kind not in _EXACT_KINDS for f in self.fields)
         self._check = self._compile_check()
-        self._renderers: dict[tuple, RowRenderer] = {}
+        self._renderers: dict[tuple, tuple[RowRenderer, Formatter | None]] = {}
+        pinned = pinned_sources(list(self.by_source), self.keys)
+        self._planned = [
+            PlannedColumn(f.column, f.ftype.pg_type, f.source in pinned) for f in self.fields
+        ]
+        # Every keyed table carries the soft-delete flag from the start, so readers can
+        # always filter on it, whether or not a full refresh has flagged anything yet.
+        self._extra_columns: list[tuple[str, str]] = []
+        if self.keys and merge.SOFT_DELETE not in {f.column for f in self.fields}:
+            self._extra_columns.append((merge.SOFT_DELETE, TIMESTAMPTZ))
         self._key_of = _key_getter(self.keys)
         self._keyed: dict[t.Any, dict] = {}
         self._rows: list[dict] = []
@@ -348,45 +367,36 @@ class HubspotOverwriteSink(SQLSink):
         """Quoted target table name."""
         return ddl.qualified(self.run.schema, self.run.table)
 
-    def prepare_target_table(self, cur: Cursor) -> ddl.TableShape:
+    def prepare_target_table(self, cur: Cursor) -> tuple[ddl.TableShape, ColumnLayout]:
         """Create/extend/widen the target table inside the current transaction."""
         run = self.run
         self.hso.ensure_schema(cur, run.schema)
         if not run.shape_known:
             run.shape = ddl.read_table(cur, run.schema, run.table)
             run.shape_known = True
-        pk = self.key_columns if self.upsert else []
-        wanted = [(f.column, f.ftype.pg_type) for f in self.fields]
-        if self.keys and all(col != merge.SOFT_DELETE for col, _ in wanted):
-            # Every keyed table carries the soft-delete flag from the start, so readers can
-            # always filter on it, whether or not a full refresh has flagged anything yet.
-            wanted.append((merge.SOFT_DELETE, TIMESTAMPTZ))
-        if run.shape is None:
-            ddl.create_table(cur, run.schema, run.table, wanted, pk)
-            run.shape = ddl.TableShape(columns=dict(wanted), primary_key=list(pk))
-            return run.shape
-        shape = run.shape
-        for column, pg_type in wanted:
-            existing = shape.columns.get(column)
-            if existing is None:
-                ddl.add_column(cur, run.schema, run.table, column, pg_type)
-                shape.columns[column] = pg_type
-        for f in self.fields:
-            existing = shape.columns[f.column]
-            wider = widen(existing, f.ftype.pg_type)
-            if wider != existing:
-                self.logger.info("Widening %s.%s: %s -> %s", run.table, f.column, existing, wider)
-                ddl.alter_type(cur, run.schema, run.table, f.column, wider)
-                shape.columns[f.column] = wider
-        if self.upsert and shape.primary_key != pk:
-            self.logger.warning(
-                "Primary key of %s changes from %s to %s", run.table, shape.primary_key, pk
-            )
-            ddl.replace_primary_key(cur, run.schema, run.table, shape, pk)
-            shape.primary_key = list(pk)
-            shape.pk_constraint = None
-            run.shape_known = False
-        return shape
+        layout = self.plan(run.shape)
+        typed = [(f.column, f.ftype.pg_type) for f in self.typed_fields(layout)]
+        extra = list(self._extra_columns)
+        if layout.has_overflow:
+            extra.append((OVERFLOW_COLUMN, JSONB))
+        pk = self.key_columns if self.upsert else None
+        run.shape, replaced = ddl.prepare_table(
+            cur, run.schema, run.table, run.shape, typed, extra, pk, self.logger
+        )
+        run.shape_known = not replaced
+        return run.shape, layout
+
+    def plan(self, shape: ddl.TableShape | None) -> ColumnLayout:
+        """Typed columns and overflow of this schema for a table of ``shape`` (see
+        ``column_layout``)."""
+        existing = shape.columns if shape is not None else None
+        return plan_layout(self._planned, existing, self._extra_columns, widen)
+
+    def typed_fields(self, layout: ColumnLayout) -> list[Field]:
+        """The fields stored in their own columns."""
+        if not layout.overflowed:
+            return self.fields
+        return [f for f in self.fields if f.column not in layout.overflowed]
 
     def render_rows(self, rows: list[dict], escaped: set[int]) -> RenderedRows:
         """COPY text of the rows, for the column types the table is expected to have.
@@ -396,36 +406,42 @@ class HubspotOverwriteSink(SQLSink):
         ``escaped`` holds the positions of rows whose strings may need COPY escaping.
         """
         presence = self.upsert and not self.force and self._needs_presence(rows)
-        types = self._expected_types()
-        data = self._copy_text(rows, escaped, types, presence).encode()
-        return RenderedRows(rows, escaped, types, presence, data)
-
-    def _expected_types(self) -> tuple[str, ...]:
-        """Column types after this batch's DDL, as far as known without asking the database."""
         shape = self.run.shape if self.run.shape_known else None
+        layout = self.plan(shape)
+        types = self._expected_types(shape, layout)
+        data = self._copy_text(rows, escaped, layout, types, presence).encode()
+        return RenderedRows(rows, escaped, layout, types, presence, data)
+
+    def _expected_types(
+        self, shape: ddl.TableShape | None, layout: ColumnLayout
+    ) -> tuple[str, ...]:
+        """Column types after this batch's DDL, as far as known without asking the database."""
         columns = shape.columns if shape is not None else {}
         out = []
-        for f in self.fields:
+        for f in self.typed_fields(layout):
             existing = columns.get(f.column)
             out.append(f.ftype.pg_type if existing is None else widen(existing, f.ftype.pg_type))
         return tuple(out)
 
     def prepare_rows(self, cur: Cursor, rendered: RenderedRows) -> PreparedRows:
-        """Create/extend the table (DDL), re-rendering the rows if its types differ."""
-        shape = self.prepare_target_table(cur)
-        types = tuple(shape.columns[f.column] for f in self.fields)
+        """Create/extend the table (DDL), re-rendering the rows if its types or layout differ."""
+        shape, layout = self.prepare_target_table(cur)
+        types = tuple(shape.columns[f.column] for f in self.typed_fields(layout))
         data = rendered.data
-        if types != rendered.types:
-            text = self._copy_text(rendered.rows, rendered.escaped, types, rendered.presence)
-            data = text.encode()
-        return PreparedRows(shape, types, rendered.presence, len(rendered.rows), data)
+        if types != rendered.types or layout != rendered.layout:
+            rows, escaped, presence = rendered.rows, rendered.escaped, rendered.presence
+            data = self._copy_text(rows, escaped, layout, types, presence).encode()
+        return PreparedRows(shape, layout, types, rendered.presence, len(rendered.rows), data)
 
     def merge_rows(self, cur: Cursor, prepared: PreparedRows) -> None:
         """COPY the rows into a TEMP stage, merge them set-based, then drop the stage."""
-        shape, presence = prepared.shape, prepared.presence
+        shape, presence, layout = prepared.shape, prepared.presence, prepared.layout
         stage = self.run.stage_table
-        columns = [f.column for f in self.fields]
+        columns = [f.column for f in self.typed_fields(layout)]
         typed = list(zip(columns, prepared.types, strict=True))
+        if layout.has_overflow:
+            columns.append(OVERFLOW_COLUMN)
+            typed.append((OVERFLOW_COLUMN, JSONB))
         cur.execute(merge.create_stage(stage, typed, presence))
         with cur.copy(merge.copy_into(stage, columns, presence)) as copy:
             copy.write(memoryview(prepared.data))  # slices of a view: no copies
@@ -433,7 +449,7 @@ class HubspotOverwriteSink(SQLSink):
             # Probe the target's primary key per staged row instead of hashing the
             # whole (growing) target table on every batch.
             cur.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
-            self._merge_upsert(cur, shape, presence, prepared.count)
+            self._merge_upsert(cur, prepared, columns)
             # Only for the merge: the anti-joins later in this transaction (reconciliation,
             # association markers) need hash joins, or they turn quadratic.
             cur.execute("SET LOCAL enable_hashjoin = DEFAULT; SET LOCAL enable_mergejoin = DEFAULT")
@@ -445,27 +461,39 @@ class HubspotOverwriteSink(SQLSink):
         cur.execute(q.SQL("DROP TABLE {}").format(q.Identifier(stage)))
 
     def _copy_text(
-        self, rows: list[dict], escaped: set[int], types: tuple[str, ...], presence: bool
+        self,
+        rows: list[dict],
+        escaped: set[int],
+        layout: ColumnLayout,
+        types: tuple[str, ...],
+        presence: bool,
     ) -> str:
         """The rows as COPY text: generated renderer, general formatter for escaped rows."""
-        render = self._renderers.get((types, presence))
-        if render is None:
+        fields = self.typed_fields(layout)
+        cached = self._renderers.get((types, presence, layout))
+        if cached is None:
+            overflow = None
+            if layout.has_overflow:
+                overflow = overflow_renderer(
+                    f.source for f in self.fields if f.column in layout.overflowed
+                )
             render = compile_renderer(
                 [
                     RenderedField(f.source, f.ftype.kind, pg_type, formatter_for(pg_type))
-                    for f, pg_type in zip(self.fields, types, strict=True)
+                    for f, pg_type in zip(fields, types, strict=True)
                 ],
                 presence,
+                overflow,
             )
-            self._renderers[(types, presence)] = render
+            cached = self._renderers[(types, presence, layout)] = (render, overflow)
+        render, overflow = cached
         if not escaped:
             return "\n".join(map(render, rows)) + "\n"
         general: list[tuple[str, Formatter]] = [
-            (f.source, formatter_for(pg_type))
-            for f, pg_type in zip(self.fields, types, strict=True)
+            (f.source, formatter_for(pg_type)) for f, pg_type in zip(fields, types, strict=True)
         ]
         lines = [
-            format_row(row, general, presence) if i in escaped else render(row)
+            format_row(row, general, presence, overflow) if i in escaped else render(row)
             for i, row in enumerate(rows)
         ]
         return "\n".join(lines) + "\n"
@@ -474,15 +502,21 @@ class HubspotOverwriteSink(SQLSink):
         width = len(self.fields)
         return any(len(r) != width for r in rows)
 
-    def _assignments(self, shape: ddl.TableShape, presence: bool) -> list[tuple[str, q.Composable]]:
+    def _assignments(self, prepared: PreparedRows) -> list[tuple[str, q.Composable]]:
+        shape, presence, layout = prepared.shape, prepared.presence, prepared.layout
         keyset = set(self.key_columns)
         out: list[tuple[str, q.Composable]] = []
-        for pos, f in enumerate(self.fields, start=1):
+        for pos, f in enumerate(self.typed_fields(layout), start=1):
             if f.column in keyset:
                 continue
             expr = merge.presence_expr(f.column, pos) if presence else merge.staged(f.column)
             out.append((f.column, expr))
         schema_cols = {f.column for f in self.fields}
+        if layout.has_overflow:
+            # Under upsert the record's overflowed properties replace only their own keys.
+            merged = merge.staged if self.force else merge.merge_object
+            out.append((OVERFLOW_COLUMN, merged(OVERFLOW_COLUMN)))
+            schema_cols.add(OVERFLOW_COLUMN)
         for col in shape.columns:
             if col in schema_cols or col in keyset:
                 continue
@@ -490,20 +524,16 @@ class HubspotOverwriteSink(SQLSink):
                 out.append((col, q.SQL("NULL")))
         return out
 
-    def _merge_upsert(self, cur: Cursor, shape: ddl.TableShape, presence: bool, n: int) -> None:
+    def _merge_upsert(self, cur: Cursor, prepared: PreparedRows, columns: list[str]) -> None:
         """Insert the new keys, then update the existing rows whose values differ.
 
         Inserting first (``ON CONFLICT DO NOTHING``: no lock on existing rows) lets a batch
         of only new keys, the common case of a first load, skip the update's probes.
         """
-        stage = self.run.stage_table
-        cur.execute(
-            merge.insert_new(
-                self.table_sql(), stage, [f.column for f in self.fields], self.key_columns
-            )
-        )
+        stage, n = self.run.stage_table, prepared.count
+        cur.execute(merge.insert_new(self.table_sql(), stage, columns, self.key_columns))
         created = cur.rowcount
-        assignments = self._assignments(shape, presence)
+        assignments = self._assignments(prepared)
         updated = 0
         if assignments and created < n:
             cur.execute(
