@@ -43,11 +43,13 @@ def test_objects_of_every_type(hs, portal, portal_info, otype):
     assert counts["active"] > 0, otype
     page = hs.crm.objects.basic_api.get_page(otype, limit=5)
     assert _cls(page) == "CollectionResponseSimplePublicObjectWithAssociationsForwardPaging"
-    assert len(page.results) == 5 and page.paging.next.after
+    assert len(page.results) == 5
+    assert page.paging.next.after
     first = page.results[0]
     assert first.properties["hs_object_id"] == first.id
     one = hs.crm.objects.basic_api.get_by_id(otype, first.id)
-    assert _cls(one) == "SimplePublicObjectWithAssociations" and one.id == first.id
+    assert _cls(one) == "SimplePublicObjectWithAssociations"
+    assert one.id == first.id
 
     ids = [r.id for r in page.results[:3]]
     batch = hs.crm.objects.batch_api.read(
@@ -69,16 +71,19 @@ def test_objects_of_every_type(hs, portal, portal_info, otype):
     )
     assert _cls(batch) == "BatchResponseSimplePublicObjectWithErrors"
     assert sorted(r.id for r in batch.results) == sorted(ids)
-    assert batch.num_errors == 1 and batch.errors[0].context == {"ids": ["1"]}
+    assert batch.num_errors == 1
+    assert batch.errors[0].context == {"ids": ["1"]}
 
     found = hs.crm.objects.search_api.do_search(otype, PublicObjectSearchRequest(limit=3))
     assert _cls(found) == "CollectionResponseWithTotalSimplePublicObjectForwardPaging"
-    assert found.total == counts["active"] and found.paging.next.after == "3"
+    assert found.total == counts["active"]
+    assert found.paging.next.after == "3"
 
     props = hs.crm.properties.core_api.get_all(otype)
     assert _cls(props) == "CollectionResponsePropertyNoPaging"
     names = {p.name for p in props.results}
-    assert 8 <= len(names) and set(first.properties) <= names
+    assert len(names) >= 8
+    assert set(first.properties) <= names
 
 
 def test_custom_object_by_every_name(hs):
@@ -104,7 +109,8 @@ def test_schemas(hs, portal):
     assert {("0-1", "1101"), ("0-1", "1103"), ("0-2", "1105")} <= assocs
     for name in ("2-1002", "p1234567_vehicles", "vehicles"):
         one = hs.crm.schemas.core_api.get_by_id(name)
-        assert _cls(one) == "ObjectSchema" and one.object_type_id == "2-1002"
+        assert _cls(one) == "ObjectSchema"
+        assert one.object_type_id == "2-1002"
 
 
 @pytest.mark.parametrize(("a", "b"), PAIRS, ids=[f"{a}-{b}" for a, b in PAIRS])
@@ -136,7 +142,8 @@ def test_association_pair(hs, portal, a, b):
 
         listing = hs.crm.associations.v4.basic_api.get_page(src, from_ids[0], dst, limit=500)
         assert _cls(listing) == "CollectionResponseMultiAssociatedObjectWithLabelForwardPaging"
-        assert listing.results and all(r.association_types for r in listing.results)
+        assert listing.results
+        assert all(r.association_types for r in listing.results)
 
 
 @pytest.mark.parametrize(
@@ -146,7 +153,8 @@ def test_big_fanouts_paginate(hs, portal, src, rid, dst):
     want = {s["toId"] for s in portal.admin.association_snapshot(src, dst) if s["fromId"] == rid}
     assert len(want) > 500
     page = hs.crm.associations.v4.basic_api.get_page(src, rid, dst, limit=500)
-    assert len(page.results) == 500 and page.paging.next.after
+    assert len(page.results) == 500
+    assert page.paging.next.after
     rest = hs.crm.associations.v4.basic_api.get_page(
         src, rid, dst, limit=500, after=page.paging.next.after
     )
@@ -155,7 +163,8 @@ def test_big_fanouts_paginate(hs, portal, src, rid, dst):
     batch = hs.crm.associations.v4.batch_api.get_page(
         src, dst, BatchInputPublicFetchAssociationsBatchRequest(inputs=[{"id": rid}])
     )
-    assert len(batch.results[0].to) == 500 and batch.results[0].paging.next.after
+    assert len(batch.results[0].to) == 500
+    assert batch.results[0].paging.next.after
 
 
 def test_missing_scope_and_inactive_type_errors(portal):
