@@ -137,7 +137,7 @@ class AssociationReader:
         self.requests += 1
         return dict(
             self.client.post(
-                paths.association_batch_read(self.direction.from_type, self.direction.to_type),
+                paths.association_batch_read(self.direction.from_path, self.direction.to_path),
                 {"inputs": inputs},
                 kind="association_batch_read",
             )

@@ -207,7 +207,9 @@ class HubSpotClient:
             message += f"; missing scopes: {', '.join(scopes)}"
         if body.get("message"):
             message += f" ({self._scrub(str(body['message']))})"
-        return HubSpotAuthError(message, status=response.status_code, category=category)
+        return HubSpotAuthError(
+            message, status=response.status_code, category=category, missing_scopes=tuple(scopes)
+        )
 
     def _fatal_error(self, response: requests.Response) -> HubSpotAPIError:
         body = _json_or_empty(response)

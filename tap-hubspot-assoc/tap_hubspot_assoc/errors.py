@@ -15,7 +15,18 @@ class HubSpotAPIError(FatalAPIError):
 
 
 class HubSpotAuthError(HubSpotAPIError):
-    """401/403: bad or expired credentials, or missing scopes."""
+    """401/403: bad or expired credentials, or missing scopes (listed in `missing_scopes`)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        category: str | None = None,
+        missing_scopes: tuple[str, ...] = (),
+    ):
+        super().__init__(message, status=status, category=category)
+        self.missing_scopes = missing_scopes
 
 
 class DailyLimitError(HubSpotAPIError):

@@ -68,7 +68,7 @@ class LabelRegistry:
     def _discover(self, direction: Direction) -> DirectionLabels:
         try:
             body = self._client.get(
-                paths.association_labels(direction.from_type, direction.to_type),
+                paths.association_labels(direction.from_path, direction.to_path),
                 kind="association_labels",
             )
         except DailyLimitError:
@@ -83,14 +83,19 @@ class LabelRegistry:
             )
             types = {i: AssociationType(i, HUBSPOT_DEFINED, None) for i in fallback}
             return DirectionLabels(direction, types, discovered=False, error=str(exc))
+        return self.remember(direction, body.get("results") or [])
+
+    def remember(self, direction: Direction, results: Sequence[Mapping]) -> DirectionLabels:
+        """Cache a direction's types read elsewhere (pair discovery reads them first)."""
         types = {}
-        for item in body.get("results") or []:
+        for item in results:
             type_id = int(item["typeId"])
             types[type_id] = AssociationType(type_id, item.get("category"), item.get("label"))
+        self._cache[direction] = found = DirectionLabels(direction, types, discovered=True)
         self._logger.info(
             "Association types %s (discovered, %d): %s",
             direction,
             len(types),
             "; ".join(t.describe() for t in types.values()) or "none",
         )
-        return DirectionLabels(direction, types, discovered=True)
+        return found

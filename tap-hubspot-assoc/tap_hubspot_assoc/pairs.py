@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-DEFAULT_PAIRS: list[dict[str, str]] = [{"from": "meetings", "to": "contacts"}]
+from tap_hubspot_assoc.object_types import CrmObjectType, standard_type
 
-# Standard object types: canonical (plural) name -> other spellings HubSpot accepts.
-_ALIASES: dict[str, tuple[str, ...]] = {
-    "contacts": ("contact", "0-1"),
-    "companies": ("company", "0-2"),
-    "deals": ("deal", "0-3"),
-    "tickets": ("ticket", "0-5"),
-    "tasks": ("task", "0-27"),
-    "notes": ("note", "0-46"),
-    "meetings": ("meeting", "0-47"),
-    "calls": ("call", "0-48"),
-    "emails": ("email", "0-49"),
-    "leads": ("lead", "0-136"),
-    "appointments": ("appointment", "0-421"),
-}
-_CANONICAL = {alias: name for name, aliases in _ALIASES.items() for alias in (name, *aliases)}
+DEFAULT_PAIRS: list[dict[str, str]] = [{"from": "meetings", "to": "contacts"}]
 
 # HubSpot's default (HUBSPOT_DEFINED) type ids per direction, used only when label discovery
 # fails (hubspot-api.md §4; reverse ids are looked up, never computed).
@@ -73,7 +59,8 @@ class AssociationConfigError(ValueError):
 def canonical_type(name: str) -> str:
     """The plural name of a standard type (`contact`, `0-1` -> `contacts`); others unchanged."""
     cleaned = str(name).strip()
-    return _CANONICAL.get(cleaned.lower(), cleaned)
+    found = standard_type(cleaned)
+    return found.name if found else cleaned
 
 
 @dataclass(frozen=True)
@@ -82,6 +69,21 @@ class Direction:
 
     from_type: str
     to_type: str
+    # How each end is named in API paths (a type id for most types); defaults to the name.
+    from_ref: str = field(default="", compare=False)
+    to_ref: str = field(default="", compare=False)
+
+    @classmethod
+    def between(cls, from_type: CrmObjectType, to_type: CrmObjectType) -> Direction:
+        return cls(from_type.name, to_type.name, from_type.path_ref, to_type.path_ref)
+
+    @property
+    def from_path(self) -> str:
+        return self.from_ref or self.from_type
+
+    @property
+    def to_path(self) -> str:
+        return self.to_ref or self.to_type
 
     @property
     def key(self) -> str:
@@ -95,21 +97,33 @@ class Direction:
 
     @property
     def reverse(self) -> Direction:
-        return Direction(self.to_type, self.from_type)
+        return Direction(self.to_type, self.from_type, self.to_ref, self.from_ref)
 
     def __str__(self) -> str:
         return f"{self.from_type}->{self.to_type}"
 
 
-def directions_from_config(pairs: Iterable[Mapping[str, Any]] | None) -> list[Direction]:
-    """Both directions of every configured pair, canonical names, duplicates removed."""
+TypeResolver = Callable[[str], CrmObjectType]
+
+
+def directions_from_config(
+    pairs: Iterable[Mapping[str, Any]] | None, resolve: TypeResolver | None = None
+) -> list[Direction]:
+    """Both directions of every configured pair, canonical names, duplicates removed.
+
+    `resolve` names custom objects and path references; without it only standard names are
+    canonicalised.
+    """
     found: dict[Direction, None] = {}
     for pair in DEFAULT_PAIRS if pairs is None else pairs:
         from_type, to_type = pair.get("from"), pair.get("to")
         if not from_type or not to_type:
             msg = f"association_pairs entries need 'from' and 'to': {dict(pair)}"
             raise AssociationConfigError(msg)
-        forward = Direction(canonical_type(from_type), canonical_type(to_type))
+        if resolve is not None:
+            forward = Direction.between(resolve(str(from_type)), resolve(str(to_type)))
+        else:
+            forward = Direction(canonical_type(from_type), canonical_type(to_type))
         found[forward] = None
         found[forward.reverse] = None
     return list(found)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 OAUTH_TOKEN = "/oauth/v1/token"
+SCHEMAS = "/crm/v3/schemas"  # custom object definitions
 
 
 def _segment(value: str) -> str:

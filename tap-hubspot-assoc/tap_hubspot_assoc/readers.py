@@ -17,21 +17,15 @@ from tap_hubspot_assoc.chunking import (
 )
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.errors import HubSpotAPIError
+from tap_hubspot_assoc.object_types import CrmObjectType
 from tap_hubspot_assoc.properties import PropertyDef, parse_datetime
 
 LIST_PAGE_SIZE = 100
 BATCH_READ_SIZE = 100
 SEARCH_PAGE_SIZE = 200
 ID_PROPERTY = "hs_object_id"
-
-
-def modified_property(object_type: str) -> str:
-    """The last-modified property search filters on (contacts differ from everything else)."""
-    return (
-        "lastmodifieddate"
-        if object_type in ("contacts", "contact", "0-1")
-        else ("hs_lastmodifieddate")
-    )
+# A list page whose properties need more URL chunks than this is read as ids + batch read.
+WIDE_LIST_CHUNKS = 2
 
 
 @dataclass(frozen=True)
@@ -71,14 +65,15 @@ class ObjectReader:
     def __init__(
         self,
         client: HubSpotClient,
-        object_type: str,
+        object_type: CrmObjectType,
         properties: Sequence[PropertyDef],
         logger: logging.Logger,
     ) -> None:
         self.client = client
-        self.object_type = object_type
+        self.object_type = object_type.name
+        self._path_ref = object_type.path_ref
         self.property_names = [prop.name for prop in properties]
-        self.modified_property = modified_property(object_type)
+        self.modified_property = object_type.modified_property
         self._logger = logger
         self.search_properties = self._search_properties()
         self.window_violations = 0
@@ -89,11 +84,15 @@ class ObjectReader:
     def list_pages(self, *, archived: bool = False) -> Iterator[list[dict[str, Any]]]:
         """Every page of GET /crm/v3/objects/{type}, 100 per page, all properties included.
 
-        Properties go in the query string only in chunks that keep the URL under
-        LIST_URL_LIMIT; with more properties than fit, each page costs one request per chunk
-        and the chunks are merged by id.
+        Properties go in the query string in chunks that keep the URL under LIST_URL_LIMIT.
+        With up to two chunks a page costs that many requests (merged by id); a wider type
+        lists ids only and batch-reads each page (properties in the POST body), two requests
+        per 100 records however many properties it has.
         """
         chunks = self._list_property_chunks(archived=archived)
+        if len(chunks) > WIDE_LIST_CHUNKS:
+            yield from self._wide_list_pages(archived=archived)
+            return
         after: str | None = None
         while True:
             objects, after = self._list_page(chunks, after=after, archived=archived)
@@ -104,18 +103,30 @@ class ObjectReader:
 
     def list_ids(self) -> Iterator[list[str]]:
         """Ids of every active record: list pages of 100 asking only for hs_object_id."""
+        return self._id_pages(archived=False, kind="list_ids")
+
+    def _id_pages(self, *, archived: bool, kind: str) -> Iterator[list[str]]:
         after: str | None = None
         while True:
             objects, after = self._list_page(
-                [[ID_PROPERTY]], after=after, archived=False, kind="list_ids"
+                [[ID_PROPERTY]], after=after, archived=archived, kind=kind
             )
             if objects:
                 yield [str(obj["id"]) for obj in objects]
             if not after:
                 return
 
+    def _wide_list_pages(self, *, archived: bool) -> Iterator[list[dict[str, Any]]]:
+        """List ids, batch-read their properties; ids gone in between are left out."""
+        for ids in self._id_pages(archived=archived, kind="list"):
+            found = self.batch_read(ids, archived=archived)
+            by_id = {str(obj["id"]): obj for obj in found.objects}
+            page = [by_id[i] for i in ids if i in by_id]
+            if page:
+                yield page
+
     def _list_property_chunks(self, *, archived: bool) -> list[list[str]]:
-        base = self.client.api_url + paths.objects(self.object_type)
+        base = self.client.api_url + paths.objects(self._path_ref)
         fixed = len(base) + len(f"?limit={LIST_PAGE_SIZE}&archived={str(archived).lower()}")
         fixed += len("&after=") + 24 + len("&properties=")
         return chunk_for_query(self.property_names, max(LIST_URL_LIMIT - fixed, 200))
@@ -133,7 +144,7 @@ class ObjectReader:
             }
             if after:
                 params["after"] = after
-            body = self.client.get(paths.objects(self.object_type), params, kind=kind)
+            body = self.client.get(paths.objects(self._path_ref), params, kind=kind)
             results = body.get("results") or []
             if index == 0:
                 next_after = ((body.get("paging") or {}).get("next") or {}).get("after")
@@ -163,7 +174,7 @@ class ObjectReader:
         for start in range(0, len(ids), BATCH_READ_SIZE):
             chunk = [str(i) for i in ids[start : start + BATCH_READ_SIZE]]
             body = self.client.post(
-                paths.batch_read(self.object_type) + f"?archived={str(archived).lower()}",
+                paths.batch_read(self._path_ref) + f"?archived={str(archived).lower()}",
                 {
                     "inputs": [{"id": i} for i in chunk],
                     "properties": self.property_names,
@@ -206,7 +217,7 @@ class ObjectReader:
         try:
             return dict(
                 self.client.post(
-                    paths.search(self.object_type),
+                    paths.search(self._path_ref),
                     self._search_body(window, after_id),
                     kind="search",
                     search=True,

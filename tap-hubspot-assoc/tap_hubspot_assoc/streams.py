@@ -14,13 +14,13 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.helpers.types import Context, Record
 
 from tap_hubspot_assoc.client import HubSpotClient
+from tap_hubspot_assoc.object_types import CrmObjectType
 from tap_hubspot_assoc.properties import PropertyDef, parse_datetime, record_schema
 from tap_hubspot_assoc.readers import ObjectReader, Window
 from tap_hubspot_assoc.records import merged_ids, to_record
 from tap_hubspot_assoc.sync_state import REPLICATION_KEY, StreamProgress
 from tap_hubspot_assoc.versions import announce_complete, new_version
 
-CONTACT_TYPES = frozenset({"contacts", "contact", "0-1"})
 PROGRESS_LOG_SECONDS = 15.0
 
 
@@ -65,7 +65,7 @@ class StreamRun:
 
 
 class CrmObjectStream(Stream):
-    """Records of one CRM object type (contacts, meetings, appointments, companies, ...)."""
+    """Records of one CRM object type (standard or custom), named by the type's stream name."""
 
     # Records are built already typed from the schema (properties.py / the association
     # readers), so singer-sdk's per-record conformance pass would only repeat that work.
@@ -78,14 +78,14 @@ class CrmObjectStream(Stream):
         self,
         tap: Tap,
         *,
-        object_type: str,
+        object_type: CrmObjectType,
         properties: Sequence[PropertyDef],
         client: HubSpotClient,
     ) -> None:
         self.object_type = object_type
         self.property_defs = list(properties)
         self.client = client
-        super().__init__(tap, schema=record_schema(self.property_defs), name=object_type)
+        super().__init__(tap, schema=record_schema(self.property_defs), name=object_type.name)
         self.reader = ObjectReader(client, object_type, self.property_defs, self.logger)
         self._records_at_version_open = 0
         self.run = StreamRun()
@@ -137,7 +137,7 @@ class CrmObjectStream(Stream):
 
     def _mode(self) -> str:
         if self.config.get("contact_ids"):
-            return "scoped" if self.object_type in CONTACT_TYPES else "skipped (contact_ids set)"
+            return "scoped" if self.object_type.is_contacts else "skipped (contact_ids set)"
         if self.replication_method == "FULL_TABLE":  # forced through catalog metadata
             return "full"
         progress = self._progress_state()

@@ -10,7 +10,6 @@ import requests
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
 
-from tap_hubspot_assoc import paths
 from tap_hubspot_assoc.association_streams import (
     AssociationLabelsStream,
     AssociationParentSyncsStream,
@@ -24,13 +23,11 @@ from tap_hubspot_assoc.labels import LabelRegistry
 from tap_hubspot_assoc.pairs import (
     DEFAULT_FALLBACK_TYPE_IDS,
     DEFAULT_PAIRS,
-    Direction,
-    canonical_type,
     check_parents_configured,
     directions_from_config,
     fallback_type_ids,
 )
-from tap_hubspot_assoc.properties import PropertyDef, parse_property_definitions
+from tap_hubspot_assoc.portal_types import PortalTypes, SyncedType, configured_list
 from tap_hubspot_assoc.ratelimit import RollingWindowLimiter
 from tap_hubspot_assoc.streams import CrmObjectStream
 
@@ -74,10 +71,15 @@ CONFIG_SCHEMA = th.PropertiesList(
     ),
     th.Property(
         "object_types",
-        th.ArrayType(th.StringType),
+        th.CustomType(
+            {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]}
+        ),
         default=DEFAULT_OBJECT_TYPES,
-        description="CRM object types to sync, one stream each (contacts, meetings, "
-        "appointments, companies, deals, ... or type ids such as 0-421).",
+        description="CRM object types to sync, one stream each: a list (standard names such as "
+        "contacts, line_items, postal_mail, type ids such as 0-421, custom objects by "
+        'objectTypeId, fullyQualifiedName or name) or "all": every standard type the token can '
+        "read and the account has activated, plus every custom object (skipped types are "
+        "warned about; listed types that cannot be read fail the run before any read).",
     ),
     th.Property(
         "contact_ids",
@@ -127,16 +129,35 @@ CONFIG_SCHEMA = th.PropertiesList(
     ),
     th.Property(
         "association_pairs",
-        th.ArrayType(
-            th.ObjectType(
-                th.Property("from", th.StringType, required=True),
-                th.Property("to", th.StringType, required=True),
-            )
+        th.CustomType(
+            {
+                "anyOf": [
+                    {
+                        "type": "array",
+                        "items": {
+                            "anyOf": [
+                                {
+                                    "type": "object",
+                                    "properties": {
+                                        "from": {"type": "string"},
+                                        "to": {"type": "string"},
+                                    },
+                                    "required": ["from", "to"],
+                                },
+                                {"type": "string"},
+                            ]
+                        },
+                    },
+                    {"type": "string"},
+                ]
+            }
         ),
         default=DEFAULT_PAIRS,
         description="Object type pairs whose associations are synced, each in BOTH directions "
         "(streams {from}_to_{to}_associations and {to}_to_{from}_associations). Both types "
-        "must be in object_types: their streams supply the parent ids.",
+        'must be in object_types: their streams supply the parent ids. "all": every pair of '
+        "synced types that has association types in HubSpot's labels API (one labels request "
+        "per pair of types at the start of the run, printed with the pairs found).",
     ),
     th.Property(
         "fallback_association_type_ids",
@@ -167,7 +188,6 @@ class TapHubspotAssoc(Tap):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.sync_started_at = dt.datetime.now(tz=dt.UTC)
-        self._property_cache: dict[str, list[PropertyDef]] = {}
         super().__init__(*args, **kwargs)
 
     @cached_property
@@ -188,47 +208,38 @@ class TapHubspotAssoc(Tap):
             logger=self.logger.getChild("client"),
         )
 
-    def object_types(self) -> list[str]:
-        """Configured object types, duplicates removed, order kept."""
-        configured = self.config.get("object_types") or DEFAULT_OBJECT_TYPES
-        return list(dict.fromkeys(str(t).strip() for t in configured if str(t).strip()))
+    @cached_property
+    def portal(self) -> PortalTypes:
+        """Type resolution and discovery for this run (each request made once)."""
+        return PortalTypes(self.client, self.logger.getChild("discovery"))
 
-    def properties_of(self, object_type: str) -> list[PropertyDef]:
-        """Property definitions of one type, read once per run."""
-        if object_type not in self._property_cache:
-            body = self.client.get(
-                paths.properties(object_type), {"archived": "false"}, kind="properties"
-            )
-            self._property_cache[object_type] = parse_property_definitions(
-                body.get("results") or []
-            )
-        return self._property_cache[object_type]
-
-    def directions(self) -> list[Direction]:
-        """Both directions of every configured association pair."""
-        return directions_from_config(self.config.get("association_pairs"))
+    @cached_property
+    def synced_types(self) -> list[SyncedType]:
+        """The object types this run syncs, with their property definitions."""
+        return self.portal.select(self.config.get("object_types") or DEFAULT_OBJECT_TYPES)
 
     def discover_streams(self) -> list[Stream]:
         """Object streams, association labels, association streams and markers."""
-        directions = self.directions()
-        check_parents_configured(directions, self.object_types())
-        objects = [
-            CrmObjectStream(
-                self,
-                object_type=object_type,
-                properties=self.properties_of(object_type),
-                client=self.client,
-            )
-            for object_type in self.object_types()
-        ]
-        if not directions:
-            return list(objects)
+        synced = self.synced_types
         logger = self.logger.getChild("associations")
         labels = LabelRegistry(
             self.client,
             fallback_type_ids(self.config.get("fallback_association_type_ids")),
             logger,
         )
+        configured = self.config.get("association_pairs")
+        pairs = configured_list(DEFAULT_PAIRS if configured is None else configured, "pairs")
+        if pairs is None:
+            directions = self.portal.discover_pairs([s.type for s in synced], labels)
+        else:
+            directions = directions_from_config(pairs, self.portal.resolve)
+        check_parents_configured(directions, [s.type.name for s in synced])
+        objects = [
+            CrmObjectStream(self, object_type=s.type, properties=s.properties, client=self.client)
+            for s in synced
+        ]
+        if not directions:
+            return list(objects)
         markers = AssociationParentSyncsStream(self)
         association_streams = [AssociationStream(self, direction=d) for d in directions]
         coordinator = AssociationSync(
@@ -241,7 +252,7 @@ class TapHubspotAssoc(Tap):
             logger,
         )
         for stream in objects:
-            feeder = coordinator.feeder(canonical_type(stream.object_type))
+            feeder = coordinator.feeder(stream.name)
             if feeder is not None:
                 stream.page_consumers.append(feeder)
                 # Nominal children: the stream then also runs when only they are selected.
