@@ -174,7 +174,7 @@ _WIDE_START = 1_577_836_800_000  # 2020-01-01
 
 
 def _wide_string(h: int, _c: GenContext) -> str:
-    return f"wide value {h % 10**10:010d} {h >> 44:06x}"[:30]
+    return f"wide value {h % 10**12:012d} {(h >> 40) & 0xFFFFFF:06x}"  # 30 characters
 
 
 def _wide_number(h: int, _c: GenContext) -> str:
