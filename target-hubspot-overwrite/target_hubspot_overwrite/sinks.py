@@ -13,40 +13,16 @@ from singer_sdk.exceptions import InvalidRecord, MissingKeyPropertiesError
 from singer_sdk.sql import SQLSink
 
 from target_hubspot_overwrite import ddl, merge
-from target_hubspot_overwrite.column_layout import (
-    OVERFLOW_COLUMN,
-    ColumnLayout,
-    PlannedColumn,
-    overflow_renderer,
-    pinned_sources,
-    plan_layout,
-)
-from target_hubspot_overwrite.compiled import (
-    CheckedField,
-    RecordCheck,
-    RenderedField,
-    RowRenderer,
-    compile_check,
-    compile_renderer,
-)
+from target_hubspot_overwrite.column_layout import OVERFLOW_COLUMN, ColumnLayout
+from target_hubspot_overwrite.compiled import CheckedField, RecordCheck, compile_check
 from target_hubspot_overwrite.connector import HubspotOverwriteConnector
-from target_hubspot_overwrite.copyfmt import (
-    Formatter,
-    exact_json_default,
-    format_row,
-    formatter_for,
-)
+from target_hubspot_overwrite.copyfmt import exact_json_default
 from target_hubspot_overwrite.naming import column_names
 from target_hubspot_overwrite.reader import LineEscapes
-from target_hubspot_overwrite.records import (
-    Cleaner,
-    InvalidValue,
-    NulCounter,
-    cleaner_for,
-    has_constraints,
-)
-from target_hubspot_overwrite.sqltypes import JSONB, TIMESTAMPTZ, FieldType, field_type, widen
+from target_hubspot_overwrite.records import InvalidValue, NulCounter, cleaner_for, has_constraints
+from target_hubspot_overwrite.sqltypes import field_type
 from target_hubspot_overwrite.stats import LoadStats
+from target_hubspot_overwrite.stream_columns import Field, RenderedRows, StreamColumns
 
 if t.TYPE_CHECKING:
     from target_hubspot_overwrite.runstate import StreamRun
@@ -64,18 +40,6 @@ class NullKeyError(MissingKeyPropertiesError):
 
 
 @dataclass(frozen=True)
-class RenderedRows:
-    """A batch's rows and their COPY text for the given column types."""
-
-    rows: list[dict]
-    escaped: set[int]
-    layout: ColumnLayout
-    types: tuple[str, ...]
-    presence: bool
-    data: bytes
-
-
-@dataclass(frozen=True)
 class PreparedRows:
     """A batch's COPY text for a table whose DDL is done, waiting to be staged and merged."""
 
@@ -85,17 +49,6 @@ class PreparedRows:
     presence: bool
     count: int
     data: bytes
-
-
-@dataclass(frozen=True)
-class Field:
-    """One schema property and its column."""
-
-    source: str
-    column: str
-    ftype: FieldType
-    clean: Cleaner
-    constrained: bool
 
 
 class HubspotOverwriteSink(SQLSink):
@@ -130,16 +83,7 @@ class HubspotOverwriteSink(SQLSink):
         self.batch_limit = self.max_size
         self.needs_exact = any(f.ftype.kind not in _EXACT_KINDS for f in self.fields)
         self._check = self._compile_check()
-        self._renderers: dict[tuple, tuple[RowRenderer, Formatter | None]] = {}
-        pinned = pinned_sources(list(self.by_source), self.keys)
-        self._planned = [
-            PlannedColumn(f.column, f.ftype.pg_type, f.source in pinned) for f in self.fields
-        ]
-        # Every keyed table carries the soft-delete flag from the start, so readers can
-        # always filter on it, whether or not a full refresh has flagged anything yet.
-        self._extra_columns: list[tuple[str, str]] = []
-        if self.keys and merge.SOFT_DELETE not in {f.column for f in self.fields}:
-            self._extra_columns.append((merge.SOFT_DELETE, TIMESTAMPTZ))
+        self.columns = StreamColumns(self.fields, self.keys)
         self._key_of = _key_getter(self.keys)
         self._keyed: dict[t.Any, dict] = {}
         self._rows: list[dict] = []
@@ -374,29 +318,14 @@ class HubspotOverwriteSink(SQLSink):
         if not run.shape_known:
             run.shape = ddl.read_table(cur, run.schema, run.table)
             run.shape_known = True
-        layout = self.plan(run.shape)
-        typed = [(f.column, f.ftype.pg_type) for f in self.typed_fields(layout)]
-        extra = list(self._extra_columns)
-        if layout.has_overflow:
-            extra.append((OVERFLOW_COLUMN, JSONB))
+        layout = self.columns.plan(run.shape.columns if run.shape else None)
+        typed, extra = self.columns.wanted(layout)
         pk = self.key_columns if self.upsert else None
         run.shape, replaced = ddl.prepare_table(
             cur, run.schema, run.table, run.shape, typed, extra, pk, self.logger
         )
         run.shape_known = not replaced
         return run.shape, layout
-
-    def plan(self, shape: ddl.TableShape | None) -> ColumnLayout:
-        """Typed columns and overflow of this schema for a table of ``shape`` (see
-        ``column_layout``)."""
-        existing = shape.columns if shape is not None else None
-        return plan_layout(self._planned, existing, self._extra_columns, widen)
-
-    def typed_fields(self, layout: ColumnLayout) -> list[Field]:
-        """The fields stored in their own columns."""
-        if not layout.overflowed:
-            return self.fields
-        return [f for f in self.fields if f.column not in layout.overflowed]
 
     def render_rows(self, rows: list[dict], escaped: set[int]) -> RenderedRows:
         """COPY text of the rows, for the column types the table is expected to have.
@@ -407,41 +336,28 @@ class HubspotOverwriteSink(SQLSink):
         """
         presence = self.upsert and not self.force and self._needs_presence(rows)
         shape = self.run.shape if self.run.shape_known else None
-        layout = self.plan(shape)
-        types = self._expected_types(shape, layout)
-        data = self._copy_text(rows, escaped, layout, types, presence).encode()
+        existing = shape.columns if shape else None
+        layout = self.columns.plan(existing)
+        types = self.columns.expected_types(existing, layout)
+        data = self.columns.copy_text(rows, escaped, layout, types, presence).encode()
         return RenderedRows(rows, escaped, layout, types, presence, data)
-
-    def _expected_types(
-        self, shape: ddl.TableShape | None, layout: ColumnLayout
-    ) -> tuple[str, ...]:
-        """Column types after this batch's DDL, as far as known without asking the database."""
-        columns = shape.columns if shape is not None else {}
-        out = []
-        for f in self.typed_fields(layout):
-            existing = columns.get(f.column)
-            out.append(f.ftype.pg_type if existing is None else widen(existing, f.ftype.pg_type))
-        return tuple(out)
 
     def prepare_rows(self, cur: Cursor, rendered: RenderedRows) -> PreparedRows:
         """Create/extend the table (DDL), re-rendering the rows if its types or layout differ."""
         shape, layout = self.prepare_target_table(cur)
-        types = tuple(shape.columns[f.column] for f in self.typed_fields(layout))
+        types = tuple(shape.columns[f.column] for f in self.columns.typed_fields(layout))
         data = rendered.data
         if types != rendered.types or layout != rendered.layout:
             rows, escaped, presence = rendered.rows, rendered.escaped, rendered.presence
-            data = self._copy_text(rows, escaped, layout, types, presence).encode()
+            data = self.columns.copy_text(rows, escaped, layout, types, presence).encode()
         return PreparedRows(shape, layout, types, rendered.presence, len(rendered.rows), data)
 
     def merge_rows(self, cur: Cursor, prepared: PreparedRows) -> None:
         """COPY the rows into a TEMP stage, merge them set-based, then drop the stage."""
         shape, presence, layout = prepared.shape, prepared.presence, prepared.layout
         stage = self.run.stage_table
-        columns = [f.column for f in self.typed_fields(layout)]
-        typed = list(zip(columns, prepared.types, strict=True))
-        if layout.has_overflow:
-            columns.append(OVERFLOW_COLUMN)
-            typed.append((OVERFLOW_COLUMN, JSONB))
+        typed = self.columns.staged(layout, prepared.types)
+        columns = [c for c, _ in typed]
         cur.execute(merge.create_stage(stage, typed, presence))
         with cur.copy(merge.copy_into(stage, columns, presence)) as copy:
             copy.write(memoryview(prepared.data))  # slices of a view: no copies
@@ -460,44 +376,6 @@ class HubspotOverwriteSink(SQLSink):
             self._track_keys(cur, shape)
         cur.execute(q.SQL("DROP TABLE {}").format(q.Identifier(stage)))
 
-    def _copy_text(
-        self,
-        rows: list[dict],
-        escaped: set[int],
-        layout: ColumnLayout,
-        types: tuple[str, ...],
-        presence: bool,
-    ) -> str:
-        """The rows as COPY text: generated renderer, general formatter for escaped rows."""
-        fields = self.typed_fields(layout)
-        cached = self._renderers.get((types, presence, layout))
-        if cached is None:
-            overflow = None
-            if layout.has_overflow:
-                overflow = overflow_renderer(
-                    f.source for f in self.fields if f.column in layout.overflowed
-                )
-            render = compile_renderer(
-                [
-                    RenderedField(f.source, f.ftype.kind, pg_type, formatter_for(pg_type))
-                    for f, pg_type in zip(fields, types, strict=True)
-                ],
-                presence,
-                overflow,
-            )
-            cached = self._renderers[(types, presence, layout)] = (render, overflow)
-        render, overflow = cached
-        if not escaped:
-            return "\n".join(map(render, rows)) + "\n"
-        general: list[tuple[str, Formatter]] = [
-            (f.source, formatter_for(pg_type)) for f, pg_type in zip(fields, types, strict=True)
-        ]
-        lines = [
-            format_row(row, general, presence, overflow) if i in escaped else render(row)
-            for i, row in enumerate(rows)
-        ]
-        return "\n".join(lines) + "\n"
-
     def _needs_presence(self, rows: list[dict]) -> bool:
         width = len(self.fields)
         return any(len(r) != width for r in rows)
@@ -506,7 +384,7 @@ class HubspotOverwriteSink(SQLSink):
         shape, presence, layout = prepared.shape, prepared.presence, prepared.layout
         keyset = set(self.key_columns)
         out: list[tuple[str, q.Composable]] = []
-        for pos, f in enumerate(self.typed_fields(layout), start=1):
+        for pos, f in enumerate(self.columns.typed_fields(layout), start=1):
             if f.column in keyset:
                 continue
             expr = merge.presence_expr(f.column, pos) if presence else merge.staged(f.column)

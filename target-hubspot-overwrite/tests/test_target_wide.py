@@ -20,6 +20,10 @@ from target_hubspot_overwrite.column_layout import (
     MAX_TYPED_COLUMNS,
     OVERFLOW_COLUMN,
     ROW_BUDGET_BYTES,
+    ColumnLayout,
+    PlannedColumn,
+    pinned_sources,
+    plan_layout,
     row_cost,
 )
 from target_hubspot_overwrite.copyfmt import exact_json_default
@@ -148,11 +152,65 @@ def columns(db, table: str = S) -> list[tuple[str, str]]:
     )
 
 
+def db_types(db, table: str = S) -> list[tuple[str, str]]:
+    """Columns and their ``format_type`` names (as the target reads them)."""
+    return db.rows(
+        "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+        "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+        f'"{db.schema}"."{table}"',
+    )
+
+
 def test_budget_is_far_below_postgres_limits():
     assert ROW_BUDGET_BYTES + 2000 <= MAX_HEAP_TUPLE_BYTES
     assert MAX_TYPED_COLUMNS <= 1600 // 4
     # 23-byte header + 25-byte null bitmap (MAXALIGNed: 48), 24 bytes per varlena
     assert row_cost(["text"] * 200) == 48 + 200 * 24
+
+
+def _plan(names_types, existing=None, pinned=()):
+    props = [PlannedColumn(n, t, n in pinned) for n, t in names_types]
+    return plan_layout(props, existing, [("_sdc_deleted_at", "timestamp with time zone")])
+
+
+def test_plan_prefix_in_schema_order_then_overflow():
+    props = [(f"p{i:04d}", "text") for i in range(400)]
+    layout = _plan([*props, ("flag", "boolean")])
+    typed = [n for n, _ in props if n not in layout.overflowed]
+    assert typed == [n for n, _ in props][: len(typed)]  # a prefix of the schema order
+    assert "flag" in layout.overflowed  # would fit, but comes after the first miss
+    assert layout.has_overflow
+    cost = row_cost(["text"] * len(typed) + ["timestamp with time zone", "jsonb"])
+    assert cost <= ROW_BUDGET_BYTES < cost + 24
+
+
+def test_plan_pins_keys_and_fixed_fields_and_association_streams():
+    props = [(f"p{i:04d}", "text") for i in range(400)] + [("id", "text"), ("pk", "bigint")]
+    pinned = pinned_sources([n for n, _ in props], ["pk"])
+    assert {"id", "pk"} <= pinned
+    assert "p0001" not in pinned
+    layout = _plan(props, pinned=pinned)
+    assert not {"id", "pk"} & layout.overflowed
+    assert pinned_sources(["from_object_id", "to_object_id", "x"], []) == {
+        "from_object_id",
+        "to_object_id",
+        "x",
+    }
+
+
+def test_plan_never_moves_a_column_or_an_overflowed_property():
+    # Existing columns stay typed, even beyond the budget (a table made before the budget).
+    existing = {f"p{i:04d}": "text" for i in range(500)}
+    props = [*((n, "text") for n in existing), ("new", "boolean")]
+    assert _plan(props, existing) == ColumnLayout(frozenset({"new"}), True)
+    # Once the table has the overflow column, every new property goes into it, even one
+    # that would fit (here one that was overflowed before and is now a cheap boolean).
+    small = {"id": "text", OVERFLOW_COLUMN: "jsonb"}
+    assert _plan([("id", "text"), ("was_text", "boolean")], small) == ColumnLayout(
+        frozenset({"was_text"}), True
+    )
+    # A table without overflow column that still has room: new properties get columns.
+    assert _plan([("id", "text"), ("b", "boolean")], {"id": "text"}) == ColumnLayout()
 
 
 @pytest.mark.parametrize("force", [False, True], ids=["upsert", "force_overwrite"])
@@ -222,6 +280,26 @@ def test_1700_property_stream_loads(config, db, tmp_path):
     expected = {r["id"]: r for r in records}
     assert_exact(db, props, expected)
     assert len(columns(db)) <= MAX_TYPED_COLUMNS
+
+
+def test_worst_case_row_fits(config, db):
+    """Strings of 23 characters are never moved out of line (24 bytes with their header): a
+    row of them is the planned worst case, and must still be stored."""
+    props = dict(FIXED)
+    props.update({f"s_{i:04d}": {"type": ["string", "null"]} for i in range(2000)})
+    records = [
+        {"id": f"{n:023d}", **{f"s_{i:04d}": f"{n}-{i:04d}".ljust(23, "x") for i in range(2000)}}
+        for n in range(3)
+    ]
+    run_target(config, msgs_text(props, records))
+    assert_exact(db, props, {r["id"]: r for r in records})
+    types = db_types(db)
+    typed = [c for c, _ in types if c != OVERFLOW_COLUMN]
+    values = " + ".join(f'coalesce(pg_column_size("{c}"), 0)' for c in typed)
+    size = db.scalar(f"SELECT max({values}) FROM {{s}}.wide_objects")  # typed values as stored
+    planned = row_cost(t for _, t in types)
+    assert size + len(types) // 8 + 23 + 18 <= planned <= ROW_BUDGET_BYTES  # 18: TOAST pointer
+    assert planned - size < 200  # the worst case is tight for strings (padding, header)
 
 
 def test_narrow_stream_gets_no_overflow_column(config, db):
