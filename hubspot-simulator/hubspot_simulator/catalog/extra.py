@@ -17,6 +17,8 @@ from .base import (
 )
 from .pools import CITIES
 
+OWNER_IDS = ("9586504", "9586505", "9586506")
+
 SERVICES: list[PropertySpec] = [
     *common_keys("service_information", "hs_createdate", "hs_lastmodifieddate"),
     prop("hs_name", "Service name", "string", "service_information", text(1, 4)),
@@ -37,6 +39,7 @@ SERVICES: list[PropertySpec] = [
         opts("planned", "active", "completed"),
     ),
     prop("hs_target_end_date", "Target end", "date", "service_information", date_in_years(2024, 2)),
+    prop("hs_owner_id", "Owner", "enumeration", "service_information", pick(OWNER_IDS, null=100)),
 ]
 
 COURSES: list[PropertySpec] = [
@@ -45,6 +48,7 @@ COURSES: list[PropertySpec] = [
     prop("hs_price", "Price", "number", "course_information", decimal(10, 2000, null=100)),
     prop("hs_seats", "Seats", "number", "course_information", integer(5, 200)),
     prop("hs_start_date", "Start date", "date", "course_information", date_in_years(2024, 2)),
+    prop("hs_owner_id", "Owner", "enumeration", "course_information", pick(OWNER_IDS, null=100)),
 ]
 
 LISTINGS: list[PropertySpec] = [
