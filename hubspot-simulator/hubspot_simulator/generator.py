@@ -116,8 +116,11 @@ class DatasetSpec:
             "pets": 700,
             "vehicles": 20,
             "pet_fanout": 600,
-            "company_fanout": 580,
+            "company_fanout": 600,
             "wide_properties": 2000,
+            # enough archived and merged records that companies, deals and tickets have some
+            "archived_permille": 50,
+            "merged_permille": 80,
         }
 
     @classmethod

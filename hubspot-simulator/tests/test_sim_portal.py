@@ -228,6 +228,8 @@ def test_request_counts_use_canonical_names(portal, portal_api):
 
 def test_info_and_snapshots_cover_every_type(portal, portal_info):
     assert set(portal_info["counts"]) == {t.name for t in OBJECT_TYPES}
+    for name in ("contacts", "companies", "deals", "tickets"):
+        assert portal_info["counts"][name]["merged"] > 0, name
     assert {c["name"]: c["fullyQualifiedName"] for c in portal_info["customObjects"]} == {
         "pets": "p1234567_pets",
         "vehicles": "p1234567_vehicles",
