@@ -1,0 +1,150 @@
+"""A whole portal through `meltano run` with `object_types: all` and `association_pairs: all`.
+
+The simulator's portal preset holds every standard type the account has activated, two custom
+objects (one linked to 600+ contacts under user-defined labels), a company with 500+ contacts,
+deals with Primary and non-Primary companies and a products type with 2,000 populated
+properties. After a full run, an incremental run that changes every type, and a full refresh,
+every table must equal the simulator (objects, both directions of every pair, labels), and the
+full run must make exactly the fewest requests the dataset allows (printed as a table).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from hubspot_simulator.testing import SimulatorProcess
+from pipeline_devtools.postgres import Database
+
+from tests import portal_oracle as oracle
+from tests.conftest import MELTANO, MeltanoProject, isolated_project_dir
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+RUN = ("run", "tap-hubspot-assoc", "target-hubspot-overwrite")
+FULL_REFRESH_RUN = ("run", "--full-refresh", "tap-hubspot-assoc", "target-hubspot-overwrite")
+WIDE = {"products"}  # 2,000 properties: listed as ids + batch read, loaded with an overflow
+
+
+@pytest.fixture(scope="module")
+def portal_sim() -> Iterator[SimulatorProcess]:
+    with SimulatorProcess(portal=True, rate_limit=False) as sim:
+        yield sim
+
+
+@pytest.fixture
+def project(
+    portal_sim: SimulatorProcess, database: Database, pg_schema: str, tmp_path: Path
+) -> MeltanoProject:
+    env = {
+        **os.environ,
+        "PATH": f"{MELTANO.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "MELTANO_ENVIRONMENT": "dev",
+        "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
+        "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "HUBSPOT_ACCESS_TOKEN": portal_sim.token,
+        "TAP_HUBSPOT_ASSOC_API_URL": portal_sim.base_url,
+        "TAP_HUBSPOT_ASSOC_OBJECT_TYPES": "all",
+        "TAP_HUBSPOT_ASSOC_ASSOCIATION_PAIRS": "all",
+        "TAP_HUBSPOT_ASSOC_REQUESTS_PER_TEN_SECONDS": "100000",
+        "TAP_HUBSPOT_ASSOC_SEARCH_REQUESTS_PER_SECOND": "1000",
+        "PIPELINE_SQLALCHEMY_URL": database.sqlalchemy_url,
+        "TARGET_HUBSPOT_OVERWRITE_DEFAULT_TARGET_SCHEMA": pg_schema,
+    }
+    return MeltanoProject(isolated_project_dir(tmp_path), env, pg_schema, database.url)
+
+
+def assert_warehouse_equals_portal(
+    sim: SimulatorProcess, project: MeltanoProject, portal: oracle.Portal
+) -> None:
+    with psycopg.connect(project.database_url) as conn:
+        tables = {
+            row[0]
+            for row in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+                (project.schema,),
+            )
+        }
+        expected_tables = {oracle.table_name(t) for t in portal.types} | {
+            oracle.association_table(a, b) for a, b in portal.directions
+        }
+        assert expected_tables <= tables, sorted(expected_tables - tables)
+        differences = []
+        for object_type in portal.types:
+            differences += oracle.object_differences(sim, conn, project.schema, object_type)
+        for from_type, to_type in portal.directions:
+            differences += oracle.association_differences(
+                sim, conn, project.schema, from_type, to_type
+            )
+        differences += oracle.label_differences(sim, conn, project.schema, portal)
+    assert differences == []
+
+
+def a_minute_ago() -> int:
+    return int(time.time() * 1000) - 60_000
+
+
+def change_every_type(sim: SimulatorProcess, portal: oracle.Portal) -> dict[str, str]:
+    """Change one record of every type (a writable string property) and link the changed
+    records of every pair under the pair's highest type id; returns the changed ids."""
+    changed = {}
+    for object_type in portal.types:
+        props = oracle._get(sim, f"/crm/v3/properties/{object_type}")["results"]
+        writable = next(
+            p["name"]
+            for p in props
+            if p["type"] == "string"
+            and not p["modificationMetadata"]["readOnlyValue"]
+            and not p["name"].startswith("hs_object")
+        )
+        objects = sim.admin.snapshot(object_type, properties=["hs_object_id"])["objects"]
+        record = next(o["id"] for o in objects if not o["archived"])
+        sim.admin.update_object(
+            object_type, record, {writable: f"changed {object_type} ✓"}, at=a_minute_ago()
+        )
+        changed[object_type] = record
+    for from_type, to_type in portal.directions[::2]:
+        # Both ends changed, so the incremental run re-reads both directions' sets.
+        type_id = max(t for t, _, _ in oracle.labels_of(sim, from_type, to_type))
+        sim.admin.associate(from_type, changed[from_type], to_type, changed[to_type], [type_id])
+    return changed
+
+
+def test_whole_portal_full_incremental_and_full_refresh(portal_sim, project, capsys):
+    sim = portal_sim
+    portal = oracle.discover(sim)
+    assert len(portal.types) >= 19
+    assert {"pets", "vehicles", "products"} <= set(portal.types)
+    assert ("deals", "companies") in portal.directions
+    assert ("pets", "contacts") in portal.directions
+
+    sim.admin.reset_request_counts()
+    result = project.run(*RUN)
+    got = oracle.measured(sim)
+    assert "association_pairs all:" in result.stderr
+    assert "object type services (0-162) cannot be read" in result.stderr
+    minimum = oracle.full_run_minimum(sim, portal, WIDE, discoveries=2)
+    with capsys.disabled():
+        print("\nWhole-portal full run: requests per type and direction\n")
+        print(oracle.request_table(minimum, got))
+    assert got == minimum
+    assert_warehouse_equals_portal(sim, project, portal)
+
+    changed = change_every_type(sim, portal)
+    sim.admin.reset_request_counts()
+    project.run(*RUN)
+    assert_warehouse_equals_portal(sim, project, portal)
+    searches = oracle.measured(sim)
+    for object_type in changed:
+        assert searches[f"POST /crm/v3/objects/{{type}}/search [{object_type}]"] >= 1
+    assert sum(n for k, n in searches.items() if k.startswith(oracle.LIST)) == 0
+
+    for object_type in ("tickets", "pets", "notes"):
+        objects = sim.admin.snapshot(object_type, properties=["hs_object_id"])["objects"]
+        sim.admin.archive(object_type, [o for o in objects if not o["archived"]][-1]["id"])
+    project.run(*FULL_REFRESH_RUN)
+    assert_warehouse_equals_portal(sim, project, portal)

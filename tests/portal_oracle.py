@@ -1,0 +1,270 @@
+"""What the warehouse should hold for a whole simulated portal, and the fewest requests a run
+can take — computed from the simulator's admin API and its public properties/labels API only.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+import requests
+from hubspot_simulator.testing import SimulatorProcess
+from psycopg import sql
+from target_hubspot_overwrite.naming import pg_identifier
+
+from bench.portal_cost import association_requests
+from tests.oracle import column_name, expected_rows, parse_datetime
+
+OVERFLOW_COLUMN = "_sdc_overflow_properties"
+LIST_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Portal:
+    """The simulator's portal: synced type names and association directions."""
+
+    types: list[str]
+    directions: list[tuple[str, str]]
+    candidates: int  # types the tap probes with "all" (activated or not)
+
+
+def discover(sim: SimulatorProcess) -> Portal:
+    """Every activated type, and every direction whose labels API lists types."""
+    info = sim.admin.info()
+    types = [name for name, c in info["counts"].items() if c["activated"]]
+    directions = []
+    for i, a in enumerate(types):
+        for b in types[i + 1 :]:
+            if labels_of(sim, a, b):
+                directions += [(a, b), (b, a)]
+    return Portal(types, directions, candidates=len(info["counts"]))
+
+
+def labels_of(sim: SimulatorProcess, from_type: str, to_type: str) -> set[tuple]:
+    body = _get(sim, f"/crm/v4/associations/{from_type}/{to_type}/labels")
+    return {(r["typeId"], r["category"], r["label"]) for r in body["results"]}
+
+
+def property_types(sim: SimulatorProcess, object_type: str) -> dict[str, str]:
+    body = _get(sim, f"/crm/v3/properties/{object_type}")
+    return {p["name"]: p["type"] for p in body["results"]}
+
+
+def _get(sim: SimulatorProcess, path: str) -> dict[str, Any]:
+    response = requests.get(sim.base_url + path, headers=sim.auth_headers(), timeout=60)
+    response.raise_for_status()
+    return dict(response.json())
+
+
+# ------------------------------------------------------------------------------ tables
+
+
+def table_name(stream: str) -> str:
+    return pg_identifier(stream)
+
+
+def association_table(from_type: str, to_type: str) -> str:
+    return table_name(f"{from_type}_to_{to_type}_associations")
+
+
+def _rows(conn: psycopg.Connection, schema: str, table: str) -> list[dict[str, Any]]:
+    cur = conn.cursor(row_factory=psycopg.rows.dict_row)
+    cur.execute(
+        sql.SQL("SELECT * FROM {}.{}").format(sql.Identifier(schema), sql.Identifier(table))
+    )
+    return list(cur)
+
+
+def _from_json(value: Any, hubspot_type: str) -> Any:
+    """An overflowed property's JSON value as the typed column would hold it."""
+    if value is None:
+        return None
+    if hubspot_type == "number":
+        return Decimal(str(value))
+    if hubspot_type == "datetime":
+        return parse_datetime(value)
+    if hubspot_type == "date":
+        return date.fromisoformat(value)
+    return value
+
+
+def loaded_objects(
+    conn: psycopg.Connection, schema: str, object_type: str, types: dict[str, str]
+) -> dict[str, dict[str, Any]]:
+    """Live rows by id, with overflowed properties unfolded into columns."""
+    cur = conn.cursor(row_factory=psycopg.rows.dict_row)
+    cur.execute(
+        sql.SQL("SELECT *, {}::text AS _overflow_text FROM {}.{}").format(
+            sql.Identifier(OVERFLOW_COLUMN)
+            if _has_column(conn, schema, object_type, OVERFLOW_COLUMN)
+            else sql.SQL("NULL"),
+            sql.Identifier(schema),
+            sql.Identifier(table_name(object_type)),
+        )
+    )
+    loaded = {}
+    for row in cur:
+        if row.get("_sdc_deleted_at") is not None:
+            continue
+        text = row.pop("_overflow_text")
+        row.pop(OVERFLOW_COLUMN, None)
+        for name, value in (json.loads(text, parse_float=Decimal) if text else {}).items():
+            row[column_name(name)] = _from_json(value, types.get(name, "string"))
+        loaded[row["id"]] = row
+    return loaded
+
+
+def _has_column(conn: psycopg.Connection, schema: str, table: str, column: str) -> bool:
+    found = conn.execute(
+        "SELECT 1 FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
+        "AND column_name = %s",
+        (schema, table_name(table), column),
+    ).fetchone()
+    return found is not None
+
+
+def object_differences(
+    sim: SimulatorProcess, conn: psycopg.Connection, schema: str, object_type: str
+) -> list[str]:
+    """Differences between the active records of a type and its live rows (empty: equal)."""
+    types = property_types(sim, object_type)
+    active = [o for o in sim.admin.snapshot(object_type)["objects"] if not o["archived"]]
+    expected = expected_rows(active, types)
+    loaded = loaded_objects(conn, schema, object_type, types)
+    if set(loaded) != set(expected):
+        missing, extra = set(expected) - set(loaded), set(loaded) - set(expected)
+        return [f"{object_type}: missing ids {sorted(missing)[:5]}, extra {sorted(extra)[:5]}"]
+    return [
+        f"{object_type} {rid}.{col}: want {want!r}, got {loaded[rid].get(col)!r}"
+        for rid, row in expected.items()
+        for col, want in row.items()
+        if loaded[rid].get(col) != want
+    ][:5]
+
+
+def association_differences(
+    sim: SimulatorProcess, conn: psycopg.Connection, schema: str, from_type: str, to_type: str
+) -> list[str]:
+    """Differences between a direction's live links (every type, category, label) and rows."""
+    want = {
+        (link["fromId"], link["toId"], t["typeId"], t["category"], t["label"])
+        for link in sim.admin.association_snapshot(from_type, to_type)
+        for t in link["types"]
+    }
+    got = {
+        (
+            r["from_object_id"],
+            r["to_object_id"],
+            r["association_type_id"],
+            r["association_category"],
+            r["association_label"],
+        )
+        for r in _rows(conn, schema, association_table(from_type, to_type))
+        if r.get("_sdc_deleted_at") is None
+        and (r["from_object_type"], r["to_object_type"]) == (from_type, to_type)
+    }
+    if got == want:
+        return []
+    return [
+        f"{from_type}->{to_type}: missing {sorted(want - got)[:3]}, extra {sorted(got - want)[:3]}"
+    ]
+
+
+def label_differences(
+    sim: SimulatorProcess, conn: psycopg.Connection, schema: str, portal: Portal
+) -> list[str]:
+    want = {(a, b, *label) for a, b in portal.directions for label in labels_of(sim, a, b)}
+    got = {
+        (
+            r["from_object_type"],
+            r["to_object_type"],
+            r["association_type_id"],
+            r["association_category"],
+            r["association_label"],
+        )
+        for r in _rows(conn, schema, "association_labels")
+        if r.get("_sdc_deleted_at") is None
+    }
+    return [] if got == want else [f"labels: missing {want - got}, extra {got - want}"]
+
+
+# ------------------------------------------------------------------------------ requests
+
+LIST = "GET /crm/v3/objects/{type}"
+BATCH_READ = "POST /crm/v3/objects/{type}/batch/read"
+PROPERTIES = "GET /crm/v3/properties/{type}"
+LABELS = "GET /crm/v4/associations/{from}/{to}/labels"
+ASSOC_READ = "POST /crm/v4/associations/{from}/{to}/batch/read"
+SCHEMAS = "GET /crm/v3/schemas"
+
+
+def full_run_minimum(
+    sim: SimulatorProcess, portal: Portal, wide: set[str], *, discoveries: int
+) -> Counter[str]:
+    """Fewest requests of a full `all`/`all` run, keyed `endpoint [type or from->to]`.
+
+    `discoveries`: tap processes that discover (`meltano run` starts two: `--discover` for the
+    catalog, then the sync; Meltano does not cache the catalog of an editable install).
+
+    Records: one list page per 100 active records (at least one); a wide type (more property
+    names than two URLs carry) lists ids and batch-reads each page. Associations: per direction,
+    per 1,000 parents one batch read plus one per further 500 links of its most-linked parent.
+    Discovery: schemas once, properties once per candidate type, labels once per unordered
+    pair of synced types plus the reverse of each pair that has types.
+    """
+    counts = sim.admin.info()["counts"]
+    minimum: Counter[str] = Counter()
+    minimum[f"{SCHEMAS} [-]"] = discoveries
+    for name, count in counts.items():
+        # The simulator cannot name a type the account has not activated: it counts the path.
+        key = name if count["activated"] else count["objectTypeId"]
+        minimum[f"{PROPERTIES} [{key}]"] = discoveries
+    for t in portal.types:
+        pages = max(1, math.ceil(counts[t]["active"] / LIST_PAGE))
+        minimum[f"{LIST} [{t}]"] = pages
+        if t in wide and counts[t]["active"]:
+            minimum[f"{BATCH_READ} [{t}]"] = math.ceil(counts[t]["active"] / LIST_PAGE)
+    for i, a in enumerate(portal.types):
+        for b in portal.types[i + 1 :]:
+            minimum[f"{LABELS} [{a}->{b}]"] = discoveries
+    for a, b in portal.directions[::2]:
+        minimum[f"{LABELS} [{b}->{a}]"] = discoveries
+    active_ids: dict[str, list[str]] = {}
+    for a, b in portal.directions:
+        if a not in active_ids:  # parents are read in list order: id order
+            objects = sim.admin.snapshot(a, properties=["hs_object_id"])["objects"]
+            active_ids[a] = sorted((o["id"] for o in objects if not o["archived"]), key=int)
+        links = Counter(str(link["fromId"]) for link in sim.admin.association_snapshot(a, b))
+        per_parent = [links.get(i, 0) for i in active_ids[a]]
+        minimum[f"{ASSOC_READ} [{a}->{b}]"] = association_requests(
+            per_parent, parents=len(per_parent)
+        )
+    return minimum
+
+
+def measured(sim: SimulatorProcess) -> Counter[str]:
+    """The simulator's request counts, keyed like `full_run_minimum`."""
+    counts = sim.admin.request_counts()
+    found: Counter[str] = Counter()
+    for endpoint, by_type in counts.get("byObjectType", {}).items():
+        for name, n in by_type.items():
+            found[f"{endpoint} [{name}]"] += n
+    for endpoint, n in counts.get("endpoints", {}).items():
+        if endpoint not in counts.get("byObjectType", {}):
+            found[f"{endpoint} [-]"] += n
+    return found
+
+
+def request_table(minimum: Counter[str], got: Counter[str]) -> str:
+    """Markdown: requests per type and direction next to the minimum."""
+    lines = ["| endpoint [type] | requests | minimum |", "|---|---:|---:|"]
+    for key in sorted(set(minimum) | set(got)):
+        lines.append(f"| {key} | {got.get(key, 0)} | {minimum.get(key, 0)} |")
+    lines.append(f"| **total** | {sum(got.values())} | {sum(minimum.values())} |")
+    return "\n".join(lines)
