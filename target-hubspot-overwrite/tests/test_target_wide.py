@@ -27,6 +27,7 @@ from target_hubspot_overwrite.column_layout import (
     row_cost,
 )
 from target_hubspot_overwrite.copyfmt import exact_json_default
+from target_hubspot_overwrite.naming import IdentifierClashError
 
 S = "wide_objects"
 FIXED = {
@@ -213,6 +214,13 @@ def test_plan_never_moves_a_column_or_an_overflowed_property():
     assert _plan([("id", "text"), ("b", "boolean")], {"id": "text"}) == ColumnLayout()
 
 
+def test_plan_refuses_a_property_named_like_the_overflow_column():
+    props = [(OVERFLOW_COLUMN, "text"), *((f"p{i:04d}", "text") for i in range(400))]
+    with pytest.raises(IdentifierClashError, match=OVERFLOW_COLUMN):
+        _plan(props, pinned={OVERFLOW_COLUMN})
+    assert _plan(props[:10], pinned={OVERFLOW_COLUMN}) == ColumnLayout()  # no overflow needed
+
+
 @pytest.mark.parametrize("force", [False, True], ids=["upsert", "force_overwrite"])
 def test_wide_stream_loads_every_value_exactly(config, db, force):
     cfg = {**config, "force_overwrite": force}
@@ -266,6 +274,48 @@ def test_overflowed_properties_are_queryable_and_merge_on_upsert(config, db):
     assert rows == [("1", "second value", first["wide_prop_1993"])]
     run_target(config, msgs_text(props, [{"id": "1", last: None}]))
     assert db.scalar(f"SELECT {OVERFLOW_COLUMN}->'{last}' FROM {{s}}.wide_objects") == None  # noqa: E711
+
+
+@pytest.mark.parametrize("force", [False, True], ids=["upsert", "force_overwrite"])
+def test_properties_leaving_the_schema_and_full_refresh(config, db, force):
+    props = wide_props(2000)
+    first = [record(props, n, 1) for n in (1, 2)]
+    run_target(config, msgs_text(props, first))
+    gone = ["wide_prop_0010", "wide_prop_1990"]  # one typed, one overflowed
+    assert {c for c, _ in columns(db)} & set(gone) == {"wide_prop_0010"}
+    smaller = {k: v for k, v in props.items() if k not in gone}
+    again = record(smaller, 1, 2)
+    cfg = {**config, "force_overwrite": force}
+    run_target(cfg, msgs_text(smaller, [again], activate(S, 2)))
+    rows = stored(db)
+    want = {g: None if force else first[0][g] for g in gone}
+    assert {g: rows["1"].get(g) for g in gone} == want
+    assert rows["2"]["_sdc_deleted_at"] is not None  # not delivered in the full refresh
+    run_target({**cfg, "hard_delete": True}, msgs_text(smaller, [again], activate(S, 3)))
+    assert set(stored(db)) == {"1"}
+
+
+def test_budget_reached_by_a_later_run(config, db):
+    narrow = wide_props(100)
+    run_target(config, msgs_text(narrow, [record(narrow, 1, 1)]))
+    before = [c for c, _ in columns(db)]
+    assert OVERFLOW_COLUMN not in before
+    wide = wide_props(2000)
+    records = [record(wide, 1, 2), record(wide, 2, 2)]
+    run_target(config, msgs_text(wide, records))
+    after = [c for c, _ in columns(db)]
+    assert after[: len(before)] == before  # existing columns kept in place
+    assert after[-1] == OVERFLOW_COLUMN
+    assert len(before) < len(after) <= MAX_TYPED_COLUMNS
+    assert_exact(db, wide, {r["id"]: r for r in records})
+
+
+def test_append_only_wide_stream(config, db):
+    props = wide_props(2000)
+    r = record(props, 1, 1)
+    run_target({**config, "load_method": "append-only"}, msgs_text(props, [r, r]))
+    count = f"SELECT count(*) FROM {{s}}.wide_objects WHERE {OVERFLOW_COLUMN} IS NOT NULL"
+    assert db.scalar(count) == 2
 
 
 def test_1700_property_stream_loads(config, db, tmp_path):
