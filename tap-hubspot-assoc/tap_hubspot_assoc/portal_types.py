@@ -11,6 +11,7 @@ pair that has association types.
 
 from __future__ import annotations
 
+import ast
 import json
 import logging
 import time
@@ -43,7 +44,8 @@ class ObjectTypeUnavailableError(AssociationConfigError):
 def configured_list(value: Any, setting: str) -> list[Any] | None:
     """A list setting as given: None for `"all"` (or `["all"]`), else the list.
 
-    Strings holding a JSON list are decoded (Meltano passes settings without a kind as text).
+    Strings holding a list are decoded: JSON, or a Python literal (Meltano passes a setting
+    without a kind to `--config ENV` as the list's repr); other text is split on commas.
     """
     if isinstance(value, str):
         text = value.strip()
@@ -52,7 +54,16 @@ def configured_list(value: Any, setting: str) -> list[Any] | None:
         try:
             value = json.loads(text)
         except ValueError:
-            value = [part.strip() for part in text.split(",") if part.strip()]
+            try:
+                value = ast.literal_eval(text) if text.startswith("[") else None
+            except (ValueError, SyntaxError):
+                value = None
+            if value is None:
+                value = [part.strip() for part in text.split(",") if part.strip()]
+    if isinstance(value, list) and value and str(value[0]).lstrip().startswith("["):
+        # singer-sdk's `--config ENV` split a list's repr on commas (Meltano passes a setting
+        # without a kind as its repr): join and decode it again.
+        return configured_list(",".join(map(str, value)), setting)
     if not isinstance(value, list):
         msg = f'{setting} must be a list or "all", got {type(value).__name__}'
         raise AssociationConfigError(msg)

@@ -104,6 +104,10 @@ def test_archived_schemas_are_ignored_and_bad_ones_rejected():
         (["contacts", "meetings"], ["contacts", "meetings"]),
         ('["contacts", "0-421"]', ["contacts", "0-421"]),
         ("contacts, meetings", ["contacts", "meetings"]),
+        ("['contacts', 'meetings']", ["contacts", "meetings"]),  # Meltano's --config ENV
+        ("[{'from': 'meetings', 'to': 'contacts'}]", [{"from": "meetings", "to": "contacts"}]),
+        (["['contacts'", " 'meetings']"], ["contacts", "meetings"]),  # ... split by the SDK
+        (["[{'from': 'meetings'", " 'to': 'contacts'}]"], [{"from": "meetings", "to": "contacts"}]),
         ([], []),
     ],
 )
