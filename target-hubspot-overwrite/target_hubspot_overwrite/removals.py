@@ -1,0 +1,109 @@
+"""Objects that left HubSpot between full refreshes, and the association rows that name them.
+
+A merged-away, archived or permanently deleted record takes its association rows in both
+directions with it: rows whose ``from`` end is the record (its own sets) and rows whose ``to``
+end is it (other records' sets). Association tables are found by their columns
+(``from_object_type``, ``from_object_id``, ``to_object_type``, ``to_object_id``), so every pair
+the target has loaded is covered, whichever streams this run carries. Rows are flagged with
+``_sdc_deleted_at`` (the time the tap saw the removal), or deleted under ``hard_delete``; rows
+already flagged keep their first time. Everything runs in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from psycopg import Cursor
+from psycopg import sql as q
+
+from target_hubspot_overwrite.merge import SOFT_DELETE
+
+ASSOCIATION_COLUMNS = ("from_object_type", "from_object_id", "to_object_type", "to_object_id")
+
+
+@dataclass
+class Removed:
+    """Rows flagged or deleted by one call."""
+
+    objects: int = 0
+    associations: int = 0
+
+
+def association_tables(cur: Cursor, schema: str) -> list[str]:
+    """Tables of `schema` shaped like association streams."""
+    cur.execute(
+        """
+        SELECT c.table_name
+        FROM information_schema.columns c
+        WHERE c.table_schema = %s AND c.column_name = ANY(%s)
+        GROUP BY c.table_name
+        HAVING count(*) = %s
+        ORDER BY c.table_name
+        """,
+        (schema, list(ASSOCIATION_COLUMNS), len(ASSOCIATION_COLUMNS)),
+    )
+    return [row[0] for row in cur.fetchall()]
+
+
+def _remove(
+    cur: Cursor, target: q.Composable, where: q.Composable, at: dt.datetime, *, hard: bool
+) -> int:
+    if hard:
+        cur.execute(q.SQL("DELETE FROM {} AS t WHERE {}").format(target, where))
+    else:
+        cur.execute(
+            q.SQL("UPDATE {} AS t SET {} = %s WHERE t.{} IS NULL AND {}").format(
+                target, q.Identifier(SOFT_DELETE), q.Identifier(SOFT_DELETE), where
+            ),
+            (at,),
+        )
+    return int(cur.rowcount or 0)
+
+
+def remove_associations(
+    cur: Cursor,
+    schema: str,
+    object_type: str,
+    ids: Sequence[str],
+    at: dt.datetime,
+    *,
+    hard: bool,
+) -> int:
+    """Flag (or delete) every association row naming one of `ids` of `object_type`."""
+    if not ids:
+        return 0
+    total = 0
+    for table in association_tables(cur, schema):
+        where = q.SQL(
+            "((t.from_object_type = {t} AND t.from_object_id = ANY({ids})) OR "
+            "(t.to_object_type = {t} AND t.to_object_id = ANY({ids})))"
+        ).format(t=q.Literal(object_type), ids=q.Literal(list(ids)))
+        total += _remove(cur, q.Identifier(schema, table), where, at, hard=hard)
+    return total
+
+
+def remove_objects(
+    cur: Cursor,
+    schema: str,
+    object_type: str,
+    table: str,
+    ids: Sequence[str],
+    at: dt.datetime,
+    *,
+    hard: bool,
+) -> Removed:
+    """Flag (or delete) the rows of `ids` in the object table and their association rows."""
+    removed = Removed()
+    if not ids:
+        return removed
+    cur.execute(
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = %s",
+        (schema, table),
+    )
+    if cur.fetchone() is not None:
+        where = q.SQL("t.id = ANY({})").format(q.Literal(list(ids)))
+        removed.objects = _remove(cur, q.Identifier(schema, table), where, at, hard=hard)
+    removed.associations = remove_associations(cur, schema, object_type, ids, at, hard=hard)
+    return removed
