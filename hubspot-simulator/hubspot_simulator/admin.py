@@ -135,6 +135,10 @@ class SimulatorAdmin:
         """Restore an archived record."""
         return dict(self._call("POST", f"/objects/{object_type}/{object_id}/unarchive", {"at": at}))
 
+    def delete_permanently(self, object_type: str, object_id: str) -> dict[str, Any]:
+        """GDPR delete: gone from list, archived list, search, reads, snapshots and links."""
+        return dict(self._call("POST", f"/objects/{object_type}/{object_id}/delete-permanently"))
+
     def merge(
         self,
         object_type: str,

@@ -17,7 +17,7 @@ from .http import Request, Response, json_response
 from .objecttypes import OBJECT_TYPES, ObjectType, resolve
 from .ratelimit import RateLimitConfig
 from .state import SimulatorState
-from .store import ACTIVE, ARCHIVED, MERGED, ObjectTable
+from .store import ACTIVE, ARCHIVED, DELETED, MERGED, ObjectTable
 from .util import now_ms
 
 AdminHandler = Callable[..., Any]
@@ -64,7 +64,7 @@ def _table(state: SimulatorState, name: str) -> ObjectTable:
 
 def _idx(table: ObjectTable, record_id: Any) -> int:
     idx = table.idx_of(record_id)
-    if idx is None:
+    if idx is None or table.status[idx] == DELETED:
         raise ApiError(404, "OBJECT_NOT_FOUND", f"no {table.type.singular} {record_id}")
     return idx
 
@@ -104,6 +104,7 @@ def info(state: SimulatorState, body: Any, req: Request) -> Any:
             "active": st.count(ACTIVE),
             "archived": st.count(ARCHIVED),
             "merged": st.count(MERGED),
+            "deleted": st.count(DELETED),
         }
     customs = [
         {
@@ -204,6 +205,15 @@ def unarchive_object(state: SimulatorState, body: Any, req: Request, type: str, 
     return _record(table, idx)
 
 
+@route("POST", "/objects/{type}/{id}/delete-permanently")
+def delete_permanently(state: SimulatorState, body: Any, req: Request, type: str, id: str) -> Any:
+    """GDPR delete: the record and its links are gone everywhere (active or archived only)."""
+    table = _table(state, type)
+    idx = _idx(table, id)
+    state.dataset.delete_permanently(table.type.name, idx)
+    return {"id": table.id_of(idx), "deleted": True}
+
+
 @route("POST", "/objects/{type}/merge")
 def merge_objects(state: SimulatorState, body: Any, req: Request, type: str) -> Any:
     """Merge ``mergedId`` into ``primaryId``, which keeps its id and gains the links; with
@@ -249,8 +259,14 @@ def snapshot_objects(state: SimulatorState, body: Any, req: Request, type: str) 
     table = _table(state, type)
     wanted = req.query_list("properties")
     names = table.property_names if wanted is None else table.select_properties(wanted)
-    objects = [table.render(i, names) for i in range(len(table)) if table.status[i] != MERGED]
-    merged = {table.id_of(i): table.id_of(table.survivor(i)) for i in table.merged_into}
+    objects = [
+        table.render(i, names) for i in range(len(table)) if table.status[i] in (ACTIVE, ARCHIVED)
+    ]
+    merged = {
+        table.id_of(i): table.id_of(table.survivor(i))
+        for i in table.merged_into
+        if table.status[table.survivor(i)] != DELETED
+    }
     return {"objects": objects, "merged": merged}
 
 

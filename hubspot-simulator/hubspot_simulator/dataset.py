@@ -147,6 +147,16 @@ class Dataset:
                     key = (to_idx, other) if side == 0 else (other, to_idx)
                     pair.set_mask(*key, pair.get_mask(*key) | mask)
 
+    def delete_permanently(self, type_name: str, idx: int) -> None:
+        """GDPR delete of one record: its status and every link of it, in every pair."""
+        self.tables[type_name].delete_permanently(idx)
+        for (a, b), pair in self.pairs.items():
+            for side, name in ((0, a), (1, b)):
+                if name != type_name:
+                    continue
+                for other, _mask in pair.neighbours(side, idx):
+                    pair.set_mask(*((idx, other) if side == 0 else (other, idx)), 0)
+
     def snapshot_associations(self, from_type: str, to_type: str) -> list[dict[str, Any]]:
         """Every live link from→to with its type ids (for test comparison)."""
         found = self.pair(from_type, to_type)

@@ -20,7 +20,7 @@ from .catalog import CATALOG, PropertySpec, properties_response
 from .objecttypes import ObjectType
 from .util import iso, mix, salt
 
-ACTIVE, ARCHIVED, MERGED = 0, 1, 2
+ACTIVE, ARCHIVED, MERGED, DELETED = 0, 1, 2, 3
 
 
 class _Ctx:
@@ -287,6 +287,17 @@ class ObjectTable:
         self.archived_sorted.remove(idx)
         self.modified[idx] = ms
         self._index_add(idx)
+
+    def delete_permanently(self, idx: int) -> None:
+        """GDPR delete: the record is gone (neither listed, archived, searchable nor readable)."""
+        if self.status[idx] not in (ACTIVE, ARCHIVED):
+            raise ValueError(f"{self.type.singular} {self.id_of(idx)} is merged away or deleted")
+        self._index_remove(idx)
+        if self.status[idx] == ARCHIVED:
+            del self.archived_at[idx]
+            self.archived_sorted.remove(idx)
+        self.status[idx] = DELETED
+        self.overrides.pop(idx, None)
 
     def merge(self, primary: int, absorbed: int, ms: int) -> None:
         """Merge ``absorbed`` into ``primary`` (which keeps its id)."""
