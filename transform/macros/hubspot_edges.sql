@@ -1,0 +1,124 @@
+{#- association_edges: one row per linked pair of records of each association pair, with what
+    each direction says about the link. Pairs are ordered (a <= b); "forward" is a -> b. -#}
+
+{% macro hubspot_edge_side(table, flip, pair_from, pair_to) -%}
+  {#- Live rows of one direction table, as (a_id, b_id, type, category, label), merged-away ids
+      redirected to survivors. flip: the table is b -> a. -#}
+  {%- set a_col = 'to_object_id' if flip else 'from_object_id' -%}
+  {%- set b_col = 'from_object_id' if flip else 'to_object_id' -%}
+  select coalesce(ma.survivor_id, r.{{ a_col }}) as a_id,
+         coalesce(mb.survivor_id, r.{{ b_col }}) as b_id,
+         r.association_type_id, r.association_category, nullif(r.association_label, '') as label
+  from {{ hubspot_relation(table) }} r
+  left join {{ ref('merged_ids') }} ma on ma.object_type = '{{ pair_from }}' and ma.merged_id = r.{{ a_col }}
+  left join {{ ref('merged_ids') }} mb on mb.object_type = '{{ pair_to }}' and mb.merged_id = r.{{ b_col }}
+  where r._sdc_deleted_at is null
+{%- endmacro %}
+
+{#- Ids of type `object_type` whose association set in `stream` was read at or after the
+    watermark, plus ids merged since then. -#}
+{% macro hubspot_changed_parents(stream, object_type, watermark) -%}
+  select from_object_id from {{ hubspot_relation('association_parent_syncs') }}
+  where association_stream = '{{ stream }}' and synced_at >= '{{ watermark }}'::timestamptz
+  {%- if hubspot_table_exists('merges') %}
+  union select merged_id from {{ hubspot_relation('merges') }}
+    where object_type = '{{ object_type }}' and seen_at >= '{{ watermark }}'::timestamptz
+  union select survivor_id from {{ hubspot_relation('merges') }}
+    where object_type = '{{ object_type }}' and seen_at >= '{{ watermark }}'::timestamptz
+  {%- endif %}
+{%- endmacro %}
+
+{#- The watermark of an incremental run (none: rebuild everything). Read before the pre-hook
+    deletes anything, so the delete and the insert use the same one. -#}
+{% macro hubspot_edges_watermark() -%}
+  {%- if not execute or not is_incremental() or not hubspot_table_exists('association_parent_syncs') -%}
+    {{ return(none) }}
+  {%- endif -%}
+  {%- set row = run_query('select max(_parents_synced_at)::text from ' ~ this).rows[0] -%}
+  {{ return(row[0]) }}
+{%- endmacro %}
+
+{% macro hubspot_edges_scope(pair, watermark, a_expr, b_expr) -%}
+  {%- if watermark is none -%} true {%- else -%}
+  ({{ a_expr }} in ({{ hubspot_changed_parents(pair.forward or '', pair.a, watermark) }})
+   or {{ b_expr }} in ({{ hubspot_changed_parents(pair.reverse or '', pair.b, watermark) }}))
+  {%- endif -%}
+{%- endmacro %}
+
+{#- Pre-hook: remove the edges the incremental run recomputes. -#}
+{% macro hubspot_edges_delete_changed() -%}
+  {%- set watermark = hubspot_edges_watermark() -%}
+  {%- if not is_incremental() -%} {{ return('select 1') }} {%- endif -%}
+  {%- set statements = [] -%}
+  {%- for pair in hubspot_association_pairs() -%}
+    {%- do statements.append('delete from ' ~ this ~ " where from_object_type = '" ~ pair.a
+        ~ "' and to_object_type = '" ~ pair.b ~ "' and "
+        ~ hubspot_edges_scope(pair, watermark, 'from_object_id', 'to_object_id')) -%}
+  {%- endfor -%}
+  {{ return(statements | join(';\n') if statements else 'select 1') }}
+{%- endmacro %}
+
+{% macro hubspot_association_edges() -%}
+  {%- set watermark = hubspot_edges_watermark() -%}
+  {%- set pairs = hubspot_association_pairs() -%}
+  {%- set has_syncs = hubspot_table_exists('association_parent_syncs') -%}
+  {%- if pairs | length == 0 -%}
+  select null::text as edge_key, null::text as from_object_type, null::text as from_object_id,
+         null::text as to_object_type, null::text as to_object_id,
+         null::bigint[] as forward_type_ids, null::text[] as forward_labels,
+         null::text[] as forward_categories, null::bigint[] as reverse_type_ids,
+         null::text[] as reverse_labels, null::text[] as reverse_categories,
+         null::boolean as directions_disagree, null::timestamptz as _parents_synced_at
+  where false
+  {%- endif -%}
+  {%- for pair in pairs %}
+  {{ 'union all' if not loop.first }}
+  select * from (
+    with forward as (
+      {%- if pair.forward %}
+      select a_id, b_id,
+             array_agg(distinct association_type_id order by association_type_id) as type_ids,
+             array_agg(distinct label order by label) filter (where label is not null) as labels,
+             array_agg(distinct association_category order by association_category) as categories
+      from ({{ hubspot_edge_side(pair.forward, false, pair.a, pair.b) }}) s
+      where {{ hubspot_edges_scope(pair, watermark, 'a_id', 'b_id') }}
+      group by a_id, b_id
+      {%- else %}
+      select null::text as a_id, null::text as b_id, null::bigint[] as type_ids,
+             null::text[] as labels, null::text[] as categories where false
+      {%- endif %}
+    ), reverse as (
+      {%- if pair.reverse %}
+      select a_id, b_id,
+             array_agg(distinct association_type_id order by association_type_id) as type_ids,
+             array_agg(distinct label order by label) filter (where label is not null) as labels,
+             array_agg(distinct association_category order by association_category) as categories
+      from ({{ hubspot_edge_side(pair.reverse, true, pair.a, pair.b) }}) s
+      where {{ hubspot_edges_scope(pair, watermark, 'a_id', 'b_id') }}
+      group by a_id, b_id
+      {%- else %}
+      select null::text as a_id, null::text as b_id, null::bigint[] as type_ids,
+             null::text[] as labels, null::text[] as categories where false
+      {%- endif %}
+    )
+    select '{{ pair.a }}:' || coalesce(f.a_id, r.a_id) || '|{{ pair.b }}:' || coalesce(f.b_id, r.b_id)
+             as edge_key,
+           '{{ pair.a }}'::text as from_object_type, coalesce(f.a_id, r.a_id) as from_object_id,
+           '{{ pair.b }}'::text as to_object_type, coalesce(f.b_id, r.b_id) as to_object_id,
+           f.type_ids as forward_type_ids, f.labels as forward_labels,
+           f.categories as forward_categories,
+           r.type_ids as reverse_type_ids, r.labels as reverse_labels,
+           r.categories as reverse_categories,
+           {%- if pair.forward and pair.reverse %}
+           (f.a_id is null or r.a_id is null
+            or cardinality(f.type_ids) <> cardinality(r.type_ids)) as directions_disagree,
+           {%- else %}
+           false as directions_disagree,
+           {%- endif %}
+           {%- if has_syncs %}
+           (select max(synced_at) from {{ hubspot_relation('association_parent_syncs') }})
+           {%- else %} null::timestamptz {%- endif %} as _parents_synced_at
+    from forward f full join reverse r on r.a_id = f.a_id and r.b_id = f.b_id
+  ) {{ adapter.quote('edges_' ~ loop.index) }}
+  {%- endfor %}
+{%- endmacro %}

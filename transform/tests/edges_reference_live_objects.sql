@@ -1,0 +1,16 @@
+{#- Relationships: both ends of every edge are live records of their type's current table. -#}
+-- depends_on: {{ ref('hubspot_objects') }}
+-- depends_on: {{ ref('association_edges') }}
+{% set selects = [] %}
+{%- for pair in hubspot_association_pairs() %}
+  {%- do selects.append("select e.edge_key, 'from' as side from " ~ ref('association_edges')
+      ~ " e where e.from_object_type = '" ~ pair.a ~ "' and e.to_object_type = '" ~ pair.b
+      ~ "' and not exists (select 1 from " ~ hubspot_relation(pair.a ~ '_current')
+      ~ " o where o.id = e.from_object_id)") %}
+  {%- do selects.append("select e.edge_key, 'to' as side from " ~ ref('association_edges')
+      ~ " e where e.from_object_type = '" ~ pair.a ~ "' and e.to_object_type = '" ~ pair.b
+      ~ "' and not exists (select 1 from " ~ hubspot_relation(pair.b ~ '_current')
+      ~ " o where o.id = e.to_object_id)") %}
+{%- endfor %}
+{%- if selects %}{{ selects | join('\nunion all\n') }}
+{%- else %}select null::text as edge_key, null::text as side where false{%- endif %}
