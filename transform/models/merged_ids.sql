@@ -5,7 +5,8 @@
 with recursive chain as (
   select object_type, merged_id, survivor_id, 1 as depth
   from {{ hubspot_relation('merges') }}
-  where merged_id is distinct from survivor_id
+  where merged_id is distinct from survivor_id and survivor_id is not null
+  {%- if '_sdc_deleted_at' in hubspot_columns()['merges'] %} and _sdc_deleted_at is null{% endif %}
   union all
   select c.object_type, c.merged_id, m.survivor_id, c.depth + 1
   from chain c
