@@ -1,4 +1,4 @@
-"""Singer streams for association labels, association records and per-parent markers."""
+"""Singer streams for association labels, association records, per-parent markers and merges."""
 
 from __future__ import annotations
 
@@ -33,6 +33,14 @@ ASSOCIATION_SCHEMA = th.PropertiesList(
     th.Property("association_type_id", th.IntegerType, required=True),
     th.Property("association_category", th.StringType),
     th.Property("association_label", th.StringType),
+).to_dict()
+
+MERGES_STREAM = "merges"
+MERGES_SCHEMA = th.PropertiesList(
+    th.Property("object_type", th.StringType, required=True),
+    th.Property("merged_id", th.StringType, required=True),
+    th.Property("survivor_id", th.StringType, required=True),
+    th.Property("seen_at", th.DateTimeType, required=True),
 ).to_dict()
 
 MARKER_SCHEMA = th.PropertiesList(
@@ -108,15 +116,13 @@ class AssociationLabelsStream(Stream):
 class DrivenStream(Stream):
     """A stream whose records are written while another stream is being read.
 
-    singer-sdk never syncs it directly (it is a nominal child of association_labels);
-    `announce` writes its SCHEMA once per run before anything else of the stream.
+    `get_records` yields nothing; `announce` writes its SCHEMA once per run before anything
+    else of the stream.
     """
 
     # Records are built already typed from the schema (properties.py / the association
     # readers), so singer-sdk's per-record conformance pass would only repeat that work.
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
-
-    parent_stream_type = AssociationLabelsStream
 
     def __init__(self, tap: Tap, *, name: str, schema: dict[str, Any]) -> None:
         super().__init__(tap, schema=schema, name=name)
@@ -154,7 +160,12 @@ class DrivenStream(Stream):
 
 
 class AssociationStream(DrivenStream):
-    """`{from}_to_{to}_associations`: one record per (from id, to id, type id)."""
+    """`{from}_to_{to}_associations`: one record per (from id, to id, type id).
+
+    A nominal child of association_labels, so that singer-sdk never syncs it on its own.
+    """
+
+    parent_stream_type = AssociationLabelsStream
 
     primary_keys = ("from_object_id", "to_object_id", "association_type_id")
 
@@ -166,7 +177,22 @@ class AssociationStream(DrivenStream):
 class AssociationParentSyncsStream(DrivenStream):
     """`association_parent_syncs`: one marker per parent and direction read completely."""
 
+    parent_stream_type = AssociationLabelsStream
+
     primary_keys = ("association_stream", "from_object_id")
 
     def __init__(self, tap: Tap) -> None:
         super().__init__(tap, name=MARKER_STREAM, schema=MARKER_SCHEMA)
+
+
+class MergesStream(DrivenStream):
+    """`merges`: one record per merged-away id, written when its survivor is read.
+
+    The survivor lists every id it absorbed in `hs_merged_object_ids`; the target removes the
+    merged-away rows and their association rows (both directions) when it loads these records.
+    """
+
+    primary_keys = ("object_type", "merged_id")
+
+    def __init__(self, tap: Tap) -> None:
+        super().__init__(tap, name=MERGES_STREAM, schema=MERGES_SCHEMA)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tap_hubspot_assoc.association_streams import AssociationParentSyncsStream, AssociationStream
@@ -84,8 +84,14 @@ class DirectionSync:
             self._version = new_version()
             self.stream.open_version(self._version)
 
-    def read_batch(self, from_ids: Sequence[str], linked: set[str] | None = None) -> None:
-        """Read up to 1,000 parents; `linked` collects the to ids seen (scoped runs)."""
+    def read_batch(
+        self,
+        from_ids: Sequence[str],
+        linked: set[str] | None = None,
+        linked_from: Container[str] | None = None,
+    ) -> None:
+        """Read up to 1,000 parents; `linked` collects the to ids seen (of the parents in
+        `linked_from` only, when given)."""
         stats = self.stats
         requests_before, rows_before = self.reader.requests, stats.rows
         without_before, failed_before = stats.parents_without, stats.failed
@@ -105,7 +111,7 @@ class DirectionSync:
                         }
                     )
                     stats.by_type[row.type_id] += 1
-                    if linked is not None:
+                    if linked is not None and (linked_from is None or event.from_id in linked_from):
                         linked.add(row.to_id)
                 counts[event.from_id] += len(event.rows)
                 stats.rows += len(event.rows)
@@ -211,6 +217,9 @@ class ParentFeeder:
     Modes: `full` (every emitted id), `incremental` (changed ids, plus every other id
     through `sweep` with full_association_sync), `scoped` (the contact_ids; afterwards the
     records linked to them are read in the reverse direction so their sets are complete).
+    On incremental runs the records linked to a merge survivor are re-read in the reverse
+    direction too: HubSpot moved the merged-away records' links to the survivor without
+    changing the other ends' modified dates.
     """
 
     def __init__(self, object_type: str, coordinator: AssociationSync) -> None:
@@ -220,6 +229,8 @@ class ParentFeeder:
         self._syncs: list[DirectionSync] = []
         self._seen: set[str] | None = None
         self._linked: dict[Direction, set[str]] = {}
+        self._survivors: set[str] = set()
+        self._survivor_links: dict[Direction, set[str]] = {}
 
     @property
     def active(self) -> bool:
@@ -257,6 +268,11 @@ class ParentFeeder:
             self._seen.update(ids)
         self._add(ids)
 
+    def note_survivors(self, ids: Iterable[str]) -> None:
+        """Ids (fed next) that absorbed merged records: re-read what they link to, reversed."""
+        if self._seen is not None:  # incremental: full reads re-read every set anyway
+            self._survivors.update(ids)
+
     def sweep(self, ids: Iterable[str]) -> None:
         """Ids listed only to re-read associations; ids already read this run are skipped."""
         seen = self._seen if self._seen is not None else set()
@@ -282,7 +298,10 @@ class ParentFeeder:
             sync.finish(complete=completed)
         for direction, linked in self._linked.items():
             self._coordinator.read_reverse(direction, sorted(linked, key=_id_order))
+        for direction, linked in self._survivor_links.items():
+            self._coordinator.reread_linked(direction, sorted(linked, key=_id_order))
         self._syncs, self._linked, self._seen = [], {}, None
+        self._survivors, self._survivor_links = set(), {}
 
     def failed_parents(self) -> dict[str, list[str]]:
         """Parents of this run whose read failed, per association stream (for the state)."""
@@ -293,8 +312,13 @@ class ParentFeeder:
         }
 
     def _read(self, ids: list[str]) -> None:
+        survivors = self._survivors.intersection(ids)
         for sync in self._syncs:
-            sync.read_batch(ids, self._linked.get(sync.direction))
+            if sync.direction in self._linked or not survivors:
+                sync.read_batch(ids, self._linked.get(sync.direction))
+            else:
+                links = self._survivor_links.setdefault(sync.direction, set())
+                sync.read_batch(ids, links, linked_from=survivors)
 
 
 class AssociationSync:
@@ -329,6 +353,26 @@ class AssociationSync:
         reverse.begin(full_version=False)
         reverse.read_all(linked_ids)
         reverse.finish(complete=True)
+
+    def reread_linked(self, direction: Direction, linked_ids: list[str]) -> None:
+        """Complete reverse sets of the records linked to merge survivors (incremental)."""
+        reverse = self._syncs.get(direction.reverse)
+        if reverse is None or not reverse.active or reverse.direction == direction:
+            return
+        if not linked_ids:
+            return
+        requests_before = reverse.reader.requests
+        reverse.stream.announce()
+        if reverse.markers.selected:
+            reverse.markers.announce()
+        reverse.read_all(linked_ids)
+        self._logger.info(
+            "Associations %s: re-read %d %s linked to merge survivors (%d requests)",
+            reverse.direction,
+            len(linked_ids),
+            direction.to_type,
+            reverse.reader.requests - requests_before,
+        )
 
     def log(self, message: str, *args: object) -> None:
         self._logger.info(message, *args)

@@ -13,9 +13,15 @@ from singer_sdk import Stream, Tap
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.helpers.types import Context, Record
 
+from tap_hubspot_assoc.association_streams import MergesStream
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.object_types import CrmObjectType
-from tap_hubspot_assoc.properties import PropertyDef, parse_datetime, record_schema
+from tap_hubspot_assoc.properties import (
+    PropertyDef,
+    format_datetime,
+    parse_datetime,
+    record_schema,
+)
 from tap_hubspot_assoc.readers import ObjectReader, Window
 from tap_hubspot_assoc.records import merged_ids, to_record
 from tap_hubspot_assoc.sync_state import REPLICATION_KEY, StreamProgress
@@ -38,6 +44,8 @@ class PageConsumer(Protocol):
     def holding(self) -> int: ...
 
     def begin(self, mode: str, *, complete_read: bool, retry: Mapping[str, list[str]]) -> None: ...
+
+    def note_survivors(self, ids: Iterable[str]) -> None: ...
 
     def feed(self, ids: Iterable[str]) -> None: ...
 
@@ -93,6 +101,9 @@ class CrmObjectStream(Stream):
         self.page_consumers: list[PageConsumer] = []
         self._fed = 0  # ids handed to the consumers so far
         self._marks: deque[tuple[int, Callable[[], None]]] = deque()  # state changes waiting
+        # Called once the read is complete (parity counts, deletion reconciliation).
+        self.read_observers: list[Callable[[CrmObjectStream], None]] = []
+        self.merges: MergesStream | None = None  # where merged-away ids are reported
 
     # -- singer-sdk hooks ----------------------------------------------------------------
 
@@ -131,6 +142,8 @@ class CrmObjectStream(Stream):
                 consumer.finish(completed=not self.run.truncated)
             if self.run.mode != "scoped":
                 self._remember_failed_parents()
+            for observe in self.read_observers:
+                observe(self)
         self._log_summary(self.client.stats.total_requests - requests_before)
 
     # -- modes ------------------------------------------------------------------------
@@ -257,14 +270,31 @@ class CrmObjectStream(Stream):
             self.run.archived_records += int(bool(record["archived"]))
             absorbed = merged_ids(obj)
             if absorbed:
-                self.run.merged_away_ids += len(absorbed)
-                self.logger.debug(
-                    "%s %s absorbed merged ids %s", self.name, record["id"], ", ".join(absorbed)
-                )
+                self._report_merges(record["id"], absorbed)
             yield record
             emitted.append(record["id"])
         self._page_done(emitted, checkpoint)
         self._log_progress()
+
+    def _report_merges(self, survivor: str, absorbed: list[str]) -> None:
+        """`merges` records for the absorbed ids; consumers re-read what the survivor links."""
+        self.run.merged_away_ids += len(absorbed)
+        self.logger.debug("%s %s absorbed merged ids %s", self.name, survivor, ", ".join(absorbed))
+        for consumer in self.page_consumers:
+            consumer.note_survivors([survivor])
+        if self.merges is None or not self.merges.selected:
+            return
+        seen_at = format_datetime(dt.datetime.now(tz=dt.UTC))
+        for merged in absorbed:
+            if merged != survivor:
+                self.merges.write(
+                    {
+                        "object_type": self.name,
+                        "merged_id": merged,
+                        "survivor_id": survivor,
+                        "seen_at": seen_at,
+                    }
+                )
 
     # -- pages, consumers and checkpoints ----------------------------------------------
 

@@ -14,6 +14,7 @@ from tap_hubspot_assoc.association_streams import (
     AssociationLabelsStream,
     AssociationParentSyncsStream,
     AssociationStream,
+    MergesStream,
 )
 from tap_hubspot_assoc.association_sync import AssociationSync, DirectionSync
 from tap_hubspot_assoc.associations import AssociationReader
@@ -219,7 +220,7 @@ class TapHubspotAssoc(Tap):
         return self.portal.select(self.config.get("object_types") or DEFAULT_OBJECT_TYPES)
 
     def discover_streams(self) -> list[Stream]:
-        """Object streams, association labels, association streams and markers."""
+        """Object streams, association labels, association streams, markers and merges."""
         synced = self.synced_types
         logger = self.logger.getChild("associations")
         labels = LabelRegistry(
@@ -238,8 +239,11 @@ class TapHubspotAssoc(Tap):
             CrmObjectStream(self, object_type=s.type, properties=s.properties, client=self.client)
             for s in synced
         ]
+        merges = MergesStream(self)
+        for stream in objects:
+            stream.merges = merges
         if not directions:
-            return list(objects)
+            return [*objects, merges]
         markers = AssociationParentSyncsStream(self)
         association_streams = [AssociationStream(self, direction=d) for d in directions]
         coordinator = AssociationSync(
@@ -264,6 +268,7 @@ class TapHubspotAssoc(Tap):
             AssociationLabelsStream(self, directions=directions, labels=labels),
             *association_streams,
             markers,
+            merges,
         ]
 
 

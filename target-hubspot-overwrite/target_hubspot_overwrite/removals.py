@@ -7,11 +7,16 @@ end is it (other records' sets). Association tables are found by their columns
 the target has loaded is covered, whichever streams this run carries. Rows are flagged with
 ``_sdc_deleted_at`` (the time the tap saw the removal), or deleted under ``hard_delete``; rows
 already flagged keep their first time. Everything runs in the caller's transaction.
+
+Each removal is logged in ``_sdc_removed_objects`` (object type, id, when, why). An archived
+record that comes back (restored in HubSpot) gets the association rows flagged with it back:
+HubSpot restores its links with it, and the records on the other end did not change.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,6 +26,15 @@ from psycopg import sql as q
 from target_hubspot_overwrite.merge import SOFT_DELETE
 
 ASSOCIATION_COLUMNS = ("from_object_type", "from_object_id", "to_object_type", "to_object_id")
+REMOVALS_TABLE = "_sdc_removed_objects"
+
+
+class Reason(enum.Enum):
+    """Why an object left the warehouse."""
+
+    MERGED = "merged"
+    ARCHIVED = "archived"
+    DELETED = "deleted"
 
 
 @dataclass
@@ -62,6 +76,34 @@ def _remove(
     return int(cur.rowcount or 0)
 
 
+def _log(
+    cur: Cursor, schema: str, object_type: str, ids: Sequence[str], at: dt.datetime, why: Reason
+) -> None:
+    table = q.Identifier(schema, REMOVALS_TABLE)
+    cur.execute(
+        q.SQL(
+            "CREATE TABLE IF NOT EXISTS {} (object_type text, object_id text, "
+            "removed_at timestamptz NOT NULL, reason text NOT NULL, "
+            "PRIMARY KEY (object_type, object_id))"
+        ).format(table)
+    )
+    cur.execute(
+        q.SQL(
+            "INSERT INTO {} SELECT %s, unnest(%s::text[]), %s, %s "
+            "ON CONFLICT (object_type, object_id) DO UPDATE "
+            "SET removed_at = EXCLUDED.removed_at, reason = EXCLUDED.reason"
+        ).format(table),
+        (object_type, list(ids), at, why.value),
+    )
+
+
+def _naming(object_type: str, ids: Sequence[str]) -> q.Composable:
+    return q.SQL(
+        "((t.from_object_type = {t} AND t.from_object_id = ANY({ids})) OR "
+        "(t.to_object_type = {t} AND t.to_object_id = ANY({ids})))"
+    ).format(t=q.Literal(object_type), ids=q.Literal(list(ids)))
+
+
 def remove_associations(
     cur: Cursor,
     schema: str,
@@ -70,17 +112,51 @@ def remove_associations(
     at: dt.datetime,
     *,
     hard: bool,
+    why: Reason = Reason.ARCHIVED,
 ) -> int:
     """Flag (or delete) every association row naming one of `ids` of `object_type`."""
     if not ids:
         return 0
+    _log(cur, schema, object_type, ids, at, why)
     total = 0
     for table in association_tables(cur, schema):
-        where = q.SQL(
-            "((t.from_object_type = {t} AND t.from_object_id = ANY({ids})) OR "
-            "(t.to_object_type = {t} AND t.to_object_id = ANY({ids})))"
-        ).format(t=q.Literal(object_type), ids=q.Literal(list(ids)))
+        where = _naming(object_type, ids)
         total += _remove(cur, q.Identifier(schema, table), where, at, hard=hard)
+    return total
+
+
+def restore_associations(cur: Cursor, schema: str, object_type: str, ids: Sequence[str]) -> int:
+    """Live again: un-flag the association rows flagged when these records were archived."""
+    if not ids:
+        return 0
+    cur.execute("SELECT to_regclass(%s)", (q.Identifier(schema, REMOVALS_TABLE).as_string(cur),))
+    found = cur.fetchone()
+    if found is None or found[0] is None:
+        return 0
+    log = q.Identifier(schema, REMOVALS_TABLE)
+    cur.execute(
+        q.SQL(
+            "DELETE FROM {} WHERE object_type = %s AND object_id = ANY(%s) AND reason = %s "
+            "RETURNING object_id, removed_at"
+        ).format(log),
+        (object_type, list(ids), Reason.ARCHIVED.value),
+    )
+    by_time: dict[dt.datetime, list[str]] = {}
+    for object_id, removed_at in cur.fetchall():
+        by_time.setdefault(removed_at, []).append(object_id)
+    total = 0
+    for removed_at, restored in by_time.items():
+        for table in association_tables(cur, schema):
+            cur.execute(
+                q.SQL("UPDATE {} AS t SET {} = NULL WHERE t.{} = %s AND {}").format(
+                    q.Identifier(schema, table),
+                    q.Identifier(SOFT_DELETE),
+                    q.Identifier(SOFT_DELETE),
+                    _naming(object_type, restored),
+                ),
+                (removed_at,),
+            )
+            total += int(cur.rowcount or 0)
     return total
 
 
@@ -93,6 +169,7 @@ def remove_objects(
     at: dt.datetime,
     *,
     hard: bool,
+    why: Reason,
 ) -> Removed:
     """Flag (or delete) the rows of `ids` in the object table and their association rows."""
     removed = Removed()
@@ -105,5 +182,7 @@ def remove_objects(
     if cur.fetchone() is not None:
         where = q.SQL("t.id = ANY({})").format(q.Literal(list(ids)))
         removed.objects = _remove(cur, q.Identifier(schema, table), where, at, hard=hard)
-    removed.associations = remove_associations(cur, schema, object_type, ids, at, hard=hard)
+    removed.associations = remove_associations(
+        cur, schema, object_type, ids, at, hard=hard, why=why
+    )
     return removed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import operator
 import typing as t
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from psycopg import sql as q
 from singer_sdk.exceptions import InvalidRecord, MissingKeyPropertiesError
 from singer_sdk.sql import SQLSink
 
-from target_hubspot_overwrite import ddl, merge
+from target_hubspot_overwrite import ddl, merge, removals
 from target_hubspot_overwrite.column_layout import OVERFLOW_COLUMN, ColumnLayout
 from target_hubspot_overwrite.compiled import CheckedField, RecordCheck, compile_check
 from target_hubspot_overwrite.connector import HubspotOverwriteConnector
@@ -302,7 +303,28 @@ class HubspotOverwriteSink(SQLSink):
         )
 
     def after_rows(self, cur: Cursor, rows: list[dict]) -> None:
-        """Hook run in the batch transaction after the merge."""
+        """In the batch transaction after the merge: archived records take their association
+        rows (both directions) with them, and bring them back when restored (removals.py)."""
+        if "archived" not in self.schema.get("properties", {}) or not self.upsert:
+            return
+        archived = [str(r["id"]) for r in rows if r.get("archived") is True and "id" in r]
+        live = [str(r["id"]) for r in rows if r.get("archived") is False and "id" in r]
+        if live:
+            restored = removals.restore_associations(cur, self.run.schema, self.stream_name, live)
+            self._batch.updated += restored
+        if archived:
+            n = removals.remove_associations(
+                cur,
+                self.run.schema,
+                self.stream_name,
+                archived,
+                dt.datetime.now(tz=dt.UTC),
+                hard=self.hso.hard_delete,
+            )
+            if self.hso.hard_delete:
+                self._batch.deleted += n
+            else:
+                self._batch.soft_deleted += n
 
     def _is_active(self) -> bool:
         return self.hso.active_sink(self.stream_name) is self

@@ -24,6 +24,7 @@ from singer_sdk.target_base import Target
 from target_hubspot_overwrite import ddl
 from target_hubspot_overwrite.associations import MARKER_STREAM, AssociationMarkerSink
 from target_hubspot_overwrite.connector import connect, redact
+from target_hubspot_overwrite.merged_records import MERGES_STREAM, MergesSink
 from target_hubspot_overwrite.naming import IdentifierClashError, pg_identifier
 from target_hubspot_overwrite.reader import (
     Line,
@@ -256,9 +257,11 @@ class TargetHubspotOverwrite(SQLTarget):
         return self._sinks_active.get(stream_name)
 
     def get_sink_class(self, stream_name: str) -> type[HubspotOverwriteSink]:
-        """Marker stream gets the association-aware sink."""
+        """Marker and merges streams get their own sinks."""
         if stream_name == MARKER_STREAM:
             return AssociationMarkerSink
+        if stream_name == MERGES_STREAM:
+            return MergesSink
         return HubspotOverwriteSink
 
     # --- database -------------------------------------------------------------------

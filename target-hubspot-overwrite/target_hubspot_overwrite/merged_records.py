@@ -1,0 +1,63 @@
+"""The ``merges`` stream: merged-away records leave the warehouse with their associations.
+
+The tap writes one record per id a survivor absorbed (``object_type``, ``merged_id``,
+``survivor_id``, ``seen_at``). They are stored like any stream (downstream joins redirect old
+ids through this table) and, in the same transaction, the merged-away rows and every
+association row naming them (both directions) are flagged ``_sdc_deleted_at`` (or deleted
+under ``hard_delete``). The object streams named by the batch are committed first, so the
+survivor's row is in before its absorbed rows go.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from psycopg import Cursor
+
+from target_hubspot_overwrite import removals
+from target_hubspot_overwrite.naming import pg_identifier
+from target_hubspot_overwrite.sinks import HubspotOverwriteSink
+
+MERGES_STREAM = "merges"
+
+
+class MergesSink(HubspotOverwriteSink):
+    """Stores merges and removes the merged-away rows and their association rows."""
+
+    def process_batch(self, context: dict) -> None:
+        """Commit pending records of the object streams first, then the merges."""
+        for stream in {str(r.get("object_type")) for r in self._keyed.values()}:
+            self.hso.drain_stream(stream)
+        super().process_batch(context)
+
+    def after_rows(self, cur: Cursor, rows: list[dict]) -> None:
+        """Flag (or delete) the merged-away rows and their association rows."""
+        if not rows or self.hso.load_method != "upsert":
+            return
+        merged: dict[str, list[str]] = defaultdict(list)
+        for row in rows:
+            merged[str(row.get("object_type"))].append(str(row.get("merged_id")))
+        at = dt.datetime.now(tz=dt.UTC)
+        for object_type, ids in merged.items():
+            removed = removals.remove_objects(
+                cur,
+                self.run.schema,
+                object_type,
+                pg_identifier(object_type),
+                ids,
+                at,
+                hard=self.hso.hard_delete,
+                why=removals.Reason.MERGED,
+            )
+            if self.hso.hard_delete:
+                self._batch.deleted += removed.objects + removed.associations
+            else:
+                self._batch.soft_deleted += removed.objects + removed.associations
+            if removed.objects or removed.associations:
+                self.logger.info(
+                    "Merges: removed %d merged-away %s row(s) and %d association row(s)",
+                    removed.objects,
+                    object_type,
+                    removed.associations,
+                )
