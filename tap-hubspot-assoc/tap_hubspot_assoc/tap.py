@@ -28,6 +28,7 @@ from tap_hubspot_assoc.pairs import (
     directions_from_config,
     fallback_type_ids,
 )
+from tap_hubspot_assoc.parity import parity_streams
 from tap_hubspot_assoc.portal_types import PortalTypes, SyncedType, configured_list
 from tap_hubspot_assoc.ratelimit import RollingWindowLimiter
 from tap_hubspot_assoc.streams import CrmObjectStream
@@ -178,6 +179,17 @@ CONFIG_SCHEMA = th.PropertiesList(
         "one association batch read per 1,000, per direction; unchanged records are not "
         "re-emitted.",
     ),
+    th.Property(
+        "reconcile_deletions",
+        th.BooleanType,
+        default=False,
+        description="On incremental runs, after each object type's read, list every live id of "
+        "the type (id-only list pages: one request per 100 records) as object_ids records, "
+        "closed by that type's object_counts record; the target then flags (or with "
+        "hard_delete deletes) rows whose id HubSpot no longer has, with their association "
+        "rows in both directions. Catches permanent (GDPR) deletions, which incremental runs "
+        "cannot see. A failed listing removes nothing.",
+    ),
 ).to_dict()
 
 
@@ -270,6 +282,11 @@ class TapHubspotAssoc(Tap):
             markers,
             merges,
         ]
+
+    def load_streams(self) -> list[Stream]:
+        """Discovered streams plus object_counts (and object_ids with reconcile_deletions)."""
+        streams = super().load_streams()
+        return [*streams, *parity_streams(self, streams)]
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from target_hubspot_overwrite.associations import MARKER_STREAM, AssociationMark
 from target_hubspot_overwrite.connector import connect, redact
 from target_hubspot_overwrite.merged_records import MERGES_STREAM, MergesSink
 from target_hubspot_overwrite.naming import IdentifierClashError, pg_identifier
+from target_hubspot_overwrite.parity import PARITY_SINKS, log_parity
 from target_hubspot_overwrite.reader import (
     Line,
     LineEscapes,
@@ -262,6 +263,8 @@ class TargetHubspotOverwrite(SQLTarget):
             return AssociationMarkerSink
         if stream_name == MERGES_STREAM:
             return MergesSink
+        if stream_name in PARITY_SINKS:
+            return PARITY_SINKS[stream_name]
         return HubspotOverwriteSink
 
     # --- database -------------------------------------------------------------------
@@ -524,6 +527,7 @@ class TargetHubspotOverwrite(SQLTarget):
         log_summary(
             self.logger, "run", total, dry_run=self.dry_run, force_overwrite=self.force_overwrite
         )
+        log_parity(self)
 
     def _process_state_message(self, message_dict: dict) -> None:
         """Store the STATE; emit it at once if every record before it is committed."""

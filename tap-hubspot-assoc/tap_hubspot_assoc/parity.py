@@ -1,0 +1,188 @@
+"""Count parity and deletion reconciliation for each object type (see README, "Parity").
+
+After an object stream's read, `ParityCheck` asks HubSpot how many live records the type has
+(one unfiltered search with `limit=1`: its `total`) and writes an `object_counts` record; the
+target compares it with the table's live rows. With `reconcile_deletions`, on incremental runs
+it first lists every live id of the type (id-only list pages, ceil(n/100) requests) as
+`object_ids` records; the `object_counts` record that follows closes that list
+(`listed_ids` = how many distinct ids were sent). The target then removes rows whose id is not
+in the list. A listing that fails or is skipped closes with `listed_ids = null`: nothing is
+removed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import logging
+from typing import Any
+
+from singer_sdk import Tap
+from singer_sdk import typing as th
+
+from tap_hubspot_assoc import paths
+from tap_hubspot_assoc.association_streams import DrivenStream
+from tap_hubspot_assoc.client import HubSpotClient
+from tap_hubspot_assoc.errors import DailyLimitError, HubSpotAPIError, HubSpotAuthError
+from tap_hubspot_assoc.properties import format_datetime
+from tap_hubspot_assoc.streams import CrmObjectStream
+
+OBJECT_COUNTS_STREAM = "object_counts"
+OBJECT_IDS_STREAM = "object_ids"
+COUNT_REQUEST_KIND = "count"
+
+OBJECT_COUNTS_SCHEMA = th.PropertiesList(
+    th.Property("object_type", th.StringType, required=True),
+    th.Property("hubspot_count", th.IntegerType, required=True),
+    th.Property("counted_at", th.DateTimeType, required=True),
+    th.Property("listed_ids", th.IntegerType),
+    th.Property("live_rows", th.IntegerType),
+    th.Property("gap", th.IntegerType),
+).to_dict()
+
+OBJECT_IDS_SCHEMA = th.PropertiesList(
+    th.Property("object_type", th.StringType, required=True),
+    th.Property("id", th.StringType, required=True),
+).to_dict()
+
+
+class ParitySkip(enum.Enum):
+    """Why an object stream's read gets no `object_counts` record."""
+
+    NOT_SELECTED = "the object stream or object_counts is not selected"
+    SCOPED = "contact_ids run (only the listed contacts are read)"
+    CAPPED = "read stopped at max_records"
+    NOT_READ = "the stream was not read"
+
+
+class ObjectCountsStream(DrivenStream):
+    """`object_counts`: HubSpot's live count of one object type, written after its read.
+
+    `live_rows` and `gap` are never sent by the tap; target-hubspot-overwrite fills them in.
+    """
+
+    parent_stream_type = None
+    primary_keys = ("object_type",)
+
+    def __init__(self, tap: Tap) -> None:
+        super().__init__(tap, name=OBJECT_COUNTS_STREAM, schema=OBJECT_COUNTS_SCHEMA)
+
+
+class ObjectIdsStream(DrivenStream):
+    """`object_ids`: every live id of a type (reconcile_deletions), closed by `object_counts`."""
+
+    parent_stream_type = None
+    primary_keys = ("object_type", "id")
+
+    def __init__(self, tap: Tap) -> None:
+        super().__init__(tap, name=OBJECT_IDS_STREAM, schema=OBJECT_IDS_SCHEMA)
+
+
+class ParityCheck:
+    """Called by each object stream once its read is done (`CrmObjectStream.read_observers`)."""
+
+    def __init__(
+        self,
+        client: HubSpotClient,
+        counts: ObjectCountsStream,
+        ids: ObjectIdsStream | None,
+        logger: logging.Logger,
+    ) -> None:
+        self.client = client
+        self.counts = counts
+        self.ids = ids
+        self.logger = logger
+
+    def __call__(self, stream: CrmObjectStream) -> None:
+        skip = self._skip(stream)
+        if skip is not None:
+            self.logger.info("Parity %s: not checked (%s)", stream.name, skip.value)
+            return
+        hubspot_count = self.count(stream)
+        listed = self._list_ids(stream) if self._reconciles(stream) else None
+        self.counts.write(
+            {
+                "object_type": stream.name,
+                "hubspot_count": hubspot_count,
+                "counted_at": format_datetime(dt.datetime.now(tz=dt.UTC)),
+                "listed_ids": listed,
+            }
+        )
+        self.logger.info(
+            "Parity %s: HubSpot count %d%s",
+            stream.name,
+            hubspot_count,
+            f", {listed} live ids listed for reconciliation" if listed is not None else "",
+        )
+
+    def _skip(self, stream: CrmObjectStream) -> ParitySkip | None:
+        if not (stream.selected and self.counts.selected):
+            return ParitySkip.NOT_SELECTED
+        if stream.config.get("contact_ids"):
+            return ParitySkip.SCOPED
+        if stream.run.truncated:
+            return ParitySkip.CAPPED
+        if stream.run.mode not in ("full", "incremental"):
+            return ParitySkip.NOT_READ
+        return None
+
+    def _reconciles(self, stream: CrmObjectStream) -> bool:
+        """Incremental, uncapped runs only (a full read reconciles through ACTIVATE_VERSION)."""
+        return (
+            self.ids is not None
+            and self.ids.selected
+            and stream.run.mode == "incremental"
+            and not stream.config.get("max_records")
+            and stream.ABORT_AT_RECORD_COUNT is None
+        )
+
+    def count(self, stream: CrmObjectStream) -> int:
+        """HubSpot's live records of the type: one unfiltered search, limit 1, its `total`."""
+        body: dict[str, Any] = self.client.post(
+            paths.search(stream.object_type.path_ref),
+            {"limit": 1, "properties": ["hs_object_id"]},
+            kind=COUNT_REQUEST_KIND,
+            search=True,
+        )
+        return int(body.get("total") or 0)
+
+    def _list_ids(self, stream: CrmObjectStream) -> int | None:
+        """Send every live id; the number of distinct ids, or None when the listing failed."""
+        assert self.ids is not None
+        seen: set[int] = set()
+        self.ids.announce()
+        try:
+            for page in stream.reader.list_ids():
+                for record_id in page:
+                    if int(record_id) not in seen:
+                        seen.add(int(record_id))
+                        self.ids.write({"object_type": stream.name, "id": record_id})
+        except (HubSpotAuthError, DailyLimitError):
+            raise
+        except HubSpotAPIError as exc:
+            self.logger.warning(
+                "Parity %s: id listing failed after %d ids (%s): no reconciliation, nothing "
+                "is removed",
+                stream.name,
+                len(seen),
+                exc,
+            )
+            return None
+        return len(seen)
+
+
+def parity_streams(tap: Tap, streams: list[Any]) -> list[DrivenStream]:
+    """`object_counts` (and `object_ids` with reconcile_deletions), observing every object
+    stream of `streams`."""
+    counts = ObjectCountsStream(tap)
+    ids = ObjectIdsStream(tap) if tap.config.get("reconcile_deletions") else None
+    check = ParityCheck(
+        tap.client,  # type: ignore[attr-defined]
+        counts,
+        ids,
+        tap.logger.getChild("parity"),
+    )
+    for stream in streams:
+        if isinstance(stream, CrmObjectStream):
+            stream.read_observers.append(check)
+    return [counts] if ids is None else [counts, ids]

@@ -1,0 +1,345 @@
+"""Count parity and deletion reconciliation: the ``object_counts`` and ``object_ids`` streams.
+
+``object_ids`` (object_type, id) records are the live ids HubSpot listed for a type; they go
+to a run-scoped TEMP table, never to a warehouse table. ``object_counts`` (object_type,
+hubspot_count, counted_at, listed_ids) follows a type's read and closes its id list. It is
+stored like any stream (key object_type) and, in its batch transaction, after that type's
+object stream and the ids are committed:
+
+1. when ``listed_ids`` is set and equals the distinct ids received for the type, the table's
+   live rows (``_sdc_deleted_at IS NULL`` and not ``archived``) whose id is not among them are
+   flagged with ``_sdc_deleted_at`` (deleted under ``hard_delete``), together with every
+   association row naming them in either direction (``removals.remove_objects``); a missing
+   or different count removes nothing (warning);
+2. the table's live rows are counted and compared with ``hubspot_count``; the row gets
+   ``live_rows`` and ``gap`` (live_rows - hubspot_count).
+
+The run summary prints one parity line per type (a WARNING when the gap is larger than the
+rows the run changed in that table) and one Singer ``METRIC`` line per type.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import typing as t
+from dataclasses import dataclass
+
+from psycopg import Cursor
+from psycopg import sql as q
+
+from target_hubspot_overwrite import ddl, merge, removals
+from target_hubspot_overwrite.naming import pg_identifier
+from target_hubspot_overwrite.sinks import HubspotOverwriteSink
+from target_hubspot_overwrite.stats import LoadStats
+
+if t.TYPE_CHECKING:
+    import logging
+
+    from target_hubspot_overwrite.target import TargetHubspotOverwrite
+
+COUNTS_STREAM = "object_counts"
+IDS_STREAM = "object_ids"
+IDS_TABLE = "_hso_object_ids"
+METRIC_NAME = "hubspot_count_parity"
+
+
+class Reconciliation(enum.Enum):
+    """What happened to a type's id list."""
+
+    NOT_REQUESTED = "not requested"
+    DONE = "done"
+    INCOMPLETE = "incomplete id list, nothing removed"
+    APPEND_ONLY = "append-only, nothing removed"
+    NO_TABLE = "no table"
+
+
+@dataclass
+class ParityResult:
+    """One type's parity check."""
+
+    object_type: str
+    hubspot_count: int
+    live_rows: int | None  # None: the type has no table
+    run_changes: int
+    reconciliation: Reconciliation
+    removed: removals.Removed
+
+    @property
+    def gap(self) -> int | None:
+        """Live rows minus HubSpot's count (positive: rows HubSpot no longer has)."""
+        return None if self.live_rows is None else self.live_rows - self.hubspot_count
+
+    @property
+    def drifted(self) -> bool:
+        """The gap is larger than what this run changed in the table."""
+        return self.gap is not None and abs(self.gap) > self.run_changes
+
+
+def results(target: TargetHubspotOverwrite) -> list[ParityResult]:
+    """This run's parity results (kept on the target)."""
+    found: list[ParityResult] = target.__dict__.setdefault("_parity_results", [])
+    return found
+
+
+def _ensure_ids_table(cur: Cursor) -> None:
+    cur.execute(
+        q.SQL(
+            "CREATE TEMP TABLE IF NOT EXISTS {} (object_type text NOT NULL, id text NOT NULL)"
+        ).format(q.Identifier(IDS_TABLE))
+    )
+
+
+class ObjectIdsSink(HubspotOverwriteSink):
+    """Buffers listed ids and copies each batch into the run's TEMP id table."""
+
+    def load_batch(self, *, finalize: bool, wait: bool = True) -> None:
+        """One transaction: COPY the batch's (object_type, id) pairs; no warehouse table."""
+        rows = list(self._keyed.values()) if self.upsert else self._rows
+        rejects, stats = self._rejects, self._intake
+        self._intake = LoadStats()
+        self._keyed, self._rows, self._rejects, self._escaped = {}, [], [], set()
+
+        def finish(cur: Cursor) -> None:
+            _ensure_ids_table(cur)
+            copy_sql = q.SQL("COPY {} (object_type, id) FROM STDIN")
+            with cur.copy(copy_sql.format(q.Identifier(IDS_TABLE))) as copy:
+                for row in rows:
+                    copy.write_row((row["object_type"], row["id"]))
+            if rejects:
+                self.hso.write_rejects(cur, self.stream_name, rejects)
+                stats.rejected += len(rejects)
+
+        def committed() -> None:
+            self.run.stats.add(stats)
+
+        self.hso.run_batch(
+            f"ids of stream '{self.stream_name}'", lambda cur: None, finish, committed, wait=wait
+        )
+
+
+class ObjectCountsSink(HubspotOverwriteSink):
+    """Stores counts; reconciles a closed id list and checks parity in the same transaction."""
+
+    def process_batch(self, context: dict) -> None:
+        """Commit the counted types' records and the listed ids first."""
+        buffered = list(self._keyed.values()) or self._rows
+        for object_type in dict.fromkeys(str(r.get("object_type")) for r in buffered):
+            self.hso.drain_stream(object_type)
+        self.hso.drain_stream(IDS_STREAM)
+        super().process_batch(context)
+
+    def after_rows(self, cur: Cursor, rows: list[dict]) -> None:
+        """Per counted type: reconcile (if its id list is complete), count, record the gap."""
+        super().after_rows(cur, rows)
+        for row in rows:
+            result = self._parity(cur, row)
+            results(self.hso).append(result)
+            removed = result.removed.objects + result.removed.associations
+            if self.hso.hard_delete:
+                self._batch.deleted += removed
+            else:
+                self._batch.soft_deleted += removed
+            self._store(cur, result)
+            log_metric(self.logger, result, dry_run=self.hso.dry_run)
+
+    def _parity(self, cur: Cursor, row: dict) -> ParityResult:
+        object_type = str(row["object_type"])
+        hubspot_count = int(row["hubspot_count"])
+        schema, table = self.run.schema, pg_identifier(object_type)
+        shape = ddl.read_table(cur, schema, table)
+        stream_run = self.hso._runs.get(object_type)
+        stats = stream_run.stats if stream_run is not None else LoadStats()
+        changes = stats.created + stats.updated + stats.overwritten + stats.deleted
+        changes += stats.soft_deleted
+        removed = removals.Removed()
+        listed = row.get("listed_ids")
+        if listed is None:
+            outcome = Reconciliation.NOT_REQUESTED
+        elif shape is None:
+            outcome = Reconciliation.NO_TABLE
+        elif self.hso.load_method != "upsert":
+            outcome = Reconciliation.APPEND_ONLY
+        else:
+            at = _timestamp(row.get("counted_at"))
+            outcome, removed = self._reconcile(cur, object_type, table, shape, int(listed), at)
+        live = None if shape is None else _live_rows(cur, schema, table, shape)
+        _forget_ids(cur, object_type)
+        return ParityResult(
+            object_type, hubspot_count, live, changes + removed.objects, outcome, removed
+        )
+
+    def _reconcile(
+        self,
+        cur: Cursor,
+        object_type: str,
+        table: str,
+        shape: ddl.TableShape,
+        listed: int,
+        at: dt.datetime,
+    ) -> tuple[Reconciliation, removals.Removed]:
+        _ensure_ids_table(cur)
+        cur.execute(
+            q.SQL("SELECT count(DISTINCT id) FROM {} WHERE object_type = %s").format(
+                q.Identifier(IDS_TABLE)
+            ),
+            (object_type,),
+        )
+        received = int(cur.fetchone()[0])  # type: ignore[index]
+        if received != listed:
+            self.logger.warning(
+                "Reconciliation of %s skipped: the tap listed %d ids, %d arrived; nothing removed",
+                object_type,
+                listed,
+                received,
+            )
+            return Reconciliation.INCOMPLETE, removals.Removed()
+        cur.execute(
+            q.SQL(
+                "SELECT t.id FROM {} AS t WHERE {} AND NOT EXISTS "
+                "(SELECT 1 FROM {} AS k WHERE k.object_type = %s AND k.id = t.id)"
+            ).format(ddl.qualified(self.run.schema, table), _live(shape), q.Identifier(IDS_TABLE)),
+            (object_type,),
+        )
+        gone = [str(r[0]) for r in cur.fetchall()]
+        removed = removals.remove_objects(
+            cur,
+            self.run.schema,
+            object_type,
+            table,
+            gone,
+            at,
+            hard=self.hso.hard_delete,
+            why=removals.Reason.DELETED,
+        )
+        if gone:
+            self.logger.info(
+                "Reconciliation of %s: %d row(s) HubSpot no longer has (%s) and %d association "
+                "row(s) naming them %s",
+                object_type,
+                removed.objects,
+                ", ".join(gone[:20]) + (" ..." if len(gone) > 20 else ""),
+                removed.associations,
+                "deleted" if self.hso.hard_delete else "flagged with _sdc_deleted_at",
+            )
+        return Reconciliation.DONE, removed
+
+    def _store(self, cur: Cursor, result: ParityResult) -> None:
+        """Fill live_rows and gap on the stored object_counts row (when the columns exist)."""
+        shape = self.run.shape
+        if not self.upsert or shape is None or not {"live_rows", "gap"} <= set(shape.columns):
+            return
+        cur.execute(
+            q.SQL("UPDATE {} SET live_rows = %s, gap = %s WHERE object_type = %s").format(
+                self.table_sql()
+            ),
+            (result.live_rows, result.gap, result.object_type),
+        )
+
+
+def _timestamp(value: object) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return dt.datetime.now(tz=dt.UTC)
+
+
+def _live(shape: ddl.TableShape) -> q.Composable:
+    cond = q.SQL("t.{} IS NULL").format(q.Identifier(merge.SOFT_DELETE))
+    if "archived" in shape.columns:
+        cond = q.SQL("{} AND t.archived IS NOT TRUE").format(cond)
+    return cond
+
+
+def _live_rows(cur: Cursor, schema: str, table: str, shape: ddl.TableShape) -> int:
+    if merge.SOFT_DELETE not in shape.columns:
+        cur.execute(q.SQL("SELECT count(*) FROM {}").format(ddl.qualified(schema, table)))
+    else:
+        cur.execute(
+            q.SQL("SELECT count(*) FROM {} AS t WHERE {}").format(
+                ddl.qualified(schema, table), _live(shape)
+            )
+        )
+    return int(cur.fetchone()[0])  # type: ignore[index]
+
+
+def _forget_ids(cur: Cursor, object_type: str) -> None:
+    cur.execute(
+        "SELECT 1 FROM pg_class WHERE relname = %s AND relpersistence = 't' "
+        "AND pg_table_is_visible(oid)",
+        (IDS_TABLE,),
+    )
+    if cur.fetchone() is not None:
+        cur.execute(
+            q.SQL("DELETE FROM {} WHERE object_type = %s").format(q.Identifier(IDS_TABLE)),
+            (object_type,),
+        )
+
+
+def log_metric(logger: logging.Logger, result: ParityResult, *, dry_run: bool) -> None:
+    """One Singer METRIC line (singer-sdk's format) for a type's parity."""
+    point = {
+        "type": "counter",
+        "metric": METRIC_NAME,
+        "value": result.gap,
+        "tags": {
+            "object_type": result.object_type,
+            "hubspot_count": result.hubspot_count,
+            "live_rows": result.live_rows,
+            "run_changes": result.run_changes,
+            "removed_rows": result.removed.objects,
+            "removed_association_rows": result.removed.associations,
+            "reconciliation": result.reconciliation.value,
+            "dry_run": dry_run,
+        },
+    }
+    logger.info("METRIC: %s", json.dumps(point, separators=(",", ":")))
+
+
+def log_parity(target: TargetHubspotOverwrite) -> None:
+    """The run summary's parity lines (a WARNING per drifted type)."""
+    logger, found = target.logger, results(target)
+    prefix = "DRY RUN (nothing written) " if target.dry_run else ""
+    if not found:
+        logger.info(
+            "%sParity: not checked in this run (no object_counts records: a contact_ids or "
+            "max_records run, or a tap without them)",
+            prefix,
+        )
+        return
+    for r in found:
+        if r.live_rows is None:
+            logger.warning(
+                "%sParity %s: HubSpot %d, no table in the warehouse",
+                prefix,
+                r.object_type,
+                r.hubspot_count,
+            )
+            continue
+        line = (
+            f"{prefix}Parity {r.object_type}: HubSpot {r.hubspot_count}, warehouse "
+            f"{r.live_rows} live rows, gap {r.gap:+d} (this run changed {r.run_changes} "
+            f"row(s); reconciliation {r.reconciliation.value}"
+            + (
+                f": removed {r.removed.objects} row(s), {r.removed.associations} association "
+                "row(s))"
+                if r.reconciliation is Reconciliation.DONE
+                else ")"
+            )
+        )
+        if r.drifted:
+            logger.warning(
+                "%s: the gap is larger than this run's changes; rows HubSpot deleted "
+                "permanently are removed by reconcile_deletions or a full refresh",
+                line,
+            )
+        else:
+            logger.info("%s", line)
+
+
+PARITY_SINKS: dict[str, type[HubspotOverwriteSink]] = {
+    COUNTS_STREAM: ObjectCountsSink,
+    IDS_STREAM: ObjectIdsSink,
+}
