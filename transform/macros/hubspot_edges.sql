@@ -1,5 +1,8 @@
 {#- association_edges: one row per linked pair of records of each association pair, with what
-    each direction says about the link. Pairs are ordered (a <= b); "forward" is a -> b. -#}
+    each direction says about the link. Pairs are ordered (a <= b); "forward" is a -> b.
+    The columns are object_type_a/object_id_a/object_type_b/object_id_b, not from_/to_: a table
+    with the loader's four association columns would be taken for an association table by the
+    loader (which flags rows naming merged or deleted records in every such table). -#}
 
 {% macro hubspot_edge_side(table, flip, pair_from, pair_to) -%}
   {#- Live rows of one direction table, as (a_id, b_id, type, category, label), merged-away ids
@@ -51,9 +54,9 @@
   {%- if not is_incremental() -%} {{ return('select 1') }} {%- endif -%}
   {%- set statements = [] -%}
   {%- for pair in hubspot_association_pairs() -%}
-    {%- do statements.append('delete from ' ~ this ~ " where from_object_type = '" ~ pair.a
-        ~ "' and to_object_type = '" ~ pair.b ~ "' and "
-        ~ hubspot_edges_scope(pair, watermark, 'from_object_id', 'to_object_id')) -%}
+    {%- do statements.append('delete from ' ~ this ~ " where object_type_a = '" ~ pair.a
+        ~ "' and object_type_b = '" ~ pair.b ~ "' and "
+        ~ hubspot_edges_scope(pair, watermark, 'object_id_a', 'object_id_b')) -%}
   {%- endfor -%}
   {{ return(statements | join(';\n') if statements else 'select 1') }}
 {%- endmacro %}
@@ -63,11 +66,11 @@
   {%- set pairs = hubspot_association_pairs() -%}
   {%- set has_syncs = hubspot_table_exists('association_parent_syncs') -%}
   {%- if pairs | length == 0 -%}
-  select null::text as edge_key, null::text as from_object_type, null::text as from_object_id,
-         null::text as to_object_type, null::text as to_object_id,
-         null::bigint[] as forward_type_ids, null::text[] as forward_labels,
-         null::text[] as forward_categories, null::bigint[] as reverse_type_ids,
-         null::text[] as reverse_labels, null::text[] as reverse_categories,
+  select null::text as edge_key, null::text as object_type_a, null::text as object_id_a,
+         null::text as object_type_b, null::text as object_id_b,
+         null::bigint[] as a_to_b_type_ids, null::text[] as a_to_b_labels,
+         null::text[] as a_to_b_categories, null::bigint[] as b_to_a_type_ids,
+         null::text[] as b_to_a_labels, null::text[] as b_to_a_categories,
          null::boolean as directions_disagree, null::timestamptz as _parents_synced_at
   where false
   {%- endif -%}
@@ -103,12 +106,12 @@
     )
     select '{{ pair.a }}:' || coalesce(f.a_id, r.a_id) || '|{{ pair.b }}:' || coalesce(f.b_id, r.b_id)
              as edge_key,
-           '{{ pair.a }}'::text as from_object_type, coalesce(f.a_id, r.a_id) as from_object_id,
-           '{{ pair.b }}'::text as to_object_type, coalesce(f.b_id, r.b_id) as to_object_id,
-           f.type_ids as forward_type_ids, f.labels as forward_labels,
-           f.categories as forward_categories,
-           r.type_ids as reverse_type_ids, r.labels as reverse_labels,
-           r.categories as reverse_categories,
+           '{{ pair.a }}'::text as object_type_a, coalesce(f.a_id, r.a_id) as object_id_a,
+           '{{ pair.b }}'::text as object_type_b, coalesce(f.b_id, r.b_id) as object_id_b,
+           f.type_ids as a_to_b_type_ids, f.labels as a_to_b_labels,
+           f.categories as a_to_b_categories,
+           r.type_ids as b_to_a_type_ids, r.labels as b_to_a_labels,
+           r.categories as b_to_a_categories,
            {%- if pair.forward and pair.reverse %}
            (f.a_id is null or r.a_id is null
             or cardinality(f.type_ids) <> cardinality(r.type_ids)) as directions_disagree,

@@ -10,8 +10,8 @@
   {%- set b_is = pair.b in engagement_types %}
   {%- if a_is != b_is %}
     {%- set e_type, r_type = (pair.a, pair.b) if a_is else (pair.b, pair.a) %}
-    {%- set e_col, r_col = ('from_object_id', 'to_object_id') if a_is else ('to_object_id', 'from_object_id') %}
-    {%- set r_labels, e_labels = ('reverse_labels', 'forward_labels') if a_is else ('forward_labels', 'reverse_labels') %}
+    {%- set e_col, r_col = ('object_id_a', 'object_id_b') if a_is else ('object_id_b', 'object_id_a') %}
+    {%- set r_labels, e_labels = ('b_to_a_labels', 'a_to_b_labels') if a_is else ('a_to_b_labels', 'b_to_a_labels') %}
     {%- do selects.append(
       "select '" ~ r_type ~ "'::text as object_type, e." ~ r_col ~ " as object_id, '"
       ~ e_type ~ "'::text as engagement_type, e." ~ e_col ~ " as engagement_id, "
@@ -22,7 +22,7 @@
       ~ "from " ~ ref('association_edges') ~ " e "
       ~ "join " ~ hubspot_relation(e_type) ~ " g on g.id = e." ~ e_col ~ " "
       ~ "join " ~ hubspot_relation(r_type) ~ " r on r.id = e." ~ r_col ~ " "
-      ~ "where e.from_object_type = '" ~ pair.a ~ "' and e.to_object_type = '" ~ pair.b ~ "' "
+      ~ "where e.object_type_a = '" ~ pair.a ~ "' and e.object_type_b = '" ~ pair.b ~ "' "
       ~ "and " ~ hubspot_live_filter(e_type, 'g') ~ " and " ~ hubspot_live_filter(r_type, 'r')) %}
   {%- endif %}
 {%- endfor %}

@@ -4,13 +4,13 @@
 {% set selects = [] %}
 {%- for pair in hubspot_association_pairs() %}
   {%- do selects.append("select e.edge_key, 'from' as side from " ~ ref('association_edges')
-      ~ " e where e.from_object_type = '" ~ pair.a ~ "' and e.to_object_type = '" ~ pair.b
+      ~ " e where e.object_type_a = '" ~ pair.a ~ "' and e.object_type_b = '" ~ pair.b
       ~ "' and not exists (select 1 from " ~ hubspot_relation(pair.a ~ '_current')
-      ~ " o where o.id = e.from_object_id)") %}
+      ~ " o where o.id = e.object_id_a)") %}
   {%- do selects.append("select e.edge_key, 'to' as side from " ~ ref('association_edges')
-      ~ " e where e.from_object_type = '" ~ pair.a ~ "' and e.to_object_type = '" ~ pair.b
+      ~ " e where e.object_type_a = '" ~ pair.a ~ "' and e.object_type_b = '" ~ pair.b
       ~ "' and not exists (select 1 from " ~ hubspot_relation(pair.b ~ '_current')
-      ~ " o where o.id = e.to_object_id)") %}
+      ~ " o where o.id = e.object_id_b)") %}
 {%- endfor %}
 {%- if selects %}{{ selects | join('\nunion all\n') }}
 {%- else %}select null::text as edge_key, null::text as side where false{%- endif %}
