@@ -50,6 +50,12 @@ MARKER_SCHEMA = th.PropertiesList(
     th.Property("from_object_id", th.StringType, required=True),
     th.Property("association_count", th.IntegerType, required=True),
     th.Property("synced_at", th.DateTimeType, required=True),
+    th.Property(
+        "reverse_stream",
+        th.StringType,
+        description="Scoped runs: the reverse direction's stream, whose rows pointing at this "
+        "parent without a matching row in this parent's set are removed too.",
+    ),
 ).to_dict()
 
 

@@ -65,6 +65,9 @@ class DirectionSync:
         self.stats = DirectionStats()
         self._version: int | None = None
         self._begun = False
+        # Scoped runs: markers also ask the target to drop this stream's mirror rows (the
+        # reverse stream's rows pointing at the parent) whose link the parent no longer has.
+        self.reverse_stream: str | None = None
 
     @property
     def active(self) -> bool:
@@ -89,16 +92,21 @@ class DirectionSync:
         from_ids: Sequence[str],
         linked: set[str] | None = None,
         linked_from: Container[str] | None = None,
+        to_filter: Container[str] | None = None,
     ) -> None:
         """Read up to 1,000 parents; `linked` collects the to ids seen (of the parents in
-        `linked_from` only, when given)."""
+        `linked_from` only, when given). With `to_filter` only rows to those ids are written
+        and no marker (the parents' sets are not delivered whole)."""
         stats = self.stats
         requests_before, rows_before = self.reader.requests, stats.rows
         without_before, failed_before = stats.parents_without, stats.failed
         counts: Counter[str] = Counter()
         for event in self.reader.read(from_ids):
             if isinstance(event, ParentRows):
-                for row in event.rows:
+                rows = event.rows
+                if to_filter is not None:
+                    rows = [row for row in rows if row.to_id in to_filter]
+                for row in rows:
                     self.stream.write(
                         {
                             "from_object_type": self.direction.from_type,
@@ -113,10 +121,12 @@ class DirectionSync:
                     stats.by_type[row.type_id] += 1
                     if linked is not None and (linked_from is None or event.from_id in linked_from):
                         linked.add(row.to_id)
-                counts[event.from_id] += len(event.rows)
-                stats.rows += len(event.rows)
-            elif isinstance(event, ParentDone):
+                counts[event.from_id] += len(rows)
+                stats.rows += len(rows)
+            elif isinstance(event, ParentDone) and to_filter is None:
                 self._done(event, counts[event.from_id])
+            elif isinstance(event, ParentDone):
+                self.stats.parents += 1
             elif isinstance(event, ParentFailed):
                 self._failed(event)
         stats.batches += 1
@@ -155,6 +165,7 @@ class DirectionSync:
                     "from_object_id": event.from_id,
                     "association_count": event.count,
                     "synced_at": format_datetime(event.synced_at),
+                    "reverse_stream": self.reverse_stream,
                 }
             )
 
@@ -172,10 +183,15 @@ class DirectionSync:
             event.reason,
         )
 
-    def read_all(self, from_ids: Sequence[str], linked: set[str] | None = None) -> None:
+    def read_all(
+        self,
+        from_ids: Sequence[str],
+        linked: set[str] | None = None,
+        to_filter: Container[str] | None = None,
+    ) -> None:
         """Read any number of parents, 1,000 per batch."""
         for start in range(0, len(from_ids), BATCH_SIZE):
-            self.read_batch(from_ids[start : start + BATCH_SIZE], linked)
+            self.read_batch(from_ids[start : start + BATCH_SIZE], linked, to_filter=to_filter)
 
     def finish(self, *, complete: bool) -> None:
         """Close the table version if every parent was read; log the summary."""
@@ -230,6 +246,7 @@ class ParentFeeder:
         self._seen: set[str] | None = None
         self._linked: dict[Direction, set[str]] = {}
         self._survivors: set[str] = set()
+        self._scope: set[str] | None = None
         self._survivor_links: dict[Direction, set[str]] = {}
 
     @property
@@ -250,7 +267,9 @@ class ParentFeeder:
         self._syncs = [s for s in self._coordinator.syncs_from(self.object_type) if s.active]
         self._seen = set() if mode == "incremental" else None
         self._linked = {s.direction: set() for s in self._syncs} if mode == "scoped" else {}
+        self._scope = set() if mode == "scoped" else None
         for sync in self._syncs:
+            sync.reverse_stream = sync.direction.reverse.stream_name if mode == "scoped" else None
             sync.begin(full_version=mode == "full" and complete_read)
             again = list(dict.fromkeys((retry or {}).get(sync.stream.name) or []))
             if again:
@@ -266,6 +285,8 @@ class ParentFeeder:
         ids = list(ids)
         if self._seen is not None:
             self._seen.update(ids)
+        if self._scope is not None:
+            self._scope.update(ids)
         self._add(ids)
 
     def note_survivors(self, ids: Iterable[str]) -> None:
@@ -297,7 +318,8 @@ class ParentFeeder:
         for sync in self._syncs:
             sync.finish(complete=completed)
         for direction, linked in self._linked.items():
-            self._coordinator.read_reverse(direction, sorted(linked, key=_id_order))
+            scope = self._scope or set()
+            self._coordinator.read_reverse(direction, sorted(linked, key=_id_order), scope)
         for direction, linked in self._survivor_links.items():
             self._coordinator.reread_linked(direction, sorted(linked, key=_id_order))
         self._syncs, self._linked, self._seen = [], {}, None
@@ -338,20 +360,21 @@ class AssociationSync:
             return None
         return self._feeders.setdefault(object_type, ParentFeeder(object_type, self))
 
-    def read_reverse(self, direction: Direction, linked_ids: list[str]) -> None:
-        """Scoped runs: complete association sets of the records linked to the scope."""
+    def read_reverse(self, direction: Direction, linked_ids: list[str], scope: set[str]) -> None:
+        """Scoped runs: the edges from the records linked to the scope back to the scope
+        (their other edges are neither written nor marked)."""
         reverse = self._syncs.get(direction.reverse)
         if reverse is None or not reverse.active or reverse.direction == direction:
             return
         self._logger.info(
-            "Associations %s: reading %d %s linked to the selected %s",
+            "Associations %s: reading %d %s linked to the selected %s (edges to them only)",
             reverse.direction,
             len(linked_ids),
             direction.to_type,
             direction.from_type,
         )
         reverse.begin(full_version=False)
-        reverse.read_all(linked_ids)
+        reverse.read_all(linked_ids, to_filter=scope)
         reverse.finish(complete=True)
 
     def reread_linked(self, direction: Direction, linked_ids: list[str]) -> None:

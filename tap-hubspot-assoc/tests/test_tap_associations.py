@@ -179,9 +179,18 @@ def test_contact_ids_reads_exactly_those_contacts_and_their_linked_records(fresh
         assert set(markers(output, "contacts", to_type)) == found
         linked = {r[1] for r in expected}
         assert linked
-        back = {r for r in expected_rows(admin, to_type, "contacts") if r[0] in linked}
-        assert set(emitted_rows(output, to_type, "contacts")) == back  # complete sets
-        assert set(markers(output, to_type, "contacts")) == linked
+        back = {
+            r for r in expected_rows(admin, to_type, "contacts") if r[0] in linked and r[1] in found
+        }
+        # only the edges back to the scope: nothing about any other contact
+        assert set(emitted_rows(output, to_type, "contacts")) == back
+        assert markers(output, to_type, "contacts") == {}
+        reverse = f"{to_type}_to_contacts_associations"
+        assert {
+            m["reverse_stream"]
+            for m in output.records("association_parent_syncs")
+            if m["association_stream"] == f"contacts_to_{to_type}_associations"
+        } == {reverse}
     assert markers(output, "contacts", "meetings")[without] == 0
     for stream in (
         "meetings_to_appointments_associations",

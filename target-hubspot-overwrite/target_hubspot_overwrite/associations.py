@@ -5,6 +5,10 @@ with that ``from_object_id`` are exactly the ones delivered in this run. In the
 marker's batch transaction (after the association records before it have been
 committed) the other rows of that parent are deleted. Applies under ``upsert`` with
 or without ``force_overwrite``; ignored (with a warning) under ``append-only``.
+
+A marker naming a ``reverse_stream`` (scoped runs) also deletes that stream's rows pointing
+at the parent (``to_object_id``) whose link is no longer in the parent's set: a link removed
+from a listed record disappears in both directions, without reading the other records.
 """
 
 from __future__ import annotations
@@ -38,10 +42,38 @@ class AssociationMarkerSink(HubspotOverwriteSink):
             self.logger.warning("append-only: association markers ignored")
             return
         parents: dict[str, list[str]] = defaultdict(list)
+        mirrored: dict[tuple[str, str], list[str]] = defaultdict(list)
         for row in rows:
-            parents[str(row.get("association_stream"))].append(str(row.get(PARENT_FIELD)))
+            stream, parent = str(row.get("association_stream")), str(row.get(PARENT_FIELD))
+            parents[stream].append(parent)
+            if row.get("reverse_stream"):
+                mirrored[stream, str(row["reverse_stream"])].append(parent)
         for stream, ids in parents.items():
             self._delete_vanished(cur, stream, ids)
+        for (stream, reverse), ids in mirrored.items():
+            self._delete_unmirrored(cur, stream, reverse, ids)
+
+    def _delete_unmirrored(
+        self, cur: Cursor, stream: str, reverse: str, parent_ids: list[str]
+    ) -> None:
+        """Delete `reverse` rows to the parents that `stream` no longer links them to."""
+        forward, backward = self.hso.stream_run(stream), self.hso.stream_run(reverse)
+        if ddl.read_table(cur, backward.schema, backward.table) is None:
+            return
+        cur.execute(
+            merge.delete_unmirrored(
+                ddl.qualified(backward.schema, backward.table),
+                ddl.qualified(forward.schema, forward.table),
+                parent_ids,
+            )
+        )
+        if cur.rowcount:
+            backward.stats.deleted += cur.rowcount
+            self.logger.info(
+                "Deleted %d %s row(s) whose link the marked parents no longer have",
+                cur.rowcount,
+                backward.table,
+            )
 
     def _delete_vanished(self, cur: Cursor, stream: str, parent_ids: list[str]) -> None:
         run = self.hso.stream_run(stream)

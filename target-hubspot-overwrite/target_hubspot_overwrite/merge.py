@@ -159,6 +159,17 @@ def delete_vanished_associations(
     )
 
 
+def delete_unmirrored(
+    reverse: q.Composable, forward: q.Composable, parents: Sequence[str]
+) -> q.Composed:
+    """Delete reverse-direction rows to `parents` with no forward row of the same link."""
+    return q.SQL(
+        "DELETE FROM {} AS t WHERE t.to_object_id = ANY({}) AND NOT EXISTS "
+        "(SELECT 1 FROM {} AS f WHERE f.from_object_id = t.to_object_id "
+        "AND f.to_object_id = t.from_object_id AND f._sdc_deleted_at IS NULL)"
+    ).format(reverse, q.Literal(list(parents)), forward)
+
+
 def merge_object(column: str) -> q.Composed:
     """Upsert value of a JSONB object column: the stored object with the keys the staged
     object carries replaced or added (either side NULL: the other one)."""

@@ -7,6 +7,7 @@ values, associations in both directions with their type ids and labels).
 
 from __future__ import annotations
 
+import json
 import time
 
 import psycopg
@@ -360,3 +361,77 @@ def test_debug_logging_shows_requests_and_never_the_token(meltano_project, fresh
     output = result.stdout + result.stderr
     assert "debug" in output.lower()
     assert fresh_simulator.token not in output
+
+
+def dump(project) -> dict[str, set[str]]:
+    """Every row of every table in the schema, as JSON text."""
+    with psycopg.connect(project.database_url) as conn:
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+                (project.schema,),
+            )
+        ]
+        return {
+            table: {
+                r[0]
+                for r in conn.execute(
+                    sql.SQL("SELECT to_jsonb(t)::text FROM {}.{} t").format(
+                        sql.Identifier(project.schema), sql.Identifier(table)
+                    )
+                )
+            }
+            for table in tables
+        }
+
+
+def test_scoped_force_overwrite_touches_only_the_scope_in_both_directions(
+    meltano_project, fresh_simulator
+):
+    sim = fresh_simulator
+    meltano_project.run(*RUN)
+    links = sim.admin.association_snapshot("contacts", "meetings")
+    contact = next(
+        c for c in (x["fromId"] for x in links) if sum(x["fromId"] == c for x in links) >= 2
+    )
+    mine = [x["toId"] for x in links if x["fromId"] == contact]
+    sim.admin.unassociate("contacts", contact, "meetings", mine[0])  # removed: both directions
+    new_meeting = next(
+        m["id"] for m in sim.admin.snapshot("meetings")["objects"] if m["id"] not in mine
+    )
+    sim.admin.associate("contacts", contact, "meetings", new_meeting, [1001])  # "Organizer"
+    before = dump(meltano_project)
+
+    meltano_project.set_config(TAP, "contact_ids", [contact])
+    meltano_project.set_config(TARGET, "force_overwrite", True)
+    meltano_project.run(*RUN)
+    after = dump(meltano_project)
+
+    def in_scope(table: str, row: dict) -> bool:
+        return {
+            "contacts": row.get("id") == contact,
+            "contacts_to_meetings_associations": row.get("from_object_id") == contact,
+            "meetings_to_contacts_associations": row.get("to_object_id") == contact,
+            "association_parent_syncs": row.get("from_object_id") == contact,
+        }.get(table, False)
+
+    for table in before.keys() | after.keys():
+        changed = before.get(table, set()) ^ after.get(table, set())
+        outside = [r for r in map(json.loads, changed) if not in_scope(table, r)]
+        assert outside == [], f"{table}: rows outside the scope changed: {outside[:3]}"
+    for from_type, to_type, end in (("contacts", "meetings", 0), ("meetings", "contacts", 1)):
+        want = {
+            r
+            for r in simulator_associations(fresh_simulator, from_type, to_type)
+            if r[end] == contact
+        }
+        got = {
+            r
+            for r in database_associations(meltano_project, from_type, to_type)
+            if r[end] == contact
+        }
+        assert got == want, f"{from_type}->{to_type}"
+    assert (mine[0], contact) not in {
+        (r[0], r[1]) for r in database_associations(meltano_project, "meetings", "contacts")
+    }
