@@ -331,8 +331,8 @@ def log_parity(target: TargetHubspotOverwrite) -> None:
         )
         if r.drifted:
             logger.warning(
-                "%s: the gap is larger than this run's changes; rows HubSpot deleted "
-                "permanently are removed by reconcile_deletions or a full refresh",
+                "%s. WARNING: the gap is larger than this run's changes; rows HubSpot "
+                "deleted permanently are removed by reconcile_deletions or a full refresh",
                 line,
             )
         else:
