@@ -320,8 +320,6 @@ class ParentFeeder:
         for direction, linked in self._linked.items():
             scope = self._scope or set()
             self._coordinator.read_reverse(direction, sorted(linked, key=_id_order), scope)
-        for direction, linked in self._survivor_links.items():
-            self._coordinator.reread_linked(direction, sorted(linked, key=_id_order))
         self._syncs, self._linked, self._seen = [], {}, None
         self._survivors, self._survivor_links = set(), {}
 
@@ -341,6 +339,10 @@ class ParentFeeder:
             else:
                 links = self._survivor_links.setdefault(sync.direction, set())
                 sync.read_batch(ids, links, linked_from=survivors)
+        # Before the stream may checkpoint past these ids (the caller applies marks next).
+        for direction, linked in self._survivor_links.items():
+            self._coordinator.reread_linked(direction, sorted(linked, key=_id_order))
+        self._survivor_links = {}
 
 
 class AssociationSync:
