@@ -297,6 +297,28 @@ class SimulatorAdmin:
         """Hide records modified in the last ``lag_ms`` from search."""
         self._call("PUT", "/config/search", {"lagMs": lag_ms})
 
+    def latency(self) -> dict[str, Any]:
+        """``{jitter, seed, endpoints: {kind: {fixedMs, perRecordMs}}}``."""
+        return dict(self._call("GET", "/config/latency"))
+
+    def set_latency(
+        self,
+        preset: str = "realistic",
+        *,
+        jitter: float | None = None,
+        seed: int | None = None,
+        endpoints: dict[str, dict[str, float]] | None = None,
+    ) -> dict[str, Any]:
+        """Replace the latency model: a preset (``off``/``realistic``), then overrides per
+        endpoint kind (``list``, ``search``, ``batch_read``, ``association_batch_read``,
+        ``other``) as ``{"fixedMs": .., "perRecordMs": ..}``."""
+        body: dict[str, Any] = {"preset": preset, "endpoints": endpoints or {}}
+        if jitter is not None:
+            body["jitter"] = jitter
+        if seed is not None:
+            body["seed"] = seed
+        return dict(self._call("PUT", "/config/latency", body))
+
     def add_token(
         self, token: str, scopes: list[str] | None = None, expires_in: float | None = None
     ) -> None:

@@ -14,6 +14,7 @@ from .errors import ApiError, validation_error
 from .faults import Fault
 from .generator import DatasetSpec
 from .http import Request, Response, json_response
+from .latency import LatencyModel
 from .objecttypes import OBJECT_TYPES, ObjectType, resolve
 from .ratelimit import RateLimitConfig
 from .state import SimulatorState
@@ -125,6 +126,7 @@ def info(state: SimulatorState, body: Any, req: Request) -> Any:
         "customObjects": customs,
         "rateLimits": _rl_json(state.limiter.config),
         "searchLagMs": state.search_lag_ms,
+        "latency": state.latency.to_json(),
         "token": state.auth.static_token,
         "tokenTtlSeconds": state.auth.token_ttl_s,
     }
@@ -381,6 +383,19 @@ def set_search(state: SimulatorState, body: Any, req: Request) -> Any:
     """``lagMs``: records modified in the last N ms are not yet visible to search."""
     state.search_lag_ms = int(body.get("lagMs", 0))
     return {"lagMs": state.search_lag_ms}
+
+
+@route("GET", "/config/latency")
+def get_latency(state: SimulatorState, body: Any, req: Request) -> Any:
+    """The latency model: jitter, seed and per-kind costs."""
+    return state.latency.to_json()
+
+
+@route("PUT", "/config/latency")
+def set_latency(state: SimulatorState, body: Any, req: Request) -> Any:
+    """Replace the latency model: ``{preset?, jitter?, seed?, endpoints?}`` (see latency.py)."""
+    state.latency = LatencyModel.from_json(body)
+    return state.latency.to_json()
 
 
 @route("POST", "/config/tokens")

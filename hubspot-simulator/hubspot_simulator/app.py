@@ -15,6 +15,7 @@ from . import admin_api, api, associations_api, oauth_api, schemas_api
 from .errors import ApiError, correlation_id, rate_limit_response
 from .faults import Fault
 from .http import Request, Response, json_response
+from .latency import classify
 from .state import SimulatorState
 
 Handler = Callable[..., Response]
@@ -185,6 +186,14 @@ class SimulatorApp:
         await self._api(req, send)
 
     async def _api(self, req: Request, send: ASGISend) -> None:
+        counters = self.state.counters
+        counters.enter()
+        try:
+            await self._serve(req, send)
+        finally:
+            counters.leave()
+
+    async def _serve(self, req: Request, send: ASGISend) -> None:
         state = self.state
         found = match(req.method, req.path)
         if found is None:
@@ -217,6 +226,9 @@ class SimulatorApp:
             return
         resp = self._dispatch(route, params, req)
         state.counters.record_status(resp.status)
+        if state.latency.costs:  # after admission: rate limits count arrivals
+            kind, records = classify(route.key, req.query("limit"), req.body)
+            await asyncio.sleep(state.latency.delay_seconds(kind, records))
         if fault is not None:  # truncate: valid HTTP, broken JSON
             resp.body = resp.body[: max(1, len(resp.body) // 2)]
         await _send(send, resp)

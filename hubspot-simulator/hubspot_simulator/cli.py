@@ -12,6 +12,7 @@ import uvicorn
 from .app import SimulatorApp
 from .auth import DEFAULT_TOKEN
 from .generator import DatasetSpec
+from .latency import DEFAULT_JITTER, DEFAULT_SEED, LatencyModel, LatencyPreset
 from .objecttypes import OPTIONAL_TYPES
 from .ratelimit import RateLimitConfig
 from .state import SimulatorState
@@ -71,6 +72,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         help="records modified in the last N ms are not yet visible to search",
     )
+    s.add_argument(
+        "--latency",
+        default=LatencyPreset.OFF.value,
+        choices=[p.value for p in LatencyPreset],
+        help="response latency model: off, or realistic (per endpoint fixed + per record, "
+        "see latency.py)",
+    )
+    s.add_argument("--latency-jitter", type=float, default=DEFAULT_JITTER, help="±fraction")
+    s.add_argument("--latency-seed", type=int, default=DEFAULT_SEED)
     s.add_argument("--log-level", default="warning")
     lt = sub.add_parser("loadtest", help="measure throughput (starts a large simulator)")
     lt.add_argument("--url", default=None, help="an already running simulator")
@@ -113,6 +123,9 @@ def serve(args: argparse.Namespace) -> None:
         rate_limits=limits,
         token_ttl_s=args.token_ttl,
         search_lag_ms=args.search_lag_ms,
+        latency=LatencyModel.preset(
+            args.latency, jitter=args.latency_jitter, seed=args.latency_seed
+        ),
     )
     generated = time.perf_counter() - t0
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -10,6 +10,7 @@ class RequestCounters:
     """Counts of API requests (admin requests are not counted)."""
 
     def __init__(self) -> None:
+        self.in_flight = 0
         self.reset()
 
     def reset(self) -> None:
@@ -18,6 +19,16 @@ class RequestCounters:
         self.by_endpoint: Counter[str] = Counter()
         self.by_type: defaultdict[str, Counter[str]] = defaultdict(Counter)
         self.by_status: Counter[str] = Counter()
+        self.max_in_flight = self.in_flight
+
+    def enter(self) -> None:
+        """A request started being served (the peak of concurrent requests is kept)."""
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def leave(self) -> None:
+        """A request was answered (or dropped)."""
+        self.in_flight -= 1
 
     def record(self, endpoint: str, object_type: str | None) -> None:
         """Count one request to ``endpoint`` (e.g. ``GET /crm/v3/objects/{type}``)."""
@@ -31,10 +42,11 @@ class RequestCounters:
         self.by_status[str(status)] += 1
 
     def to_json(self) -> dict[str, Any]:
-        """``{total, endpoints, byObjectType, statuses}``."""
+        """``{total, endpoints, byObjectType, statuses, maxInFlight}``."""
         return {
             "total": self.total,
             "endpoints": dict(self.by_endpoint),
             "byObjectType": {k: dict(v) for k, v in self.by_type.items()},
             "statuses": dict(self.by_status),
+            "maxInFlight": self.max_in_flight,
         }

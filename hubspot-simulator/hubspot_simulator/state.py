@@ -9,6 +9,7 @@ from .counters import RequestCounters
 from .dataset import Dataset
 from .faults import FaultInjector
 from .generator import DatasetSpec
+from .latency import LatencyModel
 from .ratelimit import RateLimitConfig, RateLimiter
 
 
@@ -22,6 +23,7 @@ class SimulatorState:
         rate_limits: RateLimitConfig | None = None,
         token_ttl_s: int = 1800,
         search_lag_ms: int = 0,
+        latency: LatencyModel | None = None,
     ) -> None:
         self.startup_spec = replace(spec or DatasetSpec())
         self.dataset = Dataset(replace(self.startup_spec))
@@ -31,15 +33,18 @@ class SimulatorState:
         self.counters = RequestCounters()
         self.startup_search_lag_ms = search_lag_ms
         self.search_lag_ms = search_lag_ms
+        self.startup_latency = latency or LatencyModel()
+        self.latency = LatencyModel.from_json(self.startup_latency.to_json())
 
     def regenerate(self, spec: DatasetSpec) -> None:
         """Replace the dataset."""
         self.dataset = Dataset(spec)
 
     def reset_operations(self) -> None:
-        """Faults, counters, rate limits, tokens and search lag back to startup values."""
+        """Faults, counters, rate limits, tokens, search lag and latency back to startup values."""
         self.faults.clear()
         self.counters.reset()
         self.limiter.reset()
         self.auth.reset()
         self.search_lag_ms = self.startup_search_lag_ms
+        self.latency = LatencyModel.from_json(self.startup_latency.to_json())
