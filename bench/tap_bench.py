@@ -143,6 +143,7 @@ def full_minimum(sim: SimulatorProcess) -> dict[str, int]:
     }
     for t in active:
         minimum[f"GET /crm/v3/properties/{{type}} [{t}]"] = 1
+        minimum[f"POST /crm/v3/objects/{{type}}/search [{t}]"] = 1  # the parity count
     for from_type, to_type in DIRECTIONS:
         per_parent: Counter[str] = Counter()
         for link in sim.admin.association_snapshot(from_type, to_type):
@@ -158,7 +159,10 @@ def incremental_minimum(changed: dict[str, int]) -> dict[str, int]:
     """The fewest requests an incremental read of ``changed`` records per type can take."""
     minimum: dict[str, int] = {}
     for t, n in changed.items():
-        minimum[f"POST /crm/v3/objects/{{type}}/search [{t}]"] = max(1, math.ceil(n / SEARCH_PAGE))
+        # The window's pages (an empty window costs one) plus the parity count.
+        minimum[f"POST /crm/v3/objects/{{type}}/search [{t}]"] = (
+            max(1, math.ceil(n / SEARCH_PAGE)) + 1
+        )
         minimum[f"GET /crm/v3/properties/{{type}} [{t}]"] = 1
     for from_type, to_type in DIRECTIONS:
         key = f"POST /crm/v4/associations/{{from}}/{{to}}/batch/read [{from_type}->{to_type}]"

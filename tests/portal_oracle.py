@@ -202,6 +202,7 @@ PROPERTIES = "GET /crm/v3/properties/{type}"
 LABELS = "GET /crm/v4/associations/{from}/{to}/labels"
 ASSOC_READ = "POST /crm/v4/associations/{from}/{to}/batch/read"
 SCHEMAS = "GET /crm/v3/schemas"
+SEARCH = "POST /crm/v3/objects/{type}/search"
 
 
 def full_run_minimum(
@@ -215,8 +216,9 @@ def full_run_minimum(
     Records: one list page per 100 active records (at least one); a wide type (more property
     names than two URLs carry) lists ids and batch-reads each page. Associations: per direction,
     per 1,000 parents one batch read plus one per further 500 links of its most-linked parent.
-    Discovery: schemas once, properties once per candidate type, labels once per unordered
-    pair of synced types plus the reverse of each pair that has types.
+    Parity: one count search per synced type. Discovery: schemas once, properties once per
+    candidate type, labels once per unordered pair of synced types plus the reverse of each
+    pair that has types.
     """
     counts = sim.admin.info()["counts"]
     minimum: Counter[str] = Counter()
@@ -228,6 +230,7 @@ def full_run_minimum(
     for t in portal.types:
         pages = max(1, math.ceil(counts[t]["active"] / LIST_PAGE))
         minimum[f"{LIST} [{t}]"] = pages
+        minimum[f"{SEARCH} [{t}]"] = 1  # the parity count (object_counts)
         if t in wide and counts[t]["active"]:
             minimum[f"{BATCH_READ} [{t}]"] = math.ceil(counts[t]["active"] / LIST_PAGE)
     for i, a in enumerate(portal.types):
