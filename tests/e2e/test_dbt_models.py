@@ -61,7 +61,7 @@ def project(
             "TARGET_HUBSPOT_OVERWRITE_DEFAULT_TARGET_SCHEMA": schema,
         }
         project = MeltanoProject(isolated_project_dir(tmp_path), env, schema, database.url)
-        project.run(*RUN)
+        project.run(*RUN, "dbt-postgres:test")
         yield project
 
 
@@ -222,8 +222,11 @@ def test_merged_ids_point_at_the_simulators_survivors(project, portal_sim, porta
 
 
 def test_dbt_tests_pass(project):
-    result = project.run("invoke", "dbt-postgres:test")
-    assert "ERROR=0" in result.stdout + result.stderr
+    """The module's first run ended with dbt-postgres:test (a failing test fails the run)."""
+    output = project.runs[0].stderr
+    assert "PASS association_directions_agree" in output
+    assert "ERROR=0" in output
+    assert "FAIL" not in output
 
 
 def a_minute_ago() -> int:
@@ -266,7 +269,7 @@ def test_directions_test_fails_on_a_planted_disagreement(project, portal_sim, po
             ).format(sql.Identifier(project.schema)),
             (link["fromId"], link["toId"]),
         )
-    project.run("invoke", "dbt-postgres:full-refresh")
+    project.run("run", "dbt-postgres:full-refresh")
     flagged = query(
         project,
         "SELECT object_id_a, object_id_b FROM association_edges WHERE directions_disagree",
