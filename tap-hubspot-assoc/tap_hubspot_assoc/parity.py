@@ -171,7 +171,7 @@ class ParityCheck:
         return len(seen)
 
 
-def parity_streams(tap: Tap, streams: list[Any]) -> list[DrivenStream]:
+def parity_streams(tap: Tap, streams: list[CrmObjectStream]) -> list[DrivenStream]:
     """`object_counts` (and `object_ids` with reconcile_deletions), observing every object
     stream of `streams`."""
     counts = ObjectCountsStream(tap)
@@ -183,6 +183,5 @@ def parity_streams(tap: Tap, streams: list[Any]) -> list[DrivenStream]:
         tap.logger.getChild("parity"),
     )
     for stream in streams:
-        if isinstance(stream, CrmObjectStream):
-            stream.read_observers.append(check)
+        stream.read_observers.append(check)
     return [counts] if ids is None else [counts, ids]

@@ -255,7 +255,7 @@ class TapHubspotAssoc(Tap):
         for stream in objects:
             stream.merges = merges
         if not directions:
-            return [*objects, merges]
+            return [*objects, merges, *parity_streams(self, objects)]
         markers = AssociationParentSyncsStream(self)
         association_streams = [AssociationStream(self, direction=d) for d in directions]
         coordinator = AssociationSync(
@@ -281,12 +281,8 @@ class TapHubspotAssoc(Tap):
             *association_streams,
             markers,
             merges,
+            *parity_streams(self, objects),  # object_counts (+ object_ids): parity.py
         ]
-
-    def load_streams(self) -> list[Stream]:
-        """Discovered streams plus object_counts (and object_ids with reconcile_deletions)."""
-        streams = super().load_streams()
-        return [*streams, *parity_streams(self, streams)]
 
 
 if __name__ == "__main__":
