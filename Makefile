@@ -8,7 +8,7 @@ export PATH := $(BIN):$(PATH)
 # tap, target and meltano process then starts without recompiling its imports.
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: venv install demo test lint bench docs clean
+.PHONY: venv install demo test lint bench docs dist clean
 
 venv: $(VENV)/.installed
 
@@ -38,6 +38,12 @@ bench: install
 
 docs: venv
 	$(BIN)/python -m pipeline_devtools.settings_doc
+	$(BIN)/python -m pipeline_devtools.hub_definitions
+
+# Wheel and sdist of each plugin into dist/ (versions: each plugin's pyproject.toml).
+dist: venv
+	$(BIN)/uv build --out-dir dist tap-hubspot-assoc
+	$(BIN)/uv build --out-dir dist target-hubspot-overwrite
 
 clean:
 	rm -rf $(VENV) .meltano
