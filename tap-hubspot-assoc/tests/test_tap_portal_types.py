@@ -61,6 +61,7 @@ def test_all_discovers_every_activated_type_and_custom_object(portal):
         "pets",
         "vehicles",
         "object_counts",
+        "merges",
     } == set(streams)  # services, courses, listings: not activated
 
 
