@@ -22,12 +22,12 @@
     watermark, plus ids merged since then. -#}
 {% macro hubspot_changed_parents(stream, object_type, watermark) -%}
   select from_object_id from {{ hubspot_relation('association_parent_syncs') }}
-  where association_stream = '{{ stream }}' and synced_at >= '{{ watermark }}'::timestamptz
+  where association_stream = '{{ stream }}' and synced_at > '{{ watermark }}'::timestamptz
   {%- if hubspot_table_exists('merges') %}
   union select merged_id from {{ hubspot_relation('merges') }}
-    where object_type = '{{ object_type }}' and seen_at >= '{{ watermark }}'::timestamptz
+    where object_type = '{{ object_type }}' and seen_at > '{{ watermark }}'::timestamptz
   union select survivor_id from {{ hubspot_relation('merges') }}
-    where object_type = '{{ object_type }}' and seen_at >= '{{ watermark }}'::timestamptz
+    where object_type = '{{ object_type }}' and seen_at > '{{ watermark }}'::timestamptz
   {%- endif %}
 {%- endmacro %}
 

@@ -1,6 +1,6 @@
-{#- The README's question as a model: which contacts are associated with each meeting, in which
+{# The README's question as a model: which contacts are associated with each meeting, in which
     role(s). One row per (meeting, contact); a contact linked by several association types
-    appears once with every label it carries (meetings -> contacts labels), 'unlabeled' when none. -#}
+    appears once with every label it carries (meetings -> contacts labels), 'unlabeled' when none. #}
 -- depends_on: {{ ref('merged_ids') }}
 {% set tables = hubspot_columns() %}
 {%- if 'meetings' in tables and 'contacts' in tables and 'meetings_to_contacts_associations' in tables %}

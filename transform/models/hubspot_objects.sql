@@ -1,7 +1,7 @@
 {{ config(materialized='table', post_hook="{{ hubspot_build_current_tables() }}") }}
 -- depends_on: {{ ref('merged_ids') }}
-{#- One row per synced object type: its current table and row counts. Its post-hook builds
-    <type>_current for every type (see macros/hubspot_current.sql). -#}
+{# One row per synced object type: its current table and row counts. Its post-hook builds
+    <type>_current for every type (see macros/hubspot_current.sql). #}
 {%- set tables = hubspot_object_tables() %}
 {%- for table in tables %}
 {{ 'union all' if not loop.first }}

@@ -1,6 +1,6 @@
 {{ config(materialized='table') }}
-{#- Every merged-away id with its final survivor (chains followed), from the tap's `merges`
-    stream once it exists; empty before. -#}
+{# Every merged-away id with its final survivor (chains followed), from the tap's `merges`
+    stream once it exists; empty before. #}
 {%- if hubspot_table_exists('merges') %}
 with recursive chain as (
   select object_type, merged_id, survivor_id, 1 as depth

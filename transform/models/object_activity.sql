@@ -1,6 +1,6 @@
-{#- Every engagement of every record, whatever the engagement type (calls, emails, meetings,
+{# Every engagement of every record, whatever the engagement type (calls, emails, meetings,
     notes, tasks, communications, postal_mail: whichever are synced): one row per (record,
-    engagement), from association_edges, live engagements and live records only. -#}
+    engagement), from association_edges, live engagements and live records only. #}
 -- depends_on: {{ ref('merged_ids') }}
 -- depends_on: {{ ref('association_edges') }}
 {% set engagement_types = hubspot_engagement_types() %}

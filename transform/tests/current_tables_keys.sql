@@ -1,4 +1,4 @@
-{#- Unique, not-null ids in every <type>_current table. -#}
+{# Unique, not-null ids in every <type>_current table. #}
 -- depends_on: {{ ref('hubspot_objects') }}
 {% set selects = [] %}
 {%- for table in hubspot_object_tables() %}

@@ -1,4 +1,4 @@
-{#- Relationships: both ends of every edge are live records of their type's current table. -#}
+{# Relationships: both ends of every edge are live records of their type's current table. #}
 -- depends_on: {{ ref('hubspot_objects') }}
 -- depends_on: {{ ref('association_edges') }}
 {% set selects = [] %}
