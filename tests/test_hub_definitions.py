@@ -44,9 +44,7 @@ def test_list_or_all_settings_have_no_kind_and_say_why():
         assert 'the string "all"' in settings[key]["description"]
     assert settings["start_date"]["kind"] == "date_iso8601"
     assert settings["access_token"]["sensitive"] is True
-    target = yaml.safe_load(
-        hub_definitions.definition_path("target-hubspot-overwrite").read_text()
-    )
+    target = yaml.safe_load(hub_definitions.definition_path("target-hubspot-overwrite").read_text())
     kinds = {s["name"]: s.get("kind") for s in target["settings"]}
     assert kinds["load_method"] == "options"
     assert kinds["port"] == "integer"

@@ -33,7 +33,12 @@ STATE_SCHEMA = "meltano"
 STATE_ID = "{environment}:tap-hubspot-assoc-to-target-hubspot-overwrite"
 LOG_DIR = PROJECT_ROOT / ".meltano" / "logs" / "demo"
 ATTENDEES_MODEL = "contact_meeting_roles"
-PIPELINE = ["tap-hubspot-assoc", "target-hubspot-overwrite", "dbt-postgres:run", "dbt-postgres:test"]
+PIPELINE = [
+    "tap-hubspot-assoc",
+    "target-hubspot-overwrite",
+    "dbt-postgres:run",
+    "dbt-postgres:test",
+]
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _DBT_LINE = re.compile(r"\d+ of \d+ (OK created|PASS|FAIL|ERROR|WARN|SKIP)\S* (.*?)[ .]*\[")
 
@@ -242,10 +247,10 @@ def main(argv: list[str] | None = None) -> int:
     with _hubspot_source(args) as source_env:
         full_refresh = args.full_refresh
         state_id = STATE_ID.format(environment=source_env["MELTANO_ENVIRONMENT"])
-        if not full_refresh and not os.environ.get("MELTANO_DATABASE_URI"):
-            if _stale_state(database_url, state_id):
-                print("Bookmarks exist but the tables are gone: running with --full-refresh.")
-                full_refresh = True
+        own_state = not os.environ.get("MELTANO_DATABASE_URI")
+        if not full_refresh and own_state and _stale_state(database_url, state_id):
+            print("Bookmarks exist but the tables are gone: running with --full-refresh.")
+            full_refresh = True
         env = {
             **os.environ,
             **source_env,

@@ -41,7 +41,7 @@ PLUGINS = {
 REPOSITORY_ONLY_COMMANDS = {"target-hubspot-overwrite": {"test"}}
 LIST_OR_ALL = (
     ' No `kind` on purpose: Meltano passes a YAML list, the string "all" or JSON text through'
-    " unchanged and the plugin decodes all three; a kind of array would reject \"all\"."
+    ' unchanged and the plugin decodes all three; a kind of array would reject "all".'
 )
 
 
@@ -52,7 +52,7 @@ def definition_path(plugin: str) -> Path:
 
 def _types(schema: dict[str, Any]) -> list[str]:
     if "anyOf" in schema:
-        found = []
+        found: list[str] = []
         for option in schema["anyOf"]:
             found += _types(option) if isinstance(option, dict) else [option]
         return [t for t in found if t != "null"]

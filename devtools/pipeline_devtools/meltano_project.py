@@ -3,7 +3,8 @@
 Meltano writes each run's config and catalog under ``.meltano/run/<plugin>/``, so two runs in
 one project directory collide (meltano/meltano#8763). The copy has its own ``.meltano/run``
 while ``.meltano/extractors``, ``.meltano/loaders`` and the dbt venv link to the ones
-``meltano install`` built in the repository (``transform/`` is linked too). Used by the end-to-end tests and the benchmarks.
+``meltano install`` built in the repository (``transform/`` is linked too). Used by the
+end-to-end tests and the benchmarks.
 """
 
 from __future__ import annotations

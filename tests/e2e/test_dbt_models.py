@@ -14,7 +14,6 @@ import os
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import psycopg

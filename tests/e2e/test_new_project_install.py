@@ -62,7 +62,9 @@ def test_new_meltano_project_adds_both_plugins_from_their_definitions_and_syncs(
     fresh_simulator: SimulatorProcess, database: Database, pg_schema: str, tmp_path: Path
 ):
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("MELTANO_", "TAP_", "TARGET_"))},
+        **{
+            k: v for k, v in os.environ.items() if not k.startswith(("MELTANO_", "TAP_", "TARGET_"))
+        },
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
@@ -119,4 +121,5 @@ def test_new_meltano_project_adds_both_plugins_from_their_definitions_and_syncs(
         ).fetchone()
     assert contacts == live_contacts
     assert loaded_links == links
-    assert appointments and appointments[0] > 0  # object_types: all, set through meltano config
+    assert appointments is not None
+    assert appointments[0] > 0  # object_types: all, set through meltano config
