@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from tap_hubspot_assoc.association_pipeline import BatchPipeline, BatchRead, FetchedBatch
 from tap_hubspot_assoc.association_streams import AssociationParentSyncsStream, AssociationStream
 from tap_hubspot_assoc.associations import (
     BATCH_SIZE,
@@ -23,6 +24,7 @@ from tap_hubspot_assoc.associations import (
     ParentFailed,
     ParentRows,
 )
+from tap_hubspot_assoc.concurrency import RequestPool
 from tap_hubspot_assoc.pairs import Direction
 from tap_hubspot_assoc.properties import format_datetime
 from tap_hubspot_assoc.versions import new_version
@@ -93,15 +95,18 @@ class DirectionSync:
         linked: set[str] | None = None,
         linked_from: Container[str] | None = None,
         to_filter: Container[str] | None = None,
+        fetched: FetchedBatch | None = None,
     ) -> None:
-        """Read up to 1,000 parents; `linked` collects the to ids seen (of the parents in
-        `linked_from` only, when given). With `to_filter` only rows to those ids are written
-        and no marker (the parents' sets are not delivered whole)."""
+        """Read up to 1,000 parents (or write the answers `fetched` already holds); `linked`
+        collects the to ids seen (of the parents in `linked_from` only, when given). With
+        `to_filter` only rows to those ids are written and no marker (the parents' sets are
+        not delivered whole)."""
         stats = self.stats
-        requests_before, rows_before = self.reader.requests, stats.rows
+        requests_before, rows_before = self.reader.thread_requests(), stats.rows
         without_before, failed_before = stats.parents_without, stats.failed
         counts: Counter[str] = Counter()
-        for event in self.reader.read(from_ids):
+        events = fetched.events if fetched is not None else self.reader.read(from_ids)
+        for event in events:
             if isinstance(event, ParentRows):
                 rows = event.rows
                 if to_filter is not None:
@@ -136,7 +141,9 @@ class DirectionSync:
             self.direction,
             stats.batches,
             len(from_ids),
-            self.reader.requests - requests_before,
+            fetched.requests
+            if fetched is not None
+            else self.reader.thread_requests() - requests_before,
             stats.rows - rows_before,
             stats.parents_without - without_before,
             stats.failed - failed_before,
@@ -144,6 +151,12 @@ class DirectionSync:
             stats.rows,
             stats.failed,
         )
+
+    def fetch(self, from_ids: Sequence[str]) -> FetchedBatch:
+        """Read a batch without writing anything (safe on a worker thread)."""
+        before = self.reader.thread_requests()
+        events = list(self.reader.read(from_ids))
+        return FetchedBatch(events, self.reader.thread_requests() - before)
 
     def _done(self, event: ParentDone, emitted: int) -> None:
         if emitted != event.count:  # cannot happen: rows are deduplicated by the reader
@@ -247,7 +260,7 @@ class ParentFeeder:
         self._linked: dict[Direction, set[str]] = {}
         self._survivors: set[str] = set()
         self._scope: set[str] | None = None
-        self._survivor_links: dict[Direction, set[str]] = {}
+        self._pipeline = BatchPipeline(coordinator.pool)  # batches read on the workers
 
     @property
     def active(self) -> bool:
@@ -256,8 +269,8 @@ class ParentFeeder:
 
     @property
     def holding(self) -> int:
-        """Ids fed but not read yet: the stream must not checkpoint past them."""
-        return len(self._buffer)
+        """Ids fed but not written yet: the stream must not checkpoint past them."""
+        return len(self._buffer) + self._pipeline.holding
 
     def begin(
         self, mode: str, *, complete_read: bool, retry: Mapping[str, list[str]] | None = None
@@ -306,11 +319,13 @@ class ParentFeeder:
         while len(self._buffer) >= BATCH_SIZE:
             self._read(self._buffer[:BATCH_SIZE])
             del self._buffer[:BATCH_SIZE]
+        self._pipeline.write_ready()
 
     def flush(self) -> None:
         if self._buffer:
             self._read(self._buffer)
             self._buffer = []
+        self._pipeline.drain()
 
     def finish(self, *, completed: bool) -> None:
         """End of the object stream: read the rest, then (scoped) the reverse directions."""
@@ -321,7 +336,7 @@ class ParentFeeder:
             scope = self._scope or set()
             self._coordinator.read_reverse(direction, sorted(linked, key=_id_order), scope)
         self._syncs, self._linked, self._seen = [], {}, None
-        self._survivors, self._survivor_links = set(), {}
+        self._survivors = set()
 
     def failed_parents(self) -> dict[str, list[str]]:
         """Parents of this run whose read failed, per association stream (for the state)."""
@@ -332,23 +347,35 @@ class ParentFeeder:
         }
 
     def _read(self, ids: list[str]) -> None:
+        """Every direction's read of one batch (on the workers; written in feed order)."""
         survivors = self._survivors.intersection(ids)
+        survivor_links: dict[Direction, set[str]] = {}
+        plan: list[BatchRead] = []
         for sync in self._syncs:
             if sync.direction in self._linked or not survivors:
-                sync.read_batch(ids, self._linked.get(sync.direction))
+                plan.append(BatchRead(sync, self._linked.get(sync.direction)))
             else:
-                links = self._survivor_links.setdefault(sync.direction, set())
-                sync.read_batch(ids, links, linked_from=survivors)
-        # Before the stream may checkpoint past these ids (the caller applies marks next).
-        for direction, linked in self._survivor_links.items():
-            self._coordinator.reread_linked(direction, sorted(linked, key=_id_order))
-        self._survivor_links = {}
+                links = survivor_links.setdefault(sync.direction, set())
+                plan.append(BatchRead(sync, links, linked_from=survivors))
+
+        def reread() -> None:
+            # Before the stream may checkpoint past these ids (they are held until now).
+            for direction, linked in survivor_links.items():
+                self._coordinator.reread_linked(direction, sorted(linked, key=_id_order))
+
+        self._pipeline.submit(ids, plan, after=reread if survivor_links else None)
 
 
 class AssociationSync:
     """All directions of the run, and one feeder per parent object type."""
 
-    def __init__(self, syncs: Sequence[DirectionSync], logger: logging.Logger) -> None:
+    def __init__(
+        self,
+        syncs: Sequence[DirectionSync],
+        logger: logging.Logger,
+        pool: RequestPool | None = None,
+    ) -> None:
+        self.pool = pool or RequestPool(1)
         self._syncs = {s.direction: s for s in syncs}
         self._logger = logger
         self._feeders: dict[str, ParentFeeder] = {}

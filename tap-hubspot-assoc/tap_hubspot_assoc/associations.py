@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -79,6 +80,13 @@ class AssociationReader:
         self._logger = logger
         self.requests = 0
         self.unknown_type_ids: set[int] = set()
+        self._count_lock = threading.Lock()
+        self._per_thread = threading.local()
+
+    def thread_requests(self) -> int:
+        """Requests this thread has sent for this direction (per-batch counts when batches
+        of one direction are read on several threads at once)."""
+        return int(getattr(self._per_thread, "count", 0))
 
     def read(self, from_ids: Sequence[str]) -> Iterator[Event]:
         """Events for up to BATCH_SIZE parents: rows as pages arrive, then Done or Failed.
@@ -134,7 +142,9 @@ class AssociationReader:
         for from_id in pending:
             after = parents[from_id].after
             inputs.append({"id": from_id, "after": after} if after else {"id": from_id})
-        self.requests += 1
+        with self._count_lock:
+            self.requests += 1
+        self._per_thread.count = self.thread_requests() + 1
         return dict(
             self.client.post(
                 paths.association_batch_read(self.direction.from_path, self.direction.to_path),

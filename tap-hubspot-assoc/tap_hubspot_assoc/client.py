@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -76,6 +77,7 @@ class HubSpotClient:
         self._timeout = timeout
         self._sleep = sleep
         self.stats = ClientStats()
+        self._stats_lock = threading.Lock()
 
     # -- public API ---------------------------------------------------------------------
 
@@ -151,18 +153,25 @@ class HubSpotClient:
     ) -> requests.Response:
         """One HTTP exchange under the right limiter."""
         limiter = self.search_limiter if search else self.limiter
-        waited = limiter.acquire()
-        self.stats.rate_limit_wait_seconds += waited
-        self.stats.requests[kind] += 1
+        # The burst budget equals the server's: its tokens are held until the answer (see
+        # RollingWindowLimiter.acquire); search keeps a margin (4 of HubSpot's 5 per second).
+        waited = limiter.acquire(hold=not search)
+        with self._stats_lock:
+            self.stats.rate_limit_wait_seconds += waited
+            self.stats.requests[kind] += 1
         headers = {"Authorization": self._credentials.authorization(), "Accept": "application/json"}
-        response = self._session.request(
-            method,
-            self.api_url + path,
-            params=params,
-            json=json_body,
-            headers=headers,
-            timeout=self._timeout,
-        )
+        try:
+            response = self._session.request(
+                method,
+                self.api_url + path,
+                params=params,
+                json=json_body,
+                headers=headers,
+                timeout=self._timeout,
+            )
+        finally:
+            if not search:
+                limiter.settle()
         if not search:
             self.limiter.observe_headers(response.headers)
         return response
@@ -175,14 +184,16 @@ class HubSpotClient:
     def _wait_after_failure(self, reason: str, *, attempt: int) -> None:
         ceiling = min(self._backoff_cap, self._backoff_base * 2 ** (attempt - 1))
         delay = random.uniform(ceiling / 2, ceiling)
-        self.stats.retries += 1
+        with self._stats_lock:
+            self.stats.retries += 1
         self._logger.warning("%s; retry %d in %.1fs", reason, attempt, delay)
         self._sleep(delay)
 
     def _wait_after_429(self, response: requests.Response, *, attempt: int, search: bool) -> None:
         body = _json_or_empty(response)
         policy = str(body.get("policyName") or ("SECONDLY" if search else "TEN_SECONDLY_ROLLING"))
-        self.stats.rate_limited += 1
+        with self._stats_lock:
+            self.stats.rate_limited += 1
         if policy.upper() == "DAILY":
             msg = (
                 "HubSpot DAILY request limit reached for this account; stopping "
@@ -195,7 +206,8 @@ class HubSpotClient:
             step = limiter.interval / 10 if not search else limiter.interval
             delay = max(limiter.time_until_free(), min(limiter.interval, step * attempt))
         self._logger.info("429 (%s); waiting %.1fs before retrying", policy, delay)
-        self.stats.rate_limit_wait_seconds += delay
+        with self._stats_lock:
+            self.stats.rate_limit_wait_seconds += delay
         limiter.pause(delay)
 
     def _auth_error(self, response: requests.Response) -> HubSpotAuthError:

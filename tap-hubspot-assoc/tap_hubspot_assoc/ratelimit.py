@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 # Our clock starts when a request leaves, the server's when it arrives: keep tokens a little
 # longer than the window so network jitter cannot put one request too many into it.
 SAFETY_MARGIN_SECONDS = 0.05
+IN_FLIGHT_POLL_SECONDS = 0.01
 HEADER_MAX = "X-HubSpot-RateLimit-Max"
 HEADER_REMAINING = "X-HubSpot-RateLimit-Remaining"
 HEADER_INTERVAL = "X-HubSpot-RateLimit-Interval-Milliseconds"
@@ -40,25 +41,46 @@ class RollingWindowLimiter:
         self._sleep = sleep
         self._spent: collections.deque[float] = collections.deque()
         self._paused_until = 0.0
+        self._in_flight = 0
         self._lock = threading.Lock()
         self.wait_count = 0
         self.wait_seconds = 0.0
 
-    def acquire(self) -> float:
-        """Block until a request may be sent; return the seconds waited."""
+    def acquire(self, *, hold: bool = False) -> float:
+        """Block until a request may be sent; return the seconds waited.
+
+        With `hold`, the token counts as spent *now* until `settle()` (called when the answer
+        arrived) dates it at the answer: the server counted the request somewhere in between,
+        so the token returns one interval after the server's count at the latest, however long
+        requests in flight (several at once) took to arrive.
+        """
         waited = 0.0
         while True:
             with self._lock:
                 delay = self._delay(self._clock())
                 if delay <= 0:
-                    self._spent.append(self._clock())
+                    if hold:
+                        self._in_flight += 1
+                    else:
+                        self._spent.append(self._clock())
+                    if waited:
+                        self.wait_count += 1
+                        self.wait_seconds += waited
                     break
             self._sleep(delay)
             waited += delay
-        if waited:
-            self.wait_count += 1
-            self.wait_seconds += waited
         return waited
+
+    def settle(self) -> None:
+        """The answer to a request acquired with `hold` arrived (or it failed)."""
+        with self._lock:
+            self._in_flight = max(0, self._in_flight - 1)
+            self._spent.append(self._clock())
+
+    @property
+    def in_flight(self) -> int:
+        """Requests acquired with `hold` and not settled yet."""
+        return self._in_flight
 
     def time_until_free(self) -> float:
         """Seconds until the oldest spent token returns (0 if one is free now)."""
@@ -85,7 +107,9 @@ class RollingWindowLimiter:
                 self.interval = interval
             self.capacity = min(self.capacity, server_max)
         margin = max(1, server_max // 20)
-        if remaining < margin:
+        with self._lock:
+            ours_left = self.capacity - len(self._spent) - self._in_flight
+        if remaining < margin and remaining < ours_left:
             # Someone else is spending this budget too: wait for part of the window to roll.
             self.pause(interval * (margin - remaining) / server_max)
 
@@ -94,8 +118,11 @@ class RollingWindowLimiter:
         while self._spent and now - self._spent[0] >= hold:
             self._spent.popleft()
         delay = self._paused_until - now
-        if len(self._spent) >= self.capacity:
-            delay = max(delay, self._spent[0] + hold - now)
+        if len(self._spent) + self._in_flight >= self.capacity:
+            # Every token is spent or in flight: wait for the oldest to return, or (all in
+            # flight) for an answer to settle one.
+            oldest = self._spent[0] + hold - now if self._spent else IN_FLIGHT_POLL_SECONDS
+            delay = max(delay, oldest)
         return delay
 
 

@@ -8,6 +8,7 @@ import signal
 import subprocess
 from collections import defaultdict
 
+import pytest
 from assoc_helpers import (
     BIN,
     RewritingProxy,
@@ -144,11 +145,21 @@ def test_label_discovery_failure_falls_back_and_keeps_the_labels_table(
     )
 
 
-def test_killed_incremental_run_never_checkpoints_past_unread_associations(simulator, tmp_path):
+@pytest.mark.parametrize("in_flight", [1, 2], ids=["sequential", "concurrent"])
+def test_killed_incremental_run_never_checkpoints_past_unread_associations(
+    simulator, tmp_path, in_flight
+):
+    """SIGKILL after a mid-window checkpoint, while association reads are outstanding (with 2
+    in flight: batches submitted and not written yet); the resumed run completes them."""
     admin = simulator.admin
     admin.reset(seed=5, contacts=3000, meetings=400, appointments=0)
     admin.set_rate_limits(enabled=False)
-    config = tap_config(simulator, object_types=TYPES, association_pairs=PAIRS)
+    config = tap_config(
+        simulator,
+        object_types=TYPES,
+        association_pairs=PAIRS,
+        max_concurrent_requests=in_flight,
+    )
     first = run_tap(config)
     at = now_ms()
     admin.touch("contacts", count=2500, at=at)
@@ -162,7 +173,9 @@ def test_killed_incremental_run_never_checkpoints_past_unread_associations(simul
         "slow", count=None, path="/associations/contacts/meetings/batch/read", delay_ms=400
     )
 
+    admin.reset_request_counts()
     messages = _run_and_kill(config, first.final_state, tmp_path)
+    assert admin.request_counts()["maxInFlight"] == in_flight
     # the invariant, at every STATE: each contact emitted at or before the window's last id
     # already has its contacts_to_meetings marker
     marked: set[str] = set()

@@ -1,0 +1,101 @@
+"""Association batch reads in flight at once, written in the order a sequential run writes.
+
+The feeder hands each 1,000-parent batch here; every direction's read of it becomes one task
+on the shared `RequestPool` (different directions and different batches overlap). Answers are
+written on the streams' thread, oldest task first, so records, markers and checkpoints come
+out exactly as in a sequential run; `holding` counts the ids whose answers are not written yet
+(including a batch's follow-up work, `after`), so the object stream never checkpoints past
+them. With a pool of 1 every read runs inline, one at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Container, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from tap_hubspot_assoc.associations import Event
+from tap_hubspot_assoc.concurrency import OrderedPipeline, RequestPool
+
+if TYPE_CHECKING:
+    from tap_hubspot_assoc.association_sync import DirectionSync
+
+
+@dataclass
+class FetchedBatch:
+    """One direction's answers for one batch, read on a worker and written later, in order."""
+
+    events: list[Event]
+    requests: int
+
+
+@dataclass(frozen=True)
+class BatchRead:
+    """One direction's part of a batch, with where its to ids are collected (see read_batch)."""
+
+    sync: DirectionSync
+    linked: set[str] | None = None
+    linked_from: Container[str] | None = None
+
+
+@dataclass(frozen=True)
+class _Key:
+    batch: int
+    ids: list[str]
+    read: BatchRead
+    after: Callable[[], None] | None  # run once the batch's last direction is written
+
+
+class BatchPipeline:
+    """Outstanding (batch, direction) reads, at most `pool.size` at a time."""
+
+    def __init__(self, pool: RequestPool) -> None:
+        self.pool = pool
+        self._batches = 0
+        self._pipeline: OrderedPipeline[FetchedBatch] = OrderedPipeline(pool, pool.size)
+
+    @property
+    def holding(self) -> int:
+        """Ids of batches with a direction whose answers are not written yet."""
+        pending = {key.batch: len(key.ids) for key in self._keys()}
+        return sum(pending.values())
+
+    def submit(
+        self,
+        ids: Sequence[str],
+        reads: Sequence[BatchRead],
+        *,
+        after: Callable[[], None] | None = None,
+    ) -> None:
+        """Start every direction's read of one batch; write whatever finished meanwhile.
+        `after` runs on this thread right after the batch's last direction is written."""
+        self._batches += 1
+        batch = list(ids)
+        for index, read in enumerate(reads):
+            sync = read.sync
+            sync.reader.labels.of(sync.direction)  # discovered on this thread, not a worker
+            last = index == len(reads) - 1
+            key = _Key(self._batches, batch, read, after if last else None)
+            self._write(self._pipeline.submit(key, lambda s=sync: s.fetch(batch)))
+
+    def write_ready(self) -> None:
+        """Write the answers that arrived, oldest first, without waiting."""
+        self._write(self._pipeline.ready())
+
+    def drain(self) -> None:
+        """Wait for and write every outstanding answer, oldest first."""
+        self._write(self._pipeline.drain())
+
+    def _keys(self) -> Iterable[_Key]:
+        return (key for key in self._pipeline.pending_keys() if isinstance(key, _Key))
+
+    @staticmethod
+    def _write(done: Iterable[tuple[object, FetchedBatch]]) -> None:
+        for key, fetched in done:
+            assert isinstance(key, _Key)
+            read = key.read
+            read.sync.read_batch(
+                key.ids, read.linked, linked_from=read.linked_from, fetched=fetched
+            )
+            if key.after is not None:
+                key.after()
