@@ -368,7 +368,7 @@ def render(results: dict[str, Any], plots: list[Path], out_dir: Path) -> str:
         lines += ["## Plots", ""]
         lines += [f"![{p.stem}]({os.path.relpath(p, out_dir)})" for p in plots]
         lines.append("")
-    for name in ("FINDINGS.md", "PORTAL.md", "NOTES.md"):  # hand-written, then the method
+    for name in ("FINDINGS.md", "PORTAL.md", "LATENCY.md", "NOTES.md"):  # hand-written, then method
         extra = ROOT / "bench" / name
         if extra.exists():
             lines += [extra.read_text().strip(), ""]
