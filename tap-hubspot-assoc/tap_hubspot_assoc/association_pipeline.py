@@ -10,6 +10,7 @@ them. With a pool of 1 every read runs inline, one at a time.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -76,7 +77,7 @@ class BatchPipeline:
             sync.reader.labels.of(sync.direction)  # discovered on this thread, not a worker
             last = index == len(reads) - 1
             key = _Key(self._batches, batch, read, after if last else None)
-            self._write(self._pipeline.submit(key, lambda s=sync: s.fetch(batch)))
+            self._write(self._pipeline.submit(key, functools.partial(sync.fetch, batch)))
 
     def write_ready(self) -> None:
         """Write the answers that arrived, oldest first, without waiting."""
