@@ -185,7 +185,14 @@ def test_a_killed_pipeline_resumes_without_losing_association_changes(
     admin.set_rate_limits(enabled=False)
     url = database.url
     pairs = [{"from": "meetings", "to": "contacts"}]
-    config = tap_config(simulator, object_types=["contacts", "meetings"], association_pairs=pairs)
+    # One request at a time, so a checkpoint at 1,000 parents exists when the kill comes (the
+    # concurrent kill: test_tap_assoc_resilience.py, in_flight=2).
+    config = tap_config(
+        simulator,
+        object_types=["contacts", "meetings"],
+        association_pairs=pairs,
+        max_concurrent_requests=1,
+    )
     target = {
         "sqlalchemy_url": database.sqlalchemy_url,
         "default_target_schema": pg_schema,
