@@ -64,6 +64,7 @@ class HubSpotClient:
         backoff_cap: float = 30.0,
         timeout: float = 120.0,
         sleep: Callable[[float], None] = time.sleep,
+        max_in_flight: int = 1,
     ) -> None:
         self.api_url = api_url.rstrip("/")
         self._credentials = credentials
@@ -77,6 +78,8 @@ class HubSpotClient:
         self._timeout = timeout
         self._sleep = sleep
         self.stats = ClientStats()
+        # Every thread's requests together: at most `max_in_flight` in flight at once.
+        self._slots = threading.BoundedSemaphore(max_in_flight)
         self._stats_lock = threading.Lock()
 
     # -- public API ---------------------------------------------------------------------
@@ -151,7 +154,20 @@ class HubSpotClient:
         kind: str,
         search: bool,
     ) -> requests.Response:
-        """One HTTP exchange under the right limiter."""
+        """One HTTP exchange under the right limiter, holding one of the in-flight slots."""
+        with self._slots:
+            return self._send_now(method, path, params, json_body, kind=kind, search=search)
+
+    def _send_now(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        json_body: Any,
+        *,
+        kind: str,
+        search: bool,
+    ) -> requests.Response:
         limiter = self.search_limiter if search else self.limiter
         # The burst budget equals the server's: its tokens are held until the answer (see
         # RollingWindowLimiter.acquire); search keeps a margin (4 of HubSpot's 5 per second).

@@ -231,6 +231,7 @@ class TapHubspotAssoc(Tap):
                 int(self.config.get("search_requests_per_second", 4)), 1.0
             ),
             logger=self.logger.getChild("client"),
+            max_in_flight=self.request_pool.size,
         )
 
     @cached_property
