@@ -37,7 +37,7 @@ PIPELINE = [
     "tap-hubspot-assoc",
     "target-hubspot-overwrite",
     "dbt-postgres:run",
-    "dbt-postgres:test",
+    "dbt-postgres:data-tests",
 ]
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _DBT_LINE = re.compile(r"\d+ of \d+ (OK created|PASS|FAIL|ERROR|WARN|SKIP)\S* (.*?)[ .]*\[")

@@ -60,7 +60,7 @@ def project(
             "TARGET_HUBSPOT_OVERWRITE_DEFAULT_TARGET_SCHEMA": schema,
         }
         project = MeltanoProject(isolated_project_dir(tmp_path), env, schema, database.url)
-        project.run(*RUN, "dbt-postgres:test")
+        project.run(*RUN, "dbt-postgres:data-tests")
         yield project
 
 
@@ -221,7 +221,7 @@ def test_merged_ids_point_at_the_simulators_survivors(project, portal_sim, porta
 
 
 def test_dbt_tests_pass(project):
-    """The module's first run ended with dbt-postgres:test (a failing test fails the run)."""
+    """The module's first run ended with dbt-postgres:data-tests (a failing test fails the run)."""
     output = project.runs[0].stderr
     assert "PASS association_directions_agree" in output
     assert "ERROR=0" in output
@@ -274,7 +274,7 @@ def test_directions_test_fails_on_a_planted_disagreement(project, portal_sim, po
         "SELECT object_id_a, object_id_b FROM association_edges WHERE directions_disagree",
     )
     assert flagged == [(link["fromId"], link["toId"])]
-    result = project.run("invoke", "dbt-postgres:test", expect_success=False)
+    result = project.run("invoke", "dbt-postgres:data-tests", expect_success=False)
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert "FAIL 1 association_directions_agree" in output
