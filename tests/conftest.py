@@ -89,25 +89,41 @@ class MeltanoProject:
         return dict(json.loads(result.stdout))
 
 
+def project_env(
+    sim: SimulatorProcess, database: Database, schema: str, state_dir: Path, **extra: str
+) -> dict[str, str]:
+    """Environment of a Meltano project wired to `sim`, `schema` and a state DB in `state_dir`."""
+    return {
+        **os.environ,
+        "PATH": f"{MELTANO.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "MELTANO_ENVIRONMENT": "dev",
+        "MELTANO_DATABASE_URI": f"sqlite:///{state_dir / 'meltano.db'}",
+        "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "HUBSPOT_ACCESS_TOKEN": sim.token,
+        "TAP_HUBSPOT_ASSOC_API_URL": sim.base_url,
+        "PIPELINE_SQLALCHEMY_URL": database.sqlalchemy_url,
+        "TARGET_HUBSPOT_OVERWRITE_DEFAULT_TARGET_SCHEMA": schema,
+        **extra,
+    }
+
+
+# A whole portal at full speed: every type, every pair, client budgets out of the way.
+WHOLE_PORTAL_ENV = {
+    "TAP_HUBSPOT_ASSOC_OBJECT_TYPES": "all",
+    "TAP_HUBSPOT_ASSOC_ASSOCIATION_PAIRS": "all",
+    "TAP_HUBSPOT_ASSOC_REQUESTS_PER_TEN_SECONDS": "100000",
+    "TAP_HUBSPOT_ASSOC_SEARCH_REQUESTS_PER_SECOND": "1000",
+}
+
+
 @pytest.fixture
 def meltano_project(
     fresh_simulator: SimulatorProcess, database: Database, pg_schema: str, tmp_path: Path
 ) -> MeltanoProject:
     """The Meltano project wired to the fresh simulator, a fresh schema and a fresh state DB."""
-    env = {
-        **os.environ,
-        "PATH": f"{MELTANO.parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "MELTANO_ENVIRONMENT": "dev",
-        "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
-        "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "HUBSPOT_ACCESS_TOKEN": fresh_simulator.token,
-        "TAP_HUBSPOT_ASSOC_API_URL": fresh_simulator.base_url,
-        "PIPELINE_SQLALCHEMY_URL": database.sqlalchemy_url,
-        "TARGET_HUBSPOT_OVERWRITE_DEFAULT_TARGET_SCHEMA": pg_schema,
-    }
     return MeltanoProject(
         directory=isolated_project_dir(tmp_path),
-        env=env,
+        env=project_env(fresh_simulator, database, pg_schema, tmp_path),
         schema=pg_schema,
         database_url=database.url,
     )

@@ -155,39 +155,30 @@ class HubSpotClient:
         search: bool,
     ) -> requests.Response:
         """One HTTP exchange under the right limiter, holding one of the in-flight slots."""
-        with self._slots:
-            return self._send_now(method, path, params, json_body, kind=kind, search=search)
-
-    def _send_now(
-        self,
-        method: str,
-        path: str,
-        params: Mapping[str, Any] | None,
-        json_body: Any,
-        *,
-        kind: str,
-        search: bool,
-    ) -> requests.Response:
         limiter = self.search_limiter if search else self.limiter
-        # The burst budget equals the server's: its tokens are held until the answer (see
-        # RollingWindowLimiter.acquire); search keeps a margin (4 of HubSpot's 5 per second).
-        waited = limiter.acquire(hold=not search)
-        with self._stats_lock:
-            self.stats.rate_limit_wait_seconds += waited
-            self.stats.requests[kind] += 1
-        headers = {"Authorization": self._credentials.authorization(), "Accept": "application/json"}
-        try:
-            response = self._session.request(
-                method,
-                self.api_url + path,
-                params=params,
-                json=json_body,
-                headers=headers,
-                timeout=self._timeout,
-            )
-        finally:
-            if not search:
-                limiter.settle()
+        with self._slots:
+            # The burst budget equals the server's: its tokens are held until the answer (see
+            # RollingWindowLimiter.acquire); search keeps a margin (4 of HubSpot's 5 per second).
+            waited = limiter.acquire(hold=not search)
+            with self._stats_lock:
+                self.stats.rate_limit_wait_seconds += waited
+                self.stats.requests[kind] += 1
+            headers = {
+                "Authorization": self._credentials.authorization(),
+                "Accept": "application/json",
+            }
+            try:
+                response = self._session.request(
+                    method,
+                    self.api_url + path,
+                    params=params,
+                    json=json_body,
+                    headers=headers,
+                    timeout=self._timeout,
+                )
+            finally:
+                if not search:
+                    limiter.settle()
         if not search:
             self.limiter.observe_headers(response.headers)
         return response

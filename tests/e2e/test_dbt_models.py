@@ -10,7 +10,6 @@ the `association_directions_agree` test fail.
 
 from __future__ import annotations
 
-import os
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ from pipeline_devtools.postgres import Database, scratch_schema
 from psycopg import sql
 
 from tests import portal_oracle as oracle
-from tests.conftest import MELTANO, MeltanoProject, isolated_project_dir
+from tests.conftest import WHOLE_PORTAL_ENV, MeltanoProject, isolated_project_dir, project_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -44,21 +43,7 @@ def project(
     """The portal synced (all types, all pairs) and the dbt models built, once per module."""
     tmp_path = tmp_path_factory.mktemp("dbt")
     with scratch_schema(database, prefix="dbt") as schema:
-        env = {
-            **os.environ,
-            "PATH": f"{MELTANO.parent}{os.pathsep}{os.environ.get('PATH', '')}",
-            "MELTANO_ENVIRONMENT": "dev",
-            "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
-            "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
-            "HUBSPOT_ACCESS_TOKEN": portal_sim.token,
-            "TAP_HUBSPOT_ASSOC_API_URL": portal_sim.base_url,
-            "TAP_HUBSPOT_ASSOC_OBJECT_TYPES": "all",
-            "TAP_HUBSPOT_ASSOC_ASSOCIATION_PAIRS": "all",
-            "TAP_HUBSPOT_ASSOC_REQUESTS_PER_TEN_SECONDS": "100000",
-            "TAP_HUBSPOT_ASSOC_SEARCH_REQUESTS_PER_SECOND": "1000",
-            "PIPELINE_SQLALCHEMY_URL": database.sqlalchemy_url,
-            "TARGET_HUBSPOT_OVERWRITE_DEFAULT_TARGET_SCHEMA": schema,
-        }
+        env = project_env(portal_sim, database, schema, tmp_path, **WHOLE_PORTAL_ENV)
         project = MeltanoProject(isolated_project_dir(tmp_path), env, schema, database.url)
         project.run(*RUN, "dbt-postgres:data-tests")
         yield project

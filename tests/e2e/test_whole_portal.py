@@ -10,7 +10,6 @@ full run must make exactly the fewest requests the dataset allows (printed as a 
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +20,7 @@ from hubspot_simulator.testing import SimulatorProcess
 from pipeline_devtools.postgres import Database
 
 from tests import portal_oracle as oracle
-from tests.conftest import MELTANO, MeltanoProject, isolated_project_dir
+from tests.conftest import WHOLE_PORTAL_ENV, MeltanoProject, isolated_project_dir, project_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -40,21 +39,7 @@ def portal_sim() -> Iterator[SimulatorProcess]:
 def project(
     portal_sim: SimulatorProcess, database: Database, pg_schema: str, tmp_path: Path
 ) -> MeltanoProject:
-    env = {
-        **os.environ,
-        "PATH": f"{MELTANO.parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "MELTANO_ENVIRONMENT": "dev",
-        "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
-        "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "HUBSPOT_ACCESS_TOKEN": portal_sim.token,
-        "TAP_HUBSPOT_ASSOC_API_URL": portal_sim.base_url,
-        "TAP_HUBSPOT_ASSOC_OBJECT_TYPES": "all",
-        "TAP_HUBSPOT_ASSOC_ASSOCIATION_PAIRS": "all",
-        "TAP_HUBSPOT_ASSOC_REQUESTS_PER_TEN_SECONDS": "100000",
-        "TAP_HUBSPOT_ASSOC_SEARCH_REQUESTS_PER_SECOND": "1000",
-        "PIPELINE_SQLALCHEMY_URL": database.sqlalchemy_url,
-        "TARGET_HUBSPOT_OVERWRITE_DEFAULT_TARGET_SCHEMA": pg_schema,
-    }
+    env = project_env(portal_sim, database, pg_schema, tmp_path, **WHOLE_PORTAL_ENV)
     return MeltanoProject(isolated_project_dir(tmp_path), env, pg_schema, database.url)
 
 
