@@ -206,27 +206,27 @@ SEARCH = "POST /crm/v3/objects/{type}/search"
 
 
 def full_run_minimum(
-    sim: SimulatorProcess, portal: Portal, wide: set[str], *, discoveries: int
+    sim: SimulatorProcess, portal: Portal, wide: set[str], *, custom_types: bool
 ) -> Counter[str]:
-    """Fewest requests of a full `all`/`all` run, keyed `endpoint [type or from->to]`.
+    """Fewest requests of a full `all`/`all` run through `meltano run`, keyed
+    `endpoint [type or from->to]`.
 
-    `discoveries`: tap processes that discover (`meltano run` starts two: `--discover` for the
-    catalog, then the sync; Meltano does not cache the catalog of an editable install).
+    `meltano run` starts the tap twice. `--discover`: schemas once, properties once per
+    candidate type, labels once per unordered pair of synced types plus the reverse of each pair
+    that has types. The sync takes types and pairs from that catalog: schemas once when custom
+    objects are among them (to resolve their names), the labels of each synced direction once.
 
     Records: one list page per 100 active records (at least one); a wide type (more property
     names than two URLs carry) lists ids and batch-reads each page. Associations: per direction,
     per 1,000 parents one batch read plus one per further 500 links of its most-linked parent.
-    Parity: one count search per synced type. Discovery: schemas once, properties once per
-    candidate type, labels once per unordered pair of synced types plus the reverse of each
-    pair that has types.
     """
     counts = sim.admin.info()["counts"]
     minimum: Counter[str] = Counter()
-    minimum[f"{SCHEMAS} [-]"] = discoveries
+    minimum[f"{SCHEMAS} [-]"] = 1 + int(custom_types)
     for name, count in counts.items():
         # The simulator cannot name a type the account has not activated: it counts the path.
         key = name if count["activated"] else count["objectTypeId"]
-        minimum[f"{PROPERTIES} [{key}]"] = discoveries
+        minimum[f"{PROPERTIES} [{key}]"] = 1
     for t in portal.types:
         pages = max(1, math.ceil(counts[t]["active"] / LIST_PAGE))
         minimum[f"{LIST} [{t}]"] = pages
@@ -235,9 +235,11 @@ def full_run_minimum(
             minimum[f"{BATCH_READ} [{t}]"] = math.ceil(counts[t]["active"] / LIST_PAGE)
     for i, a in enumerate(portal.types):
         for b in portal.types[i + 1 :]:
-            minimum[f"{LABELS} [{a}->{b}]"] = discoveries
+            minimum[f"{LABELS} [{a}->{b}]"] = 1
+    for a, b in portal.directions:
+        minimum[f"{LABELS} [{a}->{b}]"] += 1  # the sync's labels (data)
     for a, b in portal.directions[::2]:
-        minimum[f"{LABELS} [{b}->{a}]"] = discoveries
+        minimum[f"{LABELS} [{b}->{a}]"] += 1  # the reverse probe of a pair found
     active_ids: dict[str, list[str]] = {}
     for a, b in portal.directions:
         if a not in active_ids:  # parents are read in list order: id order

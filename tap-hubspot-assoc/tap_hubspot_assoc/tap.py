@@ -19,6 +19,7 @@ from tap_hubspot_assoc.association_streams import (
 from tap_hubspot_assoc.association_sync import AssociationSync, DirectionSync
 from tap_hubspot_assoc.associations import AssociationReader
 from tap_hubspot_assoc.auth import credentials_from_config
+from tap_hubspot_assoc.catalog_types import directions_from_catalog, synced_types_from_catalog
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.concurrency import DEFAULT_MAX_CONCURRENT_REQUESTS, RequestPool
 from tap_hubspot_assoc.labels import LabelRegistry
@@ -247,7 +248,12 @@ class TapHubspotAssoc(Tap):
 
     @cached_property
     def synced_types(self) -> list[SyncedType]:
-        """The object types this run syncs, with their property definitions."""
+        """The object types this run syncs, with their property definitions: from the input
+        catalog in a sync run (catalog_types.py), else discovered."""
+        if self.input_catalog is not None:
+            from_catalog = synced_types_from_catalog(self.input_catalog, self.portal)
+            if from_catalog is not None:
+                return from_catalog
         return self.portal.select(self.config.get("object_types") or DEFAULT_OBJECT_TYPES)
 
     def discover_streams(self) -> list[Stream]:
@@ -261,7 +267,9 @@ class TapHubspotAssoc(Tap):
         )
         configured = self.config.get("association_pairs")
         pairs = configured_list(DEFAULT_PAIRS if configured is None else configured, "pairs")
-        if pairs is None:
+        if pairs is None and self.input_catalog is not None:
+            directions = directions_from_catalog(self.input_catalog, [s.type for s in synced])
+        elif pairs is None:
             directions = self.portal.discover_pairs([s.type for s in synced], labels)
         else:
             directions = directions_from_config(pairs, self.portal.resolve)

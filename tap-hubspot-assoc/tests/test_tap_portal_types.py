@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import re
 from collections.abc import Iterator
@@ -9,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from hubspot_simulator.auth import ALL_SCOPES
 from hubspot_simulator.testing import SimulatorProcess
-from tap_helpers import run_tap, tap_config
+from tap_helpers import parse_messages, run_tap, tap_config
 from tap_hubspot_assoc.portal_types import ObjectTypeUnavailableError
 from tap_hubspot_assoc.tap import TapHubspotAssoc
 
@@ -194,3 +196,33 @@ def test_discover_lists_every_stream_with_its_schema(portal):
     assert "pets_to_contacts_associations" in names
     products = next(e for e in catalog if e["tap_stream_id"] == "products")
     assert len(products["schema"]["properties"]) > 2000
+
+
+def test_a_sync_with_a_catalog_takes_types_and_pairs_from_it(portal, counts):
+    """`meltano run` discovers, then syncs with that catalog: the sync reads no properties and
+    probes no pair; it reads only each synced direction's labels (data) and the schemas."""
+    config = tap_config(portal, object_types="all", association_pairs="all")
+    discovered = TapHubspotAssoc(config=config, parse_env_config=False)
+    catalog = discovered.catalog_dict
+    directions = [s for s in discovered.streams if s.endswith("_associations")]
+    plain = run_tap(config)
+
+    portal.admin.reset_request_counts()
+    tap = TapHubspotAssoc(config=config, catalog=catalog, parse_env_config=False)
+    assert set(tap.streams) == set(discovered.streams)
+    products = tap.streams["products"]
+    assert products.schema == discovered.streams["products"].schema  # 2,000+ typed properties
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        tap.sync_all()
+    endpoints = counts()["endpoints"]
+    assert endpoints.get("GET /crm/v3/properties/{type}", 0) == 0
+    assert endpoints["GET /crm/v4/associations/{from}/{to}/labels"] == len(directions)
+    assert endpoints["GET /crm/v3/schemas"] == 1  # custom objects resolved by name
+    synced = parse_messages(buffer.getvalue())
+    for stream in ("products", "pets", "deals_to_companies_associations"):
+        assert synced.records(stream) == plain.records(stream), stream
+    # the same labels (in the catalog's stream order rather than the probing order)
+    assert sorted(map(repr, synced.records("association_labels"))) == sorted(
+        map(repr, plain.records("association_labels"))
+    )

@@ -112,7 +112,7 @@ def test_whole_portal_full_incremental_and_full_refresh(portal_sim, project, cap
     got = oracle.measured(sim)
     assert "association_pairs all:" in result.stderr
     assert "object type services (0-162) cannot be read" in result.stderr
-    minimum = oracle.full_run_minimum(sim, portal, WIDE, discoveries=2)
+    minimum = oracle.full_run_minimum(sim, portal, WIDE, custom_types=True)
     with capsys.disabled():
         print("\nWhole-portal full run: requests per type and direction\n")
         print(oracle.request_table(minimum, got))
