@@ -27,8 +27,8 @@ def test_definition_has_every_setting_with_kind_description_and_secrecy(name):
     assert list(settings) == list(about)
     for key, schema in about.items():
         assert bool(settings[key].get("sensitive")) == bool(schema.get("secret")), key
-        if schema.get("description"):
-            assert settings[key]["description"].startswith(schema["description"]), key
+        assert schema.get("description"), key
+        assert settings[key]["description"].startswith(schema["description"]), key
     for required in ("name", "namespace", "variant", "pip_url", "executable", "capabilities"):
         assert definition[required], required
     assert definition["pip_url"].endswith(f"#subdirectory={name}")

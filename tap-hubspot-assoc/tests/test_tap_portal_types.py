@@ -76,7 +76,7 @@ def test_a_type_without_its_scope_is_skipped_with_all_and_fails_when_listed(port
     warnings = [r.getMessage() for r in caplog.records if "tickets" in r.getMessage()]
     assert len(warnings) == 1
     assert "tickets (0-5)" in warnings[0]
-    assert "scope" in warnings[0]
+    assert "the token lacks scope" in warnings[0]
     assert "crm.schemas.tickets.read" in warnings[0]
 
     counts_before = counts()["total"]
