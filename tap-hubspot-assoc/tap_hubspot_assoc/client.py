@@ -6,7 +6,7 @@ import logging
 import random
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +25,7 @@ from tap_hubspot_assoc.ratelimit import RollingWindowLimiter
 RETRIABLE_STATUSES = frozenset({500, 502, 503, 504, 520, 521, 522, 523, 524, 423, 477})
 BACKOFF_BASE_SECONDS = 0.5
 MAX_THROTTLED = 20
+ROUND_TRIP_SAMPLES = 20
 CONNECTION_ERRORS = (
     requests.ConnectionError,
     requests.Timeout,
@@ -41,10 +42,21 @@ class ClientStats:
     retries: int = 0
     rate_limited: int = 0
     rate_limit_wait_seconds: float = 0.0
+    # Round-trip seconds per request kind (recent answers), for the read planner.
+    round_trips: dict[str, deque[float]] = field(default_factory=dict)
 
     @property
     def total_requests(self) -> int:
         return sum(self.requests.values())
+
+    def observe_round_trip(self, kind: str, seconds: float) -> None:
+        """Remember how long one answer of `kind` took (the last ROUND_TRIP_SAMPLES)."""
+        self.round_trips.setdefault(kind, deque(maxlen=ROUND_TRIP_SAMPLES)).append(seconds)
+
+    def median_round_trip(self, *kinds: str) -> float | None:
+        """Median seconds of the recent answers of these kinds (None before any answer)."""
+        samples = sorted(s for kind in kinds for s in self.round_trips.get(kind, ()))
+        return samples[len(samples) // 2] if samples else None
 
 
 class HubSpotClient:
@@ -167,6 +179,7 @@ class HubSpotClient:
                 "Authorization": self._credentials.authorization(),
                 "Accept": "application/json",
             }
+            sent_at = time.monotonic()
             try:
                 response = self._session.request(
                     method,
@@ -179,6 +192,8 @@ class HubSpotClient:
             finally:
                 if not search:
                     limiter.settle()
+            with self._stats_lock:
+                self.stats.observe_round_trip(kind, time.monotonic() - sent_at)
         if not search:
             self.limiter.observe_headers(response.headers)
         return response
