@@ -125,10 +125,19 @@ class HubSpotClient:
             try:
                 response = self._send(method, path, params, json_body, kind=kind, search=search)
             except CONNECTION_ERRORS as exc:
+                name = type(exc).__name__
+                self._logger.debug("HTTP %s %s -> %s", method, _path_only(path), name)
                 failures += 1
                 self._retry_or_raise(f"{method} {path}: {type(exc).__name__}", failures)
                 continue
             status = response.status_code
+            self._logger.debug(
+                "HTTP %s %s -> %d in %.3fs",
+                method,
+                _path_only(path),
+                status,
+                response.elapsed.total_seconds(),
+            )
             if status < 300:
                 body = _decoded(response)
                 if body is not None:

@@ -9,6 +9,7 @@ left than we think (other clients share the app's budget), it slows down before 
 from __future__ import annotations
 
 import collections
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -20,6 +21,9 @@ IN_FLIGHT_POLL_SECONDS = 0.01
 HEADER_MAX = "X-HubSpot-RateLimit-Max"
 HEADER_REMAINING = "X-HubSpot-RateLimit-Remaining"
 HEADER_INTERVAL = "X-HubSpot-RateLimit-Interval-Milliseconds"
+
+# A child of the tap's logger (singer-sdk names it after the tap), so its level applies.
+LOGGER = logging.getLogger("tap-hubspot-assoc.ratelimit")
 
 
 class RollingWindowLimiter:
@@ -44,7 +48,6 @@ class RollingWindowLimiter:
         self._in_flight = 0
         self._lock = threading.Lock()
         self.wait_count = 0
-        self.wait_seconds = 0.0
 
     def acquire(self, *, hold: bool = False) -> float:
         """Block until a request may be sent; return the seconds waited.
@@ -65,10 +68,16 @@ class RollingWindowLimiter:
                         self._spent.append(self._clock())
                     if waited:
                         self.wait_count += 1
-                        self.wait_seconds += waited
                     break
             self._sleep(delay)
             waited += delay
+        if waited:
+            LOGGER.debug(
+                "Rate-limit wait: %.3fs for the budget of %d requests per %gs",
+                waited,
+                self.capacity,
+                self.interval,
+            )
         return waited
 
     def settle(self) -> None:
