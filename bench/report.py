@@ -14,6 +14,7 @@ from typing import Any
 import psycopg
 from pipeline_devtools.postgres import Database
 
+from bench import latency_bench, memory_bench
 from bench.common import ROOT, TARGET_POSTGRES_VENV, median
 from bench.plots import plot_all
 
@@ -62,16 +63,21 @@ def environment(db: Database) -> dict[str, Any]:
         check=False,
     ).stdout.strip()
     mem_kb = int(_first("/proc/meminfo", "MemTotal").split()[0] or 0)
-    peer = subprocess.run(
-        [
-            str(TARGET_POSTGRES_VENV / "bin" / "python"),
-            "-c",
-            "import importlib.metadata as m; print(m.version('meltanolabs-target-postgres'))",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
+    peer_python = TARGET_POSTGRES_VENV / "bin" / "python"  # made by the target bench
+    peer = (
+        subprocess.run(
+            [
+                str(peer_python),
+                "-c",
+                "import importlib.metadata as m; print(m.version('meltanolabs-target-postgres'))",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+        if peer_python.exists()
+        else ""
+    )
     return {
         "date": dt.datetime.now(tz=dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": commit + (" + uncommitted plugin changes" if dirty else ""),
@@ -364,6 +370,11 @@ def render(results: dict[str, Any], plots: list[Path], out_dir: Path) -> str:
         lines += _tap_section(results["tap"])
     if "e2e" in results:
         lines += _e2e_section(results["e2e"])
+    commits = results.get("commits", {})
+    if "latency" in results:
+        lines += latency_bench.render(results["latency"], commits.get("latency"))
+    if "memory" in results:
+        lines += memory_bench.render(results["memory"], commits.get("memory"))
     if plots:
         lines += ["## Plots", ""]
         lines += [f"![{p.stem}]({os.path.relpath(p, out_dir)})" for p in plots]
@@ -419,6 +430,19 @@ def summary(results: dict[str, Any]) -> str:
         lines.append(
             f"tap projection 1M contacts: full {pj['full']['seconds'] / 60:.1f} min, "
             f"incremental {pj['incremental']['seconds'] / 60:.1f} min"
+        )
+    for c in results.get("latency", {}).get("cases", []):
+        med = c["median"]
+        lines.append(
+            f"latency {c['case']:17s} {med['seconds']:7.1f} s vs bound "
+            f"{c['bound_seconds']:.0f} s (x{c['ratio']:.2f}), burst {med['burst']:.0f} / "
+            f"search {med['search']:.0f}, {med['answered_429']:.0f} x 429, "
+            f"peak {med['max_rss_mb']:.0f} MB"
+        )
+    for p in results.get("memory", {}).get("points", []):
+        lines.append(
+            f"memory {p['contacts']:9,} contacts (all streams): tap peak {p['max_rss_mb']:.0f} MB"
+            f" in {p['seconds']:.0f} s"
         )
     if "e2e" in results:
         for mode in ("full", "incremental"):

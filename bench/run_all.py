@@ -2,9 +2,17 @@
 
 Usage (from the repository root, after ``make install``)::
 
-    .venv/bin/python -m bench                 # everything (~25-30 min on 2 cores)
+    .venv/bin/python -m bench                 # everything (about 2 h on 2 cores)
     .venv/bin/python -m bench --quick         # small sizes, a few minutes
     .venv/bin/python -m bench --only tap --runs 1
+    .venv/bin/python -m bench --only latency  # issue 14: 100k contacts, 0 ms and realistic
+    BENCH_SKIP_MEMORY=1 .venv/bin/python -m bench   # everything but the long memory bench
+
+Parts: target, tap, e2e, latency (``bench.latency_bench``: 100k contacts + 30k meetings under
+HubSpot's limits at 0 ms and realistic latency; ``BENCH_LATENCY_CONTACTS``,
+``BENCH_LATENCY_RUNS`` [--runs], ``BENCH_LATENCY_CASES``), memory (``bench.memory_bench``: the
+tap's peak RSS for full syncs of 10k, 100k, 1M contacts; ``BENCH_MEMORY_SIZES``,
+``BENCH_MEMORY_RUNS`` [1]; skipped when ``BENCH_SKIP_MEMORY=1`` unless named by ``--only``).
 """
 
 from __future__ import annotations
@@ -23,10 +31,10 @@ if __package__ in (None, ""):  # run as a script: bench/run_all.py
 
 from pipeline_devtools.postgres import find_database, redact_url
 
-from bench import e2e_bench, report, tap_bench, target_bench
+from bench import e2e_bench, latency_bench, memory_bench, report, tap_bench, target_bench
 from bench.common import PLOTS_DIR, RESULTS_DIR, ROOT, progress
 
-PARTS = ("target", "tap", "e2e")
+PARTS = ("target", "tap", "e2e", "latency", "memory")
 
 
 def plans(quick: bool, runs: int) -> dict[str, Any]:
@@ -46,6 +54,8 @@ def plans(quick: bool, runs: int) -> dict[str, Any]:
                 limited_contacts=3_000,
             ),
             "e2e": e2e_bench.E2EPlan(contacts=3_000, runs=1, change_fraction=0.01),
+            "latency": latency_bench.plan_from_env(3_000, runs),
+            "memory": memory_bench.plan_from_env((2_000, 10_000), 1),
         }
     return {
         "target": target_bench.TargetPlan(
@@ -67,6 +77,8 @@ def plans(quick: bool, runs: int) -> dict[str, Any]:
             limited_contacts=30_000,
         ),
         "e2e": e2e_bench.E2EPlan(contacts=50_000, runs=runs, change_fraction=0.01),
+        "latency": latency_bench.plan_from_env(100_000, runs),
+        "memory": memory_bench.plan_from_env((10_000, 100_000, 1_000_000), 1),
     }
 
 
@@ -97,6 +109,9 @@ def main(argv: list[str] | None = None) -> None:
     # SIGTERM unwinds like Ctrl-C, so simulators are stopped and scratch schemas dropped.
     signal.signal(signal.SIGTERM, _interrupt)
     parts = args.only or list(PARTS)
+    if not args.only and memory_bench.skipped():
+        parts.remove("memory")
+        progress("memory bench skipped (BENCH_SKIP_MEMORY)")
     label = "quick" if args.quick else "full"
     out_dir = RESULTS_DIR / label if args.quick else ROOT
     plots_dir = RESULTS_DIR / "quick" / "plots" if args.quick else PLOTS_DIR
@@ -122,6 +137,10 @@ def main(argv: list[str] | None = None) -> None:
                 results["target"] = target_bench.run(plan["target"], db, workdir)
             elif part == "tap":
                 results["tap"] = tap_bench.run(plan["tap"], workdir)
+            elif part == "latency":
+                results["latency"] = latency_bench.measure(plan["latency"], workdir)
+            elif part == "memory":
+                results["memory"] = memory_bench.measure(plan["memory"], workdir)
             else:
                 results["e2e"] = e2e_bench.run(plan["e2e"], db, workdir)
             results["seconds"][part] = time.monotonic() - started
