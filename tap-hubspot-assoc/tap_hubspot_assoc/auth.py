@@ -12,7 +12,7 @@ from typing import Protocol
 import requests
 
 from tap_hubspot_assoc import paths
-from tap_hubspot_assoc.errors import HubSpotAuthError
+from tap_hubspot_assoc.errors import HubSpotAuthError, MissingCredentialsError
 
 REFRESH_MARGIN_SECONDS = 300
 DEFAULT_EXPIRES_IN_SECONDS = 1800
@@ -146,4 +146,4 @@ def credentials_from_config(config: dict, session: requests.Session) -> Credenti
     msg = "Set access_token, or all of client_id/client_secret/refresh_token (missing: " + (
         ", ".join(missing) + ")"
     )
-    raise HubSpotAuthError(msg)
+    raise MissingCredentialsError(msg)

@@ -29,6 +29,10 @@ class HubSpotAuthError(HubSpotAPIError):
         self.missing_scopes = missing_scopes
 
 
+class MissingCredentialsError(HubSpotAuthError):
+    """Neither an access token nor the three OAuth settings are configured."""
+
+
 class DailyLimitError(HubSpotAPIError):
     """The account's DAILY request limit is used up; retrying today is pointless."""
 

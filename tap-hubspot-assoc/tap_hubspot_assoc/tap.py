@@ -6,6 +6,7 @@ import datetime as dt
 from functools import cached_property
 from typing import Any
 
+import click
 import requests
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
@@ -22,6 +23,7 @@ from tap_hubspot_assoc.auth import credentials_from_config
 from tap_hubspot_assoc.catalog_types import directions_from_catalog, synced_types_from_catalog
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.concurrency import DEFAULT_MAX_CONCURRENT_REQUESTS, RequestPool
+from tap_hubspot_assoc.error_boundary import guard_command
 from tap_hubspot_assoc.labels import LabelRegistry
 from tap_hubspot_assoc.pairs import (
     DEFAULT_FALLBACK_TYPE_IDS,
@@ -212,6 +214,12 @@ class TapHubspotAssoc(Tap):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.sync_started_at = dt.datetime.now(tz=dt.UTC)
         super().__init__(*args, **kwargs)
+
+    @classmethod
+    def get_singer_command(cls) -> click.Command:
+        """singer-sdk's command, every callback behind the tap's error boundary (one line per
+        failure the user can act on, traceback at DEBUG: error_boundary.py)."""
+        return guard_command(super().get_singer_command(), cls.logger)
 
     @cached_property
     def client(self) -> HubSpotClient:
