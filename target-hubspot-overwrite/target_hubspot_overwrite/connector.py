@@ -45,21 +45,43 @@ def conninfo_from_config(config: dict[str, Any]) -> str:
     return make_conninfo(**params)
 
 
+class DatabaseUnreachable(ConnectionError):  # noqa: N818
+    """PostgreSQL cannot be reached or refuses the login (message: one line, what to do)."""
+
+
+# (text in libpq's message, what to check); the first match wins.
+_CONNECT_HINTS = (
+    ("password", "check user and password (or sqlalchemy_url)"),
+    ("authentication", "check user and password (or sqlalchemy_url)"),
+    ("does not exist", "check the database name and user (sqlalchemy_url or database/user)"),
+    ("ssl", "check the ssl_* settings"),
+)
+_CONNECT_DEFAULT = "is it running? check sqlalchemy_url or the host/port settings"
+
+
+def _reason(message: str) -> str:
+    """libpq's reason, e.g. ``connection refused``, from its (multi-line) message."""
+    first = message.strip().splitlines()[0] if message.strip() else "unknown error"
+    reason = first.rsplit("failed: ", 1)[-1].strip()
+    return reason[:1].lower() + reason[1:]
+
+
 def connect(config: dict[str, Any]) -> psycopg.Connection:
     """Open an autocommit psycopg connection; errors never reveal the password."""
+    conninfo = conninfo_from_config(config)
     try:
-        return psycopg.connect(conninfo_from_config(config), autocommit=True)
+        return psycopg.connect(conninfo, autocommit=True)
     except psycopg.Error as exc:
-        msg = f"Cannot connect to PostgreSQL: {redact(str(exc))}"
-        raise ConnectionError(msg) from None
+        params = conninfo_to_dict(conninfo)
+        where = f"{params.get('host') or 'localhost'}:{params.get('port') or 5432}"
+        reason = redact(_reason(str(exc)))
+        hint = next((h for k, h in _CONNECT_HINTS if k in reason.lower()), _CONNECT_DEFAULT)
+        msg = f"Cannot connect to PostgreSQL at {where} ({reason}): {hint}"
+        raise DatabaseUnreachable(msg) from None
 
 
 class HubspotOverwriteConnector(SQLConnector):
-    """SQLAlchemy connector (kept for SDK compatibility; the load path uses psycopg)."""
-
-    allow_column_add = True
-    allow_column_alter = True
-    allow_merge_upsert = True
+    """SQLAlchemy connector (the SDK's SQLSink requires one; the load path uses psycopg)."""
 
     def get_sqlalchemy_url(self, config: dict[str, Any]) -> str:
         """Return a psycopg3 SQLAlchemy URL built from the settings."""

@@ -143,31 +143,41 @@ def soft_delete_missing(
     )
 
 
-def delete_vanished_associations(
+def _remove(table: q.Composable, where: q.Composable, *, soft: bool) -> q.Composed:
+    if soft:
+        return q.SQL("UPDATE {} AS t SET {} = now() WHERE t.{} IS NULL AND {}").format(
+            table, Ident(SOFT_DELETE), Ident(SOFT_DELETE), where
+        )
+    return q.SQL("DELETE FROM {} AS t WHERE {}").format(table, where)
+
+
+def remove_vanished_associations(
     table: q.Composable,
     parent_column: str,
     parents: Sequence[str],
     keys_table: str | None,
     keys: Sequence[str],
+    *,
+    soft: bool,
 ) -> q.Composed:
-    """Delete a parent's association rows that were not delivered in this run."""
-    return q.SQL("DELETE FROM {} AS t WHERE t.{} = ANY({}) AND {}").format(
-        table,
-        Ident(parent_column),
-        q.Literal(list(parents)),
-        _not_delivered(keys_table, keys),
+    """Flag (``soft``) or delete a parent's association rows not delivered in this run."""
+    where = q.SQL("t.{} = ANY({}) AND {}").format(
+        Ident(parent_column), q.Literal(list(parents)), _not_delivered(keys_table, keys)
     )
+    return _remove(table, where, soft=soft)
 
 
-def delete_unmirrored(
-    reverse: q.Composable, forward: q.Composable, parents: Sequence[str]
+def remove_unmirrored(
+    reverse: q.Composable, forward: q.Composable, parents: Sequence[str], *, soft: bool
 ) -> q.Composed:
-    """Delete reverse-direction rows to `parents` with no forward row of the same link."""
-    return q.SQL(
-        "DELETE FROM {} AS t WHERE t.to_object_id = ANY({}) AND NOT EXISTS "
+    """Flag (``soft``) or delete reverse-direction rows to `parents` with no live forward row
+    of the same link."""
+    where = q.SQL(
+        "t.to_object_id = ANY({}) AND NOT EXISTS "
         "(SELECT 1 FROM {} AS f WHERE f.from_object_id = t.to_object_id "
         "AND f.to_object_id = t.from_object_id AND f._sdc_deleted_at IS NULL)"
-    ).format(reverse, q.Literal(list(parents)), forward)
+    ).format(q.Literal(list(parents)), forward)
+    return _remove(reverse, where, soft=soft)
 
 
 def merge_object(column: str) -> q.Composed:

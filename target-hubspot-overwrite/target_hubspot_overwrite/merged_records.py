@@ -27,14 +27,15 @@ class MergesSink(HubspotOverwriteSink):
 
     def process_batch(self, context: dict) -> None:
         """Commit pending records of the object streams first, then the merges."""
-        for stream in {str(r.get("object_type")) for r in self._keyed.values()}:
-            self.hso.drain_stream(stream)
+        for stream in {str(r.get("object_type")) for r in self.intake.buffered_rows()}:
+            self.session.router.drain_stream(stream)
         super().process_batch(context)
 
     def after_rows(self, cur: Cursor, rows: list[dict]) -> None:
         """Flag (or delete) the merged-away rows and their association rows."""
-        if not rows or self.hso.load_method != "upsert":
+        if not rows or not self.session.settings.upsert:
             return
+        hard = self.session.settings.hard_delete
         merged: dict[str, list[str]] = defaultdict(list)
         for row in rows:
             merged[str(row.get("object_type"))].append(str(row.get("merged_id")))
@@ -42,15 +43,15 @@ class MergesSink(HubspotOverwriteSink):
         for object_type, ids in merged.items():
             removed = removals.remove_objects(
                 cur,
-                self.run.schema,
+                self.table.schema,
                 object_type,
                 pg_identifier(object_type),
                 ids,
                 at,
-                hard=self.hso.hard_delete,
+                hard=hard,
                 why=removals.Reason.MERGED,
             )
-            if self.hso.hard_delete:
+            if hard:
                 self._batch.deleted += removed.objects + removed.associations
             else:
                 self._batch.soft_deleted += removed.objects + removed.associations

@@ -32,12 +32,13 @@ from psycopg import sql as q
 from target_hubspot_overwrite import ddl, merge, removals
 from target_hubspot_overwrite.naming import pg_identifier
 from target_hubspot_overwrite.sinks import HubspotOverwriteSink
+from target_hubspot_overwrite.sql_log import log_sql
 from target_hubspot_overwrite.stats import LoadStats
 
 if t.TYPE_CHECKING:
     import logging
 
-    from target_hubspot_overwrite.target import TargetHubspotOverwrite
+    from target_hubspot_overwrite.session import LoadSession
 
 COUNTS_STREAM = "object_counts"
 IDS_STREAM = "object_ids"
@@ -77,12 +78,6 @@ class ParityResult:
         return self.gap is not None and abs(self.gap) > self.run_changes
 
 
-def results(target: TargetHubspotOverwrite) -> list[ParityResult]:
-    """This run's parity results (kept on the target)."""
-    found: list[ParityResult] = target.__dict__.setdefault("_parity_results", [])
-    return found
-
-
 def _ensure_ids_table(cur: Cursor) -> None:
     cur.execute(
         q.SQL(
@@ -96,25 +91,21 @@ class ObjectIdsSink(HubspotOverwriteSink):
 
     def load_batch(self, *, finalize: bool, wait: bool = True) -> None:
         """One transaction: COPY the batch's (object_type, id) pairs; no warehouse table."""
-        rows = list(self._keyed.values()) if self.upsert else self._rows
-        rejects, stats = self._rejects, self._intake
-        self._intake = LoadStats()
-        self._keyed, self._rows, self._rejects, self._escaped = {}, [], [], set()
+        batch = self.intake.take()
 
         def finish(cur: Cursor) -> None:
             _ensure_ids_table(cur)
             copy_sql = q.SQL("COPY {} (object_type, id) FROM STDIN")
+            log_sql("copy %d rows into temp %s", len(batch.rows), IDS_TABLE)
             with cur.copy(copy_sql.format(q.Identifier(IDS_TABLE))) as copy:
-                for row in rows:
+                for row in batch.rows:
                     copy.write_row((row["object_type"], row["id"]))
-            if rejects:
-                self.hso.write_rejects(cur, self.stream_name, rejects)
-                stats.rejected += len(rejects)
+            self.write_rejects(cur, batch)
 
         def committed() -> None:
-            self.run.stats.add(stats)
+            self.table.stats.add(batch.stats)
 
-        self.hso.run_batch(
+        self.session.run_batch(
             f"ids of stream '{self.stream_name}'", lambda cur: None, finish, committed, wait=wait
         )
 
@@ -124,10 +115,10 @@ class ObjectCountsSink(HubspotOverwriteSink):
 
     def process_batch(self, context: dict) -> None:
         """Commit the counted types' records and the listed ids first."""
-        buffered = list(self._keyed.values()) or self._rows
+        buffered = self.intake.buffered_rows()
         for object_type in dict.fromkeys(str(r.get("object_type")) for r in buffered):
-            self.hso.drain_stream(object_type)
-        self.hso.drain_stream(IDS_STREAM)
+            self.session.router.drain_stream(object_type)
+        self.session.router.drain_stream(IDS_STREAM)
         super().process_batch(context)
 
     def after_rows(self, cur: Cursor, rows: list[dict]) -> None:
@@ -135,22 +126,22 @@ class ObjectCountsSink(HubspotOverwriteSink):
         super().after_rows(cur, rows)
         for row in rows:
             result = self._parity(cur, row)
-            results(self.hso).append(result)
+            self.session.parity_results.append(result)
             removed = result.removed.objects + result.removed.associations
-            if self.hso.hard_delete:
+            if self.session.settings.hard_delete:
                 self._batch.deleted += removed
             else:
                 self._batch.soft_deleted += removed
             self._store(cur, result)
-            log_metric(self.logger, result, dry_run=self.hso.dry_run)
+            log_metric(self.logger, result, dry_run=self.session.settings.dry_run)
 
     def _parity(self, cur: Cursor, row: dict) -> ParityResult:
         object_type = str(row["object_type"])
         hubspot_count = int(row["hubspot_count"])
-        schema, table = self.run.schema, pg_identifier(object_type)
+        schema, table = self.table.schema, pg_identifier(object_type)
         shape = ddl.read_table(cur, schema, table)
-        stream_run = self.hso._runs.get(object_type)
-        stats = stream_run.stats if stream_run is not None else LoadStats()
+        counted = self.session.known_table(object_type)
+        stats = counted.stats if counted is not None else LoadStats()
         changes = stats.created + stats.updated + stats.overwritten + stats.deleted
         changes += stats.soft_deleted
         removed = removals.Removed()
@@ -159,7 +150,7 @@ class ObjectCountsSink(HubspotOverwriteSink):
             outcome = Reconciliation.NOT_REQUESTED
         elif shape is None:
             outcome = Reconciliation.NO_TABLE
-        elif self.hso.load_method != "upsert":
+        elif not self.session.settings.upsert:
             outcome = Reconciliation.APPEND_ONLY
         else:
             at = _timestamp(row.get("counted_at"))
@@ -199,18 +190,20 @@ class ObjectCountsSink(HubspotOverwriteSink):
             q.SQL(
                 "SELECT t.id FROM {} AS t WHERE {} AND NOT EXISTS "
                 "(SELECT 1 FROM {} AS k WHERE k.object_type = %s AND k.id = t.id)"
-            ).format(ddl.qualified(self.run.schema, table), _live(shape), q.Identifier(IDS_TABLE)),
+            ).format(
+                ddl.qualified(self.table.schema, table), _live(shape), q.Identifier(IDS_TABLE)
+            ),
             (object_type,),
         )
         gone = [str(r[0]) for r in cur.fetchall()]
         removed = removals.remove_objects(
             cur,
-            self.run.schema,
+            self.table.schema,
             object_type,
             table,
             gone,
             at,
-            hard=self.hso.hard_delete,
+            hard=self.session.settings.hard_delete,
             why=removals.Reason.DELETED,
         )
         if gone:
@@ -221,13 +214,13 @@ class ObjectCountsSink(HubspotOverwriteSink):
                 removed.objects,
                 ", ".join(gone[:20]) + (" ..." if len(gone) > 20 else ""),
                 removed.associations,
-                "deleted" if self.hso.hard_delete else "flagged with _sdc_deleted_at",
+                "deleted" if self.session.settings.hard_delete else "flagged with _sdc_deleted_at",
             )
         return Reconciliation.DONE, removed
 
     def _store(self, cur: Cursor, result: ParityResult) -> None:
         """Fill live_rows and gap on the stored object_counts row (when the columns exist)."""
-        shape = self.run.shape
+        shape = self.table.shape
         if not self.upsert or shape is None or not {"live_rows", "gap"} <= set(shape.columns):
             return
         cur.execute(
@@ -298,10 +291,10 @@ def log_metric(logger: logging.Logger, result: ParityResult, *, dry_run: bool) -
     logger.info("METRIC: %s", json.dumps(point, separators=(",", ":")))
 
 
-def log_parity(target: TargetHubspotOverwrite) -> None:
+def log_parity(session: LoadSession) -> None:
     """The run summary's parity lines (a WARNING per drifted type)."""
-    logger, found = target.logger, results(target)
-    prefix = "DRY RUN (nothing written) " if target.dry_run else ""
+    logger, found = session.logger, session.parity_results
+    prefix = "DRY RUN (nothing written) " if session.settings.dry_run else ""
     if not found:
         logger.info(
             "%sParity: not checked in this run (no object_counts records: a contact_ids or "

@@ -26,7 +26,8 @@ from decimal import Decimal
 
 import orjson
 from singer_sdk.exceptions import InvalidInputLine
-from singer_sdk.io_base import GenericSingerReader
+
+from target_hubspot_overwrite.sdk_private import ReaderHooks
 
 MALFORMED = "_HSO_MALFORMED"
 # An object value of 16+ digits, possibly around a '.': a number a float could round (or a
@@ -93,7 +94,7 @@ def _stdin_bytes() -> t.IO[t.Any]:
     return open(fd, "rb", buffering=STDIN_BUFFER, closefd=False)
 
 
-class OrjsonSingerReader(GenericSingerReader[str]):
+class OrjsonSingerReader(ReaderHooks):
     """Reads Singer JSON lines with orjson; malformed lines raise or are handed over."""
 
     def __init__(self) -> None:
@@ -119,7 +120,7 @@ class OrjsonSingerReader(GenericSingerReader[str]):
         fast = self.on_record
         records = 0
         for line in lines:
-            self._current_message = line  # type: ignore[assignment]
+            self.remember_line(line)
             message = self._parse(line)
             kind: t.Any = message.get("type")
             if kind == "RECORD" and fast is not None and fast(message, line, escapes_of(line)):
@@ -167,8 +168,9 @@ class OrjsonSingerReader(GenericSingerReader[str]):
             raise InvalidInputLine(msg)
         return {"type": MALFORMED, "line": text, "reason": reason, "number": self.line_number}
 
-    def _process_unknown_message(self, message_dict: dict) -> None:
+    def on_unknown(self, message_dict: dict) -> bool:
+        """A malformed line in reject mode goes to ``on_malformed``; other types fail."""
         if message_dict.get("type") == MALFORMED and self.on_malformed is not None:
             self.on_malformed(message_dict["number"], message_dict["reason"], message_dict["line"])
-            return
-        super()._process_unknown_message(message_dict)
+            return True
+        return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,11 +17,37 @@ JSONB = "jsonb"
 _INTEGERS = ("smallint", "integer", BIGINT)
 
 
+class ColumnKind(enum.StrEnum):
+    """What a property's values are: shared by the type mapping, the validators
+    (``record_checks``), the generated checks (``generated_checks``) and the sinks."""
+
+    STRING = "string"
+    DATE_TIME = "date-time"
+    DATE = "date"
+    INTEGER = "integer"
+    NUMBER = "number"
+    BOOLEAN = "boolean"
+    OBJECT = "object"
+    ARRAY = "array"
+    ANY = "any"  # untyped, or object-or-array: jsonb
+    TEXT_ANY = "text-any"  # mixed scalar types: text
+
+    @property
+    def parsed_exactly(self) -> bool:
+        """orjson always parses values of this kind exactly (no number to round)."""
+        return self in _EXACT_KINDS
+
+
+_EXACT_KINDS = frozenset(
+    {ColumnKind.STRING, ColumnKind.DATE_TIME, ColumnKind.DATE, ColumnKind.BOOLEAN}
+)
+
+
 @dataclass(frozen=True)
 class FieldType:
     """The validation kind and PostgreSQL type of one JSON Schema property."""
 
-    kind: str  # string | date-time | date | integer | number | boolean | object | array | any
+    kind: ColumnKind
     pg_type: str
     nullable: bool
 
@@ -59,31 +86,34 @@ def field_type(schema: dict[str, Any]) -> FieldType:
             return FieldType(inner.kind, inner.pg_type, inner.nullable or has_null)
     types, nullable = _types_of(schema)
     if not types:
-        return FieldType("any", JSONB, True)
+        return FieldType(ColumnKind.ANY, JSONB, True)
     if len(types) > 1:
         if set(types) <= {"integer", "number"}:
-            return FieldType("number", NUMERIC, nullable)
+            return FieldType(ColumnKind.NUMBER, NUMERIC, nullable)
         if set(types) <= {"object", "array"}:
-            return FieldType("any", JSONB, nullable)
-        return FieldType("text-any", TEXT, nullable)
+            return FieldType(ColumnKind.ANY, JSONB, nullable)
+        return FieldType(ColumnKind.TEXT_ANY, TEXT, nullable)
     kind = types[0]
     if kind == "string":
         fmt = schema.get("format")
         if fmt == "date-time":
-            return FieldType("date-time", TIMESTAMPTZ, nullable)
+            return FieldType(ColumnKind.DATE_TIME, TIMESTAMPTZ, nullable)
         if fmt == "date":
-            return FieldType("date", DATE, nullable)
-        return FieldType("string", TEXT, nullable)
-    mapping = {
-        "integer": BIGINT,
-        "number": NUMERIC,
-        "boolean": BOOLEAN,
-        "object": JSONB,
-        "array": JSONB,
-    }
-    if kind not in mapping:
-        return FieldType("any", JSONB, nullable)
-    return FieldType(kind, mapping[kind], nullable)
+            return FieldType(ColumnKind.DATE, DATE, nullable)
+        return FieldType(ColumnKind.STRING, TEXT, nullable)
+    simple = _SIMPLE.get(kind)
+    if simple is None:
+        return FieldType(ColumnKind.ANY, JSONB, nullable)
+    return FieldType(simple[0], simple[1], nullable)
+
+
+_SIMPLE = {
+    "integer": (ColumnKind.INTEGER, BIGINT),
+    "number": (ColumnKind.NUMBER, NUMERIC),
+    "boolean": (ColumnKind.BOOLEAN, BOOLEAN),
+    "object": (ColumnKind.OBJECT, JSONB),
+    "array": (ColumnKind.ARRAY, JSONB),
+}
 
 
 def widen(existing: str, wanted: str) -> str:

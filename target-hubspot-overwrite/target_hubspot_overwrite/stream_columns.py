@@ -14,9 +14,9 @@ from target_hubspot_overwrite.column_layout import (
     pinned_sources,
     plan_layout,
 )
-from target_hubspot_overwrite.compiled import RenderedField, RowRenderer, compile_renderer
 from target_hubspot_overwrite.copyfmt import Formatter, format_row, formatter_for
-from target_hubspot_overwrite.records import Cleaner
+from target_hubspot_overwrite.generated_checks import RenderedField, RowRenderer, compile_renderer
+from target_hubspot_overwrite.record_checks import Cleaner
 from target_hubspot_overwrite.sqltypes import JSONB, TIMESTAMPTZ, FieldType, widen
 
 

@@ -1,4 +1,8 @@
-"""Per-parent association completeness markers (``association_parent_syncs``)."""
+"""Per-parent association completeness markers (``association_parent_syncs``).
+
+A marker flags the parent's vanished association rows with ``_sdc_deleted_at`` (like every
+other removal), or deletes them under ``hard_delete``.
+"""
 
 from __future__ import annotations
 
@@ -65,12 +69,25 @@ def sync(config, *msgs, **settings):
 
 
 def pairs(db):
-    return db.rows(f'SELECT from_object_id, to_object_id FROM {{s}}."{A}" ORDER BY 1, 2')
+    """Live association rows."""
+    return db.rows(
+        f'SELECT from_object_id, to_object_id FROM {{s}}."{A}" '
+        "WHERE _sdc_deleted_at IS NULL ORDER BY 1, 2"
+    )
 
 
+def flagged(db):
+    """Association rows flagged as removed."""
+    return db.rows(
+        f'SELECT from_object_id, to_object_id FROM {{s}}."{A}" '
+        "WHERE _sdc_deleted_at IS NOT NULL ORDER BY 1, 2"
+    )
+
+
+@pytest.mark.parametrize("hard", [False, True])
 @pytest.mark.parametrize("force", [False, True])
 @pytest.mark.parametrize("batch", [1, 1000])
-def test_markers_delete_vanished_associations(config, db, force, batch):
+def test_markers_remove_vanished_associations(config, db, force, batch, hard):
     sync(
         config,
         assoc("m1", "c1"),
@@ -91,9 +108,24 @@ def test_markers_delete_vanished_associations(config, db, force, batch):
         marker("m2", 0),
         force_overwrite=force,
         batch_size_rows=batch,
+        hard_delete=hard,
     )
     assert pairs(db) == [("m1", "c1"), ("m1", "c3"), ("m3", "c9")]
-    assert res.stream(A)["deleted"] == 2
+    if hard:
+        assert flagged(db) == []
+        assert (res.stream(A)["deleted"], res.stream(A)["soft_deleted"]) == (2, 0)
+    else:
+        assert flagged(db) == [("m1", "c2"), ("m2", "c1")]
+        assert (res.stream(A)["deleted"], res.stream(A)["soft_deleted"]) == (0, 2)
+
+
+def test_flagged_association_delivered_again_is_live(config, db):
+    sync(config, assoc("m1", "c1"), assoc("m1", "c2"), marker("m1", 2))
+    sync(config, assoc("m1", "c1"), marker("m1", 1))
+    assert flagged(db) == [("m1", "c2")]
+    sync(config, assoc("m1", "c1"), assoc("m1", "c2"), marker("m1", 2))
+    assert pairs(db) == [("m1", "c1"), ("m1", "c2")]
+    assert flagged(db) == []
 
 
 def test_parent_without_marker_keeps_rows(config, db):
@@ -115,5 +147,5 @@ def test_marker_only_run_for_parent_with_zero(config, db):
 def test_dry_run_reports_association_deletes(config, db):
     sync(config, assoc("m1", "c1"), assoc("m1", "c2"), marker("m1", 2))
     res = sync(config, assoc("m1", "c1"), marker("m1", 1), dry_run=True)
-    assert res.stream(A)["deleted"] == 1
+    assert res.stream(A)["soft_deleted"] == 1
     assert len(pairs(db)) == 2

@@ -1,4 +1,4 @@
-"""The generated hot path (compiled.py, the byte reader) agrees with the general path.
+"""The generated hot path (generated_checks.py, the byte reader) agrees with the general path.
 
 The generated record check may only accept a record the general ``clean`` would return
 unchanged; the generated COPY renderer must produce the same text as the general formatter;
@@ -18,11 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from target_helpers import BIN, lines, rec, run_cli, run_target, schema_msg, write_config
-from target_hubspot_overwrite.compiled import RenderedField, compile_renderer
+from target_hubspot_overwrite.generated_checks import RenderedField, compile_renderer
 from target_hubspot_overwrite.copyfmt import format_row, formatter_for
 from target_hubspot_overwrite.reader import LineEscapes, escapes_of
-from target_hubspot_overwrite.records import InvalidValue
-from target_hubspot_overwrite.sinks import NullKeyError
+from target_hubspot_overwrite.record_checks import InvalidValue
+from target_hubspot_overwrite.intake import NullKeyError
 from target_hubspot_overwrite.target import TargetHubspotOverwrite
 
 S = "things"
@@ -109,8 +109,8 @@ def sink() -> Any:
         config={"sqlalchemy_url": "postgresql://nobody@127.0.0.1:1/none"}, validate_config=False
     )
     made = target.add_sink(S, schema_msg(S, PROPS, ["id"])["schema"], ["id"])
-    assert made._check is not None
-    return made
+    assert made.intake.check is not None
+    return made.intake
 
 
 def _general_clean(sink: Any, record: dict) -> dict | None:
@@ -120,15 +120,39 @@ def _general_clean(sink: Any, record: dict) -> dict | None:
         return None
 
 
+def _typed(value: Any) -> Any:
+    """``value`` with every scalar tagged by its type (``3 == 3.0 == True`` no longer)."""
+    if isinstance(value, dict):
+        return {k: _typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_typed(v) for v in value]
+    return (type(value).__name__, value)
+
+
+def _kept_as_is(sink: Any, record: dict) -> bool:
+    """The general path accepts the record and returns it unchanged, types included."""
+    cleaned = _general_clean(sink, record)
+    return cleaned is not None and _typed(cleaned) == _typed(record)
+
+
 @settings(
     max_examples=400,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(record=RECORDS)
-def test_generated_check_accepts_only_what_clean_keeps(sink, record):
-    if sink._check(record):
-        assert _general_clean(sink, record) == record
+def test_generated_check_accepts_exactly_what_clean_keeps(sink, record):
+    assert sink.check(record) == _kept_as_is(sink, record)
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(record=st.fixed_dictionaries(VALID))
+def test_generated_check_accepts_valid_records(sink, record):
+    assert sink.check(record)
 
 
 TYPICAL = {
@@ -147,11 +171,11 @@ TYPICAL = {
 
 
 def test_generated_check_accepts_a_typical_record(sink):
-    assert sink._check(TYPICAL)
-    assert not sink._check({**TYPICAL, "id": None})
-    assert not sink._check({**TYPICAL, "required_text": None})
-    assert not sink._check({**TYPICAL, "count": True})
-    assert not sink._check({**TYPICAL, "unknown": 1})
+    assert sink.check(TYPICAL)
+    assert not sink.check({**TYPICAL, "id": None})
+    assert not sink.check({**TYPICAL, "required_text": None})
+    assert not sink.check({**TYPICAL, "count": True})
+    assert not sink.check({**TYPICAL, "unknown": 1})
 
 
 @pytest.mark.parametrize(
@@ -159,8 +183,7 @@ def test_generated_check_accepts_a_typical_record(sink):
 )
 def test_generated_check_at_each_edge(sink, name, value):
     record = {**TYPICAL, name: value}
-    if sink._check(record):
-        assert _general_clean(sink, record) == record
+    assert sink.check(record) == _kept_as_is(sink, record)
 
 
 COLUMN_CHOICES = {

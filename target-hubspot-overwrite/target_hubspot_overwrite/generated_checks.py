@@ -5,7 +5,7 @@ per value; for a 26-column stream that was most of the target's CPU time. Here, 
 schema, we generate a straight-line function that checks every property of a record with
 inline type tests, and one that renders a row as a COPY text line. The generated code only
 covers the common, clean case; anything it does not accept takes the general path
-(``sinks.HubspotOverwriteSink.clean`` and ``copyfmt.format_row``), which raises the precise
+(``intake.RecordIntake.clean`` and ``copyfmt.format_row``), which raises the precise
 error or does the cleaning. Field names enter the generated source only as ``repr`` literals.
 """
 
@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from target_hubspot_overwrite.copyfmt import NULL, Formatter
+from target_hubspot_overwrite.sqltypes import ColumnKind
 
 RecordCheck = Callable[[dict[str, Any]], bool]
 RowRenderer = Callable[[dict[str, Any]], str]
@@ -32,27 +33,27 @@ class CheckedField:
     """What the generated check needs to know about one property."""
 
     source: str
-    kind: str
+    kind: ColumnKind
     nullable: bool
     is_key: bool
 
 
-def _type_test(kind: str) -> str | None:
-    """A boolean expression, true when ``v`` (not None) is NOT acceptable as-is."""
-    tests = {
-        "string": "v.__class__ is not _str",
-        "date-time": "v.__class__ is not _str or _datetime(v) is None",
-        "date": "v.__class__ is not _str or _date(v) is None",
-        "integer": "v.__class__ is not _int or not _MIN <= v <= _MAX",
-        "number": "v.__class__ is not _float and v.__class__ is not _int "
-        "and v.__class__ is not _Decimal",
-        "boolean": "v.__class__ is not _bool",
-        "object": "v.__class__ is not _dict",
-        "array": "v.__class__ is not _list",
-        "any": "False",
-        "text-any": "False",
-    }
-    return tests.get(kind)
+# Per kind, a boolean expression, true when ``v`` (not None) is NOT acceptable as-is.
+_TYPE_TESTS: dict[ColumnKind, str] = {
+    ColumnKind.STRING: "v.__class__ is not _str",
+    ColumnKind.DATE_TIME: "v.__class__ is not _str or _datetime(v) is None",
+    ColumnKind.DATE: "v.__class__ is not _str or _date(v) is None",
+    ColumnKind.INTEGER: "v.__class__ is not _int or not _MIN <= v <= _MAX",
+    ColumnKind.NUMBER: "v.__class__ is not _float and v.__class__ is not _int "
+    "and v.__class__ is not _Decimal",
+    ColumnKind.BOOLEAN: "v.__class__ is not _bool",
+    ColumnKind.OBJECT: "v.__class__ is not _dict",
+    ColumnKind.ARRAY: "v.__class__ is not _list",
+    ColumnKind.ANY: "False",
+    ColumnKind.TEXT_ANY: "False",
+}
+_TEXT_KINDS = frozenset({ColumnKind.STRING, ColumnKind.DATE_TIME, ColumnKind.DATE})
+_NUMBER_KINDS = frozenset({ColumnKind.INTEGER, ColumnKind.NUMBER})
 
 
 def compile_check(fields: Sequence[CheckedField]) -> RecordCheck | None:
@@ -69,7 +70,7 @@ def compile_check(fields: Sequence[CheckedField]) -> RecordCheck | None:
         "    try:",
     ]
     for spec in fields:
-        test = _type_test(spec.kind)
+        test = _TYPE_TESTS.get(spec.kind)
         if test is None:
             return None
         lines.append(f"        v = g({spec.source!r}, _MISSING)")
@@ -109,7 +110,7 @@ class RenderedField:
     """One staged column: its property, validation kind, column type and general formatter."""
 
     source: str
-    kind: str
+    kind: ColumnKind
     pg_type: str
     fallback: Formatter
 
@@ -117,11 +118,11 @@ class RenderedField:
 def _value_expr(index: int, spec: RenderedField) -> str:
     """COPY text of ``v{index}`` for a row whose strings need no escaping."""
     var = f"v{index}"
-    if spec.kind in ("string", "date-time", "date") and spec.pg_type in _TEXT_COLUMNS:
+    if spec.kind in _TEXT_KINDS and spec.pg_type in _TEXT_COLUMNS:
         return f"(_N if {var} is None else {var})"
-    if spec.kind in ("integer", "number") and spec.pg_type in _NUMBER_COLUMNS:
+    if spec.kind in _NUMBER_KINDS and spec.pg_type in _NUMBER_COLUMNS:
         return f"(_N if {var} is None else _s({var}))"
-    if spec.kind == "boolean" and spec.pg_type == "boolean":
+    if spec.kind == ColumnKind.BOOLEAN and spec.pg_type == "boolean":
         return f"(_N if {var} is None else ('t' if {var} else 'f'))"
     return f"(_N if {var} is None else _F[{index}]({var}))"
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from jsonschema import Draft7Validator
 
-from target_hubspot_overwrite.sqltypes import FieldType
+from target_hubspot_overwrite.sqltypes import ColumnKind, FieldType
 
 
 class InvalidValue(ValueError):  # noqa: N818
@@ -113,17 +113,17 @@ def _array(value: Any, counter: NulCounter) -> Any:
     return strip_nul(value, counter)
 
 
-_CLEANERS: dict[str, Cleaner] = {
-    "string": _string,
-    "date-time": _datetime,
-    "date": _date,
-    "integer": _integer,
-    "number": _number,
-    "boolean": _boolean,
-    "object": _object,
-    "array": _array,
-    "any": strip_nul,
-    "text-any": strip_nul,
+_CLEANERS: dict[ColumnKind, Cleaner] = {
+    ColumnKind.STRING: _string,
+    ColumnKind.DATE_TIME: _datetime,
+    ColumnKind.DATE: _date,
+    ColumnKind.INTEGER: _integer,
+    ColumnKind.NUMBER: _number,
+    ColumnKind.BOOLEAN: _boolean,
+    ColumnKind.OBJECT: _object,
+    ColumnKind.ARRAY: _array,
+    ColumnKind.ANY: strip_nul,
+    ColumnKind.TEXT_ANY: strip_nul,
 }
 
 

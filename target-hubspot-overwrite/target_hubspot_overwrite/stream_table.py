@@ -1,4 +1,5 @@
-"""Per-stream state that outlives sink instances (a SCHEMA change creates a new sink)."""
+"""What the run knows about one stream's table; outlives sink instances (a SCHEMA change
+creates a new sink, the table and its run-scoped TEMP tables stay)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from target_hubspot_overwrite.stats import LoadStats
 
 
 @dataclass
-class StreamRun:
-    """Run-scoped facts about one stream's target table."""
+class StreamTable:
+    """Run-scoped facts about one stream's target table, and what the run did to it."""
 
     stream_name: str
     index: int
@@ -21,10 +22,6 @@ class StreamRun:
     key_columns: list[str] = field(default_factory=list)
     keys_table: str | None = None
     keys_indexed: bool = False
-    records_since_activation: int = 0
-    pending_version: int | None = None
-    finalize_at_end: bool = False
-    finalize_now: bool = False
     stats: LoadStats = field(default_factory=LoadStats)
 
     @property

@@ -1,0 +1,285 @@
+"""Full-refresh and association-marker reconciliation, as one explicit per-stream machine.
+
+The tap-target contract (``docs/DESIGN.md``, section "Tap-target contract"; a test compares
+that table with the constants here):
+
+* **ACTIVATE_VERSION after a stream's records** closes a full read: rows not delivered in this
+  run are flagged ``_sdc_deleted_at`` (deleted under ``hard_delete``), in the transaction of
+  the stream's last batch. ``tap-hubspot-assoc`` sends only this one.
+* **ACTIVATE_VERSION sent twice** in a row with the same version and no record between closes
+  an *empty* read: the table is emptied the same way.
+* **ACTIVATE_VERSION before any record** (singer-sdk taps) opens a version: reconciled at end
+  of input, unless the run has shown closing messages (then the stream did not complete, and
+  nothing is removed).
+* **Association markers** (stream ``association_parent_syncs``, key ``association_stream``,
+  ``from_object_id``) close one parent's set in one direction: that parent's other rows of
+  ``association_stream`` are flagged (deleted under ``hard_delete``), and with
+  ``reverse_stream`` also the reverse rows pointing at the parent whose link is gone.
+
+States of a stream (:class:`RefreshState`) and what moves them::
+
+    IDLE   --ACTIVATE_VERSION v, no record since the last one------------> OPENED(v)
+    IDLE   --ACTIVATE_VERSION v after records----------------------------> CLOSED(v)
+    OPENED --ACTIVATE_VERSION v again, no record between (empty read)----> CLOSED(v)
+    OPENED --ACTIVATE_VERSION after records------------------------------> CLOSED(v)
+    OPENED --end of input, no closing message in the run-----------------> AT_END(v)
+    OPENED --end of input, the run had closing messages (WARNING)--------> IDLE
+    CLOSED / AT_END --reconciled in a batch transaction------------------> IDLE
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from psycopg import Cursor
+from psycopg import sql as q
+
+from target_hubspot_overwrite import ddl, merge
+from target_hubspot_overwrite.naming import pg_identifier
+from target_hubspot_overwrite.sql_log import log_sql
+from target_hubspot_overwrite.stream_table import StreamTable
+
+# --- the contract ---------------------------------------------------------------------------
+
+MARKER_STREAM = "association_parent_syncs"
+ASSOCIATION_STREAM_PATTERN = "{from}_to_{to}_associations"
+
+
+class MarkerField(enum.StrEnum):
+    """Fields of an ``association_parent_syncs`` record."""
+
+    ASSOCIATION_STREAM = "association_stream"
+    FROM_OBJECT_TYPE = "from_object_type"
+    TO_OBJECT_TYPE = "to_object_type"
+    FROM_OBJECT_ID = "from_object_id"
+    ASSOCIATION_COUNT = "association_count"
+    SYNCED_AT = "synced_at"
+    REVERSE_STREAM = "reverse_stream"
+
+
+MARKER_KEY = (MarkerField.ASSOCIATION_STREAM, MarkerField.FROM_OBJECT_ID)
+ASSOCIATION_KEY = ("from_object_id", "to_object_id", "association_type_id")
+
+
+class VersionMessage(enum.Enum):
+    """What an ACTIVATE_VERSION means by its place in the stream."""
+
+    CLOSING = "after the stream's records: the version is complete, reconcile now"
+    REPEATED = "the same version again with no record between: an empty read, reconcile now"
+    OPENING = "before any record: reconcile at end of input unless the run had closing ones"
+
+
+# --- the state machine ----------------------------------------------------------------------
+
+
+class RefreshState(enum.Enum):
+    """Where a stream stands in full-refresh reconciliation."""
+
+    IDLE = "no version pending"
+    OPENED = "a version announced before its records; waits for end of input"
+    CLOSED = "a closing version: reconcile with the next (or an empty) batch"
+    AT_END = "end of input reached with an opened version: reconcile with the last batch"
+
+
+@dataclass
+class StreamRefresh:
+    """One stream's reconciliation state (outlives sinks; the sink counts records in it)."""
+
+    stream_name: str
+    state: RefreshState = RefreshState.IDLE
+    version: int | None = None
+    records_since_activation: int = 0  # incremented by the sink for every record
+
+    def activate(self, version: int) -> VersionMessage:
+        """An ACTIVATE_VERSION arrived: what it means (see the module doc)."""
+        pending = self.state is not RefreshState.IDLE
+        if self.records_since_activation == 0 and not (pending and self.version == version):
+            self.state, self.version = RefreshState.OPENED, version
+            return VersionMessage.OPENING
+        repeated = self.records_since_activation == 0
+        self.state, self.version = RefreshState.CLOSED, version
+        self.records_since_activation = 0
+        return VersionMessage.REPEATED if repeated else VersionMessage.CLOSING
+
+    def end_of_input(self, *, closing_seen: bool) -> bool:
+        """End of input: True if an opened version is now due; drops it when the run has
+        shown closing messages (the stream did not complete)."""
+        if self.state is not RefreshState.OPENED:
+            return False
+        if closing_seen:
+            self.state, self.version = RefreshState.IDLE, None
+            return False
+        self.state = RefreshState.AT_END
+        return True
+
+    @property
+    def due(self) -> bool:
+        """A batch of this stream must reconcile in its transaction."""
+        return self.state in (RefreshState.CLOSED, RefreshState.AT_END)
+
+    def take(self) -> int | None:
+        """Reconciling now: the version, and back to IDLE (None: nothing pending)."""
+        if self.state is RefreshState.IDLE:
+            return None
+        version, self.state, self.version = self.version, RefreshState.IDLE, None
+        return version
+
+
+@dataclass
+class RunReconciliation:
+    """Every stream's machine, and whether this run has shown closing messages."""
+
+    streams: dict[str, StreamRefresh] = field(default_factory=dict)
+    closing_seen: bool = False
+
+    def stream(self, name: str) -> StreamRefresh:
+        """The machine of stream ``name`` (created IDLE)."""
+        found = self.streams.get(name)
+        if found is None:
+            found = self.streams[name] = StreamRefresh(name)
+        return found
+
+    def activate(self, name: str, version: int) -> VersionMessage:
+        """An ACTIVATE_VERSION for ``name``."""
+        meaning = self.stream(name).activate(version)
+        if meaning is not VersionMessage.OPENING:
+            self.closing_seen = True
+        return meaning
+
+    def unclosed(self) -> list[str]:
+        """At end of input: streams whose opened version is dropped (no closing message)."""
+        dropped = []
+        for refresh in self.streams.values():
+            was_opened = refresh.state is RefreshState.OPENED
+            if not refresh.end_of_input(closing_seen=self.closing_seen) and was_opened:
+                dropped.append(refresh.stream_name)
+        return dropped
+
+
+# --- the SQL of each reconciliation ---------------------------------------------------------
+
+
+@dataclass
+class Removed:
+    """Rows one reconciliation step removed."""
+
+    deleted: int = 0
+    soft_deleted: int = 0
+
+
+def remove_missing_rows(
+    cur: Cursor, table: StreamTable, key_columns: Sequence[str], *, hard: bool
+) -> Removed:
+    """Full refresh: flag (or delete) the rows whose key was not delivered in this run."""
+    keys_table = table.keys_table if table.key_columns == list(key_columns) else None
+    if keys_table is not None:
+        cur.execute(q.SQL("ANALYZE {}").format(q.Identifier(keys_table)))  # TEMP: no autovacuum
+    target = ddl.qualified(table.schema, table.table)
+    if hard:
+        log_sql("reconcile: delete rows of %s not delivered in this run", target.as_string(cur))
+        cur.execute(merge.delete_missing(target, keys_table, key_columns))
+        return Removed(deleted=cur.rowcount)
+    log_sql("reconcile: flag rows of %s not delivered in this run", target.as_string(cur))
+    cur.execute(merge.soft_delete_missing(target, keys_table, key_columns))
+    return Removed(soft_deleted=cur.rowcount)
+
+
+def marked_parents(
+    rows: Iterable[dict],
+) -> tuple[dict[str, list[str]], dict[tuple[str, str], list[str]]]:
+    """Marker rows as (parents per association stream, parents per (stream, reverse))."""
+    parents: dict[str, list[str]] = defaultdict(list)
+    mirrored: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for row in rows:
+        stream = str(row.get(MarkerField.ASSOCIATION_STREAM))
+        parent = str(row.get(MarkerField.FROM_OBJECT_ID))
+        parents[stream].append(parent)
+        reverse = row.get(MarkerField.REVERSE_STREAM)
+        if reverse:
+            mirrored[stream, str(reverse)].append(parent)
+    return parents, mirrored
+
+
+def remove_vanished(
+    cur: Cursor, table: StreamTable, parent_ids: list[str], *, hard: bool, log: logging.Logger
+) -> Removed:
+    """A marker: flag (or delete) the parents' rows of ``table`` not delivered in this run."""
+    if not table.shape_known:
+        table.shape = ddl.read_table(cur, table.schema, table.table)
+        table.shape_known = True
+    parent_col = pg_identifier(MarkerField.FROM_OBJECT_ID)
+    if table.shape is None or parent_col not in table.shape.columns:
+        return Removed()
+    keys = table.key_columns or table.shape.primary_key
+    keys_table = table.keys_table if table.key_columns else None
+    if keys_table is not None and not table.keys_indexed:
+        cur.execute(merge.index_keys_table(keys_table, keys))
+        table.keys_indexed = True
+    soft = not hard and merge.SOFT_DELETE in table.shape.columns
+    target = ddl.qualified(table.schema, table.table)
+    log_sql(
+        "%s vanished associations of %d parent(s) in %s",
+        "flag" if soft else "delete",
+        len(parent_ids),
+        target.as_string(cur),
+    )
+    # Few rows (the marked parents') each probe the key table: an index nested loop,
+    # never a hash of every key delivered so far, which would grow with the run.
+    cur.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
+    cur.execute(
+        merge.remove_vanished_associations(
+            target, parent_col, parent_ids, keys_table, keys, soft=soft
+        )
+    )
+    count = cur.rowcount
+    cur.execute("SET LOCAL enable_hashjoin = DEFAULT; SET LOCAL enable_mergejoin = DEFAULT")
+    if count:
+        log.info(
+            "%s %d vanished association row(s) in %s",
+            "Flagged" if soft else "Deleted",
+            count,
+            table.table,
+        )
+    return Removed(soft_deleted=count) if soft else Removed(deleted=count)
+
+
+def remove_unmirrored(
+    cur: Cursor,
+    forward: StreamTable,
+    backward: StreamTable,
+    parent_ids: list[str],
+    *,
+    hard: bool,
+    log: logging.Logger,
+) -> Removed:
+    """A scoped marker: flag (or delete) ``backward`` rows pointing at the parents whose link
+    ``forward`` no longer has."""
+    shape = ddl.read_table(cur, backward.schema, backward.table)
+    if shape is None:
+        return Removed()
+    soft = not hard and merge.SOFT_DELETE in shape.columns
+    target = ddl.qualified(backward.schema, backward.table)
+    log_sql(
+        "%s unmirrored rows to %d parent(s) in %s",
+        "flag" if soft else "delete",
+        len(parent_ids),
+        target.as_string(cur),
+    )
+    cur.execute(
+        merge.remove_unmirrored(
+            target, ddl.qualified(forward.schema, forward.table), parent_ids, soft=soft
+        )
+    )
+    count = cur.rowcount
+    if count:
+        log.info(
+            "%s %d %s row(s) whose link the marked parents no longer have",
+            "Flagged" if soft else "Deleted",
+            count,
+            backward.table,
+        )
+    return Removed(soft_deleted=count) if soft else Removed(deleted=count)
