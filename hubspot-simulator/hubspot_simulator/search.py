@@ -26,6 +26,9 @@ DEFAULT_LIMIT = 10
 MAX_LIMIT = 200
 MAX_RESULTS = 10_000
 MAX_QUERY_CHARS = 3_000
+# DOC-search: "The query body is at most 3,000 characters, or the API returns 400" (the whole
+# request body, as sent).
+MAX_BODY_CHARS = 3_000
 OPERATORS = frozenset(
     (
         "EQ",
