@@ -8,10 +8,10 @@ from urllib.parse import quote
 
 # Whole-URL budget for GET list requests: far below the 8 KB many servers and proxies allow.
 LIST_URL_LIMIT = 6000
-# HubSpot's search guide mentions a 3,000-character limit, but taps in wide use send every
-# property name in search bodies far longer than that. Send all properties up to this size;
-# beyond it, or after a 400, search for ids only and batch-read the properties.
-SEARCH_BODY_LIMIT = 30_000
+# HubSpot's search guide: "The query body is at most 3,000 characters, or the API returns 400".
+# A search whose body with every property would be longer asks for ids only and batch-reads
+# the properties; no request is sent that the limit would refuse.
+SEARCH_BODY_LIMIT = 3_000
 
 
 def encoded_list_length(names: Sequence[str]) -> int:
@@ -34,5 +34,5 @@ def chunk_for_query(names: Sequence[str], budget: int) -> list[list[str]]:
 
 
 def json_length(body: object) -> int:
-    """Characters of `body` serialised as compact JSON."""
-    return len(json.dumps(body, separators=(",", ":")))
+    """Characters of `body` as `requests` sends it (json.dumps defaults, ASCII-escaped)."""
+    return len(json.dumps(body))

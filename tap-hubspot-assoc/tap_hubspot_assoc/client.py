@@ -39,6 +39,7 @@ class ClientStats:
     """Counters for progress lines and the final summary."""
 
     requests: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[int] = field(default_factory=Counter)  # answers by HTTP status
     retries: int = 0
     rate_limited: int = 0
     rate_limit_wait_seconds: float = 0.0
@@ -178,9 +179,9 @@ class HubSpotClient:
         """One HTTP exchange under the right limiter, holding one of the in-flight slots."""
         limiter = self.search_limiter if search else self.limiter
         with self._slots:
-            # The burst budget equals the server's: its tokens are held until the answer (see
-            # RollingWindowLimiter.acquire); search keeps a margin (4 of HubSpot's 5 per second).
-            waited = limiter.acquire(hold=not search)
+            # Both budgets equal the server's: tokens are held until the answer (see
+            # RollingWindowLimiter.acquire), so a request the server counted late still counts.
+            waited = limiter.acquire(hold=True)
             with self._stats_lock:
                 self.stats.rate_limit_wait_seconds += waited
                 self.stats.requests[kind] += 1
@@ -199,10 +200,10 @@ class HubSpotClient:
                     timeout=self._timeout,
                 )
             finally:
-                if not search:
-                    limiter.settle()
+                limiter.settle()
             with self._stats_lock:
                 self.stats.observe_round_trip(kind, time.monotonic() - sent_at)
+                self.stats.statuses[response.status_code] += 1
         if not search:
             self.limiter.observe_headers(response.headers)
         return response

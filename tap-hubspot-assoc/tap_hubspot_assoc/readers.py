@@ -71,13 +71,15 @@ class ObjectReader:
     ) -> None:
         self.client = client
         self.object_type = object_type.name
-        self._path_ref = object_type.path_ref
+        self.path_ref = object_type.path_ref
         self.property_names = [prop.name for prop in properties]
         self.modified_property = object_type.modified_property
         self._logger = logger
         self.search_properties = self._search_properties()
         self.window_violations = 0
-        self.dropped_between_chunks = 0
+        # The list cursor after the last page handed out (None once the listing is complete).
+        self.list_cursor: str | None = None
+        self._id_cursor: str | None = None
 
     # -- list (full reads and archived records) -----------------------------------------
 
@@ -96,10 +98,16 @@ class ObjectReader:
         after: str | None = None
         while True:
             objects, after = self._list_page(chunks, after=after, archived=archived)
+            self.list_cursor = after
             if objects:
                 yield objects
             if not after:
                 return
+
+    def list_requests_per_page(self) -> int:
+        """Requests one list page of 100 costs: URL chunks, or 2 (ids + batch read) if wide."""
+        chunks = len(self._list_property_chunks(archived=False))
+        return chunks if chunks <= WIDE_LIST_CHUNKS else 2
 
     def list_ids(self) -> Iterator[list[str]]:
         """Ids of every active record: list pages of 100 asking only for hs_object_id."""
@@ -111,6 +119,7 @@ class ObjectReader:
             objects, after = self._list_page(
                 [[ID_PROPERTY]], after=after, archived=archived, kind=kind
             )
+            self._id_cursor = after
             if objects:
                 yield [str(obj["id"]) for obj in objects]
             if not after:
@@ -119,6 +128,7 @@ class ObjectReader:
     def _wide_list_pages(self, *, archived: bool) -> Iterator[list[dict[str, Any]]]:
         """List ids, batch-read their properties; ids gone in between are left out."""
         for ids in self._id_pages(archived=archived, kind="list"):
+            self.list_cursor = self._id_cursor
             found = self.batch_read(ids, archived=archived)
             by_id = {str(obj["id"]): obj for obj in found.objects}
             page = [by_id[i] for i in ids if i in by_id]
@@ -126,7 +136,7 @@ class ObjectReader:
                 yield page
 
     def _list_property_chunks(self, *, archived: bool) -> list[list[str]]:
-        base = self.client.api_url + paths.objects(self._path_ref)
+        base = self.client.api_url + paths.objects(self.path_ref)
         fixed = len(base) + len(f"?limit={LIST_PAGE_SIZE}&archived={str(archived).lower()}")
         fixed += len("&after=") + 24 + len("&properties=")
         return chunk_for_query(self.property_names, max(LIST_URL_LIMIT - fixed, 200))
@@ -144,7 +154,7 @@ class ObjectReader:
             }
             if after:
                 params["after"] = after
-            body = self.client.get(paths.objects(self._path_ref), params, kind=kind)
+            body = self.client.get(paths.objects(self.path_ref), params, kind=kind)
             results = body.get("results") or []
             if index == 0:
                 next_after = ((body.get("paging") or {}).get("next") or {}).get("after")
@@ -162,7 +172,6 @@ class ObjectReader:
                 merged[key].setdefault("properties", {}).update(obj.get("properties") or {})
                 seen.add(key)
         for key in set(merged) - seen:
-            self.dropped_between_chunks += 1
             del merged[key]
 
     # -- batch read --------------------------------------------------------------------------
@@ -174,7 +183,7 @@ class ObjectReader:
         for start in range(0, len(ids), BATCH_READ_SIZE):
             chunk = [str(i) for i in ids[start : start + BATCH_READ_SIZE]]
             body = self.client.post(
-                paths.batch_read(self._path_ref) + f"?archived={str(archived).lower()}",
+                paths.batch_read(self.path_ref) + f"?archived={str(archived).lower()}",
                 {
                     "inputs": [{"id": i} for i in chunk],
                     "properties": self.property_names,
@@ -217,7 +226,7 @@ class ObjectReader:
         try:
             return dict(
                 self.client.post(
-                    paths.search(self._path_ref),
+                    paths.search(self.path_ref),
                     self._search_body(window, after_id),
                     kind="search",
                     search=True,
@@ -238,6 +247,35 @@ class ObjectReader:
 
     def _id_only_properties(self) -> list[str]:
         return [ID_PROPERTY, self.modified_property]
+
+    # -- id-range keyset search (full reads, see keyset_reads) ----------------------------
+
+    def id_range_search_body(
+        self, after: int | None, upper: int | None, properties: list[str]
+    ) -> dict[str, Any]:
+        """Next 200 records with after < id <= upper (open ends left out), in id order."""
+        filters: list[dict[str, Any]] = []
+        if after is not None:
+            filters.append({"propertyName": ID_PROPERTY, "operator": "GT", "value": str(after)})
+        if upper is not None:
+            filters.append({"propertyName": ID_PROPERTY, "operator": "LTE", "value": str(upper)})
+        return {
+            "filterGroups": [{"filters": filters}] if filters else [],
+            "sorts": [{"propertyName": ID_PROPERTY, "direction": "ASCENDING"}],
+            "properties": properties,
+            "limit": SEARCH_PAGE_SIZE,
+        }
+
+    def keyset_search_properties(self) -> list[str]:
+        """Every property when the widest id-range body fits SEARCH_BODY_LIMIT, else the id."""
+        widest = self.id_range_search_body(10**19, 10**19, self.property_names)
+        if json_length(widest) <= SEARCH_BODY_LIMIT:
+            return self.property_names
+        return [ID_PROPERTY]
+
+    def search_carries_properties(self) -> bool:
+        """Whether a search body can ask for every property (else ids + batch reads)."""
+        return self.keyset_search_properties() == self.property_names
 
     def _search_body(self, window: Window, after_id: int | None) -> dict[str, Any]:
         filters: list[dict[str, Any]] = [

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from singer_sdk import Stream, Tap
@@ -15,19 +13,20 @@ from singer_sdk.helpers.types import Context, Record
 
 from tap_hubspot_assoc.association_streams import MergesStream
 from tap_hubspot_assoc.client import HubSpotClient
+from tap_hubspot_assoc.concurrency import RequestPool
 from tap_hubspot_assoc.object_types import CrmObjectType
+from tap_hubspot_assoc.planned_reads import PlannedReads, budgets_from_config, plan_goal
 from tap_hubspot_assoc.properties import (
     PropertyDef,
     format_datetime,
     parse_datetime,
     record_schema,
 )
+from tap_hubspot_assoc.read_stats import ReadStats, log_progress, log_summary
 from tap_hubspot_assoc.readers import ObjectReader, Window
 from tap_hubspot_assoc.records import merged_ids, to_record
 from tap_hubspot_assoc.sync_state import REPLICATION_KEY, StreamProgress
 from tap_hubspot_assoc.versions import announce_complete, new_version
-
-PROGRESS_LOG_SECONDS = 15.0
 
 
 class PageConsumer(Protocol):
@@ -58,20 +57,6 @@ class PageConsumer(Protocol):
     def failed_parents(self) -> dict[str, list[str]]: ...
 
 
-@dataclass
-class StreamRun:
-    """What one stream did in this run, for progress lines and the final summary."""
-
-    mode: str = ""
-    records: int = 0
-    archived_records: int = 0
-    merged_away_ids: int = 0
-    unknown_ids: list[str] = field(default_factory=list)
-    truncated: bool = False
-    started: float = field(default_factory=time.monotonic)
-    last_log: float = field(default_factory=time.monotonic)
-
-
 class CrmObjectStream(Stream):
     """Records of one CRM object type (standard or custom), named by the type's stream name."""
 
@@ -89,14 +74,22 @@ class CrmObjectStream(Stream):
         object_type: CrmObjectType,
         properties: Sequence[PropertyDef],
         client: HubSpotClient,
+        pool: RequestPool,
     ) -> None:
         self.object_type = object_type
         self.property_defs = list(properties)
         self.client = client
         super().__init__(tap, schema=record_schema(self.property_defs), name=object_type.name)
         self.reader = ObjectReader(client, object_type, self.property_defs, self.logger)
+        self.planned = PlannedReads(
+            self.reader,
+            pool,
+            budgets_from_config(self.config, pool),
+            plan_goal(self.config),
+            self.logger,
+        )
         self._records_at_version_open = 0
-        self.run = StreamRun()
+        self.run = ReadStats()
         # Get the ids of every emitted page (batched association reads).
         self.page_consumers: list[PageConsumer] = []
         self._fed = 0  # ids handed to the consumers so far
@@ -121,7 +114,7 @@ class CrmObjectStream(Stream):
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         """Emit this run's records: scoped, full or incremental (see README)."""
-        self.run = StreamRun(mode=self._mode())
+        self.run = ReadStats(mode=self._mode())
         requests_before = self.client.stats.total_requests
         self.logger.info("Syncing %s: %s read", self.name, self.run.mode)
         readers = {
@@ -144,7 +137,14 @@ class CrmObjectStream(Stream):
                 self._remember_failed_parents()
             for observe in self.read_observers:
                 observe(self)
-        self._log_summary(self.client.stats.total_requests - requests_before)
+        self.run.window_violations = self.reader.window_violations
+        log_summary(
+            self.logger,
+            self.name,
+            self.run,
+            self.client,
+            self.client.stats.total_requests - requests_before,
+        )
 
     # -- modes ------------------------------------------------------------------------
 
@@ -187,7 +187,7 @@ class CrmObjectStream(Stream):
         complete_read = self._complete_read()
         if complete_read:
             self._open_version()
-        for page in self.reader.list_pages():
+        for page in self.planned.full_pages():
             yield from self._emit(page)
             if self.run.truncated:
                 return
@@ -208,7 +208,13 @@ class CrmObjectStream(Stream):
         read_end = self._read_end()
         pending = progress.pending
         next_start = self._next_window_start(progress)
+        if progress.bookmark is None and pending is None:
+            first_window = Window(next_start, read_end)
+            if self.planned.first_run_lists(first_window):
+                yield from self._first_run_listed(first_window, read_end)
+                return
         if self.config.get("include_archived"):
+            self.planned.archived_listing_note()
             oldest = min(pending.window.start, next_start) if pending else next_start
             yield from self._archived_between(Window(oldest, read_end))
         if pending and not self.run.truncated:
@@ -228,6 +234,21 @@ class CrmObjectStream(Stream):
         yield from self._window_records(window, None)
 
     # -- building blocks ----------------------------------------------------------------
+
+    def _first_run_listed(self, window: Window, read_end: dt.datetime) -> Iterator[dict[str, Any]]:
+        """First run since start_date through list pages kept to the window (the plan's
+        choice when the window holds most records); the bookmark then moves to read_end."""
+        for page in self.planned.filtered_list_pages(window):
+            yield from self._emit(page)
+            if self.run.truncated:
+                return
+        if self.config.get("include_archived"):
+            yield from self._archived_between(window)
+            if self.run.truncated:
+                return
+        self._drain()
+        self._progress_state().finish_full_read(read_end)
+        self._checkpoint()
 
     def _window_records(self, window: Window, after_id: int | None) -> Iterator[dict[str, Any]]:
         progress = self._progress_state()
@@ -274,7 +295,7 @@ class CrmObjectStream(Stream):
             yield record
             emitted.append(record["id"])
         self._page_done(emitted, checkpoint)
-        self._log_progress()
+        log_progress(self.logger, self.name, self.run, self.client)
 
     def _report_merges(self, survivor: str, absorbed: list[str]) -> None:
         """`merges` records for the absorbed ids; consumers re-read what the survivor links."""
@@ -378,53 +399,6 @@ class CrmObjectStream(Stream):
             return  # running only to feed association reads: no messages
         empty = self.run.records == self._records_at_version_open
         announce_complete(self._write_activate_version_message, self._stream_version, empty=empty)
-
-    # -- logging ------------------------------------------------------------------------
-
-    def _log_progress(self) -> None:
-        now = time.monotonic()
-        if now - self.run.last_log < PROGRESS_LOG_SECONDS:
-            return
-        self.run.last_log = now
-        stats = self.client.stats
-        self.logger.info(
-            "Progress %s: %d records, %d requests so far, %d rate-limit waits (%.1fs)",
-            self.name,
-            self.run.records,
-            stats.total_requests,
-            self.client.limiter.wait_count + self.client.search_limiter.wait_count,
-            stats.rate_limit_wait_seconds,
-        )
-
-    def _log_summary(self, requests_used: int) -> None:
-        run = self.run
-        self.logger.info(
-            "Summary %s (%s): %d records (%d archived) in %.1fs, %d requests%s%s%s%s",
-            self.name,
-            run.mode,
-            run.records,
-            run.archived_records,
-            time.monotonic() - run.started,
-            requests_used,
-            ", stopped at max_records" if run.truncated else "",
-            f", {run.merged_away_ids} merged-away ids listed in hs_merged_object_ids"
-            if run.merged_away_ids
-            else "",
-            f", {len(run.unknown_ids)} unknown ids" if run.unknown_ids else "",
-            f", {self.reader.window_violations} search results outside their window"
-            if self.reader.window_violations
-            else "",
-        )
-        stats = self.client.stats
-        self.logger.info(
-            "Run totals so far: %d requests (%s), %d retries, %d answered 429, "
-            "%.1fs rate-limit waits",
-            stats.total_requests,
-            ", ".join(f"{kind}={count}" for kind, count in sorted(stats.requests.items())),
-            stats.retries,
-            stats.rate_limited,
-            stats.rate_limit_wait_seconds,
-        )
 
 
 def _archived_inside(obj: dict[str, Any], window: Window) -> bool:

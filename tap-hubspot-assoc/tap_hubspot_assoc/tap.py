@@ -35,6 +35,7 @@ from tap_hubspot_assoc.pairs import (
 from tap_hubspot_assoc.parity import parity_streams
 from tap_hubspot_assoc.portal_types import PortalTypes, SyncedType, configured_list
 from tap_hubspot_assoc.ratelimit import RollingWindowLimiter
+from tap_hubspot_assoc.read_plan import PlanGoal
 from tap_hubspot_assoc.streams import CrmObjectStream
 
 DEFAULT_API_URL = "https://api.hubapi.com"
@@ -130,8 +131,9 @@ CONFIG_SCHEMA = th.PropertiesList(
     th.Property(
         "search_requests_per_second",
         th.IntegerType,
-        default=4,
-        description="Client-side budget for CRM search requests per second (HubSpot: 4-5).",
+        default=5,
+        description="Client-side budget for CRM search requests per second (HubSpot: 5 per "
+        "account, shared by every app; lower it when other integrations search too).",
     ),
     th.Property(
         "max_concurrent_requests",
@@ -140,6 +142,16 @@ CONFIG_SCHEMA = th.PropertiesList(
         description="Requests in flight at once (association batch reads of different "
         "directions and 1,000-parent batches), all through the one shared rate limiter; "
         "output and state are written in the same order as with 1 (one at a time).",
+    ),
+    th.Property(
+        "read_plan",
+        th.StringType(allowed_values=[goal.value for goal in PlanGoal]),
+        default=PlanGoal.FASTEST.value,
+        description="How full reads choose their requests. fastest: list pages, unless the "
+        "measured latency makes the list chain slower than the rate limit and keyset search "
+        "chains with parallel batch reads are expected to be at least 1.25x faster (the plan "
+        "is printed per stream). fewest_requests: always list pages (for accounts near their "
+        "daily quota).",
     ),
     th.Property(
         "association_pairs",
@@ -237,7 +249,7 @@ class TapHubspotAssoc(Tap):
                 int(self.config.get("requests_per_ten_seconds", 100)), 10.0
             ),
             search_limiter=RollingWindowLimiter(
-                int(self.config.get("search_requests_per_second", 4)), 1.0
+                int(self.config.get("search_requests_per_second", 5)), 1.0
             ),
             logger=self.logger.getChild("client"),
             max_in_flight=self.request_pool.size,
@@ -283,7 +295,13 @@ class TapHubspotAssoc(Tap):
             directions = directions_from_config(pairs, self.portal.resolve)
         check_parents_configured(directions, [s.type.name for s in synced])
         objects = [
-            CrmObjectStream(self, object_type=s.type, properties=s.properties, client=self.client)
+            CrmObjectStream(
+                self,
+                object_type=s.type,
+                properties=s.properties,
+                client=self.client,
+                pool=self.request_pool,
+            )
             for s in synced
         ]
         merges = MergesStream(self)

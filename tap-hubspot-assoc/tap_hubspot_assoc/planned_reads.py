@@ -1,0 +1,199 @@
+"""Planned reads of one object type: the plan is chosen, printed, then followed.
+
+Full reads start as list pages, the minimum plan, which also measure the round trip. After
+PLAN_AFTER_SECONDS of listing with pages left, if the list chain is slower than the burst limit
+allows, one `limit=1` search gives the count and the highest id, and `read_plan.choose` weighs
+the list chain against keyset search chains (keyset_reads.py). Records already listed are not
+read again.
+
+First runs with `start_date`: two `limit=1` searches count the window and the type; when
+listing every record and keeping the window's costs fewer requests than searching the window,
+the read lists pages and filters by modified date.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from tap_hubspot_assoc import paths
+from tap_hubspot_assoc.client import HubSpotClient
+from tap_hubspot_assoc.concurrency import RequestPool
+from tap_hubspot_assoc.keyset_reads import KeysetFullRead, probe_extent
+from tap_hubspot_assoc.properties import parse_datetime
+from tap_hubspot_assoc.read_plan import (
+    Budgets,
+    PlanGoal,
+    ReadPlanKind,
+    ReadShape,
+    RoundTrips,
+    choose,
+    filtered_list_or_window,
+    list_is_rate_bound,
+)
+from tap_hubspot_assoc.readers import ObjectReader, Window
+
+Page = list[dict[str, Any]]
+# Listing goes on at least this long before the read is re-planned: shorter reads gain nothing.
+PLAN_AFTER_SECONDS = 5.0
+
+
+def budgets_from_config(config: Mapping[str, Any], pool: RequestPool) -> Budgets:
+    """The client's budgets as the planner counts them."""
+    return Budgets(
+        burst_per_second=float(config.get("requests_per_ten_seconds") or 100) / 10.0,
+        search_per_second=float(config.get("search_requests_per_second") or 5),
+        in_flight=pool.size,
+    )
+
+
+def plan_goal(config: Mapping[str, Any]) -> PlanGoal:
+    """The `read_plan` setting (default: fastest)."""
+    return PlanGoal(str(config.get("read_plan") or PlanGoal.FASTEST))
+
+
+class PlannedReads:
+    """Reads of one type that pick their plan first (see the module docstring)."""
+
+    def __init__(
+        self,
+        reader: ObjectReader,
+        pool: RequestPool,
+        budgets: Budgets,
+        goal: PlanGoal,
+        logger: logging.Logger,
+    ) -> None:
+        self.reader = reader
+        self.pool = pool
+        self.budgets = budgets
+        self.goal = goal
+        self.logger = logger
+        self.chosen: ReadPlanKind = ReadPlanKind.LIST
+
+    @property
+    def client(self) -> HubSpotClient:
+        return self.reader.client
+
+    def full_pages(self) -> Iterator[Page]:
+        """Every live record: list pages, re-planned once after PLAN_AFTER_SECONDS of listing."""
+        self.chosen = ReadPlanKind.LIST
+        self._say(
+            f"list pages; weighed against keyset search after {PLAN_AFTER_SECONDS:g} s of "
+            "listing if the list chain is slower than the burst limit"
+            if self.goal is PlanGoal.FASTEST
+            else "list pages (read_plan: fewest_requests)"
+        )
+        listing = self.reader.list_pages()
+        listed: set[str] = set()
+        started = time.monotonic()
+        for page in listing:
+            yield page
+            if self.goal is PlanGoal.FEWEST_REQUESTS or self.reader.list_cursor is None:
+                continue
+            listed.update(str(obj["id"]) for obj in page)
+            if time.monotonic() - started < PLAN_AFTER_SECONDS:
+                continue
+            switched = self._replan(listed)
+            if switched is None:
+                yield from listing
+            else:
+                yield from switched.pages()
+            return
+
+    def _replan(self, listed: set[str]) -> KeysetFullRead | None:
+        """The keyset read to switch to, or None to go on listing (the choice is printed)."""
+        per_page = self.reader.list_requests_per_page()
+        trips = self._round_trips()
+        if list_is_rate_bound(trips, self.budgets, per_page):
+            self._say(
+                f"going on with list pages ({trips.list_page:.2f} s per page measured: the "
+                f"chain runs at the burst limit of {self.budgets.burst_per_second:g}/s)"
+            )
+            return None
+        extent = probe_extent(self.reader)
+        trips = self._round_trips()
+        shape = ReadShape(
+            max(0, extent.total - len(listed)), per_page, self.reader.search_carries_properties()
+        )
+        plan, listed_plan = choose(shape, self.budgets, trips, self.goal)
+        self.chosen = plan.kind
+        measured = f"{trips.list_page:.2f} s per page, {trips.search:.2f} s per search measured"
+        if plan.kind is ReadPlanKind.LIST:
+            self._say(f"going on with {plan.describe()} (keyset search not faster; {measured})")
+            return None
+        self._say(
+            f"switching to {plan.describe()}; list pages would take ~{listed_plan.seconds:.0f} s "
+            f"({measured})"
+        )
+        return KeysetFullRead(
+            self.reader, self.pool, chains=plan.chains, max_id=extent.max_id, skip_ids=listed
+        )
+
+    def first_run_lists(self, window: Window) -> bool:
+        """First run with start_date: list every record and filter, rather than search?"""
+        total = self._count(None)
+        in_window = self._count(window)
+        shape = ReadShape(
+            total, self.reader.list_requests_per_page(), self.reader.search_carries_properties()
+        )
+        lists, list_requests, search_requests = filtered_list_or_window(
+            window_records=in_window, all_records=total, shape=shape
+        )
+        choice = "list pages filtered by modified date" if lists else "windowed keyset search"
+        self._say(
+            f"first run since start_date: {choice} ({in_window:,} of {total:,} records in the "
+            f"window: {list_requests:,} list requests against {search_requests:,} for the search)"
+        )
+        return lists
+
+    def filtered_list_pages(self, window: Window) -> Iterator[Page]:
+        """List pages keeping only records modified inside `window` (or later)."""
+        prop = self.reader.modified_property
+        for page in self.reader.list_pages():
+            yield [obj for obj in page if _modified_since(obj, prop, window)]
+
+    def archived_listing_note(self) -> None:
+        """include_archived on incremental runs: say what listing the archive costs."""
+        self._say(
+            "archived records: every archived record is listed on each incremental run "
+            "(one request per 100; search cannot see archived records)"
+        )
+
+    def _count(self, window: Window | None) -> int:
+        filters = []
+        if window is not None:
+            prop = self.reader.modified_property
+            filters = [
+                {"propertyName": prop, "operator": "GTE", "value": str(window.start_ms)},
+                {"propertyName": prop, "operator": "LTE", "value": str(window.end_ms)},
+            ]
+        body = self.client.post(
+            paths.search(self.reader.path_ref),
+            {
+                "filterGroups": [{"filters": filters}] if filters else [],
+                "properties": ["hs_object_id"],
+                "limit": 1,
+            },
+            kind="search",
+            search=True,
+        )
+        return int(body.get("total") or 0)
+
+    def _round_trips(self) -> RoundTrips:
+        stats = self.client.stats
+        list_page = stats.median_round_trip("list") or 0.0
+        return RoundTrips(
+            list_page=list_page,
+            search=stats.median_round_trip("search") or list_page,
+            batch_read=stats.median_round_trip("batch_read") or list_page,
+        )
+
+    def _say(self, text: str) -> None:
+        self.logger.info("Plan %s: %s", self.reader.object_type, text)
+
+
+def _modified_since(obj: dict[str, Any], prop: str, window: Window) -> bool:
+    value = parse_datetime((obj.get("properties") or {}).get(prop))
+    return value is None or value >= window.start

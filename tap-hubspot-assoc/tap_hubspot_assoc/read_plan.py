@@ -1,0 +1,159 @@
+"""How to read one object type: the candidate plans, their cost per budget, the one chosen.
+
+HubSpot meters two budgets: the app's burst limit (list pages, batch reads, association reads)
+and the account's search limit. A list read is a cursor chain, one page in flight, so its speed
+is 100 records per round trip; a keyset search over `hs_object_id` ranges runs several chains
+at once, and batch reads of its ids run in parallel. The planner estimates each plan's wall time
+from the budgets and the round trips measured on this run's own requests.
+
+Rule: the list plan (the fewest burst requests, and the source of truth for full reads) is kept
+unless latency makes it slower than the rate limit allows and another plan is expected to be at
+least `SWITCH_GAIN` faster. With no latency to hide the list plan is therefore always chosen;
+`read_plan: fewest_requests` forbids the switch altogether.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+
+LIST_PAGE = 100
+SEARCH_PAGE = 200
+BATCH_READ = 100
+SWITCH_GAIN = 0.8  # another plan must take at most 80 % of the list plan's expected time
+MAX_CHAINS = 4
+
+
+class PlanGoal(StrEnum):
+    """The `read_plan` setting."""
+
+    FASTEST = "fastest"
+    FEWEST_REQUESTS = "fewest_requests"
+
+
+class ReadPlanKind(StrEnum):
+    """The ways to read every record of a type."""
+
+    LIST = "list pages"
+    SEARCH = "keyset search"
+    SEARCH_AND_BATCH = "keyset search + batch read"
+
+
+@dataclass(frozen=True)
+class Budgets:
+    """Requests per second on each budget, and how many may be in flight at once."""
+
+    burst_per_second: float
+    search_per_second: float
+    in_flight: int
+
+
+@dataclass(frozen=True)
+class RoundTrips:
+    """Measured seconds per answer (list page, search page, batch read of 100)."""
+
+    list_page: float
+    search: float
+    batch_read: float
+
+
+@dataclass(frozen=True)
+class ReadShape:
+    """What the planner knows about the read: records left and request sizes."""
+
+    records: int
+    requests_per_list_page: int  # property URL chunks, or 2 (ids + batch read) for wide types
+    search_carries_properties: bool  # every property fits a 3,000-character search body
+
+
+@dataclass(frozen=True)
+class ReadPlan:
+    """One way to read `records` records: requests per budget and the expected seconds."""
+
+    kind: ReadPlanKind
+    records: int
+    burst_requests: int
+    search_requests: int
+    seconds: float
+    chains: int = 1
+
+    @property
+    def requests(self) -> int:
+        return self.burst_requests + self.search_requests
+
+    def describe(self) -> str:
+        """`keyset search + batch read (2 chains): 500 search + 1,000 burst requests, ~125 s`."""
+        chains = f" ({self.chains} chains)" if self.chains > 1 else ""
+        return (
+            f"{self.kind.value}{chains}: {self.search_requests:,} search + "
+            f"{self.burst_requests:,} burst requests for ~{self.records:,} records, "
+            f"~{self.seconds:.0f} s"
+        )
+
+
+def list_plan(shape: ReadShape, budgets: Budgets, trips: RoundTrips) -> ReadPlan:
+    """The cursor chain: one page in flight; each page's requests one after the other."""
+    pages = math.ceil(shape.records / LIST_PAGE)
+    burst = pages * shape.requests_per_list_page
+    chain = pages * trips.list_page * shape.requests_per_list_page
+    return ReadPlan(
+        ReadPlanKind.LIST, shape.records, burst, 0, max(burst / budgets.burst_per_second, chain)
+    )
+
+
+def search_plan(shape: ReadShape, budgets: Budgets, trips: RoundTrips) -> ReadPlan:
+    """Keyset search chains over id ranges (+ batch reads of 100 when properties do not fit)."""
+    searches = math.ceil(shape.records / SEARCH_PAGE)
+    # Enough chains to keep the search budget busy despite each chain's round trip.
+    chains = max(1, min(MAX_CHAINS, math.ceil(budgets.search_per_second * trips.search) + 1))
+    seconds = max(searches / budgets.search_per_second, searches * trips.search / chains)
+    if shape.search_carries_properties:
+        return ReadPlan(ReadPlanKind.SEARCH, shape.records, 0, searches, seconds, chains)
+    batch = math.ceil(shape.records / BATCH_READ)
+    slots = max(1, budgets.in_flight - chains)
+    seconds = max(seconds, batch / budgets.burst_per_second, batch * trips.batch_read / slots)
+    return ReadPlan(ReadPlanKind.SEARCH_AND_BATCH, shape.records, batch, searches, seconds, chains)
+
+
+def choose(
+    shape: ReadShape, budgets: Budgets, trips: RoundTrips, goal: PlanGoal
+) -> tuple[ReadPlan, ReadPlan]:
+    """(chosen plan, the list plan it was weighed against)."""
+    listed = list_plan(shape, budgets, trips)
+    if goal is PlanGoal.FEWEST_REQUESTS or budgets.in_flight < 2:
+        return listed, listed
+    searched = search_plan(shape, budgets, trips)
+    if searched.seconds <= listed.seconds * SWITCH_GAIN:
+        return searched, listed
+    return listed, listed
+
+
+def list_is_rate_bound(
+    trips: RoundTrips, budgets: Budgets, requests_per_page: int, *, records: int | None = None
+) -> bool:
+    """True when the list chain already runs at the burst limit (nothing to gain by planning).
+
+    Without a count it compares one page's round trip with the burst budget's interval.
+    """
+    seconds_per_request = 1.0 / budgets.burst_per_second
+    return trips.list_page <= seconds_per_request / SWITCH_GAIN or (
+        records is not None and records <= LIST_PAGE * requests_per_page
+    )
+
+
+def filtered_list_or_window(
+    *, window_records: int, all_records: int, shape: ReadShape
+) -> tuple[bool, int, int]:
+    """First run with `start_date`: (read list pages and filter?, list requests, search plan's).
+
+    Listing every record and keeping those modified since `start_date` costs one page per 100
+    records of the type; searching the window costs one search per 200 of the window, plus a
+    batch read per 100 when the properties do not fit the search body. Fewest requests wins;
+    a tie goes to the window search, which checkpoints as it goes.
+    """
+    list_requests = math.ceil(all_records / LIST_PAGE) * shape.requests_per_list_page
+    search_requests = math.ceil(window_records / SEARCH_PAGE)
+    if not shape.search_carries_properties:
+        search_requests += math.ceil(window_records / BATCH_READ)
+    return list_requests < search_requests, list_requests, search_requests

@@ -1,0 +1,78 @@
+"""What one object stream read in this run, and the progress and summary lines about it."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from tap_hubspot_assoc.client import HubSpotClient
+
+PROGRESS_LOG_SECONDS = 15.0
+
+
+@dataclass
+class ReadStats:
+    """Counts of one stream's read, for progress lines and the final summary."""
+
+    mode: str = ""
+    records: int = 0
+    archived_records: int = 0
+    merged_away_ids: int = 0
+    unknown_ids: list[str] = field(default_factory=list)
+    truncated: bool = False
+    window_violations: int = 0
+    started: float = field(default_factory=time.monotonic)
+    last_log: float = field(default_factory=time.monotonic)
+
+
+def log_progress(logger: logging.Logger, name: str, read: ReadStats, client: HubSpotClient) -> None:
+    """A progress line at most every PROGRESS_LOG_SECONDS."""
+    now = time.monotonic()
+    if now - read.last_log < PROGRESS_LOG_SECONDS:
+        return
+    read.last_log = now
+    stats = client.stats
+    logger.info(
+        "Progress %s: %d records, %d requests so far, %d rate-limit waits (%.1fs)",
+        name,
+        read.records,
+        stats.total_requests,
+        client.limiter.wait_count + client.search_limiter.wait_count,
+        stats.rate_limit_wait_seconds,
+    )
+
+
+def log_summary(
+    logger: logging.Logger, name: str, read: ReadStats, client: HubSpotClient, requests: int
+) -> None:
+    """The stream's summary line, then the run's request totals so far."""
+    logger.info(
+        "Summary %s (%s): %d records (%d archived) in %.1fs, %d requests%s%s%s%s",
+        name,
+        read.mode,
+        read.records,
+        read.archived_records,
+        time.monotonic() - read.started,
+        requests,
+        ", stopped at max_records" if read.truncated else "",
+        f", {read.merged_away_ids} merged-away ids listed in hs_merged_object_ids"
+        if read.merged_away_ids
+        else "",
+        f", {len(read.unknown_ids)} unknown ids" if read.unknown_ids else "",
+        f", {read.window_violations} search results outside their window"
+        if read.window_violations
+        else "",
+    )
+    stats = client.stats
+    errors = sum(count for status, count in stats.statuses.items() if status >= 400)
+    logger.info(
+        "Run totals so far: %d requests (%s), %d error answers, %d retries, %d answered 429, "
+        "%.1fs rate-limit waits",
+        stats.total_requests,
+        ", ".join(f"{kind}={count}" for kind, count in sorted(stats.requests.items())),
+        errors,
+        stats.retries,
+        stats.rate_limited,
+        stats.rate_limit_wait_seconds,
+    )
