@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from psycopg import Cursor
 from psycopg import sql as q
 
+from target_hubspot_overwrite.sql_log import log_sql
 from target_hubspot_overwrite.sqltypes import widen
 
 
@@ -35,6 +36,7 @@ def schema_exists(cur: Cursor, schema: str) -> bool:
 def ensure_schema(cur: Cursor, schema: str) -> None:
     """Create the schema if missing."""
     if not schema_exists(cur, schema):
+        log_sql('create schema "%s"', schema)
         cur.execute(q.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(q.Identifier(schema)))
 
 
@@ -83,6 +85,7 @@ def create_table(
     primary_key: Sequence[str],
 ) -> None:
     """CREATE TABLE with the given columns and optional primary key."""
+    log_sql('create table "%s" (%d columns, key %s)', table, len(columns), list(primary_key))
     parts = [q.SQL("{} {}").format(q.Identifier(n), q.SQL(t)) for n, t in columns]
     if primary_key:
         parts.append(
@@ -95,6 +98,7 @@ def create_table(
 
 def add_column(cur: Cursor, schema: str, table: str, name: str, pg_type: str) -> None:
     """ALTER TABLE ADD COLUMN."""
+    log_sql('add column "%s" %s to "%s"', name, pg_type, table)
     cur.execute(
         q.SQL("ALTER TABLE {} ADD COLUMN {} {}").format(
             qualified(schema, table), q.Identifier(name), q.SQL(pg_type)
@@ -104,6 +108,7 @@ def add_column(cur: Cursor, schema: str, table: str, name: str, pg_type: str) ->
 
 def alter_type(cur: Cursor, schema: str, table: str, name: str, pg_type: str) -> None:
     """ALTER COLUMN TYPE ... USING col::type (a widening)."""
+    log_sql('widen column "%s" of "%s" to %s', name, table, pg_type)
     col = q.Identifier(name)
     cur.execute(
         q.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {} USING {}::{}").format(
@@ -116,6 +121,7 @@ def replace_primary_key(
     cur: Cursor, schema: str, table: str, shape: TableShape, primary_key: Sequence[str]
 ) -> None:
     """Drop the old primary key constraint (if any) and add one on ``primary_key``."""
+    log_sql('replace primary key of "%s" with %s', table, list(primary_key))
     target = qualified(schema, table)
     if shape.pk_constraint:
         cur.execute(

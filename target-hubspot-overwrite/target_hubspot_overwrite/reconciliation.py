@@ -180,10 +180,10 @@ def remove_missing_rows(
         cur.execute(q.SQL("ANALYZE {}").format(q.Identifier(keys_table)))  # TEMP: no autovacuum
     target = ddl.qualified(table.schema, table.table)
     if hard:
-        log_sql("reconcile: delete rows of %s not delivered in this run", target.as_string(cur))
+        log_sql("reconcile: delete rows of %s not delivered in this run", target)
         cur.execute(merge.delete_missing(target, keys_table, key_columns))
         return Removed(deleted=cur.rowcount)
-    log_sql("reconcile: flag rows of %s not delivered in this run", target.as_string(cur))
+    log_sql("reconcile: flag rows of %s not delivered in this run", target)
     cur.execute(merge.soft_delete_missing(target, keys_table, key_columns))
     return Removed(soft_deleted=cur.rowcount)
 
@@ -225,7 +225,7 @@ def remove_vanished(
         "%s vanished associations of %d parent(s) in %s",
         "flag" if soft else "delete",
         len(parent_ids),
-        target.as_string(cur),
+        target,
     )
     # Few rows (the marked parents') each probe the key table: an index nested loop,
     # never a hash of every key delivered so far, which would grow with the run.
@@ -267,7 +267,7 @@ def remove_unmirrored(
         "%s unmirrored rows to %d parent(s) in %s",
         "flag" if soft else "delete",
         len(parent_ids),
-        target.as_string(cur),
+        target,
     )
     cur.execute(
         merge.remove_unmirrored(

@@ -24,6 +24,7 @@ from psycopg import Cursor
 from psycopg import sql as q
 
 from target_hubspot_overwrite.merge import SOFT_DELETE
+from target_hubspot_overwrite.sql_log import log_sql
 
 ASSOCIATION_COLUMNS = ("from_object_type", "from_object_id", "to_object_type", "to_object_id")
 REMOVALS_TABLE = "_sdc_removed_objects"
@@ -64,6 +65,7 @@ def association_tables(cur: Cursor, schema: str) -> list[str]:
 def _remove(
     cur: Cursor, target: q.Composable, where: q.Composable, at: dt.datetime, *, hard: bool
 ) -> int:
+    log_sql("%s removed rows in %s", "delete" if hard else "flag", target)
     if hard:
         cur.execute(q.SQL("DELETE FROM {} AS t WHERE {}").format(target, where))
     else:
@@ -145,6 +147,8 @@ def restore_associations(cur: Cursor, schema: str, object_type: str, ids: Sequen
     for object_id, removed_at in cur.fetchall():
         by_time.setdefault(removed_at, []).append(object_id)
     total = 0
+    if by_time:
+        log_sql("restore association rows of %d restored %s record(s)", len(ids), object_type)
     for removed_at, restored in by_time.items():
         for table in association_tables(cur, schema):
             cur.execute(

@@ -226,7 +226,7 @@ class LoadSession:
             ).format(table)
         )
         rows = [(stream, r.replace("\x00", ""), raw.replace("\x00", "")) for r, raw in rejects]
-        log_sql("reject %d row(s) into %s", len(rows), table.as_string(cur))
+        log_sql("reject %d row(s) into %s", len(rows), table)
         cur.executemany(
             q.SQL("INSERT INTO {} (stream, reason, record) VALUES (%s, %s, %s)").format(table),
             rows,

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import logging
 
+from psycopg import sql as q
+
 LOGGER = logging.getLogger("target-hubspot-overwrite")
 
 
 def log_sql(step: str, *args: object) -> None:
-    """Log one SQL step at DEBUG: ``step`` is a %-format (first word(s): the step name)."""
+    """Log one SQL step at DEBUG: ``step`` is a %-format (first word(s): the step name);
+    ``args`` that are SQL compositions (e.g. a qualified table name) are shown as SQL."""
     if LOGGER.isEnabledFor(logging.DEBUG):
-        LOGGER.debug("SQL " + step, *args)
+        shown = [a.as_string(None) if isinstance(a, q.Composable) else a for a in args]
+        LOGGER.debug("SQL " + step, *shown)

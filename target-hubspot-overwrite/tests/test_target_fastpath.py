@@ -18,11 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from target_helpers import BIN, lines, rec, run_cli, run_target, schema_msg, write_config
-from target_hubspot_overwrite.generated_checks import RenderedField, compile_renderer
 from target_hubspot_overwrite.copyfmt import format_row, formatter_for
+from target_hubspot_overwrite.generated_checks import RenderedField, compile_renderer
+from target_hubspot_overwrite.intake import NullKeyError
 from target_hubspot_overwrite.reader import LineEscapes, escapes_of
 from target_hubspot_overwrite.record_checks import InvalidValue
-from target_hubspot_overwrite.intake import NullKeyError
 from target_hubspot_overwrite.target import TargetHubspotOverwrite
 
 S = "things"

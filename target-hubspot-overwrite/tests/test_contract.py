@@ -1,0 +1,64 @@
+"""The tap-target contract table in docs/DESIGN.md agrees with the target's constants."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+
+from target_hubspot_overwrite.reconciliation import (
+    ASSOCIATION_KEY,
+    ASSOCIATION_STREAM_PATTERN,
+    MARKER_KEY,
+    MARKER_STREAM,
+    MarkerField,
+    VersionMessage,
+)
+
+DESIGN = Path(__file__).resolve().parents[2] / "docs" / "DESIGN.md"
+HEADING = "### Tap\u2013target contract"  # an en dash
+
+
+def contract() -> dict[str, list[list[str]]]:
+    """Rows of the contract table: item -> list of its values (backticked names, in order)."""
+    text = DESIGN.read_text()
+    assert HEADING in text, f"{HEADING!r} missing from {DESIGN}"
+    section = text.split(HEADING, 1)[1].split("\n#", 1)[0]
+    rows: dict[str, list[list[str]]] = defaultdict(list)
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or cells[0] in ("item", "") or set(cells[0]) <= {"-"}:
+            continue
+        rows[cells[0]].append(re.findall(r"`([^`]+)`", cells[1]) or [cells[1]])
+    return rows
+
+
+def single(rows: list[list[str]]) -> list[str]:
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def test_marker_stream_and_key():
+    rows = contract()
+    assert single(rows["marker stream"]) == [MARKER_STREAM]
+    assert single(rows["marker key"]) == [str(f) for f in MARKER_KEY]
+
+
+def test_marker_fields():
+    fields = [v for row in contract()["marker field"] for v in row]
+    assert fields == [str(f) for f in MarkerField]
+
+
+def test_association_streams():
+    rows = contract()
+    assert single(rows["association stream"]) == [ASSOCIATION_STREAM_PATTERN]
+    assert single(rows["association key"]) == list(ASSOCIATION_KEY)
+
+
+def test_activate_version_meanings():
+    meanings = [v for row in contract()["ACTIVATE_VERSION"] for v in row]
+    assert meanings == [m.name for m in VersionMessage]
+
+
+def test_version_numbers_are_described():
+    assert contract()["version number"], "the contract must say what version numbers are"
