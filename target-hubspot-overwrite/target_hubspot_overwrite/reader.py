@@ -131,7 +131,7 @@ class OrjsonSingerReader(ReaderHooks):
             if callback := callbacks.get(kind):
                 callback(message)
             else:
-                self._process_unknown_message(message)
+                self.process_unknown(message)
             stats[kind] += 1
         stats["RECORD"] += records
         return Counter(**stats)

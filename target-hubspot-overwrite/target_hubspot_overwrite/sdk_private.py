@@ -169,6 +169,10 @@ class ReaderHooks(GenericSingerReader[str]):
         """Keep the line being processed, for the SDK's error messages (private attribute)."""
         self._current_message = line  # type: ignore[assignment]
 
+    def process_unknown(self, message_dict: dict) -> None:
+        """A message of a type with no callback (the SDK's private handler, below)."""
+        self._process_unknown_message(message_dict)
+
     def _process_unknown_message(self, message_dict: dict) -> None:
         # Reason: lines that are not JSON are handed to ``on_unknown`` (reject mode) instead
         # of the SDK's error for unknown message types.

@@ -97,8 +97,9 @@ CONFIG = th.PropertiesList(
         "hard_delete",
         th.BooleanType,
         default=False,
-        description="On full refresh (ACTIVATE_VERSION) delete rows missing from the new "
-        "version instead of setting _sdc_deleted_at.",
+        description="Delete rows instead of setting _sdc_deleted_at: rows missing from a "
+        "full refresh (ACTIVATE_VERSION), association rows a parent's complete re-read no "
+        "longer has, merged-away and deleted records.",
     ),
     *(
         th.Property(
