@@ -8,7 +8,9 @@ values, associations in both directions with their type ids and labels).
 from __future__ import annotations
 
 import json
+import re
 import time
+from collections import Counter
 
 import psycopg
 import pytest
@@ -204,7 +206,8 @@ def test_force_overwrite_replaces_whole_rows_of_re_read_records(meltano_project,
     assert rows[contact]["legacy_score"] is None  # whole row replaced
     untouched = [r for rid, r in rows.items() if rid != contact]
     assert all(r["legacy_score"] == 9 for r in untouched)  # only re-read records
-    assert "overwr" in result.stderr.lower()  # the visible warning
+    # The visible warning, naming the stream and the one row it replaced.
+    assert "force_overwrite replaced 1 existing row(s) in stream 'contacts'" in result.stderr
 
 
 def test_plain_upsert_keeps_fields_the_record_does_not_carry(meltano_project, fresh_simulator):
@@ -214,11 +217,12 @@ def test_plain_upsert_keeps_fields_the_record_does_not_carry(meltano_project, fr
     execute(meltano_project, "UPDATE {schema}.contacts SET legacy_score = 9")
     fresh_simulator.admin.update_object("contacts", contact, {"city": "Lyon"}, at=a_minute_ago())
 
-    meltano_project.run(*RUN)
+    result = meltano_project.run(*RUN)
 
     rows = live_rows(meltano_project, "contacts")
     assert rows[contact]["city"] == "Lyon"
     assert rows[contact]["legacy_score"] == 9
+    assert "force_overwrite replaced" not in result.stderr
 
 
 def test_full_refresh_with_force_overwrite_is_a_complete_replacement(
@@ -326,11 +330,28 @@ def test_full_with_contact_id_resets_that_contact_only(meltano_project, fresh_si
 # ---------------------------------------------------------------------------- the rest
 
 
-def test_batch_size_gives_the_same_result(meltano_project, fresh_simulator, property_types):
+def rows_per_transaction(project, table: str) -> list[int]:
+    """How many of the table's rows each transaction wrote (rows grouped by xmin), largest
+    first."""
+    with psycopg.connect(project.database_url) as conn:
+        query = sql.SQL("SELECT count(*) FROM {}.{} GROUP BY xmin::text ORDER BY 1 DESC").format(
+            sql.Identifier(project.schema), sql.Identifier(table)
+        )
+        return [row[0] for row in conn.execute(query)]
+
+
+def test_batch_size_sets_the_rows_per_transaction(meltano_project, fresh_simulator, property_types):
     meltano_project.set_config(TARGET, "batch_size_rows", 37)
     meltano_project.run(*RUN)
     assert_objects_equal_simulator(meltano_project, fresh_simulator, property_types, "contacts")
     assert_associations_equal_simulator(meltano_project, fresh_simulator)
+    # A first run only inserts: each contacts row still carries the transaction (batch) that
+    # wrote it. Every batch but the last is full.
+    loaded = len(meltano_project.rows("contacts"))
+    full, rest = divmod(loaded, 37)
+    assert full >= 2  # the dataset spans several batches
+    batches = [37] * full + ([rest] if rest else [])
+    assert rows_per_transaction(meltano_project, "contacts") == batches
 
 
 def test_dry_run_writes_nothing_and_reports_what_it_would_do(meltano_project, fresh_simulator):
@@ -356,11 +377,46 @@ def test_max_records_caps_each_stream(meltano_project):
     assert len(meltano_project.rows("meetings")) == 10
 
 
-def test_debug_logging_shows_requests_and_never_the_token(meltano_project, fresh_simulator):
+# The tap's debug lines (client.py, ratelimit.py) and the target's SQL steps.
+REQUEST_LINE = re.compile(r"HTTP (GET|POST) (\S+) -> (\d{3}) in \d+\.\d{3}s")
+WAIT_LINE = re.compile(r"Rate-limit wait: (\d+\.\d{3})s for the budget of \d+ requests per \d+s")
+SQL_STEPS = ("SQL copy", "SQL merge", "SQL commit")
+
+
+def test_debug_logging_shows_every_request_and_wait_and_never_the_token(
+    meltano_project, fresh_simulator
+):
+    admin = fresh_simulator.admin
+    # One 429 asking for a 1 s pause: the client must wait for the budget once, about 1 s.
+    admin.add_fault("rate_limit", count=1, path="/crm/v3/objects/contacts$", retry_after=1)
+    admin.reset_request_counts()
     result = meltano_project.run("--log-level=debug", *RUN)
     output = result.stdout + result.stderr
-    assert "debug" in output.lower()
+
+    served = admin.request_counts()
+    logged = REQUEST_LINE.findall(output)
+    assert len(logged) == served["total"]  # one line per request, the refused one included
+    assert Counter(status for _, _, status in logged) == Counter(
+        {status: int(n) for status, n in served["statuses"].items()}
+    )
+    assert all("?" not in path for _, path, _ in logged)  # never a query string
+    assert "429 (TEN_SECONDLY_ROLLING); waiting 1.0s before retrying" in output
+    waits = [float(seconds) for seconds in WAIT_LINE.findall(output)]
+    assert any(seconds >= 0.9 for seconds in waits), waits
     assert fresh_simulator.token not in output
+
+    admin.reset_request_counts()
+    quiet = meltano_project.run(*RUN)
+    assert admin.request_counts()["total"] > 0
+    assert REQUEST_LINE.search(quiet.stdout + quiet.stderr) is None  # debug lines only
+
+
+def test_debug_logging_shows_the_target_sql_steps(meltano_project):
+    debug = meltano_project.run("--log-level=debug", *RUN)
+    quiet = meltano_project.run(*RUN)
+    for step in SQL_STEPS:
+        assert re.search(rf"\b{step}\b", debug.stderr), step
+        assert step not in quiet.stdout + quiet.stderr, step
 
 
 def dump(project) -> dict[str, set[str]]:
