@@ -8,9 +8,11 @@ the state consistent, and the next run must converge; a DAILY limit must fail fa
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
+from hubspot_simulator.admin import SimulatorAdmin
 
 from tests.reliability.checks import (
     assert_database_equals_oracle,
@@ -18,6 +20,7 @@ from tests.reliability.checks import (
     object_rows,
 )
 from tests.reliability.conftest import Pipeline
+from tests.reliability.pipe import PipeResult
 from tests.reliability.test_kill import change_source_after_bookmark
 
 pytestmark = pytest.mark.slow
@@ -64,19 +67,33 @@ def test_transient_faults_in_full_and_incremental_sync_change_nothing(pipeline: 
     assert_state_covers_only_committed(pipeline.state(), pipeline.db_url, pipeline.schema, oracle)
 
 
+def assert_every_429_was_absorbed(admin: SimulatorAdmin, result: PipeResult) -> None:
+    """The server refused some requests with 429 (without Retry-After), and the tap waited and
+    retried after each one of them (one `429 (<policy>); waiting` line per refusal)."""
+    refused = int(admin.request_counts()["statuses"].get("429", 0))
+    assert refused > 0, "the server never answered 429: the test exercises nothing"
+    waits = re.findall(r"429 \((\w+)\); waiting \d+\.\ds before retrying", result.tap_stderr)
+    assert len(waits) == refused, waits
+    assert set(waits) <= {"TEN_SECONDLY_ROLLING", "SECONDLY"}
+
+
 def test_real_server_rate_limits_tighter_than_the_client_budget(pipeline: Pipeline) -> None:
     """The server allows 8 calls per second and 1 search per second; the client believes in
     far more, so it gets real 429s (no Retry-After) and must absorb them."""
     admin = pipeline.sim.admin
     admin.set_rate_limits(enabled=True, burst=8, window_ms=1000, search_per_second=1)
     oracle = pipeline.oracle()
-    pipeline.run()
+    admin.reset_request_counts()
+    full = pipeline.run()
+    assert_every_429_was_absorbed(admin, full)
     assert_database_equals_oracle(pipeline.db_url, pipeline.schema, oracle)
     change_source_after_bookmark(admin, pipeline.state())
     time.sleep(1.2)
     oracle = pipeline.oracle()
     admin.set_rate_limits(enabled=True, burst=8, window_ms=1000, search_per_second=1)
-    pipeline.run()
+    admin.reset_request_counts()
+    incremental = pipeline.run()
+    assert_every_429_was_absorbed(admin, incremental)
     assert_database_equals_oracle(pipeline.db_url, pipeline.schema, oracle)
 
 
