@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hubspot_simulator.util import parse_time
 from sim_helpers import without_ids
@@ -260,7 +262,10 @@ def test_sort_by_lastmodifieddate_with_paging(api, contacts):
             },
             "Too many filters (20). The maximum is 18.",
         ),
-        ({"query": "x" * 3001}, "query is 3001 characters long; the maximum is 3000."),
+        (
+            {"query": "x" * 2990},
+            "The search request body is 3003 characters long; the maximum is 3000.",
+        ),
         (
             {
                 "filterGroups": [
@@ -286,9 +291,11 @@ def test_limits_at_the_edge_are_fine(api):
     body = {
         "filterGroups": [{"filters": filters}] * 3,
         "limit": 200,
-        "query": "a" * 3000,
+        "query": "",
         "after": "9999",
     }
+    body["query"] = "a" * (3000 - len(json.dumps(body)))  # the whole body: 3,000 characters
+    assert len(json.dumps(body)) == 3000
     assert api.post(SEARCH, body).status_code == 200
 
 
