@@ -39,6 +39,22 @@ class PortalExtent:
     max_id: int
 
 
+def count_at_most(reader: ObjectReader, highest: int) -> int:
+    """One search request: how many live records have an id <= `highest`."""
+    at_most = {"propertyName": ID_PROPERTY, "operator": "LTE", "value": str(highest)}
+    body = reader.client.post(
+        paths.search(reader.path_ref),
+        {
+            "filterGroups": [{"filters": [at_most]}],
+            "properties": [ID_PROPERTY],
+            "limit": 1,
+        },
+        kind="search",
+        search=True,
+    )
+    return int(body.get("total") or 0)
+
+
 def probe_extent(reader: ObjectReader) -> PortalExtent:
     """One search request: HubSpot's count of live records and the highest id."""
     body = reader.client.post(
@@ -75,14 +91,19 @@ class KeysetFullRead:
         *,
         chains: int,
         max_id: int,
+        low_id: int = 0,
+        after_id: int | None = None,
         skip_ids: Container[str] = (),
     ) -> None:
+        """Ranges split (low_id, max_id] evenly; with `after_id` only ids above it are read
+        (the caller knows every id up to it), else the first range is open downwards."""
         self._reader = reader
         self._pool = pool
         self._skip = skip_ids
-        step = max(1, (max_id + chains) // max(1, chains))
-        bounds = [step * i for i in range(1, chains)]
-        lowers: list[int | None] = [None, *bounds]
+        low = after_id if after_id is not None else low_id
+        step = max(1, (max_id - low + chains) // max(1, chains))
+        bounds = [low + step * i for i in range(1, chains)]
+        lowers: list[int | None] = [after_id, *bounds]
         uppers: list[int | None] = [*bounds, None]
         ranges = enumerate(zip(lowers, uppers, strict=True))
         self._chains = [_Chain(i, lo, hi) for i, (lo, hi) in ranges]

@@ -21,7 +21,7 @@ from typing import Any
 from tap_hubspot_assoc import paths
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.concurrency import RequestPool
-from tap_hubspot_assoc.keyset_reads import KeysetFullRead, probe_extent
+from tap_hubspot_assoc.keyset_reads import KeysetFullRead, count_at_most, probe_extent
 from tap_hubspot_assoc.properties import parse_datetime
 from tap_hubspot_assoc.read_plan import (
     Budgets,
@@ -127,8 +127,19 @@ class PlannedReads:
             f"switching to {plan.describe()}; list pages would take ~{listed_plan.seconds:.0f} s "
             f"({measured})"
         )
+        # When the listed ids are exactly the ids up to the highest listed (the list endpoint
+        # reads in id order, though HubSpot does not document it), the search starts above
+        # them; otherwise it covers every id and skips the listed ones.
+        highest = max(int(i) for i in listed)
+        complete_prefix = count_at_most(self.reader, highest) == len(listed)
         return KeysetFullRead(
-            self.reader, self.pool, chains=plan.chains, max_id=extent.max_id, skip_ids=listed
+            self.reader,
+            self.pool,
+            chains=plan.chains,
+            max_id=extent.max_id,
+            low_id=min(int(i) for i in listed),
+            after_id=highest if complete_prefix else None,
+            skip_ids=listed,
         )
 
     def first_run_lists(self, window: Window) -> bool:

@@ -1,0 +1,107 @@
+"""The read planner: its choice from budgets and round trips, and a switched read's output."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from tap_helpers import active_ids, assert_version_follows_records, run_tap, tap_config
+from tap_hubspot_assoc import planned_reads
+from tap_hubspot_assoc.read_plan import (
+    Budgets,
+    PlanGoal,
+    ReadPlanKind,
+    ReadShape,
+    RoundTrips,
+    choose,
+    filtered_list_or_window,
+    search_plan,
+)
+
+HUBSPOT = Budgets(burst_per_second=10, search_per_second=5, in_flight=8)
+NO_LATENCY = RoundTrips(list_page=0.005, search=0.005, batch_read=0.005)
+REALISTIC = RoundTrips(list_page=0.3, search=0.25, batch_read=0.25)
+NARROW = ReadShape(records=100_000, requests_per_list_page=1, search_carries_properties=True)
+WIDE = ReadShape(records=100_000, requests_per_list_page=1, search_carries_properties=False)
+
+
+@pytest.mark.parametrize("shape", [NARROW, WIDE])
+def test_without_latency_the_plan_is_the_list_chain_with_its_minimum_requests(shape):
+    plan, _ = choose(shape, HUBSPOT, NO_LATENCY, PlanGoal.FASTEST)
+    assert plan.kind is ReadPlanKind.LIST
+    assert (plan.burst_requests, plan.search_requests) == (1_000, 0)
+
+
+@pytest.mark.parametrize(
+    ("shape", "kind", "burst"),
+    [(NARROW, ReadPlanKind.SEARCH, 0), (WIDE, ReadPlanKind.SEARCH_AND_BATCH, 1_000)],
+)
+def test_under_latency_keyset_search_chains_beat_the_list_chain(shape, kind, burst):
+    plan, listed = choose(shape, HUBSPOT, REALISTIC, PlanGoal.FASTEST)
+    assert plan.kind is kind
+    assert (plan.burst_requests, plan.search_requests) == (burst, 500)
+    assert listed.seconds == pytest.approx(300)  # 1,000 pages one after the other
+    assert plan.seconds == pytest.approx(100)  # 500 searches at 5 per second
+    assert plan.chains >= 2  # one chain alone would wait on its round trips
+
+
+def test_fewest_requests_keeps_the_list_chain_whatever_the_latency():
+    plan, _ = choose(WIDE, HUBSPOT, REALISTIC, PlanGoal.FEWEST_REQUESTS)
+    assert plan.kind is ReadPlanKind.LIST
+    one_at_a_time = Budgets(burst_per_second=10, search_per_second=5, in_flight=1)
+    assert choose(WIDE, one_at_a_time, REALISTIC, PlanGoal.FASTEST)[0].kind is ReadPlanKind.LIST
+
+
+def test_a_small_gain_does_not_switch_plans():
+    slightly_slow = RoundTrips(list_page=0.11, search=0.25, batch_read=0.25)
+    assert search_plan(NARROW, HUBSPOT, slightly_slow).seconds < 110
+    plan, _ = choose(NARROW, HUBSPOT, slightly_slow, PlanGoal.FASTEST)
+    assert plan.kind is ReadPlanKind.LIST  # 100 s against 110 s is not worth the switch
+
+
+def test_first_run_lists_and_filters_when_the_window_holds_most_records():
+    lists, list_requests, search_requests = filtered_list_or_window(
+        window_records=12_000, all_records=12_500, shape=WIDE
+    )
+    assert (lists, list_requests, search_requests) == (True, 125, 60 + 120)
+    lists, _, search_requests = filtered_list_or_window(
+        window_records=1_000, all_records=12_500, shape=WIDE
+    )
+    assert (lists, search_requests) == (False, 5 + 10)
+
+
+@pytest.mark.parametrize("prefix_complete", [True, False], ids=["above-listed", "skip-listed"])
+def test_a_slow_list_chain_switches_to_keyset_search_and_reads_the_same_records(
+    simulator, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, prefix_complete
+):
+    """The search starts above the listed ids when they are every id up to the highest; when
+    the count says otherwise it covers every id and leaves out those already listed."""
+    if not prefix_complete:
+        monkeypatch.setattr(planned_reads, "count_at_most", lambda reader, highest: -1)
+    admin = simulator.admin
+    admin.reset(seed=3, contacts=3000, meetings=0, appointments=0)
+    admin.set_rate_limits(enabled=False)
+    slow_list = {"list": {"fixedMs": 40, "perRecordMs": 0}, "search": {"fixedMs": 20}}
+    admin.set_latency("off", endpoints=slow_list, jitter=0)
+    monkeypatch.setattr(planned_reads, "PLAN_AFTER_SECONDS", 0.3)
+    config = tap_config(simulator, max_concurrent_requests=8)
+
+    admin.reset_request_counts()
+    with caplog.at_level(logging.INFO):
+        fastest = run_tap(config)
+    switched = admin.request_counts()
+    admin.reset_request_counts()
+    listed = run_tap({**config, "read_plan": "fewest_requests"})
+    only_lists = admin.request_counts()
+
+    assert "Plan contacts: switching to keyset search" in caplog.text
+    assert fastest.by_id("contacts") == listed.by_id("contacts")
+    assert len(fastest.records("contacts")) == len(active_ids(admin, "contacts"))  # no repeats
+    assert_version_follows_records(fastest, "contacts")
+    searches = switched["byObjectType"]["POST /crm/v3/objects/{type}/search"]["contacts"]
+    pages = switched["byObjectType"]["GET /crm/v3/objects/{type}"]["contacts"]
+    assert pages < 30
+    assert searches >= (3000 - pages * 100) / 200
+    assert switched["maxInFlight"] >= 2  # the chains' searches overlapped
+    assert set(switched["statuses"]) <= {"200", "207"}  # no request the API would refuse
+    assert only_lists["byObjectType"]["GET /crm/v3/objects/{type}"]["contacts"] == 30
