@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
-from tap_helpers import active_ids, assert_version_follows_records, run_tap, tap_config
+from tap_helpers import (
+    active_ids,
+    assert_version_follows_records,
+    parse_messages,
+    run_tap,
+    tap_config,
+)
 from tap_hubspot_assoc import planned_reads
 from tap_hubspot_assoc.read_plan import (
     Budgets,
@@ -105,3 +117,46 @@ def test_a_slow_list_chain_switches_to_keyset_search_and_reads_the_same_records(
     assert switched["maxInFlight"] >= 2  # the chains' searches overlapped
     assert set(switched["statuses"]) <= {"200", "207"}  # no request the API would refuse
     assert only_lists["byObjectType"]["GET /crm/v3/objects/{type}"]["contacts"] == 30
+
+
+def test_a_run_killed_during_keyset_chains_leaves_no_bookmark_and_the_next_reads_everything(
+    simulator, tmp_path: Path
+):
+    """Full reads have no mid-read checkpoint: a kill while the chains and batch reads are in
+    flight leaves the stream without bookmark, and the next run reads every record again."""
+    admin = simulator.admin
+    admin.reset(seed=5, contacts=16_000, meetings=0, appointments=0)
+    admin.set_rate_limits(enabled=False)
+    slow_list = {"list": {"fixedMs": 40, "perRecordMs": 0}, "search": {"fixedMs": 30}}
+    admin.set_latency("off", endpoints=slow_list, jitter=0)
+    config = tap_config(simulator, max_concurrent_requests=8)
+    config_file = tmp_path / "config.json"
+    config_file.write_text(json.dumps(config))
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "tap-hubspot-assoc"), "--config", str(config_file)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert process.stdout is not None
+    lines: list[str] = []
+    for line in process.stdout:
+        lines.append(line)
+        if len(lines) > 14_000:  # past the switch (5 s of 40 ms pages: ~12,500 records)
+            os.killpg(process.pid, signal.SIGKILL)
+            break
+    process.wait()
+    assert process.stderr is not None
+    assert "Plan contacts: switching to keyset search" in process.stderr.read()
+    killed = parse_messages("".join(lines))
+    killed_states = killed.states
+    assert all(
+        not s.get("bookmarks", {}).get("contacts", {}).get("replication_key_value")
+        for s in killed_states
+    )
+    assert killed.activate_versions("contacts") == []
+    resumed = run_tap(config, state=killed_states[-1] if killed_states else None)
+    assert set(resumed.by_id("contacts")) == active_ids(admin, "contacts")
+    assert len(resumed.records("contacts")) == len(active_ids(admin, "contacts"))
+    assert_version_follows_records(resumed, "contacts")
