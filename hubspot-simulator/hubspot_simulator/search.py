@@ -401,6 +401,9 @@ def execute(
             return _indexed_page(table, req, rng[0], rng[1], visible_before_ms, names)
     if unfiltered and sort_prop in (None, table.type.created_prop, "hs_object_id"):
         return _id_order_page(table, req, visible_before_ms, names)
+    bounds = _exact_id_bounds(table, req)
+    if bounds is not None and visible_before_ms is None:
+        return _id_range_page(table, req, bounds, names)
     matched = _match(table, req, visible_before_ms, assoc)
     total = len(matched)
     if sort_prop is None or sort_prop in (table.type.created_prop, "hs_object_id"):
@@ -412,6 +415,48 @@ def execute(
         matched = _sort_by_value(table, matched, sort_prop, req.descending)
     end = min(req.after + req.limit, total, MAX_RESULTS)
     page = matched[req.after : end]
+    return _body(table, page, names, total, req.after)
+
+
+def _exact_id_bounds(table: ObjectTable, req: SearchRequest) -> tuple[int, int] | None:
+    """[lo, hi) indexes when the one filter group holds only integer ranges on hs_object_id,
+    sorted by id (keyset paging); None for any other search."""
+    if len(req.groups) != 1 or req.query or req.sort_prop not in (None, "hs_object_id"):
+        return None
+    lo, hi = 0, len(table.created)
+    for f in req.groups[0]:
+        if f.prop != "hs_object_id" or f.op not in ("GT", "GTE", "LT", "LTE", "EQ"):
+            return None
+        if not (f.value or "").isdigit():
+            return None
+        idx = int(f.value or "") - table.base_id
+        if f.op in ("GT", "GTE", "EQ"):
+            lo = max(lo, idx + 1 if f.op == "GT" else idx)
+        if f.op in ("LT", "LTE", "EQ"):
+            hi = min(hi, idx if f.op == "LT" else idx + 1)
+    lo = min(max(lo, 0), len(table.created))
+    return lo, max(lo, min(hi, len(table.created)))
+
+
+def _id_range_page(
+    table: ObjectTable, req: SearchRequest, bounds: tuple[int, int], names: list[str]
+) -> dict[str, Any]:
+    """Keyset paging on an id range without index lag: count and walk only what is needed."""
+    lo, hi = bounds
+    status = table.status
+    total = status.count(ACTIVE, lo, hi)
+    end = min(req.after + req.limit, total, MAX_RESULTS)
+    order = range(hi - 1, lo - 1, -1) if req.descending else range(lo, hi)
+    page: list[int] = []
+    seen = 0
+    for idx in order:
+        if seen >= end:
+            break
+        if status[idx] != ACTIVE:
+            continue
+        if seen >= req.after:
+            page.append(idx)
+        seen += 1
     return _body(table, page, names, total, req.after)
 
 

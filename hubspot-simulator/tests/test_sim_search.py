@@ -466,3 +466,29 @@ def test_unfiltered_orders_and_lag(api, fresh_simulator, contacts):
         results, total = _all(api, body)
         assert total == len(contacts) - 1
         assert "1001" not in {r["id"] for r in results}
+
+
+@pytest.mark.parametrize(
+    ("filters", "descending"),
+    [
+        ([("GT", 0)], False),
+        ([("GT", 40), ("LTE", 120)], False),
+        ([("GTE", 40), ("LT", 120)], True),
+        ([("EQ", 57)], False),
+        ([("GT", 10**6)], False),
+    ],
+)
+def test_id_range_keyset_pages_equal_the_general_search(api, contacts, filters, descending):
+    """The id-range fast path answers exactly what the general matcher answers (which an
+    extra, always-true filter forces), totals and paging included."""
+    first = int(contacts[0]["id"])
+    id_filters = [
+        {"propertyName": "hs_object_id", "operator": op, "value": str(first + offset - 1)}
+        for op, offset in filters
+    ]
+    direction = "DESCENDING" if descending else "ASCENDING"
+    sort = [{"propertyName": "hs_object_id", "direction": direction}]
+    always = {"propertyName": "hs_object_id", "operator": "HAS_PROPERTY"}
+    fast = _all(api, {"filterGroups": [{"filters": id_filters}], "sorts": sort})
+    general = _all(api, {"filterGroups": [{"filters": [*id_filters, always]}], "sorts": sort})
+    assert fast == general
