@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from tap_hubspot_assoc.chunking import (
     json_length,
 )
 from tap_hubspot_assoc.client import HubSpotClient
+from tap_hubspot_assoc.concurrency import RequestPool
 from tap_hubspot_assoc.errors import HubSpotAPIError
 from tap_hubspot_assoc.object_types import CrmObjectType
 from tap_hubspot_assoc.properties import PropertyDef, parse_datetime
@@ -68,8 +70,10 @@ class ObjectReader:
         object_type: CrmObjectType,
         properties: Sequence[PropertyDef],
         logger: logging.Logger,
+        pool: RequestPool | None = None,
     ) -> None:
         self.client = client
+        self.pool = pool or RequestPool(1)
         self.object_type = object_type.name
         self.path_ref = object_type.path_ref
         self.property_names = [prop.name for prop in properties]
@@ -205,20 +209,25 @@ class ObjectReader:
 
         Each request is a fresh query (hs_object_id > last id, sorted ascending), never the
         offset cursor, so the 10,000-result cap, ties on one timestamp and records edited
-        mid-sync cannot cause gaps or loops.
+        mid-sync cannot cause gaps or loops. The next search is in flight while a page's
+        batch reads (several at once) and its records are handled; pages come out in order.
         """
         last_id = after_id
+        upcoming = self.pool.submit(functools.partial(self._search, window, last_id))
         while True:
-            body = self._search(window, last_id)
+            body = upcoming.result()
             results = body.get("results") or []
             if not results:
                 return
             last_id = self._check_keyset(results, window, last_id)
-            yield self._complete_properties(results)
             total = body.get("total")
-            if len(results) < SEARCH_PAGE_SIZE or (
+            more = len(results) == SEARCH_PAGE_SIZE and not (
                 isinstance(total, int) and total <= len(results)
-            ):
+            )
+            if more:
+                upcoming = self.pool.submit(functools.partial(self._search, window, last_id))
+            yield self._complete_properties(results)
+            if not more:
                 return
 
     def _search(self, window: Window, after_id: int | None) -> dict[str, Any]:
@@ -316,8 +325,10 @@ class ObjectReader:
         """When the search body could not carry every property, batch-read the page's ids."""
         if self.search_properties == self.property_names:
             return results
-        fetched = self.batch_read([str(obj["id"]) for obj in results])
-        by_id = {str(obj["id"]): obj for obj in fetched.objects}
+        ids = [str(obj["id"]) for obj in results]
+        chunks = [ids[i : i + BATCH_READ_SIZE] for i in range(0, len(ids), BATCH_READ_SIZE)]
+        reads = [self.pool.submit(functools.partial(self.batch_read, chunk)) for chunk in chunks]
+        by_id = {str(obj["id"]): obj for read in reads for obj in read.result().objects}
         # Ids missing now were archived since the search; the archived listing reports them.
         return [by_id[str(obj["id"])] for obj in results if str(obj["id"]) in by_id]
 

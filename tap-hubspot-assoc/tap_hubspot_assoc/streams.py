@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
-from singer_sdk import Stream, Tap
+from singer_sdk import Tap
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.helpers.types import Context, Record
 
-from tap_hubspot_assoc.association_streams import MergesStream
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.concurrency import RequestPool
+from tap_hubspot_assoc.driven_streams import MergesStream
+from tap_hubspot_assoc.object_records import merged_ids, to_record
 from tap_hubspot_assoc.object_types import CrmObjectType
+from tap_hubspot_assoc.page_consumer import PageConsumer
 from tap_hubspot_assoc.planned_reads import PlannedReads, budgets_from_config, plan_goal
 from tap_hubspot_assoc.properties import (
     PropertyDef,
@@ -24,40 +26,12 @@ from tap_hubspot_assoc.properties import (
 )
 from tap_hubspot_assoc.read_stats import ReadStats, log_progress, log_summary
 from tap_hubspot_assoc.readers import ObjectReader, Window
-from tap_hubspot_assoc.records import merged_ids, to_record
+from tap_hubspot_assoc.sdk_private import SdkStream
 from tap_hubspot_assoc.sync_state import REPLICATION_KEY, StreamProgress
 from tap_hubspot_assoc.versions import announce_complete, new_version
 
 
-class PageConsumer(Protocol):
-    """Receives the ids of every emitted page (association reads, see association_sync).
-
-    `holding` = ids received but not processed yet: the stream only checkpoints past a page
-    once no consumer holds any of its ids, so a killed run re-reads those parents.
-    """
-
-    @property
-    def active(self) -> bool: ...
-
-    @property
-    def holding(self) -> int: ...
-
-    def begin(self, mode: str, *, complete_read: bool, retry: Mapping[str, list[str]]) -> None: ...
-
-    def note_survivors(self, ids: Iterable[str]) -> None: ...
-
-    def feed(self, ids: Iterable[str]) -> None: ...
-
-    def sweep(self, ids: Iterable[str]) -> None: ...
-
-    def flush(self) -> None: ...
-
-    def finish(self, *, completed: bool) -> None: ...
-
-    def failed_parents(self) -> dict[str, list[str]]: ...
-
-
-class CrmObjectStream(Stream):
+class CrmObjectStream(SdkStream):
     """Records of one CRM object type (standard or custom), named by the type's stream name."""
 
     # Records are built already typed from the schema (properties.py / the association
@@ -75,12 +49,14 @@ class CrmObjectStream(Stream):
         properties: Sequence[PropertyDef],
         client: HubSpotClient,
         pool: RequestPool,
+        sync_started_at: dt.datetime,
     ) -> None:
         self.object_type = object_type
+        self.sync_started_at = sync_started_at
         self.property_defs = list(properties)
         self.client = client
         super().__init__(tap, schema=record_schema(self.property_defs), name=object_type.name)
-        self.reader = ObjectReader(client, object_type, self.property_defs, self.logger)
+        self.reader = ObjectReader(client, object_type, self.property_defs, self.logger, pool)
         self.planned = PlannedReads(
             self.reader,
             pool,
@@ -89,7 +65,7 @@ class CrmObjectStream(Stream):
             self.logger,
         )
         self._records_at_version_open = 0
-        self.run = ReadStats()
+        self.read_stats = ReadStats()
         # Get the ids of every emitted page (batched association reads).
         self.page_consumers: list[PageConsumer] = []
         self._fed = 0  # ids handed to the consumers so far
@@ -103,45 +79,42 @@ class CrmObjectStream(Stream):
     def generate_child_contexts(
         self, record: Record, context: Context | None
     ) -> Iterable[Context | None]:
-        """None: the association streams listed in `child_streams` (so that this stream also
-        runs when only they are selected) are fed in batches through `page_consumers`."""
+        """None: the streams in `child_streams` are driven through `page_consumers`, in
+        batches (sdk_private.drive)."""
         return ()
-
-    def _increment_stream_state(
-        self, latest_record: Record, *, context: Context | None = None
-    ) -> None:
-        """State is managed per page/window by this stream (see sync_state), not per record."""
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         """Emit this run's records: scoped, full or incremental (see README)."""
-        self.run = ReadStats(mode=self._mode())
+        self.read_stats = ReadStats(mode=self._mode())
         requests_before = self.client.stats.total_requests
-        self.logger.info("Syncing %s: %s read", self.name, self.run.mode)
+        self.logger.info("Syncing %s: %s read", self.name, self.read_stats.mode)
         readers = {
             "scoped": self._scoped_records,
             "full": self._full_records,
             "incremental": self._incremental_records,
         }
-        if self.run.mode in readers:
-            incremental = self.run.mode == "incremental"
+        if self.read_stats.mode in readers:
+            incremental = self.read_stats.mode == "incremental"
             retry = self._progress_state().association_retry if incremental else {}
             for consumer in self.page_consumers:
-                consumer.begin(self.run.mode, complete_read=self._complete_read(), retry=retry)
-            yield from readers[self.run.mode]()
-            if self.run.mode == "incremental" and not self.run.truncated:
+                consumer.begin(
+                    self.read_stats.mode, complete_read=self._complete_read(), retry=retry
+                )
+            yield from readers[self.read_stats.mode]()
+            if self.read_stats.mode == "incremental" and not self.read_stats.truncated:
                 self._sweep_for_associations()
             self._drain()
             for consumer in self.page_consumers:
-                consumer.finish(completed=not self.run.truncated)
-            if self.run.mode != "scoped":
+                consumer.finish(completed=not self.read_stats.truncated)
+            if self.read_stats.mode != "scoped":
                 self._remember_failed_parents()
             for observe in self.read_observers:
                 observe(self)
-        self.run.window_violations = self.reader.window_violations
+        self.read_stats.window_violations = self.reader.window_violations
         log_summary(
             self.logger,
             self.name,
-            self.run,
+            self.read_stats,
             self.client,
             self.client.stats.total_requests - requests_before,
         )
@@ -164,11 +137,11 @@ class CrmObjectStream(Stream):
         result = self.reader.batch_read(ids)
         missing = result.missing_ids
         yield from self._emit(result.objects)
-        if missing and self.config.get("include_archived") and not self.run.truncated:
+        if missing and self.config.get("include_archived") and not self.read_stats.truncated:
             archived = self.reader.batch_read(missing, archived=True)
             missing = archived.missing_ids
             yield from self._emit(archived.objects)
-        self.run.unknown_ids = missing
+        self.read_stats.unknown_ids = missing
         if missing:
             self.logger.warning(
                 "%d of %d contact_ids not found in HubSpot (deleted, merged away or wrong): %s",
@@ -189,12 +162,12 @@ class CrmObjectStream(Stream):
             self._open_version()
         for page in self.planned.full_pages():
             yield from self._emit(page)
-            if self.run.truncated:
+            if self.read_stats.truncated:
                 return
         if self.config.get("include_archived"):
             for page in self.reader.list_pages(archived=True):
                 yield from self._emit(page)
-                if self.run.truncated:
+                if self.read_stats.truncated:
                     return
         if complete_read:
             self._drain()  # the bookmark may only move once every parent's associations are read
@@ -217,7 +190,7 @@ class CrmObjectStream(Stream):
             self.planned.archived_listing_note()
             oldest = min(pending.window.start, next_start) if pending else next_start
             yield from self._archived_between(Window(oldest, read_end))
-        if pending and not self.run.truncated:
+        if pending and not self.read_stats.truncated:
             self.logger.info(
                 "Resuming %s window %s after id %s",
                 self.name,
@@ -226,7 +199,7 @@ class CrmObjectStream(Stream):
             )
             yield from self._window_records(pending.window, pending.last_id)
         next_start = self._next_window_start(progress)
-        if self.run.truncated or next_start >= read_end:
+        if self.read_stats.truncated or next_start >= read_end:
             return
         window = Window(next_start, read_end)
         progress.start_window(window)
@@ -240,11 +213,11 @@ class CrmObjectStream(Stream):
         choice when the window holds most records); the bookmark then moves to read_end."""
         for page in self.planned.filtered_list_pages(window):
             yield from self._emit(page)
-            if self.run.truncated:
+            if self.read_stats.truncated:
                 return
         if self.config.get("include_archived"):
             yield from self._archived_between(window)
-            if self.run.truncated:
+            if self.read_stats.truncated:
                 return
         self._drain()
         self._progress_state().finish_full_read(read_end)
@@ -258,7 +231,7 @@ class CrmObjectStream(Stream):
 
         for page in self.reader.search_window(window, after_id=after_id):
             yield from self._emit(page, checkpoint=advance)
-            if self.run.truncated:
+            if self.read_stats.truncated:
                 return
         self._drain()
         progress.finish_window(window)
@@ -269,7 +242,7 @@ class CrmObjectStream(Stream):
         for page in self.reader.list_pages(archived=True):
             recent = [obj for obj in page if _archived_inside(obj, window)]
             yield from self._emit(recent)
-            if self.run.truncated:
+            if self.read_stats.truncated:
                 return
 
     def _emit(
@@ -283,23 +256,23 @@ class CrmObjectStream(Stream):
         limit = self.config.get("max_records")
         emitted: list[str] = []
         for obj in objects:
-            if limit and self.run.records >= limit:
-                self.run.truncated = True
+            if limit and self.read_stats.records >= limit:
+                self.read_stats.truncated = True
                 break
             record = to_record(obj, self.property_defs)
-            self.run.records += 1
-            self.run.archived_records += int(bool(record["archived"]))
+            self.read_stats.records += 1
+            self.read_stats.archived_records += int(bool(record["archived"]))
             absorbed = merged_ids(obj)
             if absorbed:
                 self._report_merges(record["id"], absorbed)
             yield record
             emitted.append(record["id"])
         self._page_done(emitted, checkpoint)
-        log_progress(self.logger, self.name, self.run, self.client)
+        log_progress(self.logger, self.name, self.read_stats, self.client)
 
     def _report_merges(self, survivor: str, absorbed: list[str]) -> None:
         """`merges` records for the absorbed ids; consumers re-read what the survivor links."""
-        self.run.merged_away_ids += len(absorbed)
+        self.read_stats.merged_away_ids += len(absorbed)
         self.logger.debug("%s %s absorbed merged ids %s", self.name, survivor, ", ".join(absorbed))
         for consumer in self.page_consumers:
             consumer.note_survivors([survivor])
@@ -378,27 +351,26 @@ class CrmObjectStream(Stream):
     def _read_end(self) -> dt.datetime:
         """Upper end of what this run reads: sync start minus the search-index safety lag."""
         lag = float(self.config.get("safety_lag_seconds") or 0)
-        return self._tap.sync_started_at - dt.timedelta(seconds=lag)  # type: ignore[attr-defined]
+        return self.sync_started_at - dt.timedelta(seconds=lag)
 
     def _progress_state(self) -> StreamProgress:
         return StreamProgress(self.stream_state)
 
     def _checkpoint(self) -> None:
         """Emit a STATE message now (records before it have already been written)."""
-        self.state_manager.is_flushed = False
-        self._write_state_message()
+        self.write_state_now()
 
     def _open_version(self) -> None:
         """Number this full read's version (its records carry it); announce nothing yet."""
-        if self._stream_version is None:
-            self._stream_version = new_version()
-        self._records_at_version_open = self.run.records
+        if self.table_version is None:
+            self.table_version = new_version()
+        self._records_at_version_open = self.read_stats.records
 
     def _announce_version(self) -> None:
-        if not self.selected or self._stream_version is None:
+        if not self.selected or self.table_version is None:
             return  # running only to feed association reads: no messages
-        empty = self.run.records == self._records_at_version_open
-        announce_complete(self._write_activate_version_message, self._stream_version, empty=empty)
+        empty = self.read_stats.records == self._records_at_version_open
+        announce_complete(self.write_activate_version, self.table_version, empty=empty)
 
 
 def _archived_inside(obj: dict[str, Any], window: Window) -> bool:
