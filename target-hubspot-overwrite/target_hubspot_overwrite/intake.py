@@ -75,6 +75,7 @@ class RecordIntake:
     dedupe: bool  # upsert: one row per key
     force: bool  # force_overwrite: a later record replaces, not merges
     reject_invalid: bool
+    limit: int  # records (and rejects) per batch
     received: LoadStats  # the run's stats of the stream (``received`` is counted here)
     refresh: StreamRefresh
     nul: NulCounter = field(default_factory=NulCounter)
@@ -97,6 +98,7 @@ class RecordIntake:
         self._escaped: set[t.Any] = set()  # keys (dedupe) or row positions needing escapes
         self._rejects: list[tuple[str, str]] = []
         self._stats = LoadStats()  # counters collected while reading the next batch
+        self.count = 0  # records and rejects buffered for the next batch
 
     def describe_key(self, record: dict) -> str:
         """The record's key values, for messages."""
@@ -129,8 +131,9 @@ class RecordIntake:
                 )
         return out
 
-    def accept(self, record: t.Any, escapes: LineEscapes = LineEscapes.UNKNOWN) -> None:
-        """Validate, clean and buffer one record (a duplicate key: the later one wins).
+    def accept(self, record: t.Any, escapes: LineEscapes = LineEscapes.UNKNOWN) -> bool:
+        """Validate, clean and buffer one record (a duplicate key: the later one wins); True
+        when the batch is full.
 
         ``escapes`` is what the raw input line said about the record's strings. An invalid
         record raises, or is kept as a reject (``on_invalid_record: reject``).
@@ -152,7 +155,8 @@ class RecordIntake:
                 row = self.clean(record)
             except (InvalidValue, NullKeyError) as exc:
                 self._invalid(record, exc)
-                return
+                self.count += 1
+                return self.count >= self.limit
         if self.dedupe:
             key = self._key_of(row)
             previous = self._keyed.get(key)
@@ -168,6 +172,8 @@ class RecordIntake:
             if escapes:
                 self._escaped.add(len(self._rows))
             self._rows.append(row)
+        self.count += 1
+        return self.count >= self.limit
 
     def _invalid(self, record: t.Any, exc: Exception) -> None:
         reason = str(exc)
@@ -201,6 +207,7 @@ class RecordIntake:
         taken = Buffered(rows, escaped, self._rejects, stats)
         self._stats = LoadStats()
         self._keyed, self._rows, self._rejects, self._escaped = {}, [], [], set()
+        self.count = 0
         return taken
 
 

@@ -158,8 +158,8 @@ class SinkHooks(SQLSink):
         # Reason: the key check is part of our intake (it names stream, key and field).
         pass
 
-    # The batch tally (``current_size``, reset by ``mark_drained``) is kept with the public
-    # ``tally_record_read`` (it replaced a direct ``_batch_records_read`` increment).
+    # The batch size the SDK drains by is the public ``current_size`` property, overridden
+    # by the sink (its intake counts); it replaced direct ``_batch_records_read`` increments.
 
 
 class ReaderHooks(GenericSingerReader[str]):

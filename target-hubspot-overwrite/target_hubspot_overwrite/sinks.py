@@ -77,7 +77,6 @@ class HubspotOverwriteSink(SinkHooks):
         self.key_columns = [by_source[k].column for k in self.keys]
         self.upsert = bool(self.keys) and settings.upsert
         self.force = settings.force_overwrite
-        self.batch_limit = self.max_size
         self.needs_exact = not all(f.ftype.kind.parsed_exactly for f in self.fields)
         self.intake = RecordIntake(
             stream_name,
@@ -86,6 +85,7 @@ class HubspotOverwriteSink(SinkHooks):
             dedupe=self.upsert,
             force=self.force,
             reject_invalid=settings.reject_invalid,
+            limit=self.max_size,
             received=self.table.stats,
             refresh=self.refresh,
         )
@@ -104,16 +104,19 @@ class HubspotOverwriteSink(SinkHooks):
     def setup(self) -> None:
         """No DDL at SCHEMA time: tables are prepared inside batch transactions."""
 
+    @property
+    def current_size(self) -> int:
+        """Records (and rejects) buffered for the next batch: the intake counts them, on the
+        fast path and the SDK's general path alike."""
+        return self.intake.count
+
     def process_record(self, record: dict, context: dict) -> None:
-        """Buffer a record (the SDK's general path, with stream maps / flattening; the SDK
-        has counted it already)."""
+        """Buffer a record (the SDK's general path, with stream maps / flattening)."""
         self.intake.accept(record)
 
     def accept(self, record: t.Any, escapes: LineEscapes = LineEscapes.UNKNOWN) -> bool:
         """Fast path: check, clean and buffer one record; True when the batch is full."""
-        self.intake.accept(record, escapes)
-        self.tally_record_read()
-        return self.current_size >= self.batch_limit
+        return self.intake.accept(record, escapes)
 
     def process_batch(self, context: dict) -> None:
         """Load the buffered batch in one transaction (plus reconciliation when due)."""
