@@ -16,8 +16,8 @@ from typing import Any
 
 from singer_sdk.singerlib import Catalog
 
+from tap_hubspot_assoc.association.pairs import Direction
 from tap_hubspot_assoc.object_types import CrmObjectType, standard_type
-from tap_hubspot_assoc.pairs import Direction
 from tap_hubspot_assoc.portal_types import PortalTypes, SyncedType
 from tap_hubspot_assoc.properties import COLLISION_PREFIX, TOP_LEVEL_FIELDS, PropertyDef
 

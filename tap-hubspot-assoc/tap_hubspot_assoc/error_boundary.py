@@ -27,13 +27,13 @@ import click
 import requests
 from singer_sdk.exceptions import ConfigValidationError
 
+from tap_hubspot_assoc.association.pairs import AssociationConfigError
 from tap_hubspot_assoc.errors import (
     DailyLimitError,
     HubSpotAuthError,
     MissingCredentialsError,
     RetriesExhaustedError,
 )
-from tap_hubspot_assoc.pairs import AssociationConfigError
 
 EXIT_CODE = 1
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0"})

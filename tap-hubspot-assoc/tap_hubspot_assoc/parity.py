@@ -21,8 +21,8 @@ from singer_sdk import Tap
 from singer_sdk import typing as th
 
 from tap_hubspot_assoc import paths
-from tap_hubspot_assoc.association_streams import DrivenStream
 from tap_hubspot_assoc.client import HubSpotClient
+from tap_hubspot_assoc.driven_streams import DrivenStream
 from tap_hubspot_assoc.errors import DailyLimitError, HubSpotAPIError, HubSpotAuthError
 from tap_hubspot_assoc.properties import format_datetime
 from tap_hubspot_assoc.streams import CrmObjectStream
@@ -120,9 +120,9 @@ class ParityCheck:
             return ParitySkip.NOT_SELECTED
         if stream.config.get("contact_ids"):
             return ParitySkip.SCOPED
-        if stream.run.truncated:
+        if stream.read_stats.truncated:
             return ParitySkip.CAPPED
-        if stream.run.mode not in ("full", "incremental"):
+        if stream.read_stats.mode not in ("full", "incremental"):
             return ParitySkip.NOT_READ
         return None
 
@@ -131,7 +131,7 @@ class ParityCheck:
         return (
             self.ids is not None
             and self.ids.selected
-            and stream.run.mode == "incremental"
+            and stream.read_stats.mode == "incremental"
             and not stream.config.get("max_records")
             and stream.ABORT_AT_RECORD_COUNT is None
         )

@@ -21,16 +21,16 @@ from itertools import combinations
 from typing import Any
 
 from tap_hubspot_assoc import paths
+from tap_hubspot_assoc.association.labels import LabelRegistry
+from tap_hubspot_assoc.association.pairs import AssociationConfigError, Direction
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.errors import DailyLimitError, HubSpotAPIError, HubSpotAuthError
-from tap_hubspot_assoc.labels import LabelRegistry
 from tap_hubspot_assoc.object_types import (
     STANDARD_TYPES,
     CrmObjectType,
     custom_types_from_schemas,
     standard_type,
 )
-from tap_hubspot_assoc.pairs import AssociationConfigError, Direction
 from tap_hubspot_assoc.properties import PropertyDef, parse_property_definitions
 
 ALL = "all"

@@ -11,27 +11,21 @@ import requests
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
 
-from tap_hubspot_assoc.association_streams import (
-    AssociationLabelsStream,
-    AssociationParentSyncsStream,
-    AssociationStream,
-    MergesStream,
-)
-from tap_hubspot_assoc.association_sync import AssociationSync, DirectionSync
-from tap_hubspot_assoc.associations import AssociationReader
-from tap_hubspot_assoc.auth import credentials_from_config
-from tap_hubspot_assoc.catalog_types import directions_from_catalog, synced_types_from_catalog
-from tap_hubspot_assoc.client import HubSpotClient
-from tap_hubspot_assoc.concurrency import DEFAULT_MAX_CONCURRENT_REQUESTS, RequestPool
-from tap_hubspot_assoc.error_boundary import guard_command
-from tap_hubspot_assoc.labels import LabelRegistry
-from tap_hubspot_assoc.pairs import (
+from tap_hubspot_assoc.association.labels import LabelRegistry
+from tap_hubspot_assoc.association.pairs import (
     DEFAULT_FALLBACK_TYPE_IDS,
     DEFAULT_PAIRS,
     check_parents_configured,
     directions_from_config,
     fallback_type_ids,
 )
+from tap_hubspot_assoc.association.wiring import association_streams
+from tap_hubspot_assoc.auth import credentials_from_config
+from tap_hubspot_assoc.catalog_types import directions_from_catalog, synced_types_from_catalog
+from tap_hubspot_assoc.client import HubSpotClient
+from tap_hubspot_assoc.concurrency import DEFAULT_MAX_CONCURRENT_REQUESTS, RequestPool
+from tap_hubspot_assoc.driven_streams import MergesStream
+from tap_hubspot_assoc.error_boundary import guard_command
 from tap_hubspot_assoc.parity import parity_streams
 from tap_hubspot_assoc.portal_types import PortalTypes, SyncedType, configured_list
 from tap_hubspot_assoc.ratelimit import RollingWindowLimiter
@@ -301,6 +295,7 @@ class TapHubspotAssoc(Tap):
                 properties=s.properties,
                 client=self.client,
                 pool=self.request_pool,
+                sync_started_at=self.sync_started_at,
             )
             for s in synced
         ]
@@ -309,31 +304,17 @@ class TapHubspotAssoc(Tap):
             stream.merges = merges
         if not directions:
             return [*objects, merges, *parity_streams(self, objects)]
-        markers = AssociationParentSyncsStream(self)
-        association_streams = [AssociationStream(self, direction=d) for d in directions]
-        coordinator = AssociationSync(
-            [
-                DirectionSync(
-                    AssociationReader(self.client, s.direction, labels, logger), s, markers, logger
-                )
-                for s in association_streams
-            ],
-            logger,
-            self.request_pool,
-        )
-        for stream in objects:
-            feeder = coordinator.feeder(stream.name)
-            if feeder is not None:
-                stream.page_consumers.append(feeder)
-                # Nominal children: the stream then also runs when only they are selected.
-                stream.child_streams += [
-                    s for s in association_streams if s.direction.from_type == feeder.object_type
-                ]
         return [
             *objects,
-            AssociationLabelsStream(self, directions=directions, labels=labels),
-            *association_streams,
-            markers,
+            *association_streams(
+                self,
+                objects,
+                directions,
+                labels,
+                client=self.client,
+                pool=self.request_pool,
+                logger=logger,
+            ),
             merges,
             *parity_streams(self, objects),  # object_counts (+ object_ids): parity.py
         ]

@@ -6,15 +6,8 @@ import logging
 from typing import Any
 
 import pytest
-from tap_hubspot_assoc.associations import (
-    AssociationReader,
-    ParentDone,
-    ParentFailed,
-    ParentRows,
-)
-from tap_hubspot_assoc.errors import HubSpotAPIError, HubSpotAuthError
-from tap_hubspot_assoc.labels import LabelRegistry
-from tap_hubspot_assoc.pairs import (
+from tap_hubspot_assoc.association.labels import LabelRegistry
+from tap_hubspot_assoc.association.pairs import (
     AssociationConfigError,
     Direction,
     canonical_type,
@@ -22,6 +15,13 @@ from tap_hubspot_assoc.pairs import (
     directions_from_config,
     fallback_type_ids,
 )
+from tap_hubspot_assoc.association.reader import (
+    AssociationReader,
+    ParentDone,
+    ParentFailed,
+    ParentRows,
+)
+from tap_hubspot_assoc.errors import HubSpotAPIError, HubSpotAuthError
 
 LOG = logging.getLogger("test")
 M2C = Direction("meetings", "contacts")

@@ -23,7 +23,7 @@ from tap_helpers import (
     simulator_objects,
     tap_config,
 )
-from tap_hubspot_assoc.pairs import AssociationConfigError
+from tap_hubspot_assoc.association.pairs import AssociationConfigError
 
 TYPES = ["contacts", "meetings", "appointments"]
 

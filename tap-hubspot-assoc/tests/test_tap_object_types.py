@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tap_hubspot_assoc.association.pairs import AssociationConfigError, Direction
 from tap_hubspot_assoc.object_types import (
     STANDARD_TYPES,
     ObjectKind,
@@ -10,7 +11,6 @@ from tap_hubspot_assoc.object_types import (
     custom_types_from_schemas,
     standard_type,
 )
-from tap_hubspot_assoc.pairs import AssociationConfigError, Direction
 from tap_hubspot_assoc.portal_types import configured_list
 
 

@@ -13,13 +13,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from tap_hubspot_assoc.associations import Event
+from tap_hubspot_assoc.association.reader import Event
 from tap_hubspot_assoc.concurrency import OrderedPipeline, RequestPool
-
-if TYPE_CHECKING:
-    from tap_hubspot_assoc.association_sync import DirectionSync
 
 
 @dataclass
@@ -30,11 +27,32 @@ class FetchedBatch:
     requests: int
 
 
+class DirectionBatches(Protocol):
+    """What the pipeline needs of one direction (direction_sync.DirectionSync)."""
+
+    def prepare(self) -> None:
+        """Work that must happen on the streams' thread before a read (label discovery)."""
+
+    def fetch(self, from_ids: Sequence[str]) -> FetchedBatch:
+        """Read a batch without writing anything (runs on a worker)."""
+        ...
+
+    def read_batch(
+        self,
+        from_ids: Sequence[str],
+        linked: set[str] | None = None,
+        linked_from: Container[str] | None = None,
+        to_filter: Container[str] | None = None,
+        fetched: FetchedBatch | None = None,
+    ) -> None:
+        """Write a batch's answers (`fetched`), collecting linked ids (streams' thread)."""
+
+
 @dataclass(frozen=True)
 class BatchRead:
     """One direction's part of a batch, with where its to ids are collected (see read_batch)."""
 
-    sync: DirectionSync
+    sync: DirectionBatches
     linked: set[str] | None = None
     linked_from: Container[str] | None = None
 
@@ -74,7 +92,7 @@ class BatchPipeline:
         batch = list(ids)
         for index, read in enumerate(reads):
             sync = read.sync
-            sync.reader.labels.of(sync.direction)  # discovered on this thread, not a worker
+            sync.prepare()  # on this thread, not a worker
             last = index == len(reads) - 1
             key = _Key(self._batches, batch, read, after if last else None)
             self._write(self._pipeline.submit(key, functools.partial(sync.fetch, batch)))

@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from tap_hubspot_assoc import paths
+from tap_hubspot_assoc.association.pairs import Direction
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.errors import DailyLimitError, HubSpotAPIError
-from tap_hubspot_assoc.pairs import Direction
 
 HUBSPOT_DEFINED = "HUBSPOT_DEFINED"
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tap_hubspot_assoc import paths
+from tap_hubspot_assoc.association.labels import LabelRegistry
+from tap_hubspot_assoc.association.pairs import Direction
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.errors import HubSpotAPIError, HubSpotAuthError, RetriesExhaustedError
-from tap_hubspot_assoc.labels import LabelRegistry
-from tap_hubspot_assoc.pairs import Direction
 
 BATCH_SIZE = 1000
 NO_ASSOCIATIONS = "NO_ASSOCIATIONS_FOUND"

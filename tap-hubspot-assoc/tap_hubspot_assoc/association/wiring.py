@@ -1,0 +1,68 @@
+"""The association fan-out's streams, built for one run and hooked into singer-sdk.
+
+Association streams are driven by the object stream of their `from` type: their records are
+written by that stream's page consumer (`feeders.ParentFeeder`), never by the SDK syncing
+them. `sdk_private.drive` is the only link to the SDK (its docstring says what the SDK needs).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from singer_sdk import Stream, Tap
+
+from tap_hubspot_assoc.association.direction_sync import DirectionSync
+from tap_hubspot_assoc.association.feeders import AssociationFanOut
+from tap_hubspot_assoc.association.labels import LabelRegistry
+from tap_hubspot_assoc.association.pairs import Direction
+from tap_hubspot_assoc.association.reader import AssociationReader
+from tap_hubspot_assoc.association.streams import (
+    AssociationLabelsStream,
+    AssociationParentSyncsStream,
+    AssociationStream,
+)
+from tap_hubspot_assoc.client import HubSpotClient
+from tap_hubspot_assoc.concurrency import RequestPool
+from tap_hubspot_assoc.sdk_private import drive
+from tap_hubspot_assoc.streams import CrmObjectStream
+
+
+def association_streams(
+    tap: Tap,
+    objects: Sequence[CrmObjectStream],
+    directions: Sequence[Direction],
+    labels: LabelRegistry,
+    *,
+    client: HubSpotClient,
+    pool: RequestPool,
+    logger: logging.Logger,
+) -> list[Stream]:
+    """`association_labels`, one stream per direction and the markers, with a feeder added
+    to the page consumers of every object stream that is the `from` of some direction."""
+    markers = AssociationParentSyncsStream(tap)
+    streams = [AssociationStream(tap, direction=d) for d in directions]
+    fan_out = AssociationFanOut(
+        [
+            DirectionSync(
+                AssociationReader(client, s.direction, labels, logger), s, markers, logger
+            )
+            for s in streams
+        ],
+        logger,
+        pool,
+    )
+    for parent in objects:
+        feeder = fan_out.feeder(parent.name)
+        if feeder is None:
+            continue
+        parent.page_consumers.append(feeder)
+        for stream in streams:
+            if stream.direction.from_type == feeder.object_type:
+                drive(stream, by=[parent])
+    drive(markers)  # written with the association records only
+    return [
+        AssociationLabelsStream(tap, directions=directions, labels=labels),
+        *streams,
+        markers,
+    ]

@@ -1,0 +1,34 @@
+"""What an object stream hands every emitted page to (the association fan-out's feeders)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Protocol
+
+
+class PageConsumer(Protocol):
+    """Receives the ids of every emitted page (association reads, see association_sync).
+
+    `holding` = ids received but not processed yet: the stream only checkpoints past a page
+    once no consumer holds any of its ids, so a killed run re-reads those parents.
+    """
+
+    @property
+    def active(self) -> bool: ...
+
+    @property
+    def holding(self) -> int: ...
+
+    def begin(self, mode: str, *, complete_read: bool, retry: Mapping[str, list[str]]) -> None: ...
+
+    def note_survivors(self, ids: Iterable[str]) -> None: ...
+
+    def feed(self, ids: Iterable[str]) -> None: ...
+
+    def sweep(self, ids: Iterable[str]) -> None: ...
+
+    def flush(self) -> None: ...
+
+    def finish(self, *, completed: bool) -> None: ...
+
+    def failed_parents(self) -> dict[str, list[str]]: ...
