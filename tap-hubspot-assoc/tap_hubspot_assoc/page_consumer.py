@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Protocol
 
+from tap_hubspot_assoc.read_stats import ReadMode
+
 
 class PageConsumer(Protocol):
     """Receives the ids of every emitted page (association reads, see association_sync).
@@ -19,7 +21,9 @@ class PageConsumer(Protocol):
     @property
     def holding(self) -> int: ...
 
-    def begin(self, mode: str, *, complete_read: bool, retry: Mapping[str, list[str]]) -> None: ...
+    def begin(
+        self, mode: ReadMode, *, complete_read: bool, retry: Mapping[str, list[str]]
+    ) -> None: ...
 
     def note_survivors(self, ids: Iterable[str]) -> None: ...
 

@@ -25,6 +25,7 @@ from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.driven_streams import DrivenStream
 from tap_hubspot_assoc.errors import DailyLimitError, HubSpotAPIError, HubSpotAuthError
 from tap_hubspot_assoc.properties import format_datetime
+from tap_hubspot_assoc.read_stats import ReadMode
 from tap_hubspot_assoc.streams import CrmObjectStream
 
 OBJECT_COUNTS_STREAM = "object_counts"
@@ -61,7 +62,6 @@ class ObjectCountsStream(DrivenStream):
     `live_rows` and `gap` are never sent by the tap; target-hubspot-overwrite fills them in.
     """
 
-    parent_stream_type = None
     primary_keys = ("object_type",)
 
     def __init__(self, tap: Tap) -> None:
@@ -71,7 +71,6 @@ class ObjectCountsStream(DrivenStream):
 class ObjectIdsStream(DrivenStream):
     """`object_ids`: every live id of a type (reconcile_deletions), closed by `object_counts`."""
 
-    parent_stream_type = None
     primary_keys = ("object_type", "id")
 
     def __init__(self, tap: Tap) -> None:
@@ -122,7 +121,7 @@ class ParityCheck:
             return ParitySkip.SCOPED
         if stream.read_stats.truncated:
             return ParitySkip.CAPPED
-        if stream.read_stats.mode not in ("full", "incremental"):
+        if stream.read_stats.mode not in (ReadMode.FULL, ReadMode.INCREMENTAL):
             return ParitySkip.NOT_READ
         return None
 
@@ -131,7 +130,7 @@ class ParityCheck:
         return (
             self.ids is not None
             and self.ids.selected
-            and stream.read_stats.mode == "incremental"
+            and stream.read_stats.mode is ReadMode.INCREMENTAL
             and not stream.config.get("max_records")
             and stream.ABORT_AT_RECORD_COUNT is None
         )

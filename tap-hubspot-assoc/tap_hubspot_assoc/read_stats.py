@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import logging
 import time
 from dataclasses import dataclass, field
@@ -11,11 +12,26 @@ from tap_hubspot_assoc.client import HubSpotClient
 PROGRESS_LOG_SECONDS = 15.0
 
 
+class ReadMode(enum.StrEnum):
+    """How a stream reads in this run (README, "How each run reads")."""
+
+    FULL = "full"
+    INCREMENTAL = "incremental"
+    SCOPED = "scoped"
+    SKIPPED = "skipped (contact_ids set)"
+    NOT_READ = "not read"
+
+    @property
+    def reads(self) -> bool:
+        """True for the modes that read records."""
+        return self in (ReadMode.FULL, ReadMode.INCREMENTAL, ReadMode.SCOPED)
+
+
 @dataclass
 class ReadStats:
     """Counts of one stream's read, for progress lines and the final summary."""
 
-    mode: str = ""
+    mode: ReadMode = ReadMode.NOT_READ
     records: int = 0
     archived_records: int = 0
     merged_away_ids: int = 0

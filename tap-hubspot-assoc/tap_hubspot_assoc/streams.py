@@ -24,7 +24,7 @@ from tap_hubspot_assoc.properties import (
     parse_datetime,
     record_schema,
 )
-from tap_hubspot_assoc.read_stats import ReadStats, log_progress, log_summary
+from tap_hubspot_assoc.read_stats import ReadMode, ReadStats, log_progress, log_summary
 from tap_hubspot_assoc.readers import ObjectReader, Window
 from tap_hubspot_assoc.sdk_private import SdkStream
 from tap_hubspot_assoc.sync_state import REPLICATION_KEY, StreamProgress
@@ -88,25 +88,24 @@ class CrmObjectStream(SdkStream):
         self.read_stats = ReadStats(mode=self._mode())
         requests_before = self.client.stats.total_requests
         self.logger.info("Syncing %s: %s read", self.name, self.read_stats.mode)
+        mode = self.read_stats.mode
         readers = {
-            "scoped": self._scoped_records,
-            "full": self._full_records,
-            "incremental": self._incremental_records,
+            ReadMode.SCOPED: self._scoped_records,
+            ReadMode.FULL: self._full_records,
+            ReadMode.INCREMENTAL: self._incremental_records,
         }
-        if self.read_stats.mode in readers:
-            incremental = self.read_stats.mode == "incremental"
+        if mode.reads:
+            incremental = mode is ReadMode.INCREMENTAL
             retry = self._progress_state().association_retry if incremental else {}
             for consumer in self.page_consumers:
-                consumer.begin(
-                    self.read_stats.mode, complete_read=self._complete_read(), retry=retry
-                )
-            yield from readers[self.read_stats.mode]()
-            if self.read_stats.mode == "incremental" and not self.read_stats.truncated:
+                consumer.begin(mode, complete_read=self._complete_read(), retry=retry)
+            yield from readers[mode]()
+            if incremental and not self.read_stats.truncated:
                 self._sweep_for_associations()
             self._drain()
             for consumer in self.page_consumers:
                 consumer.finish(completed=not self.read_stats.truncated)
-            if self.read_stats.mode != "scoped":
+            if mode is not ReadMode.SCOPED:
                 self._remember_failed_parents()
             for observe in self.read_observers:
                 observe(self)
@@ -121,15 +120,15 @@ class CrmObjectStream(SdkStream):
 
     # -- modes ------------------------------------------------------------------------
 
-    def _mode(self) -> str:
+    def _mode(self) -> ReadMode:
         if self.config.get("contact_ids"):
-            return "scoped" if self.object_type.is_contacts else "skipped (contact_ids set)"
+            return ReadMode.SCOPED if self.object_type.is_contacts else ReadMode.SKIPPED
         if self.replication_method == "FULL_TABLE":  # forced through catalog metadata
-            return "full"
+            return ReadMode.FULL
         progress = self._progress_state()
         if progress.bookmark or progress.pending or self.config.get("start_date"):
-            return "incremental"
-        return "full"
+            return ReadMode.INCREMENTAL
+        return ReadMode.FULL
 
     def _scoped_records(self) -> Iterator[dict[str, Any]]:
         """Batch-read the configured contact ids; unknown ids are reported, not fatal."""

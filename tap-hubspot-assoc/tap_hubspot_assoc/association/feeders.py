@@ -17,6 +17,7 @@ from tap_hubspot_assoc.association.direction_sync import DirectionSync
 from tap_hubspot_assoc.association.pairs import Direction
 from tap_hubspot_assoc.association.reader import BATCH_SIZE
 from tap_hubspot_assoc.concurrency import RequestPool
+from tap_hubspot_assoc.read_stats import ReadMode
 
 
 class ParentFeeder:
@@ -52,17 +53,18 @@ class ParentFeeder:
         return len(self._buffer) + self._pipeline.holding
 
     def begin(
-        self, mode: str, *, complete_read: bool, retry: Mapping[str, list[str]] | None = None
+        self, mode: ReadMode, *, complete_read: bool, retry: Mapping[str, list[str]] | None = None
     ) -> None:
-        """Start of the object stream's read (`full`, `incremental` or `scoped`); `retry`:
+        """Start of the object stream's read (full, incremental or scoped); `retry`:
         parents whose read failed last run, per association stream, read first."""
         self._syncs = [s for s in self._coordinator.syncs_from(self.object_type) if s.active]
-        self._seen = set() if mode == "incremental" else None
-        self._linked = {s.direction: set() for s in self._syncs} if mode == "scoped" else {}
-        self._scope = set() if mode == "scoped" else None
+        self._seen = set() if mode is ReadMode.INCREMENTAL else None
+        self._linked = {s.direction: set() for s in self._syncs} if mode is ReadMode.SCOPED else {}
+        self._scope = set() if mode is ReadMode.SCOPED else None
+        scoped = mode is ReadMode.SCOPED
         for sync in self._syncs:
-            sync.reverse_stream = sync.direction.reverse.stream_name if mode == "scoped" else None
-            sync.begin(full_version=mode == "full" and complete_read)
+            sync.reverse_stream = sync.direction.reverse.stream_name if scoped else None
+            sync.begin(full_version=mode is ReadMode.FULL and complete_read)
             again = list(dict.fromkeys((retry or {}).get(sync.stream.name) or []))
             if again:
                 self._coordinator.log(
