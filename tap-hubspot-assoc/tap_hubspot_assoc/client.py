@@ -244,6 +244,8 @@ class HubSpotClient:
         with self._stats_lock:
             self.stats.rate_limit_wait_seconds += delay
         limiter.pause(delay)
+        if search:  # search tokens are dated at sending: date them later from now on
+            self._logger.debug("search budget margin now %.2fs", limiter.widen_margin())
 
     def _auth_error(self, response: requests.Response) -> HubSpotAuthError:
         body = _json_or_empty(response)

@@ -5,16 +5,16 @@ upwards (records created meanwhile). Each chain asks for the next 200 ids above 
 (a fresh query each time, never the offset cursor, so the 10,000-result cap does not apply);
 the chains' searches are in flight together, on the search budget. When the properties do not
 fit a search body, each page's ids are batch-read, 100 per request, several in flight, on the
-burst budget. Pages are handed back on the caller's thread in a fixed order (the chains in
-turn, each in id order), whatever order the answers arrive in.
+burst budget. Pages are handed to the caller's thread as the answers arrive (each chain in id
+order); records are written there only, and a full read has no checkpoint before its end.
 """
 
 from __future__ import annotations
 
 import functools
-from collections import deque
+import queue
+import threading
 from collections.abc import Container, Iterator
-from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,7 @@ from tap_hubspot_assoc.readers import (
 )
 
 Page = list[dict[str, Any]]
+RUN_AHEAD_PAGES = 2  # answers per chain waiting to be written, at most
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,16 @@ class _Chain:
     index: int
     after: int | None
     upper: int | None
+    queued: int = 0  # pages handed to the reader's queue and not taken yet
+    parked: bool = False  # stopped at RUN_AHEAD_PAGES; the reader relaunches it
+
+
+@dataclass(frozen=True)
+class _Answer:
+    chain: _Chain
+    results: list[dict[str, Any]]
+    last: bool
+    error: BaseException | None = None
 
 
 class KeysetFullRead:
@@ -100,6 +111,7 @@ class KeysetFullRead:
         self._reader = reader
         self._pool = pool
         self._skip = skip_ids
+        chains = chains if pool.concurrent else 1
         low = after_id if after_id is not None else low_id
         step = max(1, (max_id - low + chains) // max(1, chains))
         bounds = [low + step * i for i in range(1, chains)]
@@ -109,50 +121,105 @@ class KeysetFullRead:
         self._chains = [_Chain(i, lo, hi) for i, (lo, hi) in ranges]
         self.properties = reader.keyset_search_properties()
         self.searches = 0
+        self._answers: queue.Queue[_Answer] = queue.Queue()
+        self._lock = threading.Lock()
 
     @property
     def carries_properties(self) -> bool:
         return self.properties == self._reader.property_names
 
     def pages(self) -> Iterator[Page]:
-        """Pages of records in a fixed order; the searches and batch reads overlap."""
+        """Pages of records as their searches answer; searches and batch reads overlap.
+
+        Each chain launches its next search as soon as its answer arrives (on the worker), up
+        to RUN_AHEAD_PAGES pages not yet taken here, so the search budget stays busy while
+        this thread writes records.
+        """
+        if not self._pool.concurrent:
+            yield from self._sequential_pages()
+            return
         batches: OrderedPipeline[Page] = OrderedPipeline(self._pool, self._pool.size)
-        waiting: deque[tuple[_Chain, Future[dict[str, Any]]]] = deque(
-            (chain, self._submit(chain)) for chain in self._chains
-        )
-        while waiting:
-            chain, future = waiting.popleft()
-            results = future.result().get("results") or []
-            if results:
-                chain.after = _last_id(results, chain.after, self._reader.object_type)
-            if len(results) == SEARCH_PAGE_SIZE:
-                waiting.append((chain, self._submit(chain)))
-            fresh = [obj for obj in results if str(obj["id"]) not in self._skip]
-            if not fresh:
-                continue
-            if self.carries_properties:
-                yield fresh
-                continue
-            ids = [str(obj["id"]) for obj in fresh]
-            for start in range(0, len(ids), BATCH_READ_SIZE):
-                chunk = ids[start : start + BATCH_READ_SIZE]
-                task = functools.partial(self._batch_read, chunk)
-                yield from _pages(batches.submit(None, task))
+        for chain in self._chains:
+            self._launch(chain)
+        open_chains = len(self._chains)
+        while open_chains:
+            answer = self._answers.get()
+            if answer.error is not None:
+                raise answer.error
+            self._taken(answer.chain)
+            open_chains -= int(answer.last)
+            yield from self._records(answer.results, batches)
         yield from _pages(batches.drain())
 
-    def _submit(self, chain: _Chain) -> Future[dict[str, Any]]:
-        self.searches += 1
-        return self._pool.submit(functools.partial(self._search, chain.after, chain.upper))
+    def _sequential_pages(self) -> Iterator[Page]:
+        """One request at a time (max_concurrent_requests = 1)."""
+        batches: OrderedPipeline[Page] = OrderedPipeline(self._pool, 1)
+        for chain in self._chains:
+            while True:
+                results = self._search_chain(chain)
+                yield from self._records(results, batches)
+                if len(results) < SEARCH_PAGE_SIZE:
+                    break
+        yield from _pages(batches.drain())
 
-    def _search(self, after: int | None, upper: int | None) -> dict[str, Any]:
-        return dict(
-            self._reader.client.post(
-                paths.search(self._reader.path_ref),
-                self._reader.id_range_search_body(after, upper, self.properties),
-                kind="search",
-                search=True,
-            )
+    def _records(
+        self, results: list[dict[str, Any]], batches: OrderedPipeline[Page]
+    ) -> Iterator[Page]:
+        fresh = [obj for obj in results if str(obj["id"]) not in self._skip]
+        if not fresh:
+            return
+        if self.carries_properties:
+            yield fresh
+            return
+        ids = [str(obj["id"]) for obj in fresh]
+        for start in range(0, len(ids), BATCH_READ_SIZE):
+            chunk = ids[start : start + BATCH_READ_SIZE]
+            yield from _pages(batches.submit(None, functools.partial(self._batch_read, chunk)))
+
+    # -- chains ------------------------------------------------------------------------
+
+    def _launch(self, chain: _Chain) -> None:
+        with self._lock:
+            self.searches += 1
+        self._pool.submit(functools.partial(self._step, chain))
+
+    def _step(self, chain: _Chain) -> None:
+        """One search of `chain` (on a worker); queues the answer, relaunches unless parked."""
+        try:
+            results = self._search_chain(chain)
+        except BaseException as exc:  # handed to the reading thread, which raises it
+            self._answers.put(_Answer(chain, [], True, exc))
+            return
+        last = len(results) < SEARCH_PAGE_SIZE
+        with self._lock:
+            chain.queued += 1
+            go_on = not last and chain.queued < RUN_AHEAD_PAGES
+            chain.parked = not last and not go_on
+        self._answers.put(_Answer(chain, results, last))
+        if go_on:
+            self._launch(chain)
+
+    def _taken(self, chain: _Chain) -> None:
+        """The reader took one of `chain`'s pages: a parked chain goes on."""
+        with self._lock:
+            chain.queued -= 1
+            relaunch = chain.parked
+            chain.parked = False
+        if relaunch:
+            self._launch(chain)
+
+    def _search_chain(self, chain: _Chain) -> list[dict[str, Any]]:
+        """The next page of `chain` (its steps never overlap, so `after` is its own)."""
+        body = self._reader.client.post(
+            paths.search(self._reader.path_ref),
+            self._reader.id_range_search_body(chain.after, chain.upper, self.properties),
+            kind="search",
+            search=True,
         )
+        results = list(body.get("results") or [])
+        if results:
+            chain.after = _last_id(results, chain.after, self._reader.object_type)
+        return results
 
     def _batch_read(self, ids: list[str]) -> Page:
         """Ids gone since the search (archived meanwhile) are left out, as list reads do."""

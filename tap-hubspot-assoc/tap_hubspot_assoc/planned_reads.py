@@ -37,7 +37,7 @@ from tap_hubspot_assoc.readers import ObjectReader, Window
 
 Page = list[dict[str, Any]]
 # Listing goes on at least this long before the read is re-planned: shorter reads gain nothing.
-PLAN_AFTER_SECONDS = 5.0
+PLAN_AFTER_SECONDS = 3.0
 
 
 def budgets_from_config(config: Mapping[str, Any], pool: RequestPool) -> Budgets:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 # Our clock starts when a request leaves, the server's when it arrives: keep tokens a little
 # longer than the window so network jitter cannot put one request too many into it.
 SAFETY_MARGIN_SECONDS = 0.05
+MAX_MARGIN_SECONDS = 0.3  # how far widen_margin() may go
 IN_FLIGHT_POLL_SECONDS = 0.01
 HEADER_MAX = "X-HubSpot-RateLimit-Max"
 HEADER_REMAINING = "X-HubSpot-RateLimit-Remaining"
@@ -45,6 +46,7 @@ class RollingWindowLimiter:
         self._sleep = sleep
         self._spent: collections.deque[float] = collections.deque()
         self._paused_until = 0.0
+        self.margin = SAFETY_MARGIN_SECONDS
         self._in_flight = 0
         self._lock = threading.Lock()
         self.wait_count = 0
@@ -96,6 +98,13 @@ class RollingWindowLimiter:
         with self._lock:
             return max(self._delay(self._clock()), 0.0)
 
+    def widen_margin(self) -> float:
+        """After a 429 this limiter should have prevented: keep tokens 50 ms longer (the
+        server counted arrivals later than we dated the sends), up to MAX_MARGIN_SECONDS."""
+        with self._lock:
+            self.margin = min(MAX_MARGIN_SECONDS, self.margin + 0.05)
+            return self.margin
+
     def pause(self, seconds: float) -> None:
         """Hold every acquisition for `seconds` (after a 429 or a low Remaining header)."""
         with self._lock:
@@ -123,7 +132,7 @@ class RollingWindowLimiter:
             self.pause(interval * (margin - remaining) / server_max)
 
     def _delay(self, now: float) -> float:
-        hold = self.interval + SAFETY_MARGIN_SECONDS
+        hold = self.interval + self.margin
         while self._spent and now - self._spent[0] >= hold:
             self._spent.popleft()
         delay = self._paused_until - now

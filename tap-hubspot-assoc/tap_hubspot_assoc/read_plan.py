@@ -7,9 +7,9 @@ at once, and batch reads of its ids run in parallel. The planner estimates each 
 from the budgets and the round trips measured on this run's own requests.
 
 Rule: the list plan (the fewest burst requests, and the source of truth for full reads) is kept
-unless latency makes it slower than the rate limit allows and another plan is expected to be at
-least `SWITCH_GAIN` faster. With no latency to hide the list plan is therefore always chosen;
-`read_plan: fewest_requests` forbids the switch altogether.
+unless latency makes it slower than the rate limit allows and another plan is expected to take
+at most `SWITCH_GAIN` of its time and save at least `MIN_SAVING_SECONDS`. With no latency to
+hide the list plan is therefore always chosen; `read_plan: fewest_requests` forbids the switch.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ LIST_PAGE = 100
 SEARCH_PAGE = 200
 BATCH_READ = 100
 SWITCH_GAIN = 0.8  # another plan must take at most 80 % of the list plan's expected time
-MAX_CHAINS = 4
+MIN_SAVING_SECONDS = 10.0  # ... and save at least this much: short reads stay on list pages
+MAX_CHAINS = 5
 
 
 class PlanGoal(StrEnum):
@@ -105,8 +106,9 @@ def list_plan(shape: ReadShape, budgets: Budgets, trips: RoundTrips) -> ReadPlan
 def search_plan(shape: ReadShape, budgets: Budgets, trips: RoundTrips) -> ReadPlan:
     """Keyset search chains over id ranges (+ batch reads of 100 when properties do not fit)."""
     searches = math.ceil(shape.records / SEARCH_PAGE)
-    # Enough chains to keep the search budget busy despite each chain's round trip.
-    chains = max(1, min(MAX_CHAINS, math.ceil(budgets.search_per_second * trips.search) + 1))
+    # Enough chains to keep the search budget busy despite each chain's round trip, plus
+    # slack for the time answers wait to be written.
+    chains = max(1, min(MAX_CHAINS, math.ceil(budgets.search_per_second * trips.search) + 2))
     seconds = max(searches / budgets.search_per_second, searches * trips.search / chains)
     if shape.search_carries_properties:
         return ReadPlan(ReadPlanKind.SEARCH, shape.records, 0, searches, seconds, chains)
@@ -124,7 +126,8 @@ def choose(
     if goal is PlanGoal.FEWEST_REQUESTS or budgets.in_flight < 2:
         return listed, listed
     searched = search_plan(shape, budgets, trips)
-    if searched.seconds <= listed.seconds * SWITCH_GAIN:
+    saving = listed.seconds - searched.seconds
+    if searched.seconds <= listed.seconds * SWITCH_GAIN and saving >= MIN_SAVING_SECONDS:
         return searched, listed
     return listed, listed
 

@@ -18,7 +18,7 @@ from tap_helpers import (
     run_tap,
     tap_config,
 )
-from tap_hubspot_assoc import planned_reads
+from tap_hubspot_assoc import planned_reads, read_plan
 from tap_hubspot_assoc.read_plan import (
     Budgets,
     PlanGoal,
@@ -69,6 +69,10 @@ def test_a_small_gain_does_not_switch_plans():
     assert search_plan(NARROW, HUBSPOT, slightly_slow).seconds < 110
     plan, _ = choose(NARROW, HUBSPOT, slightly_slow, PlanGoal.FASTEST)
     assert plan.kind is ReadPlanKind.LIST  # 100 s against 110 s is not worth the switch
+    short = ReadShape(records=3_000, requests_per_list_page=1, search_carries_properties=True)
+    assert search_plan(short, HUBSPOT, REALISTIC).seconds < 9 * 0.8
+    plan, _ = choose(short, HUBSPOT, REALISTIC, PlanGoal.FASTEST)
+    assert plan.kind is ReadPlanKind.LIST  # 9 s of list pages: saving 6 s is not worth it
 
 
 def test_first_run_lists_and_filters_when_the_window_holds_most_records():
@@ -96,6 +100,7 @@ def test_a_slow_list_chain_switches_to_keyset_search_and_reads_the_same_records(
     slow_list = {"list": {"fixedMs": 40, "perRecordMs": 0}, "search": {"fixedMs": 20}}
     admin.set_latency("off", endpoints=slow_list, jitter=0)
     monkeypatch.setattr(planned_reads, "PLAN_AFTER_SECONDS", 0.3)
+    monkeypatch.setattr(read_plan, "MIN_SAVING_SECONDS", 0.0)  # the read is short
     config = tap_config(simulator, max_concurrent_requests=8)
 
     admin.reset_request_counts()
@@ -127,7 +132,8 @@ def test_a_run_killed_during_keyset_chains_leaves_no_bookmark_and_the_next_reads
     admin = simulator.admin
     admin.reset(seed=5, contacts=16_000, meetings=0, appointments=0)
     admin.set_rate_limits(enabled=False)
-    slow_list = {"list": {"fixedMs": 40, "perRecordMs": 0}, "search": {"fixedMs": 30}}
+    # 160 pages of 150 ms: ~20 s of listing left after 3 s, the chains take ~1 s.
+    slow_list = {"list": {"fixedMs": 150, "perRecordMs": 0}, "search": {"fixedMs": 30}}
     admin.set_latency("off", endpoints=slow_list, jitter=0)
     config = tap_config(simulator, max_concurrent_requests=8)
     config_file = tmp_path / "config.json"
@@ -143,7 +149,7 @@ def test_a_run_killed_during_keyset_chains_leaves_no_bookmark_and_the_next_reads
     lines: list[str] = []
     for line in process.stdout:
         lines.append(line)
-        if len(lines) > 14_000:  # past the switch (5 s of 40 ms pages: ~12,500 records)
+        if len(lines) > 6_000:  # past the switch (3 s of 150 ms pages: ~2,000 records)
             os.killpg(process.pid, signal.SIGKILL)
             break
     process.wait()
