@@ -288,3 +288,39 @@ def run_tap_with_catalog(config, catalog):
     with contextlib.redirect_stdout(buffer):
         tap.sync_all()
     return parse_messages(buffer.getvalue())
+
+
+def test_association_streams_are_driven_only_by_their_from_type(fresh_simulator, admin):
+    """sdk_private.drive: an association stream is a child of its `from` type's object stream
+    only; singer-sdk never syncs it on its own, and runs that object stream (without its
+    records) when only the association stream is selected."""
+    from tap_hubspot_assoc.tap import TapHubspotAssoc
+
+    config = tap_config(
+        fresh_simulator,
+        object_types=["contacts", "meetings"],
+        association_pairs=[{"from": "meetings", "to": "contacts"}],
+    )
+    tap = TapHubspotAssoc(config=config, parse_env_config=False)
+    streams = tap.streams
+    children = {name: [c.name for c in s.child_streams] for name, s in streams.items()}
+    assert children["contacts"] == ["contacts_to_meetings_associations"]
+    assert children["meetings"] == ["meetings_to_contacts_associations"]
+    assert not any(c for name, c in children.items() if name not in ("contacts", "meetings"))
+    only = "contacts_to_meetings_associations"
+    catalog = tap.catalog_dict
+    for entry in catalog["streams"]:
+        for metadata in entry["metadata"]:
+            if metadata["breadcrumb"] == []:
+                metadata["metadata"]["selected"] = entry["tap_stream_id"] == only
+    admin.reset_request_counts()
+    output = run_tap_with_catalog(config, catalog)
+    written = {m["stream"] for m in output.messages if m["type"] != "STATE"}
+    assert written == {only}
+    schemas = [m for m in output.messages if m["type"] == "SCHEMA"]
+    assert len(schemas) == 1  # announced once, by the feeder; not again by the SDK
+    assert set(emitted_rows(output, "contacts", "meetings")) == expected_rows(
+        admin, "contacts", "meetings"
+    )
+    assert batch_reads(admin, "contacts", "meetings") == 1
+    assert batch_reads(admin, "meetings", "contacts") == 0

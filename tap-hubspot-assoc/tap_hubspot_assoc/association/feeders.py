@@ -31,21 +31,21 @@ class ParentFeeder:
     changing the other ends' modified dates.
     """
 
-    def __init__(self, object_type: str, coordinator: AssociationFanOut) -> None:
+    def __init__(self, object_type: str, fan_out: AssociationFanOut) -> None:
         self.object_type = object_type
-        self._coordinator = coordinator
+        self._fan_out = fan_out
         self._buffer: list[str] = []
         self._syncs: list[DirectionSync] = []
         self._seen: set[str] | None = None
         self._linked: dict[Direction, set[str]] = {}
         self._survivors: set[str] = set()
         self._scope: set[str] | None = None
-        self._pipeline = BatchPipeline(coordinator.pool)  # batches read on the workers
+        self._pipeline = BatchPipeline(fan_out.pool)  # batches read on the workers
 
     @property
     def active(self) -> bool:
         """True when some direction from this type is selected."""
-        return any(s.active for s in self._coordinator.syncs_from(self.object_type))
+        return any(s.active for s in self._fan_out.syncs_from(self.object_type))
 
     @property
     def holding(self) -> int:
@@ -57,7 +57,7 @@ class ParentFeeder:
     ) -> None:
         """Start of the object stream's read (full, incremental or scoped); `retry`:
         parents whose read failed last run, per association stream, read first."""
-        self._syncs = [s for s in self._coordinator.syncs_from(self.object_type) if s.active]
+        self._syncs = [s for s in self._fan_out.syncs_from(self.object_type) if s.active]
         self._seen = set() if mode is ReadMode.INCREMENTAL else None
         self._linked = {s.direction: set() for s in self._syncs} if mode is ReadMode.SCOPED else {}
         self._scope = set() if mode is ReadMode.SCOPED else None
@@ -67,7 +67,7 @@ class ParentFeeder:
             sync.begin(full_version=mode is ReadMode.FULL and complete_read)
             again = list(dict.fromkeys((retry or {}).get(sync.stream.name) or []))
             if again:
-                self._coordinator.log(
+                self._fan_out.log(
                     "Associations %s: retrying %d parents whose read failed last run",
                     sync.direction,
                     len(again),
@@ -115,7 +115,7 @@ class ParentFeeder:
             sync.finish(complete=completed)
         for direction, linked in self._linked.items():
             scope = self._scope or set()
-            self._coordinator.read_reverse(direction, sorted(linked, key=_id_order), scope)
+            self._fan_out.read_reverse(direction, sorted(linked, key=_id_order), scope)
         self._syncs, self._linked, self._seen = [], {}, None
         self._survivors = set()
 
@@ -123,7 +123,7 @@ class ParentFeeder:
         """Parents of this run whose read failed, per association stream (for the state)."""
         return {
             s.stream.name: list(dict.fromkeys(s.stats.retry_ids))
-            for s in self._coordinator.syncs_from(self.object_type)
+            for s in self._fan_out.syncs_from(self.object_type)
             if s.stats.retry_ids
         }
 
@@ -142,7 +142,7 @@ class ParentFeeder:
         def reread() -> None:
             # Before the stream may checkpoint past these ids (they are held until now).
             for direction, linked in survivor_links.items():
-                self._coordinator.reread_linked(direction, sorted(linked, key=_id_order))
+                self._fan_out.reread_linked(direction, sorted(linked, key=_id_order))
 
         self._pipeline.submit(ids, plan, after=reread if survivor_links else None)
 
