@@ -303,6 +303,17 @@ def project(measured: dict[str, Any], plan: LatencyPlan) -> dict[str, Any]:
             case["case"]: {limit: case["ratio"] * b for limit, b in bounds.items()}
             for case in measured["cases"]
         },
+        # A latency-bound tap does not speed up with a higher limit: the same burst requests at
+        # the request rate it reached (burst requests / wall), whatever the limit.
+        "at_measured_rate": {
+            case["case"]: burst / rate
+            for case in measured["cases"]
+            if (rate := case["median"]["burst"] / case["median"]["seconds"]) > 0
+        },
+        "measured_rate": {
+            case["case"]: case["median"]["burst"] / case["median"]["seconds"]
+            for case in measured["cases"]
+        },
     }
 
 
@@ -392,14 +403,16 @@ def render(lat: dict[str, Any], commit: str | None = None) -> list[str]:
             f"Minimum plan there: {pj['burst']:,} burst requests ({pj['list']:,} list pages, "
             f"{pj['association_batch_read']:,} association batch reads, the extra 500-link pages "
             f"scaled from {pj['extra_pages_per_association']:.6f} per association record as "
-            f"measured) and {pj['search']} searches. Projected wall = measured ratio x bound "
-            "(it assumes the ratio holds at 10x the data, and at 190 per 10 s that the tap "
-            "keeps up with the higher limit, which a latency-bound case does not).",
+            f"measured) and {pj['search']} searches. Projected wall = measured ratio x bound: "
+            "it assumes the ratio holds at 10x the data, and at 190 per 10 s that the tap "
+            "keeps up with the higher limit. A latency-bound case (its burst rate well under "
+            "the 10 per s it was allowed) does not: the last column is the same requests at "
+            "the burst rate it reached, whatever the limit; read the larger of the two.",
             "",
             "| case | ratio | "
             + " | ".join(f"bound at {x}/10 s | projected at {x}/10 s" for x in limits)
-            + " |",
-            "|---|---:|" + "---:|---:|" * len(limits),
+            + " | burst rate reached | at that rate |",
+            "|---|---:|" + "---:|---:|" * len(limits) + "---:|---:|",
         ]
         for c in lat["cases"]:
             conc = "default" if c["default_settings"] else str(c["max_concurrent_requests"])
@@ -407,7 +420,12 @@ def render(lat: dict[str, Any], commit: str | None = None) -> list[str]:
                 f"{_mins(pj['bound_seconds'][x])} | {_mins(pj['cases'][c['case']][x])}"
                 for x in limits
             )
-            lines.append(f"| {c['latency']}, {conc} | {_ratio(c['ratio'])} | {cells} |")
+            rate = pj.get("measured_rate", {}).get(c["case"], math.nan)
+            at_rate = pj.get("at_measured_rate", {}).get(c["case"], math.nan)
+            lines.append(
+                f"| {c['latency']}, {conc} | {_ratio(c['ratio'])} | {cells} | "
+                f"{rate:.1f}/s | {_mins(at_rate)} |"
+            )
     return [*lines, ""]
 
 
