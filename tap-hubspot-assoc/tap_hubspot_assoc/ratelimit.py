@@ -47,6 +47,7 @@ class RollingWindowLimiter:
         self._spent: collections.deque[float] = collections.deque()
         self._paused_until = 0.0
         self.margin = SAFETY_MARGIN_SECONDS
+        self._widened_at = float("-inf")
         self._in_flight = 0
         self._lock = threading.Lock()
         self.wait_count = 0
@@ -100,9 +101,13 @@ class RollingWindowLimiter:
 
     def widen_margin(self) -> float:
         """After a 429 this limiter should have prevented: keep tokens 50 ms longer (the
-        server counted arrivals later than we dated the sends), up to MAX_MARGIN_SECONDS."""
+        server counted arrivals later than we dated the sends), up to MAX_MARGIN_SECONDS.
+        Refusals within one interval of the last widening are one event, not several."""
         with self._lock:
-            self.margin = min(MAX_MARGIN_SECONDS, self.margin + 0.05)
+            now = self._clock()
+            if now - self._widened_at >= self.interval:
+                self.margin = min(MAX_MARGIN_SECONDS, self.margin + 0.05)
+                self._widened_at = now
             return self.margin
 
     def pause(self, seconds: float) -> None:

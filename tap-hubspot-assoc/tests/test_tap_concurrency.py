@@ -143,3 +143,20 @@ def test_held_tokens_count_while_in_flight_and_return_one_interval_after_the_ans
     assert limiter.time_until_free() == pytest.approx(1.05)
     now[0] = 113.06
     assert limiter.time_until_free() == 0
+
+
+def test_a_search_429_keeps_tokens_longer_once_per_window_up_to_a_cap():
+    now = [100.0]
+    limiter = RollingWindowLimiter(5, 1.0, clock=lambda: now[0], sleep=lambda s: None)
+    limiter.acquire()
+    assert limiter.time_until_free() == 0  # 4 of 5 tokens left
+    for _ in range(4):
+        limiter.acquire()
+    assert limiter.time_until_free() == pytest.approx(1.05)
+    assert limiter.widen_margin() == pytest.approx(0.10)
+    assert limiter.widen_margin() == pytest.approx(0.10)  # the same burst of refusals
+    assert limiter.time_until_free() == pytest.approx(1.10)
+    for second in range(1, 10):
+        now[0] = 100.0 + second
+        limiter.widen_margin()
+    assert limiter.margin == pytest.approx(0.30)  # MAX_MARGIN_SECONDS
