@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import signal
 import subprocess
@@ -16,6 +17,7 @@ from tap_helpers import (
     assert_version_follows_records,
     parse_messages,
     run_tap,
+    simulator_objects,
     tap_config,
 )
 from tap_hubspot_assoc import planned_reads, read_plan
@@ -166,3 +168,41 @@ def test_a_run_killed_during_keyset_chains_leaves_no_bookmark_and_the_next_reads
     assert set(resumed.by_id("contacts")) == active_ids(admin, "contacts")
     assert len(resumed.records("contacts")) == len(active_ids(admin, "contacts"))
     assert_version_follows_records(resumed, "contacts")
+
+
+@pytest.mark.parametrize(
+    ("older_share", "list_pages", "window_searches"),
+    [
+        (0.0, lambda total, window: math.ceil(total / 100), lambda window: 0),
+        (0.9, lambda total, window: 0, lambda window: math.ceil(window / 200)),
+    ],
+    ids=["window-holds-all", "window-holds-a-tenth"],
+)
+def test_a_first_run_since_start_date_lists_and_filters_when_that_costs_fewer_requests(
+    fresh_simulator,
+    admin,
+    monkeypatch: pytest.MonkeyPatch,
+    older_share,
+    list_pages,
+    window_searches,
+):
+    """Properties too wide for a search body: a window holding every record costs fewer
+    requests as list pages (filtered) than as searches + batch reads; a small window does not.
+    Either way the records are those modified since start_date, and the bookmark is set."""
+    monkeypatch.setattr("tap_hubspot_assoc.readers.SEARCH_BODY_LIMIT", 300)
+    active = {i: o for i, o in simulator_objects(admin, "contacts").items() if not o["archived"]}
+    stamps = sorted(o["updatedAt"] for o in active.values())
+    start_date = stamps[int(len(stamps) * older_share)]
+    expected = {i for i, o in active.items() if o["updatedAt"] >= start_date}
+    admin.reset_request_counts()
+    output = run_tap(tap_config(fresh_simulator, start_date=start_date))
+    assert set(output.by_id("contacts")) == expected
+    assert len(output.records("contacts")) == len(expected)
+    assert output.activate_versions("contacts") == []
+    assert output.final_state["bookmarks"]["contacts"]["replication_key_value"]
+    counts = admin.request_counts()["byObjectType"]
+    listed = counts.get("GET /crm/v3/objects/{type}", {}).get("contacts", 0)
+    searches = counts["POST /crm/v3/objects/{type}/search"]["contacts"]
+    assert listed == list_pages(len(active), len(expected))
+    # the two counts that chose the plan, the window's searches, the parity count
+    assert searches == 3 + window_searches(len(expected))
