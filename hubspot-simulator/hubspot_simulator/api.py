@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 
-from . import search
+from . import search, search_request
 from .errors import not_found, validation_error
 from .http import Request, Response, json_response
 from .objecttypes import ObjectType
@@ -218,12 +218,12 @@ def search_objects(state: SimulatorState, req: Request, type: str) -> Response:
     """POST /crm/v3/objects/{type}/search."""
     otype = object_type(state, type)
     table = state.dataset.table(otype)
-    if len(req.body) > search.MAX_BODY_CHARS:
+    if len(req.body) > search_request.MAX_BODY_CHARS:
         raise validation_error(
             f"The search request body is {len(req.body)} characters long; the maximum is "
-            f"{search.MAX_BODY_CHARS}."
+            f"{search_request.MAX_BODY_CHARS}."
         )
-    parsed = search.parse_request(json_body(req))
+    parsed = search_request.parse_request(json_body(req))
     lag = state.search_lag_ms
     visible_before = now_ms() - lag if lag > 0 else None
     dataset = state.dataset
