@@ -1,55 +1,25 @@
-"""The admin API under ``/_sim/`` (no auth): dataset, mutations, snapshots, counters, switches."""
+"""The admin API under ``/_sim/`` (no auth): dataset, mutations, snapshots (switches and
+counters: admin_operations.py; the route table: admin_routes.py)."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from typing import Any
 
-import orjson
-
+from .admin_operations import rate_limits_json  # importing it also registers its routes
+from .admin_routes import dispatch, route
 from .customobjects import CUSTOM_OBJECTS
-from .dataset import DatasetError
 from .errors import ApiError, validation_error
-from .faults import Fault
 from .generator import DatasetSpec
-from .http import Request, Response, json_response
-from .latency import LatencyModel
+from .http import Request, Response
 from .objecttypes import OBJECT_TYPES, ObjectType, resolve
-from .ratelimit import RateLimitConfig
 from .state import SimulatorState
 from .store import ACTIVE, ARCHIVED, DELETED, MERGED, ObjectTable
 from .util import now_ms
 
-AdminHandler = Callable[..., Any]
-_ROUTES: list[tuple[str, re.Pattern[str], AdminHandler]] = []
-
-
-def route(method: str, template: str) -> Callable[[AdminHandler], AdminHandler]:
-    """Register an admin handler; it returns a JSON-able value (or a Response)."""
-    pattern = re.compile("^/_sim" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "/?$")
-
-    def register(fn: AdminHandler) -> AdminHandler:
-        _ROUTES.append((method, pattern, fn))
-        return fn
-
-    return register
-
 
 def handle(state: SimulatorState, req: Request) -> Response:
-    """Dispatch one admin request."""
-    for method, pattern, fn in _ROUTES:
-        m = pattern.match(req.path)
-        if m and method == req.method:
-            try:
-                body = orjson.loads(req.body) if req.body else {}
-                result = fn(state, body, req, **m.groupdict())
-            except (DatasetError, ValueError, TypeError, KeyError) as exc:
-                result = validation_error(str(exc)).response()
-            except ApiError as exc:
-                result = exc.response()
-            return result if isinstance(result, Response) else json_response(result)
-    return ApiError(404, "OBJECT_NOT_FOUND", f"no admin route {req.method} {req.path}").response()
+    """Dispatch one admin request (every admin module's routes are registered by now)."""
+    return dispatch(state, req)
 
 
 def _type(name: str) -> ObjectType:
@@ -124,7 +94,7 @@ def info(state: SimulatorState, body: Any, req: Request) -> Any:
         "dataset": state.dataset.spec.to_json(),
         "counts": counts,
         "customObjects": customs,
-        "rateLimits": _rl_json(state.limiter.config),
+        "rateLimits": rate_limits_json(state.limiter.config),
         "searchLagMs": state.search_lag_ms,
         "latency": state.latency.to_json(),
         "token": state.auth.static_token,
@@ -329,149 +299,3 @@ def delete_label(
     """Delete a label by its from→to type id (links lose that type)."""
     state.dataset.delete_label(_type(from_type).name, _type(to_type).name, int(type_id))
     return {"status": "ok"}
-
-
-# ------------------------------------------------------------------------------ operations
-
-
-@route("GET", "/requests")
-def get_requests(state: SimulatorState, body: Any, req: Request) -> Any:
-    """Request counts per endpoint template and object type."""
-    return state.counters.to_json()
-
-
-@route("POST", "/requests/reset")
-def reset_requests(state: SimulatorState, body: Any, req: Request) -> Any:
-    """Zero the request counts."""
-    state.counters.reset()
-    return state.counters.to_json()
-
-
-_RL_FIELDS = {
-    "enabled": "enabled",
-    "burst": "burst",
-    "windowMs": "window_ms",
-    "searchPerSecond": "search_per_second",
-    "daily": "daily",
-}
-
-
-def _rl_json(cfg: RateLimitConfig) -> dict[str, Any]:
-    return {k: getattr(cfg, v) for k, v in _RL_FIELDS.items()}
-
-
-@route("GET", "/config/ratelimits")
-def get_rate_limits(state: SimulatorState, body: Any, req: Request) -> Any:
-    """Current rate-limit configuration."""
-    return _rl_json(state.limiter.config)
-
-
-@route("PUT", "/config/ratelimits")
-def set_rate_limits(state: SimulatorState, body: Any, req: Request) -> Any:
-    """Change some limits (and empty the windows)."""
-    cfg = state.limiter.config
-    for key, value in body.items():
-        if key not in _RL_FIELDS:
-            raise ValueError(f"unknown rate limit field {key}")
-        setattr(cfg, _RL_FIELDS[key], bool(value) if key == "enabled" else int(value))
-    state.limiter.reset_state()
-    return _rl_json(cfg)
-
-
-@route("PUT", "/config/search")
-def set_search(state: SimulatorState, body: Any, req: Request) -> Any:
-    """``lagMs``: records modified in the last N ms are not yet visible to search."""
-    state.search_lag_ms = int(body.get("lagMs", 0))
-    return {"lagMs": state.search_lag_ms}
-
-
-@route("GET", "/config/latency")
-def get_latency(state: SimulatorState, body: Any, req: Request) -> Any:
-    """The latency model: jitter, seed and per-kind costs."""
-    return state.latency.to_json()
-
-
-@route("PUT", "/config/latency")
-def set_latency(state: SimulatorState, body: Any, req: Request) -> Any:
-    """Replace the latency model: ``{preset?, jitter?, seed?, endpoints?}`` (see latency.py)."""
-    state.latency = LatencyModel.from_json(body)
-    return state.latency.to_json()
-
-
-@route("POST", "/config/tokens")
-def add_token(state: SimulatorState, body: Any, req: Request) -> Any:
-    """Accept a token, optionally with only some scopes and/or expiring in N seconds."""
-    state.auth.add_token(str(body["token"]), body.get("scopes"), body.get("expiresIn"))
-    return {"status": "ok"}
-
-
-@route("DELETE", "/config/tokens/{token}")
-def remove_token(state: SimulatorState, body: Any, req: Request, token: str) -> Any:
-    """Stop accepting a token."""
-    state.auth.remove_token(token)
-    return {"status": "ok"}
-
-
-@route("PUT", "/config/oauth")
-def set_oauth(state: SimulatorState, body: Any, req: Request) -> Any:
-    """OAuth client credentials, refresh tokens (→ scopes or null) and access-token TTL."""
-    auth = state.auth
-    auth.client_id = body.get("clientId", auth.client_id)
-    auth.client_secret = body.get("clientSecret", auth.client_secret)
-    if "refreshTokens" in body:
-        auth.refresh_tokens = {
-            k: None if v is None else frozenset(v) for k, v in body["refreshTokens"].items()
-        }
-    if "tokenTtl" in body:
-        auth.token_ttl_s = int(body["tokenTtl"])
-    return {
-        "clientId": auth.client_id,
-        "clientSecret": auth.client_secret,
-        "refreshTokens": {
-            k: None if v is None else sorted(v) for k, v in auth.refresh_tokens.items()
-        },
-        "tokenTtl": auth.token_ttl_s,
-    }
-
-
-_FAULT_FIELDS = {
-    "kind": "kind",
-    "count": "count",
-    "probability": "probability",
-    "seed": "seed",
-    "path": "path",
-    "method": "method",
-    "status": "status",
-    "policy": "policy",
-    "retryAfter": "retry_after",
-    "delayMs": "delay_ms",
-}
-
-
-def _fault_json(f: Fault) -> dict[str, Any]:
-    out = {k: getattr(f, v) for k, v in _FAULT_FIELDS.items()}
-    out.update(id=f.id, hits=f.hits)
-    return out
-
-
-@route("GET", "/faults")
-def list_faults(state: SimulatorState, body: Any, req: Request) -> Any:
-    """Active fault rules."""
-    return {"faults": [_fault_json(f) for f in state.faults.faults]}
-
-
-@route("POST", "/faults")
-def add_fault(state: SimulatorState, body: Any, req: Request) -> Any:
-    """Activate a fault rule (see ``Fault``)."""
-    unknown = set(body) - set(_FAULT_FIELDS)
-    if unknown:
-        raise ValueError(f"unknown fault fields: {sorted(unknown)}")
-    fault = state.faults.add(Fault(**{_FAULT_FIELDS[k]: v for k, v in body.items()}))
-    return _fault_json(fault)
-
-
-@route("DELETE", "/faults")
-def clear_faults(state: SimulatorState, body: Any, req: Request) -> Any:
-    """Deactivate all fault rules."""
-    state.faults.clear()
-    return {"faults": []}
