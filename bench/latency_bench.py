@@ -338,7 +338,6 @@ def render(lat: dict[str, Any], commit: str | None = None) -> list[str]:
     plan, minimum = lat["plan"], lat["minimum"]
     default = lat.get("tap_default_max_concurrent_requests")
     active = minimum["active"]
-    runs = {len(c["runs"]) for c in lat["cases"]}
     at = f" at commit `{commit}`" if commit else ""
     bound = lat["cases"][0]["bound_seconds"] if lat["cases"] else math.nan
     lines = [
@@ -348,17 +347,18 @@ def render(lat: dict[str, Any], commit: str | None = None) -> list[str]:
         f"meetings ({active.get('contacts', 0):,} + {active.get('meetings', 0):,} active) with "
         "their associations (meetings↔contacts, both directions), simulator limits = HubSpot's "
         "defaults (100 per 10 s, 5 searches/s), tap defaults (100 per 10 s, 4 searches/s, "
-        f"`max_concurrent_requests` {default}){at}; median of "
-        f"{'/'.join(str(n) for n in sorted(runs))} run(s) per case (every run in the JSON). "
+        f"`max_concurrent_requests` {default}){at}; medians of the runs per case (every run "
+        "in the JSON). "
         f"Minimum plan: {minimum['burst']:,} burst requests ({minimum['list']:,} list pages, "
         f"{minimum['association_batch_read']:,} association batch reads, "
         f"{minimum['other']} properties/labels) and {minimum['search']} searches (the count "
         f"probes); bound = `bench.tap_bench.budget_seconds` of that plan "
         f"(first window free) = {_mins(bound)}.",
         "",
-        "| latency | max_concurrent_requests | wall | bound | ratio | burst requests vs minimum "
-        "| search requests vs minimum | 429s | 4xx/5xx | peak RSS | max in flight | records |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| latency | max_concurrent_requests | runs | wall | bound | ratio | burst requests vs "
+        "minimum | search requests vs minimum | 429s | 4xx/5xx | peak RSS | max in flight "
+        "| records |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for c in lat["cases"]:
         med = c["median"]
@@ -368,7 +368,8 @@ def render(lat: dict[str, Any], commit: str | None = None) -> list[str]:
             else str(c["max_concurrent_requests"])
         )
         lines.append(
-            f"| {c['latency']} | {conc} | {_mins(med['seconds'])} | {_mins(c['bound_seconds'])} "
+            f"| {c['latency']} | {conc} | {len(c['runs'])} | {_mins(med['seconds'])} | "
+            f"{_mins(c['bound_seconds'])} "
             f"| {_ratio(c['ratio'])} | {_vs(med['burst'], minimum['burst'])} | "
             f"{_vs(med['search'], minimum['search'])} | {med['answered_429']:.0f} | "
             f"{med['errors_4xx_5xx']:.0f} | {med['max_rss_mb']:.0f} MB | "

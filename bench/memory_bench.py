@@ -126,6 +126,10 @@ def measure(plan: MemoryPlan, workdir: Path) -> dict[str, Any]:
     return {"plan": asdict(plan), "points": points}
 
 
+def _duration(seconds: float) -> str:
+    return f"{seconds:.1f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
 def render(mem: dict[str, Any], commit: str | None = None) -> list[str]:
     """The markdown section of a memory measurement."""
     points = mem["points"]
@@ -147,7 +151,7 @@ def render(mem: dict[str, Any], commit: str | None = None) -> list[str]:
         sim = p["simulator"]
         lines.append(
             f"| {p['contacts']:,} | {p['meetings']:,} | {p['records']:,.0f} | "
-            f"{p['requests']:,.0f} | {p['seconds']:.1f} s | "
+            f"{p['requests']:,.0f} | {_duration(p['seconds'])} | "
             f"{p['records'] / p['seconds']:,.0f} | {p['max_rss_mb']:.0f} MB | {ok} | "
             f"{sim['start_seconds']:.0f} s | {sim['peak_rss_mb']:.0f} MB |"
         )
