@@ -435,7 +435,7 @@ def summary(results: dict[str, Any]) -> str:
         med = c["median"]
         lines.append(
             f"latency {c['case']:17s} {med['seconds']:7.1f} s vs bound "
-            f"{c['bound_seconds']:.0f} s (x{c['ratio']:.2f}), burst {med['burst']:.0f} / "
+            f"{c['bound_seconds']:.0f} s (x{_fmt(c['ratio'], 2)}), burst {med['burst']:.0f} / "
             f"search {med['search']:.0f}, {med['answered_429']:.0f} x 429, "
             f"peak {med['max_rss_mb']:.0f} MB"
         )
