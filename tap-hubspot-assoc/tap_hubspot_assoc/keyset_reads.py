@@ -86,10 +86,24 @@ class _Chain:
 
 @dataclass(frozen=True)
 class _Answer:
-    chain: _Chain
+    chain: _Chain | None  # None: a page of the list tail
     results: list[dict[str, Any]]
     last: bool
     error: BaseException | None = None
+
+
+@dataclass
+class ListTail:
+    """The list chain going on below `split` while the search chains read above it.
+
+    `listed` holds every id the list handed out (before the switch too); when the tail ends,
+    one count checks that the list covered every id up to `split`, else a search chain reads
+    that range again and skips the listed ids.
+    """
+
+    pages: Iterator[Page]
+    split: int
+    listed: set[str]
 
 
 class KeysetFullRead:
@@ -105,13 +119,19 @@ class KeysetFullRead:
         low_id: int = 0,
         after_id: int | None = None,
         skip_ids: Container[str] = (),
+        list_tail: ListTail | None = None,
     ) -> None:
         """Ranges split (low_id, max_id] evenly; with `after_id` only ids above it are read
-        (the caller knows every id up to it), else the first range is open downwards."""
+        (the caller knows every id up to it), else the first range is open downwards. With
+        `list_tail` the chains start above its split, and the list covers the ids below."""
         self._reader = reader
         self._pool = pool
-        self._skip = skip_ids
+        self._skip = skip_ids if list_tail is None else list_tail.listed
+        self._tail = list_tail if pool.concurrent else None
+        self._tail_slots = threading.Semaphore(RUN_AHEAD_PAGES)
         chains = chains if pool.concurrent else 1
+        if self._tail is not None:
+            after_id = self._tail.split
         low = after_id if after_id is not None else low_id
         step = max(1, (max_id - low + chains) // max(1, chains))
         bounds = [low + step * i for i in range(1, chains)]
@@ -142,13 +162,24 @@ class KeysetFullRead:
         for chain in self._chains:
             self._launch(chain)
         open_chains = len(self._chains)
+        if self._tail is not None:
+            self._pool.submit(self._list_tail)
+            open_chains += 1
         while open_chains:
             answer = self._answers.get()
             if answer.error is not None:
                 raise answer.error
-            self._taken(answer.chain)
+            if answer.chain is None:  # the list tail: properties already there
+                self._tail_slots.release()
+                if answer.results:
+                    yield answer.results
+                if answer.last and self._list_left_a_gap():
+                    self._launch(self._gap_chain())
+                    open_chains += 1
+            else:
+                self._taken(answer.chain)
+                yield from self._records(answer.results, batches)
             open_chains -= int(answer.last)
-            yield from self._records(answer.results, batches)
         yield from _pages(batches.drain())
 
     def _sequential_pages(self) -> Iterator[Page]:
@@ -175,6 +206,38 @@ class KeysetFullRead:
         for start in range(0, len(ids), BATCH_READ_SIZE):
             chunk = ids[start : start + BATCH_READ_SIZE]
             yield from _pages(batches.submit(None, functools.partial(self._batch_read, chunk)))
+
+    # -- the list tail -----------------------------------------------------------------
+
+    def _list_tail(self) -> None:
+        """Go on listing (on a worker) until a page passes the split; queue the pages."""
+        tail = self._tail
+        assert tail is not None
+        try:
+            for page in tail.pages:
+                keep = [obj for obj in page if int(obj["id"]) <= tail.split]
+                tail.listed.update(str(obj["id"]) for obj in keep)
+                passed = len(keep) < len(page)
+                self._tail_slots.acquire()
+                self._answers.put(_Answer(None, keep, passed))
+                if passed:
+                    return
+            self._tail_slots.acquire()
+            self._answers.put(_Answer(None, [], True))
+        except BaseException as exc:  # handed to the reading thread, which raises it
+            self._answers.put(_Answer(None, [], True, exc))
+
+    def _list_left_a_gap(self) -> bool:
+        """One count: did the list hand out every live id up to the split?"""
+        tail = self._tail
+        assert tail is not None
+        return count_at_most(self._reader, tail.split) != len(tail.listed)
+
+    def _gap_chain(self) -> _Chain:
+        """A chain over every id up to the split (the listed ones are skipped)."""
+        chain = _Chain(len(self._chains), None, self._tail.split if self._tail else None)
+        self._chains.append(chain)
+        return chain
 
     # -- chains ------------------------------------------------------------------------
 

@@ -21,9 +21,12 @@ from typing import Any
 from tap_hubspot_assoc import paths
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.concurrency import RequestPool
-from tap_hubspot_assoc.keyset_reads import KeysetFullRead, count_at_most, probe_extent
+from tap_hubspot_assoc.keyset_reads import KeysetFullRead, ListTail, count_at_most, probe_extent
 from tap_hubspot_assoc.properties import parse_datetime
 from tap_hubspot_assoc.read_plan import (
+    BATCH_READ,
+    LIST_PAGE,
+    SEARCH_PAGE,
     Budgets,
     PlanGoal,
     ReadPlanKind,
@@ -95,14 +98,14 @@ class PlannedReads:
             listed.update(str(obj["id"]) for obj in page)
             if time.monotonic() - started < PLAN_AFTER_SECONDS:
                 continue
-            switched = self._replan(listed)
+            switched = self._replan(listed, listing)
             if switched is None:
                 yield from listing
             else:
                 yield from switched.pages()
             return
 
-    def _replan(self, listed: set[str]) -> KeysetFullRead | None:
+    def _replan(self, listed: set[str], listing: Iterator[Page]) -> KeysetFullRead | None:
         """The keyset read to switch to, or None to go on listing (the choice is printed)."""
         per_page = self.reader.list_requests_per_page()
         trips = self._round_trips()
@@ -128,19 +131,37 @@ class PlannedReads:
             f"({measured})"
         )
         # When the listed ids are exactly the ids up to the highest listed (the list endpoint
-        # reads in id order, though HubSpot does not document it), the search starts above
-        # them; otherwise it covers every id and skips the listed ones.
+        # reads in id order, though HubSpot does not document it), the list goes on below a
+        # split, on the burst budget, while the chains search above it; otherwise the chains
+        # cover every id and skip the listed ones.
         highest = max(int(i) for i in listed)
-        complete_prefix = count_at_most(self.reader, highest) == len(listed)
+        if count_at_most(self.reader, highest) != len(listed):
+            self._say("the listing was not in id order: the chains cover every id")
+            return KeysetFullRead(
+                self.reader,
+                self.pool,
+                chains=plan.chains,
+                max_id=extent.max_id,
+                low_id=min(int(i) for i in listed),
+                skip_ids=listed,
+            )
+        split = highest + int((extent.max_id - highest) * self._list_share(trips, per_page))
+        self._say(f"list pages go on up to id {split:,}, the chains search above it")
         return KeysetFullRead(
             self.reader,
             self.pool,
             chains=plan.chains,
             max_id=extent.max_id,
-            low_id=min(int(i) for i in listed),
-            after_id=highest if complete_prefix else None,
-            skip_ids=listed,
+            list_tail=ListTail(listing, split, listed),
         )
+
+    def _list_share(self, trips: RoundTrips, per_page: int) -> float:
+        """The share of the remaining ids the list reads so that it ends with the chains."""
+        list_rate = LIST_PAGE / max(trips.list_page * per_page, 1e-3)
+        search_rate = self.budgets.search_per_second * SEARCH_PAGE
+        if not self.reader.search_carries_properties():
+            search_rate = min(search_rate, self.budgets.burst_per_second * BATCH_READ)
+        return list_rate / (list_rate + search_rate)
 
     def first_run_lists(self, window: Window) -> bool:
         """First run with start_date: list every record and filter, rather than search?"""
