@@ -18,6 +18,9 @@ from collections.abc import Callable, Mapping
 # longer than the window so network jitter cannot put one request too many into it.
 SAFETY_MARGIN_SECONDS = 0.05
 MAX_MARGIN_SECONDS = 0.3  # how far widen_margin() may go
+# Search tokens are dated at sending (see HubSpotClient._send), so the one-second window keeps a
+# wider margin for requests that reach the server late (new connections, a busy machine).
+SEARCH_MARGIN_SECONDS = 0.15
 IN_FLIGHT_POLL_SECONDS = 0.01
 HEADER_MAX = "X-HubSpot-RateLimit-Max"
 HEADER_REMAINING = "X-HubSpot-RateLimit-Remaining"
@@ -37,6 +40,7 @@ class RollingWindowLimiter:
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        margin: float = SAFETY_MARGIN_SECONDS,
     ) -> None:
         if capacity < 1 or interval <= 0:
             raise ValueError("capacity must be >= 1 and interval > 0")
@@ -46,7 +50,7 @@ class RollingWindowLimiter:
         self._sleep = sleep
         self._spent: collections.deque[float] = collections.deque()
         self._paused_until = 0.0
-        self.margin = SAFETY_MARGIN_SECONDS
+        self.margin = margin
         self._widened_at = float("-inf")
         self._in_flight = 0
         self._lock = threading.Lock()

@@ -28,7 +28,7 @@ from tap_hubspot_assoc.driven_streams import MergesStream
 from tap_hubspot_assoc.error_boundary import guard_command
 from tap_hubspot_assoc.parity import parity_streams
 from tap_hubspot_assoc.portal_types import PortalTypes, SyncedType, configured_list
-from tap_hubspot_assoc.ratelimit import RollingWindowLimiter
+from tap_hubspot_assoc.ratelimit import SEARCH_MARGIN_SECONDS, RollingWindowLimiter
 from tap_hubspot_assoc.read_plan import PlanGoal
 from tap_hubspot_assoc.streams import CrmObjectStream
 
@@ -243,7 +243,9 @@ class TapHubspotAssoc(Tap):
                 int(self.config.get("requests_per_ten_seconds", 100)), 10.0
             ),
             search_limiter=RollingWindowLimiter(
-                int(self.config.get("search_requests_per_second", 5)), 1.0
+                int(self.config.get("search_requests_per_second", 5)),
+                1.0,
+                margin=SEARCH_MARGIN_SECONDS,
             ),
             logger=self.logger.getChild("client"),
             max_in_flight=self.request_pool.size,
