@@ -24,8 +24,8 @@ from tap_hubspot_assoc.readers import (
     BATCH_READ_SIZE,
     ID_PROPERTY,
     SEARCH_PAGE_SIZE,
-    KeysetOrderError,
     ObjectReader,
+    last_keyset_id,
 )
 
 Page = list[dict[str, Any]]
@@ -43,34 +43,13 @@ class PortalExtent:
 def count_at_most(reader: ObjectReader, highest: int) -> int:
     """One search request: how many live records have an id <= `highest`."""
     at_most = {"propertyName": ID_PROPERTY, "operator": "LTE", "value": str(highest)}
-    body = reader.client.post(
-        paths.search(reader.path_ref),
-        {
-            "filterGroups": [{"filters": [at_most]}],
-            "properties": [ID_PROPERTY],
-            "limit": 1,
-        },
-        kind="search",
-        search=True,
-    )
-    return int(body.get("total") or 0)
+    return reader.probe([at_most])[0]
 
 
 def probe_extent(reader: ObjectReader) -> PortalExtent:
     """One search request: HubSpot's count of live records and the highest id."""
-    body = reader.client.post(
-        paths.search(reader.path_ref),
-        {
-            "filterGroups": [],
-            "sorts": [{"propertyName": ID_PROPERTY, "direction": "DESCENDING"}],
-            "properties": [ID_PROPERTY],
-            "limit": 1,
-        },
-        kind="search",
-        search=True,
-    )
-    results = body.get("results") or []
-    return PortalExtent(int(body.get("total") or 0), int(results[0]["id"]) if results else 0)
+    total, highest = reader.probe([], highest_first=True)
+    return PortalExtent(total, highest or 0)
 
 
 @dataclass
@@ -281,7 +260,7 @@ class KeysetFullRead:
         )
         results = list(body.get("results") or [])
         if results:
-            chain.after = _last_id(results, chain.after, self._reader.object_type)
+            chain.after = last_keyset_id(results, chain.after, self._reader.object_type)
         return results
 
     def _batch_read(self, ids: list[str]) -> Page:
@@ -295,18 +274,3 @@ def _pages(done: Iterator[tuple[object, Page]]) -> Iterator[Page]:
     for _, page in done:
         if page:
             yield page
-
-
-def _last_id(results: list[dict[str, Any]], after: int | None, object_type: str) -> int:
-    previous = after
-    for obj in results:
-        current = int(obj["id"])
-        if previous is not None and current <= previous:
-            msg = (
-                f"{object_type} search returned id {current} after {previous}: ids must "
-                "strictly increase under keyset paging; stopping rather than loop or skip"
-            )
-            raise KeysetOrderError(msg)
-        previous = current
-    assert previous is not None
-    return previous

@@ -18,7 +18,6 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from tap_hubspot_assoc import paths
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.concurrency import RequestPool
 from tap_hubspot_assoc.keyset_reads import KeysetFullRead, ListTail, count_at_most, probe_extent
@@ -194,24 +193,8 @@ class PlannedReads:
         )
 
     def _count(self, window: Window | None) -> int:
-        filters = []
-        if window is not None:
-            prop = self.reader.modified_property
-            filters = [
-                {"propertyName": prop, "operator": "GTE", "value": str(window.start_ms)},
-                {"propertyName": prop, "operator": "LTE", "value": str(window.end_ms)},
-            ]
-        body = self.client.post(
-            paths.search(self.reader.path_ref),
-            {
-                "filterGroups": [{"filters": filters}] if filters else [],
-                "properties": ["hs_object_id"],
-                "limit": 1,
-            },
-            kind="search",
-            search=True,
-        )
-        return int(body.get("total") or 0)
+        filters = self.reader.modified_filters(window) if window is not None else []
+        return self.reader.probe(filters)[0]
 
     def _round_trips(self) -> RoundTrips:
         stats = self.client.stats

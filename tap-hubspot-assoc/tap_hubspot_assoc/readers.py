@@ -257,6 +257,32 @@ class ObjectReader:
     def _id_only_properties(self) -> list[str]:
         return [ID_PROPERTY, self.modified_property]
 
+    # -- one-result probes (counts and the highest id) ------------------------------------
+
+    def probe(
+        self, filters: list[dict[str, Any]], *, highest_first: bool = False
+    ) -> tuple[int, int | None]:
+        """One search of limit 1: HubSpot's count of live records matching `filters` (ANDed),
+        and the id of the first result (the highest id with `highest_first`)."""
+        body: dict[str, Any] = {
+            "filterGroups": [{"filters": filters}] if filters else [],
+            "properties": [ID_PROPERTY],
+            "limit": 1,
+        }
+        if highest_first:
+            body["sorts"] = [{"propertyName": ID_PROPERTY, "direction": "DESCENDING"}]
+        answer = self.client.post(paths.search(self.path_ref), body, kind="search", search=True)
+        results = answer.get("results") or []
+        return int(answer.get("total") or 0), int(results[0]["id"]) if results else None
+
+    def modified_filters(self, window: Window) -> list[dict[str, Any]]:
+        """Search filters for records modified inside `window`."""
+        prop = self.modified_property
+        return [
+            {"propertyName": prop, "operator": "GTE", "value": str(window.start_ms)},
+            {"propertyName": prop, "operator": "LTE", "value": str(window.end_ms)},
+        ]
+
     # -- id-range keyset search (full reads, see keyset_reads) ----------------------------
 
     def id_range_search_body(
@@ -287,18 +313,7 @@ class ObjectReader:
         return self.keyset_search_properties() == self.property_names
 
     def _search_body(self, window: Window, after_id: int | None) -> dict[str, Any]:
-        filters: list[dict[str, Any]] = [
-            {
-                "propertyName": self.modified_property,
-                "operator": "GTE",
-                "value": str(window.start_ms),
-            },
-            {
-                "propertyName": self.modified_property,
-                "operator": "LTE",
-                "value": str(window.end_ms),
-            },
-        ]
+        filters = self.modified_filters(window)
         if after_id is not None:
             filters.append({"propertyName": ID_PROPERTY, "operator": "GT", "value": str(after_id)})
         return {
@@ -335,21 +350,28 @@ class ObjectReader:
     def _check_keyset(
         self, results: list[dict[str, Any]], window: Window, last_id: int | None
     ) -> int:
-        previous = last_id
+        """The page's last id (ids must increase); counts results outside the window."""
         for obj in results:
-            current = int(obj["id"])
-            if previous is not None and current <= previous:
-                msg = (
-                    f"{self.object_type} search returned id {current} after {previous}: ids must "
-                    "strictly increase under keyset paging; stopping rather than loop or skip"
-                )
-                raise KeysetOrderError(msg)
-            previous = current
             modified = parse_datetime((obj.get("properties") or {}).get(self.modified_property))
             if modified is not None and not window.contains(modified):
                 self.window_violations += 1
-        assert previous is not None
-        return previous
+        return last_keyset_id(results, last_id, self.object_type)
+
+
+def last_keyset_id(results: list[dict[str, Any]], after: int | None, object_type: str) -> int:
+    """The last id of a non-empty keyset page whose ids strictly increase from `after`."""
+    previous = after
+    for obj in results:
+        current = int(obj["id"])
+        if previous is not None and current <= previous:
+            msg = (
+                f"{object_type} search returned id {current} after {previous}: ids must "
+                "strictly increase under keyset paging; stopping rather than loop or skip"
+            )
+            raise KeysetOrderError(msg)
+        previous = current
+    assert previous is not None
+    return previous
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
