@@ -29,6 +29,7 @@ class BatchMerge:
     key_columns: list[str]
     upsert: bool
     force: bool
+    insert_only: bool = False  # history: existing keys are never updated
 
     def target(self) -> q.Identifier:
         """Quoted target table name."""
@@ -89,11 +90,16 @@ class BatchMerge:
 
         Inserting first (``ON CONFLICT DO NOTHING``: no lock on existing rows) lets a batch
         of only new keys, the common case of a first load, skip the update's probes.
+        Insert-only streams stop there: their existing rows are counted as already present.
         """
         stage, n, target = self.table.stage_table, prepared.count, self.target()
         log_sql('merge into "%s": insert new keys', self.table.table)
         cur.execute(merge.insert_new(target, stage, columns, self.key_columns))
         created = cur.rowcount
+        stats.created += created
+        if self.insert_only:
+            stats.already_present += n - created
+            return
         assignments = self._assignments(prepared)
         updated = 0
         if assignments and created < n:
@@ -104,7 +110,6 @@ class BatchMerge:
             stats.overwritten += updated
         else:
             stats.updated += updated
-        stats.created += created
         stats.unchanged += n - created - updated
 
     def _track_keys(self, cur: Cursor, shape: ddl.TableShape) -> None:

@@ -74,6 +74,7 @@ class RecordIntake:
     keys: list[str]
     dedupe: bool  # upsert: one row per key
     force: bool  # force_overwrite: a later record replaces, not merges
+    keep_first: bool  # insert-only streams: the first record of a key is the one kept
     reject_invalid: bool
     limit: int  # records (and rejects) per batch
     received: LoadStats  # the run's stats of the stream (``received`` is counted here)
@@ -162,6 +163,9 @@ class RecordIntake:
             previous = self._keyed.get(key)
             if previous is not None:
                 self._stats.duplicates_merged += 1
+                if self.keep_first:
+                    self.count += 1
+                    return self.count >= self.limit
                 if not self.force:
                     previous.update(row)
                     row = previous

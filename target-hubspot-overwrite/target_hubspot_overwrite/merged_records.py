@@ -4,8 +4,11 @@ The tap writes one record per id a survivor absorbed (``object_type``, ``merged_
 ``survivor_id``, ``seen_at``). They are stored like any stream (downstream joins redirect old
 ids through this table) and, in the same transaction, the merged-away rows and every
 association row naming them (both directions) are flagged ``_sdc_deleted_at`` (or deleted
-under ``hard_delete``). The object streams named by the batch are committed first, so the
-survivor's row is in before its absorbed rows go.
+under ``hard_delete``). The merged-away records' rows in their type's property history table
+(``{type}_property_history``) are flagged too, never deleted, also under ``hard_delete``: they
+stay as the record's history, out of the live rows. The object streams named by the batch and
+their history streams are committed first, so the survivor's row is in before its absorbed
+rows go.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from psycopg import Cursor
 
 from target_hubspot_overwrite import removals
 from target_hubspot_overwrite.naming import pg_identifier
+from target_hubspot_overwrite.reconciliation import history_stream
 from target_hubspot_overwrite.sinks import HubspotOverwriteSink
 
 MERGES_STREAM = "merges"
@@ -26,9 +30,10 @@ class MergesSink(HubspotOverwriteSink):
     """Stores merges and removes the merged-away rows and their association rows."""
 
     def process_batch(self, context: dict) -> None:
-        """Commit pending records of the object streams first, then the merges."""
+        """Commit pending records of the object and history streams first, then the merges."""
         for stream in {str(r.get("object_type")) for r in self.intake.buffered_rows()}:
             self.session.router.drain_stream(stream)
+            self.session.router.drain_stream(history_stream(stream))
         super().process_batch(context)
 
     def after_rows(self, cur: Cursor, rows: list[dict]) -> None:
@@ -51,14 +56,20 @@ class MergesSink(HubspotOverwriteSink):
                 hard=hard,
                 why=removals.Reason.MERGED,
             )
+            history = removals.flag_history(
+                cur, self.table.schema, pg_identifier(history_stream(object_type)), ids, at
+            )
             if hard:
                 self._batch.deleted += removed.objects + removed.associations
             else:
                 self._batch.soft_deleted += removed.objects + removed.associations
-            if removed.objects or removed.associations:
+            self._batch.soft_deleted += history
+            if removed.objects or removed.associations or history:
                 self.logger.info(
-                    "Merges: removed %d merged-away %s row(s) and %d association row(s)",
+                    "Merges: removed %d merged-away %s row(s) and %d association row(s); "
+                    "flagged %d property history row(s)",
                     removed.objects,
                     object_type,
                     removed.associations,
+                    history,
                 )

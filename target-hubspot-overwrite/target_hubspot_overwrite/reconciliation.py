@@ -15,6 +15,11 @@ that table with the constants here):
   ``from_object_id``) close one parent's set in one direction: that parent's other rows of
   ``association_stream`` are flagged (deleted under ``hard_delete``), and with
   ``reverse_stream`` also the reverse rows pointing at the parent whose link is gone.
+* **Stream kinds** (:class:`StreamKind`, named by stream and key): reference streams
+  (``owners``, ``pipelines``, ``properties``, ``lists``, ...) are reconciled like full reads but
+  their vanished rows are flagged even under ``hard_delete``; ``list_memberships`` follows
+  ``hard_delete``; ``{type}_property_history`` is insert-only and never reconciled (its
+  ACTIVATE_VERSION is ignored with a WARNING).
 
 States of a stream (:class:`RefreshState`) and what moves them::
 
@@ -63,6 +68,82 @@ class MarkerField(enum.StrEnum):
 
 MARKER_KEY = (MarkerField.ASSOCIATION_STREAM, MarkerField.FROM_OBJECT_ID)
 ASSOCIATION_KEY = ("from_object_id", "to_object_id", "association_type_id")
+
+
+# Reference data and property history (DESIGN.md, "Reference data and property history").
+REFERENCE_KEYS: dict[str, tuple[str, ...]] = {
+    "owners": ("owner_id",),
+    "owner_teams": ("owner_id", "team_id"),
+    "pipelines": ("object_type", "pipeline_id"),
+    "pipeline_stages": ("object_type", "pipeline_id", "stage_id"),
+    "properties": ("object_type", "property_name"),
+    "property_options": ("object_type", "property_name", "option_value"),
+    "lists": ("list_id",),
+}
+MEMBERSHIP_STREAM = "list_memberships"
+MEMBERSHIP_KEY = ("list_id", "record_id")
+HISTORY_STREAM_PATTERN = "{type}_property_history"
+HISTORY_KEY = ("object_id", "property_name", "changed_at", "same_time_seq")
+_HISTORY_SUFFIX = HISTORY_STREAM_PATTERN.removeprefix("{type}")
+
+
+class StreamKind(enum.Enum):
+    """What a stream is to the target; its rules are the properties below (one place)."""
+
+    OBJECT = "object types and every other keyed stream: full reads reconcile, hard_delete honoured"
+    ASSOCIATION = "{from}_to_{to}_associations: also replaced per parent by markers"
+    MARKER = "association_parent_syncs: closes one parent's association set"
+    REFERENCE = "owners, pipelines, properties, lists...: vanished rows flagged, never deleted"
+    MEMBERSHIP = "list_memberships: vanished members flagged, or deleted under hard_delete"
+    HISTORY = "{type}_property_history: insert-only, never reconciled, flagged with merges"
+
+    @property
+    def insert_only(self) -> bool:
+        """A row whose key is already stored is never rewritten (upsert and overwrite)."""
+        return self is StreamKind.HISTORY
+
+    @property
+    def reconciled(self) -> bool:
+        """ACTIVATE_VERSION closes a full read (else: ignored with a WARNING)."""
+        return self is not StreamKind.HISTORY
+
+    @property
+    def always_flags(self) -> bool:
+        """Removed rows are flagged ``_sdc_deleted_at`` even under ``hard_delete``."""
+        return self in (StreamKind.REFERENCE, StreamKind.HISTORY)
+
+
+def stream_kind(name: str, keys: Sequence[str]) -> tuple[StreamKind, str | None]:
+    """The kind of stream ``name`` with key ``keys``, and a warning when its name claims a
+    kind its key does not have (then it is loaded as an ordinary stream)."""
+    claimed, expected = _claimed_kind(name)
+    if claimed is None:
+        return StreamKind.OBJECT, None
+    if expected is not None and tuple(keys) != expected:
+        return StreamKind.OBJECT, (
+            f"Stream '{name}' is named like a {claimed.name.lower()} stream but its key is "
+            f"{list(keys)}, not {list(expected)}: loaded as an ordinary stream"
+        )
+    return claimed, None
+
+
+def _claimed_kind(name: str) -> tuple[StreamKind | None, tuple[str, ...] | None]:
+    if name == MARKER_STREAM:
+        return StreamKind.MARKER, None
+    if name in REFERENCE_KEYS:
+        return StreamKind.REFERENCE, REFERENCE_KEYS[name]
+    if name == MEMBERSHIP_STREAM:
+        return StreamKind.MEMBERSHIP, MEMBERSHIP_KEY
+    if name.endswith(_HISTORY_SUFFIX) and len(name) > len(_HISTORY_SUFFIX):
+        return StreamKind.HISTORY, HISTORY_KEY
+    if name.endswith("_associations") and "_to_" in name:
+        return StreamKind.ASSOCIATION, None
+    return None, None
+
+
+def history_stream(object_type: str) -> str:
+    """The property history stream of an object type (its stream name)."""
+    return HISTORY_STREAM_PATTERN.format(type=object_type)
 
 
 class VersionMessage(enum.Enum):

@@ -164,6 +164,19 @@ def restore_associations(cur: Cursor, schema: str, object_type: str, ids: Sequen
     return total
 
 
+def flag_history(cur: Cursor, schema: str, table: str, ids: Sequence[str], at: dt.datetime) -> int:
+    """Flag (never delete) the rows of ``ids`` in the property history table ``table``, if it
+    exists; rows already flagged keep their first time."""
+    if not ids:
+        return 0
+    cur.execute("SELECT to_regclass(%s)", (q.Identifier(schema, table).as_string(cur),))
+    found = cur.fetchone()
+    if found is None or found[0] is None:
+        return 0
+    where = q.SQL("t.object_id = ANY({})").format(q.Literal(list(ids)))
+    return _remove(cur, q.Identifier(schema, table), where, at, hard=False)
+
+
 def remove_objects(
     cur: Cursor,
     schema: str,

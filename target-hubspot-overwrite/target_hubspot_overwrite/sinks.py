@@ -75,6 +75,9 @@ class HubspotOverwriteSink(SinkHooks):
             raise MissingKeyPropertiesError(msg)
         by_source = {f.source: f for f in self.fields}
         self.key_columns = [by_source[k].column for k in self.keys]
+        self.kind, misnamed = reconciliation.stream_kind(stream_name, self.keys)
+        if misnamed:
+            self.logger.warning(misnamed)
         self.upsert = bool(self.keys) and settings.upsert
         self.force = settings.force_overwrite
         self.needs_exact = not all(f.ftype.kind.parsed_exactly for f in self.fields)
@@ -84,6 +87,7 @@ class HubspotOverwriteSink(SinkHooks):
             self.keys,
             dedupe=self.upsert,
             force=self.force,
+            keep_first=self.kind.insert_only,
             reject_invalid=settings.reject_invalid,
             limit=self.max_size,
             received=self.table.stats,
@@ -91,7 +95,12 @@ class HubspotOverwriteSink(SinkHooks):
         )
         self.columns = StreamColumns(self.fields, self.keys)
         self.merger = BatchMerge(
-            self.table, self.columns, self.key_columns, self.upsert, self.force
+            self.table,
+            self.columns,
+            self.key_columns,
+            self.upsert,
+            self.force,
+            insert_only=self.kind.insert_only,
         )
         self._batch = LoadStats()  # stats of the batch being written (writer side)
 
@@ -236,7 +245,17 @@ class HubspotOverwriteSink(SinkHooks):
 
     def on_activate_version(self, version: int) -> None:
         """Opening: remembered. Closing (after records, or the same version again): the
-        stream's buffered records and the reconciliation are committed now."""
+        stream's buffered records and the reconciliation are committed now. Streams never
+        reconciled (property history) ignore it with a WARNING."""
+        if not self.kind.reconciled:
+            self.logger.warning(
+                "ACTIVATE_VERSION %s for '%s' ignored: a %s stream is insert-only and never "
+                "reconciled; no rows removed",
+                version,
+                self.stream_name,
+                self.kind.name.lower(),
+            )
+            return
         self.session.wait_pending()
         meaning = self.session.reconciliation.activate(self.stream_name, version)
         if meaning is VersionMessage.OPENING:
@@ -260,7 +279,8 @@ class HubspotOverwriteSink(SinkHooks):
             self.load_batch(finalize=True)
 
     def reconcile(self, cur: Cursor) -> None:
-        """Flag (or delete) the rows whose key was not delivered in this run, when due."""
+        """Flag (or delete) the rows whose key was not delivered in this run, when due.
+        Reference rows are flagged even under ``hard_delete`` (records keep their ids)."""
         if self.refresh.take() is None:
             return
         if not self.keys:
@@ -270,8 +290,7 @@ class HubspotOverwriteSink(SinkHooks):
             )
             return
         self.prepare_target_table(cur)
-        removed = reconciliation.remove_missing_rows(
-            cur, self.table, self.key_columns, hard=self.session.settings.hard_delete
-        )
+        hard = self.session.settings.hard_delete and not self.kind.always_flags
+        removed = reconciliation.remove_missing_rows(cur, self.table, self.key_columns, hard=hard)
         self._batch.deleted += removed.deleted
         self._batch.soft_deleted += removed.soft_deleted

@@ -17,6 +17,7 @@ class LoadStats:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    already_present: int = 0  # insert-only streams: keys already stored, left as they were
     overwritten: int = 0
     deleted: int = 0
     soft_deleted: int = 0
