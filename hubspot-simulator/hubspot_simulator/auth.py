@@ -25,7 +25,9 @@ MISSING_SCOPES = (
 )
 
 
-ALL_SCOPES = all_scopes() | {"oauth"}
+OWNERS_SCOPE = "crm.objects.owners.read"
+LISTS_SCOPE = "crm.lists.read"
+ALL_SCOPES = all_scopes() | {"oauth", OWNERS_SCOPE, LISTS_SCOPE}
 
 
 @dataclass

@@ -7,6 +7,7 @@ from typing import Any
 from .associations import CATEGORIES, AssociationPair, LabelDef
 from .generator import DatasetSpec, generate
 from .objecttypes import ObjectType, resolve
+from .reference import ReferenceData
 from .store import ObjectTable
 
 
@@ -22,6 +23,7 @@ class Dataset:
         self.tables, self.pairs = generate(spec)
         self.activated = spec.activated()
         self._next_type_id = 2001
+        self.reference = ReferenceData(spec)
 
     # ------------------------------------------------------------------ lookup
     def resolve(self, name: str) -> ObjectType | None:

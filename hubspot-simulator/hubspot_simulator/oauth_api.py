@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
+from .auth import LISTS_SCOPE, OWNERS_SCOPE
 from .dataset import Dataset
 from .errors import correlation_id
 from .http import Request, Response, json_response
@@ -30,7 +31,8 @@ def oauth_introspect(state: SimulatorState, req: Request, token: str) -> Respons
 def required_scopes(kind: str, params: dict[str, str], dataset: Dataset) -> list[tuple[str, ...]]:
     """Scopes an API route needs: every group is required, any one scope of a group will do.
 
-    The properties endpoint accepts the type's object read scope or its schema read scope.
+    The properties endpoint accepts the type's object read scope or its schema read scope;
+    pipelines need the type's read scope, owners and lists their own scope.
     Types that are unknown or not activated need nothing (the handler answers 400).
     """
     if kind == "properties":
@@ -38,6 +40,10 @@ def required_scopes(kind: str, params: dict[str, str], dataset: Dataset) -> list
         return [(otype.schema_scope, otype.read_scope)] if otype else []
     if kind == "schemas":
         return [("crm.schemas.custom.read",)]
+    if kind == "owners":
+        return [(OWNERS_SCOPE,)]
+    if kind == "lists":
+        return [(LISTS_SCOPE,)]
     scopes: list[tuple[str, ...]] = []
     for key in ("type", "from_type", "to_type"):
         otype = dataset.resolve(params.get(key, ""))

@@ -16,6 +16,7 @@ from .base import (
     multi,
     nullable,
     opts,
+    owner_prop,
     pick,
     text,
 )
@@ -124,21 +125,20 @@ MEETINGS: list[PropertySpec] = [
         enum(ACTIVITY_TYPES, null=300),
         ACTIVITY_TYPES,
     ),
-    PropertySpec(
+    # the portal's first owners (9586506 has left since): values unchanged for the default
+    # dataset, the definitions reference owners like HubSpot's
+    owner_prop(
         "hubspot_owner_id",
         "Activity assigned to",
-        "enumeration",
-        "select",
         "engagement",
         pick(("9586504", "9586505", "9586506"), null=100),
     ),
-    PropertySpec(
+    owner_prop(
         "hs_attendee_owner_ids",
         "Attendee owner IDs",
-        "enumeration",
-        "checkbox",
         "meeting",
         multi((("a", "9586504"), ("b", "9586505"), ("c", "9586506")), 300),
+        field_type="checkbox",
     ),
     PropertySpec(
         "hs_include_description_in_reminder",

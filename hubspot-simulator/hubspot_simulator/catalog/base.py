@@ -275,6 +275,17 @@ def mix_line(h: int, i: int) -> int:
 
 
 BOOL_OPTIONS = (("Yes", "true"), ("No", "false"))
+OWNER_REFERENCE = {"referencedObjectType": "OWNER", "externalOptions": True}
+
+
+def owner_prop(
+    name: str, label: str, group: str, gen: Gen, field_type: str = "select"
+) -> PropertySpec:
+    """An owner-valued enumeration: no options of its own, values are owner ids (as HubSpot
+    defines ``hubspot_owner_id``: ``referencedObjectType: OWNER``, ``externalOptions``)."""
+    return PropertySpec(
+        name, label, "enumeration", field_type, group, gen, (), extra=dict(OWNER_REFERENCE)
+    )
 
 
 def prop(

@@ -16,10 +16,12 @@ from .base import (
     multi,
     nullable,
     opts,
+    owner_prop,
     pick,
     text,
 )
 from .pools import CITIES, COMPANIES, COUNTRIES, DOMAINS, FIRST_NAMES, LAST_NAMES
+from .refids import owner_gen, pipeline_gen, pipeline_options, stage_gen, stage_options
 
 
 def _email(h: int, c: GenContext) -> str | None:
@@ -58,15 +60,6 @@ INTERESTS = (
     ("Crème brûlée", "creme_brulee"),
 )
 INDUSTRIES = opts("COMPUTER_SOFTWARE", "HOSPITAL_HEALTH_CARE", "RETAIL", "FINANCIAL_SERVICES")
-DEAL_STAGES = opts(
-    "appointmentscheduled",
-    "qualifiedtobuy",
-    "presentationscheduled",
-    "decisionmakerboughtin",
-    "contractsent",
-    "closedwon",
-    "closedlost",
-)
 DEAL_TAGS = opts("upsell", "renewal", "new_logo", "partner")
 
 
@@ -305,8 +298,8 @@ DEALS_PROPS: list[PropertySpec] = [
         "enumeration",
         "select",
         "dealinformation",
-        enum((("Sales Pipeline", "default"),)),
-        (("Sales Pipeline", "default"),),
+        pipeline_gen("deals"),
+        pipeline_options("deals"),
     ),
     PropertySpec(
         "dealstage",
@@ -314,9 +307,10 @@ DEALS_PROPS: list[PropertySpec] = [
         "enumeration",
         "radio",
         "dealinformation",
-        enum(DEAL_STAGES),
-        DEAL_STAGES,
+        stage_gen("deals", "pipeline"),
+        stage_options("deals"),
     ),
+    owner_prop("hubspot_owner_id", "Deal owner", "dealinformation", owner_gen(null=80)),
     PropertySpec(
         "deal_tags",
         "Tags",

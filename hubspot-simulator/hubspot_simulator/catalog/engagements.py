@@ -13,13 +13,14 @@ from .base import (
     multi,
     nullable,
     opts,
+    owner_prop,
     paragraphs,
     pick,
     prop,
     text,
 )
+from .refids import owner_gen
 
-OWNERS = (("Owner A", "9586504"), ("Owner B", "9586505"), ("Owner C", "9586506"))
 DIRECTIONS = opts("INBOUND", "OUTBOUND")
 CALL_STATUS = opts("COMPLETED", "BUSY", "NO_ANSWER", "FAILED", "CANCELED", "QUEUED")
 EMAIL_DIRECTIONS = opts("EMAIL", "INCOMING_EMAIL", "FORWARDED_EMAIL")
@@ -36,14 +37,7 @@ def _activity(group: str) -> list[PropertySpec]:
     return [
         *common_keys(group, "hs_createdate", "hs_lastmodifieddate"),
         prop("hs_timestamp", "Activity date", "datetime", group, datetime_after_created(30)),
-        prop(
-            "hubspot_owner_id",
-            "Activity assigned to",
-            "enumeration",
-            group,
-            enum(OWNERS, null=100),
-            OWNERS,
-        ),
+        owner_prop("hubspot_owner_id", "Activity assigned to", group, owner_gen(null=100)),
     ]
 
 

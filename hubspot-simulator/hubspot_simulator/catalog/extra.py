@@ -10,14 +10,14 @@ from .base import (
     enum,
     integer,
     opts,
+    owner_prop,
     paragraphs,
     pick,
     prop,
     text,
 )
 from .pools import CITIES
-
-OWNER_IDS = ("9586504", "9586505", "9586506")
+from .refids import owner_gen, pipeline_gen, pipeline_options, stage_gen, stage_options
 
 SERVICES: list[PropertySpec] = [
     *common_keys("service_information", "hs_createdate", "hs_lastmodifieddate"),
@@ -31,15 +31,23 @@ SERVICES: list[PropertySpec] = [
         field_type="textarea",
     ),
     prop(
+        "hs_pipeline",
+        "Pipeline",
+        "enumeration",
+        "service_information",
+        pipeline_gen("services"),
+        pipeline_options("services"),
+    ),
+    prop(
         "hs_pipeline_stage",
         "Stage",
         "enumeration",
         "service_information",
-        enum(opts("planned", "active", "completed")),
-        opts("planned", "active", "completed"),
+        stage_gen("services", "hs_pipeline"),
+        stage_options("services"),
     ),
     prop("hs_target_end_date", "Target end", "date", "service_information", date_in_years(2024, 2)),
-    prop("hs_owner_id", "Owner", "enumeration", "service_information", pick(OWNER_IDS, null=100)),
+    owner_prop("hs_owner_id", "Owner", "service_information", owner_gen()),
 ]
 
 COURSES: list[PropertySpec] = [
@@ -48,7 +56,7 @@ COURSES: list[PropertySpec] = [
     prop("hs_price", "Price", "number", "course_information", decimal(10, 2000, null=100)),
     prop("hs_seats", "Seats", "number", "course_information", integer(5, 200)),
     prop("hs_start_date", "Start date", "date", "course_information", date_in_years(2024, 2)),
-    prop("hs_owner_id", "Owner", "enumeration", "course_information", pick(OWNER_IDS, null=100)),
+    owner_prop("hs_owner_id", "Owner", "course_information", owner_gen()),
 ]
 
 LISTINGS: list[PropertySpec] = [

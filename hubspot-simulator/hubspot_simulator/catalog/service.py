@@ -14,21 +14,18 @@ from .base import (
     multi,
     nullable,
     opts,
+    owner_prop,
     paragraphs,
     pick,
     prop,
     text,
 )
 from .pools import FIRST_NAMES, LAST_NAMES
+from .refids import owner_gen, pipeline_gen, pipeline_options, stage_gen, stage_options
 
-PIPELINE = (("Support Pipeline", "0"),)
-TICKET_STAGES = (("New", "1"), ("Waiting on contact", "2"), ("Waiting on us", "3"), ("Closed", "4"))
 PRIORITIES = opts("LOW", "MEDIUM", "HIGH", "URGENT")
 CATEGORIES = opts("PRODUCT_ISSUE", "BILLING_ISSUE", "FEATURE_REQUEST", "GENERAL_INQUIRY")
 SOURCES = opts("EMAIL", "CHAT", "FORM", "PHONE")
-LEAD_STAGES = opts(
-    "new-stage-id", "attempting-stage-id", "connected-stage-id", "qualified-stage-id"
-)
 LEAD_TYPES = opts("NEW_BUSINESS", "UPSELL", "RE_ATTEMPTING")
 LEAD_LABELS = opts("COLD", "WARM", "HOT")
 SURVEY_TYPES = opts("NPS", "CSAT", "CES", "CUSTOM")
@@ -46,14 +43,21 @@ TICKETS: list[PropertySpec] = [
         paragraphs(1, 10, null=100, long_every=50),
         field_type="textarea",
     ),
-    prop("hs_pipeline", "Pipeline", "enumeration", "ticketinformation", enum(PIPELINE), PIPELINE),
+    prop(
+        "hs_pipeline",
+        "Pipeline",
+        "enumeration",
+        "ticketinformation",
+        pipeline_gen("tickets"),
+        pipeline_options("tickets"),
+    ),
     prop(
         "hs_pipeline_stage",
         "Ticket status",
         "enumeration",
         "ticketinformation",
-        enum(TICKET_STAGES),
-        TICKET_STAGES,
+        stage_gen("tickets", "hs_pipeline"),
+        stage_options("tickets"),
     ),
     prop(
         "hs_ticket_priority",
@@ -89,13 +93,7 @@ TICKETS: list[PropertySpec] = [
         calculated=True,
     ),
     prop("hs_is_escalated", "Escalated", "bool", "ticketinformation", boolean(null=200)),
-    prop(
-        "hubspot_owner_id",
-        "Ticket owner",
-        "enumeration",
-        "ticketinformation",
-        pick(("9586504", "9586505", "9586506"), null=100),
-    ),
+    owner_prop("hubspot_owner_id", "Ticket owner", "ticketinformation", owner_gen(null=100)),
     prop(
         "customer_tier",
         "Customer tier",
@@ -126,16 +124,16 @@ LEADS: list[PropertySpec] = [
         "Lead pipeline",
         "enumeration",
         "lead_information",
-        enum((("Lead pipeline", "lead-pipeline-id"),)),
-        (("Lead pipeline", "lead-pipeline-id"),),
+        pipeline_gen("leads"),
+        pipeline_options("leads"),
     ),
     prop(
         "hs_pipeline_stage",
         "Lead stage",
         "enumeration",
         "lead_information",
-        enum(LEAD_STAGES),
-        LEAD_STAGES,
+        stage_gen("leads", "hs_pipeline"),
+        stage_options("leads"),
     ),
     prop(
         "hs_lead_type",
@@ -169,13 +167,7 @@ LEADS: list[PropertySpec] = [
         integer(0, 10_000_000_000),
         calculated=True,
     ),
-    prop(
-        "hubspot_owner_id",
-        "Lead owner",
-        "enumeration",
-        "lead_information",
-        pick(("9586504", "9586505", "9586506"), null=50),
-    ),
+    owner_prop("hubspot_owner_id", "Lead owner", "lead_information", owner_gen(null=50)),
 ]
 
 FEEDBACK_SUBMISSIONS: list[PropertySpec] = [

@@ -1,0 +1,15 @@
+"""The portal's reference data beside its records: owners and teams, pipelines and stages."""
+
+from __future__ import annotations
+
+from .generator import DatasetSpec
+from .owners import OwnerDirectory
+from .pipelines import PipelineBook
+
+
+class ReferenceData:
+    """Reference tables of one generated dataset (regenerated with it, deterministic per seed)."""
+
+    def __init__(self, spec: DatasetSpec) -> None:
+        self.owners = OwnerDirectory(spec.seed)
+        self.pipelines = PipelineBook()
