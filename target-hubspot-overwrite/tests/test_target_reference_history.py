@@ -47,7 +47,9 @@ def member(list_id: str, record_id: str, version: int) -> dict:
     )
 
 
-def version(object_id: str, value: str, at: str = "2026-01-01T00:00:00Z", seq: int = 0) -> dict:
+def version(
+    object_id: str, value: str | None, at: str = "2026-01-01T00:00:00Z", seq: int = 0
+) -> dict:
     return rec(
         HISTORY,
         {
@@ -248,3 +250,36 @@ def test_merge_without_history_table_works(config, db):
     )
     assert not db.table_exists(HISTORY)
     assert db.rows('SELECT id FROM {s}."contacts" WHERE _sdc_deleted_at IS NULL') == [("1",)]
+
+
+def test_reference_and_history_values_round_trip_on_the_fast_path(config, db):
+    stages = "pipeline_stages"
+    props = {
+        "object_type": STR,
+        "pipeline_id": STR,
+        "stage_id": STR,
+        "probability": {"type": ["number", "null"]},
+        "metadata": {"type": ["object", "null"]},
+    }
+    odd = 'tab\there "quoted" back\\slash \u00e9\u4e2d \\N'
+    run(
+        config,
+        schema_msg(stages, props, ["object_type", "pipeline_id", "stage_id"]),
+        rec(
+            stages,
+            {
+                "object_type": "deals",
+                "pipeline_id": "default",
+                "stage_id": "won",
+                "probability": 1.0,
+                "metadata": {"isClosed": "true", "probability": "1.0"},
+            },
+        ),
+        activate(stages, 1),
+        version("1", odd),
+        version("1", None, "2026-01-02T00:00:00Z"),
+    )
+    assert db.rows(f'SELECT probability, metadata FROM {{s}}."{stages}"') == [
+        (1, {"isClosed": "true", "probability": "1.0"})
+    ]
+    assert [r[3] for r in history(db)] == [odd, None]
