@@ -60,9 +60,12 @@ _CONNECT_DEFAULT = "is it running? check sqlalchemy_url or the host/port setting
 
 
 def _reason(message: str) -> str:
-    """libpq's reason, e.g. ``connection refused``, from its (multi-line) message."""
+    """libpq's reason, e.g. ``connection refused``, from its (multi-line) message: a leading
+    capital of a sentence is lowered, a capitalised word (``FATAL:``) is kept."""
     first = message.strip().splitlines()[0] if message.strip() else "unknown error"
     reason = first.rsplit("failed: ", 1)[-1].strip()
+    if reason[1:2].isupper():
+        return reason
     return reason[:1].lower() + reason[1:]
 
 
