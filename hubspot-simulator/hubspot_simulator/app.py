@@ -11,7 +11,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import admin_api, api, associations_api, oauth_api, reference_api, schemas_api
+from . import (
+    admin_api,
+    api,
+    associations_api,
+    oauth_api,
+    properties_api,
+    reference_api,
+    schemas_api,
+)
 from .errors import ApiError, correlation_id, rate_limit_response
 from .faults import Fault
 from .http import Request, Response, json_response
@@ -48,10 +56,34 @@ def _routes() -> list[Route]:
         (
             "GET",
             "/crm/v3/properties/{type}",
-            api.get_properties,
+            properties_api.get_properties,
             "properties",
             "GET /crm/v3/properties/{type}",
             ["/crm/properties/2026-03/{type}"],
+        ),
+        (
+            "GET",
+            "/crm/v3/properties/{type}/groups",
+            properties_api.list_groups,
+            "properties",
+            "GET /crm/v3/properties/{type}/groups",
+            [],
+        ),
+        (
+            "GET",
+            "/crm/v3/properties/{type}/groups/{group_name}",
+            properties_api.get_group,
+            "properties",
+            "GET /crm/v3/properties/{type}/groups/{groupName}",
+            [],
+        ),
+        (
+            "GET",
+            "/crm/v3/properties/{type}/{property_name}",
+            properties_api.get_property,
+            "properties",
+            "GET /crm/v3/properties/{type}/{propertyName}",
+            [],
         ),
         (
             "POST",

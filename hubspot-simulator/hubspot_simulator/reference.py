@@ -1,10 +1,12 @@
-"""The portal's reference data beside its records: owners and teams, pipelines and stages."""
+"""The portal's reference data beside its records: owners and teams, pipelines and stages,
+property definitions."""
 
 from __future__ import annotations
 
 from .generator import DatasetSpec
 from .owners import OwnerDirectory
 from .pipelines import PipelineBook
+from .propdefs import PropertyBook
 
 
 class ReferenceData:
@@ -13,3 +15,4 @@ class ReferenceData:
     def __init__(self, spec: DatasetSpec) -> None:
         self.owners = OwnerDirectory(spec.seed)
         self.pipelines = PipelineBook()
+        self.properties = PropertyBook(spec.wide_properties, self.pipelines)

@@ -16,7 +16,7 @@ OWNERS_MAX_LIMIT = 500
 OWNERS_DEFAULT_LIMIT = 100
 
 
-def _flag(req: Request, name: str) -> bool:
+def flag(req: Request, name: str) -> bool:
     """A boolean query parameter (absent = false); anything but true/false → 400."""
     raw = req.query(name)
     if raw is None or raw == "":
@@ -40,7 +40,7 @@ def list_owners(state: SimulatorState, req: Request) -> Response:
         if pos is None:
             raise validation_error(f"Invalid after cursor: {after!r}")
         start = pos
-    owners = directory.listing(_flag(req, "archived"), req.query("email") or None)
+    owners = directory.listing(flag(req, "archived"), req.query("email") or None)
     page = owners[start : start + limit]
     body: dict[str, Any] = {"results": [directory.to_api(o) for o in page]}
     if start + limit < len(owners):
@@ -60,7 +60,7 @@ def get_owner(state: SimulatorState, req: Request, owner_id: str) -> Response:
         )
     if not owner_id.isdigit():
         raise validation_error(f"Unable to parse ownerId: {owner_id!r} is not an integer.")
-    archived = _flag(req, "archived")
+    archived = flag(req, "archived")
     directory = state.dataset.reference.owners
     owner = directory.find(int(owner_id), id_property == "userId", archived)
     if owner is None:
