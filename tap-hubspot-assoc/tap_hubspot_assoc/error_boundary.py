@@ -34,6 +34,7 @@ from tap_hubspot_assoc.errors import (
     MissingCredentialsError,
     RetriesExhaustedError,
 )
+from tap_hubspot_assoc.reference.kinds import ReferenceSettingsError, ReferenceUnavailableError
 
 EXIT_CODE = 1
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0"})
@@ -89,6 +90,10 @@ def actionable_message(exc: BaseException) -> str | None:
             return f"invalid settings: {details} ({SETTINGS_HINT})"
         if isinstance(error, MissingCredentialsError):
             return f"no HubSpot credentials: {CREDENTIALS_HINT}"
+        if isinstance(error, ReferenceUnavailableError):
+            return str(error)
+        if isinstance(error, ReferenceSettingsError):
+            return f"invalid settings: {error} ({SETTINGS_HINT})"
         if isinstance(error, AssociationConfigError):
             return _config_error(error, chain)
         if isinstance(error, HubSpotAuthError):

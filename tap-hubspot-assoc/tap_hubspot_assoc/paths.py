@@ -40,3 +40,24 @@ def association_batch_read(from_type: str, to_type: str) -> str:
 def association_labels(from_type: str, to_type: str) -> str:
     """v4 association labels of one direction."""
     return f"/crm/v4/associations/{_segment(from_type)}/{_segment(to_type)}/labels"
+
+
+# -- reference data ------------------------------------------------------------------------
+
+OWNERS = "/crm/v3/owners"
+LISTS_SEARCH = "/crm/v3/lists/search"
+
+
+def pipelines(object_type: str) -> str:
+    """Every pipeline (with its stages) of one object type."""
+    return f"/crm/v3/pipelines/{_segment(object_type)}"
+
+
+def pipeline_audit(object_type: str, pipeline_id: str) -> str:
+    """The audit log of one pipeline (every mutation, newest first)."""
+    return f"/crm/v3/pipelines/{_segment(object_type)}/{_segment(pipeline_id)}/audit"
+
+
+def list_memberships_by_join_order(list_id: str) -> str:
+    """A list's members, oldest membership first, with their membership timestamps."""
+    return f"/crm/v3/lists/{_segment(list_id)}/memberships/join-order"

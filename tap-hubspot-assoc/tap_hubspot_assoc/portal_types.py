@@ -97,6 +97,7 @@ class PortalTypes:
         self._logger = logger
         self._custom: list[CrmObjectType] | None = None
         self._properties: dict[str, list[PropertyDef]] = {}
+        self._property_results: dict[str, list[Mapping[str, Any]]] = {}
         self.type_cost = DiscoveryCost()
         self.pair_cost = DiscoveryCost()
 
@@ -171,13 +172,24 @@ class PortalTypes:
     def properties_of(self, object_type: CrmObjectType) -> list[PropertyDef]:
         """Property definitions of one type, read once per run."""
         if object_type.name not in self._properties:
+            self._properties[object_type.name] = parse_property_definitions(
+                self.property_results(object_type)
+            )
+        return self._properties[object_type.name]
+
+    def property_results(self, object_type: CrmObjectType) -> list[Mapping[str, Any]]:
+        """The answer of `GET /crm/v3/properties/{type}` (active definitions), read once per
+        run: object streams take their types from it, the `properties` stream its rows."""
+        if object_type.name not in self._property_results:
             body = self._client.get(
                 paths.properties(object_type.path_ref), {"archived": "false"}, kind="properties"
             )
-            self._properties[object_type.name] = parse_property_definitions(
-                body.get("results") or []
-            )
-        return self._properties[object_type.name]
+            self._property_results[object_type.name] = list(body.get("results") or [])
+        return self._property_results[object_type.name]
+
+    def has_property_results(self, object_type: CrmObjectType) -> bool:
+        """True once this run has read the type's active property definitions."""
+        return object_type.name in self._property_results
 
     def _probe(self, object_type: CrmObjectType, *, explicit: bool) -> SyncedType | None:
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -49,7 +49,7 @@ def field_name_for(property_name: str) -> str:
     return property_name
 
 
-def parse_property_definitions(results: Iterable[dict[str, Any]]) -> list[PropertyDef]:
+def parse_property_definitions(results: Iterable[Mapping[str, Any]]) -> list[PropertyDef]:
     """Property definitions from a GET /crm/v3/properties/{type} body, ordered by name."""
     found = {
         str(item["name"]): PropertyDef(str(item["name"]), str(item.get("type") or "string"))

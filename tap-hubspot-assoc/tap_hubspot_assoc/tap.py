@@ -30,6 +30,7 @@ from tap_hubspot_assoc.parity import parity_streams
 from tap_hubspot_assoc.portal_types import PortalTypes, SyncedType, configured_list
 from tap_hubspot_assoc.ratelimit import SEARCH_MARGIN_SECONDS, RollingWindowLimiter
 from tap_hubspot_assoc.read_plan import PlanGoal
+from tap_hubspot_assoc.reference.wiring import ReferenceRun, reference_streams
 from tap_hubspot_assoc.streams import CrmObjectStream
 
 DEFAULT_API_URL = "https://api.hubapi.com"
@@ -208,6 +209,30 @@ CONFIG_SCHEMA = th.PropertiesList(
         "rows in both directions. Catches permanent (GDPR) deletions, which incremental runs "
         "cannot see. A failed listing removes nothing.",
     ),
+    th.Property(
+        "reference_data",
+        th.CustomType(
+            {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]}
+        ),
+        default="all",
+        description="Reference streams read whole on every run, each closed by "
+        'ACTIVATE_VERSION: "all", or a list of owners (owners, owner_teams), pipelines '
+        "(pipelines, pipeline_stages of every synced type with pipelines, deleted stages from "
+        "the audit log), properties (properties, property_options of every synced type, "
+        "archived included) and lists (lists, list_memberships); [] reads none. With all, a "
+        "kind the token cannot read is skipped with one warning naming the scope; a kind "
+        "listed explicitly fails the run before any read.",
+    ),
+    th.Property(
+        "list_members",
+        th.CustomType(
+            {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]}
+        ),
+        description="Lists whose members are synced into list_memberships (complete set per "
+        'list): list ids or list names, or "all". Default: none (the lists stream still '
+        "lists every list). The run prints the chosen lists and the requests they cost "
+        "(one per 250 members) before reading; an id or name matching no list fails the run.",
+    ),
 ).to_dict()
 
 
@@ -226,6 +251,13 @@ class TapHubspotAssoc(Tap):
         """singer-sdk's command, every callback behind the tap's error boundary (one line per
         failure the user can act on, traceback at DEBUG: error_boundary.py)."""
         return guard_command(super().get_singer_command(), cls.logger)
+
+    def sync_all(self) -> None:  # type: ignore[misc]  # final for type checkers only
+        """Check the reference kinds' access (and print the list plan) before any stream is
+        read: singer-sdk syncs streams by name, so no stream's own start comes first."""
+        if self.streams and self.reference is not None:  # `streams` discovers on first use
+            self.reference.prepare()
+        super().sync_all()
 
     @cached_property
     def client(self) -> HubSpotClient:
@@ -272,7 +304,23 @@ class TapHubspotAssoc(Tap):
                 return from_catalog
         return self.portal.select(self.config.get("object_types") or DEFAULT_OBJECT_TYPES)
 
+    reference: ReferenceRun | None = None
+
     def discover_streams(self) -> list[Stream]:
+        """Object streams, association streams, merges, parity and reference streams."""
+        streams = self._object_and_association_streams()
+        objects = [s for s in streams if isinstance(s, CrmObjectStream)]
+        self.reference, found = reference_streams(
+            self,
+            client=self.client,
+            pool=self.request_pool,
+            portal=self.portal,
+            synced_types=lambda: [s.object_type for s in objects if s.selected],
+            logger=self.logger.getChild("reference"),
+        )
+        return [*streams, *found]
+
+    def _object_and_association_streams(self) -> list[Stream]:
         """Object streams, association labels, association streams, markers and merges."""
         synced = self.synced_types
         logger = self.logger.getChild("associations")

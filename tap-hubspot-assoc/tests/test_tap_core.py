@@ -19,6 +19,7 @@ CONFIG = {
     "api_url": _SIMULATOR.base_url,
     "object_types": ["contacts", "meetings", "appointments"],
     "include_archived": True,
+    "reference_data": ["owners", "pipelines", "properties"],
     "association_pairs": [
         {"from": "meetings", "to": "contacts"},
         {"from": "appointments", "to": "contacts"},
