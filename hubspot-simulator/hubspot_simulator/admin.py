@@ -6,6 +6,7 @@ from typing import Any
 
 import requests
 
+from .admin_history import HistoryAdmin
 from .generator import DatasetSpec
 
 
@@ -34,7 +35,7 @@ class SimulatorAdminError(RuntimeError):
     """The admin API answered with an error."""
 
 
-class SimulatorAdmin:
+class SimulatorAdmin(HistoryAdmin):
     """Drive a running simulator: dataset, mutations, snapshots, counters, faults, limits."""
 
     def __init__(self, base_url: str, timeout: float = 120.0) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .admin_history_api import version_source  # importing it also registers its routes
 from .admin_operations import rate_limits_json  # importing it also registers its routes
 from .admin_routes import dispatch, route
 from .customobjects import CUSTOM_OBJECTS
@@ -139,7 +140,7 @@ def reset_operations(state: SimulatorState, body: Any, req: Request) -> Any:
 def create_object(state: SimulatorState, body: Any, req: Request, type: str) -> Any:
     """Create a record with exactly the given properties."""
     table = _table(state, type)
-    idx = table.create(body.get("properties") or {}, _at(body))
+    idx = table.create(body.get("properties") or {}, _at(body), version_source(body))
     return _record(table, idx)
 
 
@@ -152,10 +153,11 @@ def read_object(state: SimulatorState, body: Any, req: Request, type: str, id: s
 
 @route("PATCH", "/objects/{type}/{id}")
 def update_object(state: SimulatorState, body: Any, req: Request, type: str, id: str) -> Any:
-    """Set property values; bumps the last-modified property and updatedAt."""
+    """Set property values (one version each, with the body's ``sourceType``, ``sourceId``,
+    ``sourceLabel``, ``updatedByUserId``); bumps the last-modified property and updatedAt."""
     table = _table(state, type)
     idx = _idx(table, id)
-    table.update(idx, body.get("properties") or {}, _at(body))
+    table.update(idx, body.get("properties") or {}, _at(body), version_source(body))
     return _record(table, idx)
 
 

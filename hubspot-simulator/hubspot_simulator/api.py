@@ -8,6 +8,7 @@ import orjson
 
 from . import search, search_request
 from .errors import not_found, validation_error
+from .history import history_json
 from .http import Request, Response, json_response
 from .objecttypes import ObjectType
 from .state import SimulatorState
@@ -51,38 +52,12 @@ def _truthy(raw: str | None) -> bool:
     return (raw or "").lower() == "true"
 
 
-def _history(table: ObjectTable, idx: int, names: list[str] | None) -> dict[str, Any] | None:
-    """``propertiesWithHistory``: one version per property (the current value)."""
-    if not names:
-        return None
-    out: dict[str, list[dict[str, Any]]] = {}
-    for name in dict.fromkeys(names):
-        if name not in table.spec_by_name:
-            continue
-        value = table.value(idx, name)
-        changed = table.overrides.get(idx, {})
-        stamp = table.modified[idx] if name in changed else table.created[idx]
-        out[name] = (
-            []
-            if value is None
-            else [
-                {
-                    "value": value,
-                    "timestamp": iso(stamp),
-                    "sourceType": "API" if name in changed else "CRM_UI",
-                }
-            ]
-        )
-    return out
-
-
 def _with_history(
     table: ObjectTable, idx: int, names: list[str], history: list[str] | None
 ) -> dict[str, Any]:
     rec = table.render(idx, names)
-    hist = _history(table, idx, history)
-    if hist is not None:
-        rec["propertiesWithHistory"] = hist
+    if history:
+        rec["propertiesWithHistory"] = history_json(table, idx, history)
     return rec
 
 

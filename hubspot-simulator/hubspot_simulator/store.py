@@ -17,6 +17,7 @@ import orjson
 from sortedcontainers import SortedList
 
 from .catalog import CATALOG, PropertySpec, properties_response
+from .history import HistoryLog
 from .objecttypes import ObjectType
 from .util import iso, mix, salt
 
@@ -66,6 +67,8 @@ class ObjectTable:
         self._mod_index: SortedList | None = None
         self._plans: dict[tuple[str, ...], list[tuple[str, int, Any, int]]] = {}
         self._properties_json: bytes | None = None
+        self.original_modified: dict[int, int] = {}  # before the admin API first changed it
+        self.history = HistoryLog(self, seed)
 
     def properties_json(self) -> bytes:
         """The body of GET /crm/v3/properties/{type} (serialised once)."""
@@ -99,6 +102,14 @@ class ObjectTable:
     def is_active(self, idx: int) -> bool:
         """Neither archived nor merged away."""
         return self.status[idx] == ACTIVE
+
+    def generated_modified(self, idx: int) -> int:
+        """The last-modified timestamp the record was generated with."""
+        return self.original_modified.get(idx, self.modified[idx])
+
+    def context(self, idx: int) -> _Ctx:
+        """The generator context of a record."""
+        return _Ctx(self, idx)
 
     # ------------------------------------------------------------------ values
     def generated(self, idx: int, name: str) -> str | None:
@@ -225,6 +236,7 @@ class ObjectTable:
     # ------------------------------------------------------------------ mutations
     def set_modified(self, idx: int, ms: int) -> None:
         """Set the last-modified timestamp (property and updatedAt), keeping the index right."""
+        self.original_modified.setdefault(idx, self.modified[idx])
         self._index_remove(idx)
         self.modified[idx] = ms
         self._index_add(idx)
@@ -236,8 +248,11 @@ class ObjectTable:
         for idx in idxs:
             self.set_modified(idx, ms)
 
-    def create(self, props: dict[str, str | None], ms: int) -> int:
-        """Append a record created and modified at ``ms`` (or later); returns its index."""
+    def create(
+        self, props: dict[str, str | None], ms: int, source: tuple[Any, ...] = ("API",)
+    ) -> int:
+        """Append a record created and modified at ``ms`` (or later); returns its index.
+        ``source``: (sourceType, sourceId, sourceLabel, updatedByUserId) of its first versions."""
         # Creation order must stay id order, so a past ``ms`` is clamped to the newest record.
         created = max(ms, self.created[-1]) if len(self.created) else ms
         self.created.append(created)
@@ -246,13 +261,21 @@ class ObjectTable:
         idx = len(self.created) - 1
         # A new record starts with exactly the given properties.
         blank: dict[str, str | None] = {p.name: None for p in self.specs if p.gen is not None}
-        self.overrides[idx] = blank | self._clean(props)
+        given = self._clean(props)
+        self.overrides[idx] = blank | given
+        self.history.append(
+            idx, {k: v for k, v in given.items() if v is not None}, created, *source
+        )
         self._index_add(idx)
         return idx
 
-    def update(self, idx: int, props: dict[str, str | None], ms: int) -> None:
-        """Override property values and bump the modified timestamp."""
-        self.overrides.setdefault(idx, {}).update(self._clean(props))
+    def update(
+        self, idx: int, props: dict[str, str | None], ms: int, source: tuple[Any, ...] = ("API",)
+    ) -> None:
+        """Override property values, append a version of each, bump the modified timestamp."""
+        given = self._clean(props)
+        self.overrides.setdefault(idx, {}).update(given)
+        self.history.append(idx, given, ms, *source)
         self.set_modified(idx, ms)
 
     def _clean(self, props: dict[str, str | None]) -> dict[str, str | None]:
@@ -272,6 +295,7 @@ class ObjectTable:
         """Soft-delete a record."""
         if self.status[idx] != ACTIVE:
             return
+        self.original_modified.setdefault(idx, self.modified[idx])
         self._index_remove(idx)
         self.status[idx] = ARCHIVED
         self.archived_at[idx] = ms
@@ -282,6 +306,7 @@ class ObjectTable:
         """Restore an archived record."""
         if self.status[idx] != ARCHIVED:
             return
+        self.original_modified.setdefault(idx, self.modified[idx])
         self.status[idx] = ACTIVE
         del self.archived_at[idx]
         self.archived_sorted.remove(idx)
@@ -309,11 +334,12 @@ class ObjectTable:
         ids.extend(self.merged_ids.pop(absorbed, []))
         ids.sort()
         self.set_modified(primary, ms)
+        self.history.record_merge(primary, absorbed, ms)
 
     def merge_into_new(self, primary: int, absorbed: int, ms: int) -> int:
         """HubSpot's current merge: a new record (new id, the primary's values) absorbs both."""
         values = {p.name: self.value(primary, p.name) for p in self.specs if p.gen is not None}
-        new = self.create(values, ms)
+        new = self.create(values, ms, ("MERGE_OBJECTS", "merge"))
         self.merge(new, primary, ms)
         self.merge(new, absorbed, ms)
         return new
