@@ -25,5 +25,10 @@ def test_meltano_test_fails_clearly_on_a_wrong_token(meltano_project):
     result = meltano_project.run("test", "tap-hubspot-assoc", expect_success=False)
     output = result.stdout + result.stderr
     assert result.returncode != 0
-    assert "401" in output
+    # The tap's own line (meltano repeats it, wrapped, in its summary): HubSpot's 401 and what
+    # to set instead.
+    refused = [line for line in output.splitlines() if "tap-hubspot-assoc HubSpot refused" in line]
+    assert len(refused) == 1, output[-3000:]
+    assert "HubSpot refused the credentials: HTTP 401 INVALID_AUTHENTICATION" in refused[0]
+    assert "the token is invalid or expired; set access_token (Meltano: HUBSPOT_" in refused[0]
     assert "pat-na1-wrong-token" not in output
