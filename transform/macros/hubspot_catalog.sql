@@ -12,7 +12,10 @@
 {#- Tables of this project's own making, never taken for loader tables. -#}
 {% macro hubspot_model_tables() -%}
   {{ return(['hubspot_objects', 'association_edges', 'merged_ids', 'contact_meeting_roles',
-             'object_activity']) }}
+             'object_activity', 'hubspot_labelled', 'dim_owners', 'dim_pipeline_stages',
+             'enumeration_values_unlisted', 'list_members', 'property_history_intervals',
+             'stage_visits', 'stage_durations', 'lifecycle_stage_transitions',
+             'property_history_daily']) }}
 {%- endmacro %}
 
 {#- {table name: [column names]} of every base table in the loader's schema. -#}
@@ -40,7 +43,8 @@
     {%- set cols = columns[name] -%}
     {%- if 'id' in cols and 'updated_at' in cols and 'archived' in cols
           and '_sdc_deleted_at' in cols and not name.endswith('_associations')
-          and not name.endswith('_current') and name not in hubspot_model_tables() -%}
+          and not name.endswith('_current') and not name.endswith('_labelled')
+          and name not in hubspot_model_tables() -%}
       {%- do found.append({'name': name, 'columns': cols}) -%}
     {%- endif -%}
   {%- endfor -%}
