@@ -17,7 +17,7 @@ from . import (
     associations_api,
     oauth_api,
     properties_api,
-    reference_api,
+    reference_routes,
     schemas_api,
 )
 from .errors import ApiError, correlation_id, rate_limit_response
@@ -157,7 +157,7 @@ def _routes() -> list[Route]:
             "GET /crm/v3/schemas/{type}",
             ["/crm-object-schemas/v3/schemas/{type}", "/crm/schemas/2026-03/{type}"],
         ),
-        *_reference_routes(),
+        *reference_routes.ROWS,
         ("POST", "/oauth/v1/token", oauth_api.oauth_token, "oauth", "POST /oauth/v1/token", []),
         (
             "GET",
@@ -173,50 +173,6 @@ def _routes() -> list[Route]:
         for t in [template, *aliases]:
             routes.append(Route(method, _compile(t), handler, key, kind))
     return routes
-
-
-def _reference_routes() -> list[tuple[str, str, Handler, str, str, list[str]]]:
-    """Owners and pipelines (legacy v3 paths; add date-versioned aliases per row)."""
-    pipe = "/crm/v3/pipelines/{type}/{pipeline_id}"
-    key = "/crm/v3/pipelines/{type}/{pipelineId}"
-    return [
-        ("GET", "/crm/v3/owners", reference_api.list_owners, "owners", "GET /crm/v3/owners", []),
-        (
-            "GET",
-            "/crm/v3/owners/{owner_id}",
-            reference_api.get_owner,
-            "owners",
-            "GET /crm/v3/owners/{ownerId}",
-            [],
-        ),
-        (
-            "GET",
-            "/crm/v3/pipelines/{type}",
-            reference_api.list_pipelines,
-            "pipelines",
-            "GET /crm/v3/pipelines/{type}",
-            [],
-        ),
-        ("GET", pipe, reference_api.get_pipeline, "pipelines", f"GET {key}", []),
-        ("GET", f"{pipe}/audit", reference_api.pipeline_audit, "pipelines", f"GET {key}/audit", []),
-        ("GET", f"{pipe}/stages", reference_api.list_stages, "pipelines", f"GET {key}/stages", []),
-        (
-            "GET",
-            f"{pipe}/stages/{{stage_id}}",
-            reference_api.get_stage,
-            "pipelines",
-            f"GET {key}/stages/{{stageId}}",
-            [],
-        ),
-        (
-            "GET",
-            f"{pipe}/stages/{{stage_id}}/audit",
-            reference_api.stage_audit,
-            "pipelines",
-            f"GET {key}/stages/{{stageId}}/audit",
-            [],
-        ),
-    ]
 
 
 ROUTES = _routes()

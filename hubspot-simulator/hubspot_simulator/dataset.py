@@ -23,7 +23,7 @@ class Dataset:
         self.tables, self.pairs = generate(spec)
         self.activated = spec.activated()
         self._next_type_id = 2001
-        self.reference = ReferenceData(spec)
+        self.reference = ReferenceData(spec, self.tables)
 
     # ------------------------------------------------------------------ lookup
     def resolve(self, name: str) -> ObjectType | None:
