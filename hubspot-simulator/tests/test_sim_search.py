@@ -172,7 +172,8 @@ def test_operators(api, contacts):
     ]
     for filters, expected in cases:
         assert _ids(api, filters) == expected, filters
-        assert expected or filters[0]["operator"] in ("EQ",), filters
+        # Each case discriminates: it matches some contacts and leaves others out.
+        assert 0 < len(expected) < len(contacts), filters
 
 
 def test_or_groups_and_and_filters(api, contacts):
