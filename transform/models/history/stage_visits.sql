@@ -37,7 +37,7 @@ with stage_versions as (
   from {{ hubspot_relation(table.name) }} o
   union all
   {%- endfor %}
-  select null::text, null::text, null::text where false
+  select null::text as object_type, null::text as object_id, null::text as pipeline_id where false
 ), placed as (
   select v.*,
          coalesce(

@@ -40,7 +40,7 @@ with members as (
   where o.id in (select current_record_id from members where object_type = {{ hubspot_literal(table.name) }})
   union all
   {%- endfor %}
-  select null::text, null::text, null::text where false
+  select null::text as object_type, null::text as record_id, null::text as status where false
 )
 select m.list_id, m.list_name, m.processing_type, m.object_type, m.record_id,
        m.current_record_id, m.added_at,
