@@ -105,6 +105,11 @@ def test_memberships_order_paging_and_limits(fresh_simulator, api):
     assert sorted(joined, key=lambda m: int(m["recordId"])) == by_id
     keys = [(m["membershipTimestamp"], int(m["recordId"])) for m in joined]
     assert keys == sorted(keys)
+    manual = _members(api, "7", "memberships/join-order", limit=11)
+    keys = [(m["membershipTimestamp"], int(m["recordId"])) for m in manual]
+    assert keys == sorted(keys)
+    assert manual != _members(api, "7")  # joined in another order than their ids
+    assert sorted(manual, key=lambda m: int(m["recordId"])) == _members(api, "7")
     # before alone: descending record ids
     page = api.get("/crm/v3/lists/3/memberships", params={"limit": 5}).json()
     cursor = page["paging"]["next"]["after"]
