@@ -8,8 +8,14 @@ from typing import Any
 
 from tap_hubspot_assoc import paths
 from tap_hubspot_assoc.client import HubSpotClient
+from tap_hubspot_assoc.errors import HubSpotAuthError
 from tap_hubspot_assoc.reference.fields import Item, next_after, results
-from tap_hubspot_assoc.reference.kinds import Emitted, Target
+from tap_hubspot_assoc.reference.kinds import (
+    Emitted,
+    ReferenceAccessDeniedError,
+    ReferenceKind,
+    Target,
+)
 
 OWNERS_PAGE_SIZE = 500  # HubSpot's maximum `limit` for the owners API
 ENDPOINT = f"GET {paths.OWNERS}"
@@ -100,8 +106,15 @@ class OwnersSource:
 
     def open(self) -> None:
         """Read the first page of active owners (the scope check); kept for `owners()`."""
-        if self._first_page is None:
+        if self._first_page is not None:
+            return
+        try:
             self._first_page = self._page(archived=False, after=None)
+        except HubSpotAuthError as exc:
+            if exc.status != 403:
+                raise
+            scopes = exc.missing_scopes or (ReferenceKind.OWNERS.scope,)
+            raise ReferenceAccessDeniedError("owners", scopes, str(exc)) from exc
 
     def read(self) -> Iterator[Emitted]:
         """Each owner's record, then its teams' records."""
