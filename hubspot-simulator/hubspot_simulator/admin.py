@@ -7,6 +7,7 @@ from typing import Any
 import requests
 
 from .admin_history import HistoryAdmin
+from .admin_reference_client import ReferenceAdmin
 from .generator import DatasetSpec
 
 
@@ -35,7 +36,7 @@ class SimulatorAdminError(RuntimeError):
     """The admin API answered with an error."""
 
 
-class SimulatorAdmin(HistoryAdmin):
+class SimulatorAdmin(HistoryAdmin, ReferenceAdmin):
     """Drive a running simulator: dataset, mutations, snapshots, counters, faults, limits."""
 
     def __init__(self, base_url: str, timeout: float = 120.0) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from . import (
     admin_api,
+    admin_reference,  # noqa: F401 - registers the /_sim/reference routes
     api,
     associations_api,
     oauth_api,

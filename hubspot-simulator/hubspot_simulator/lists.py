@@ -301,13 +301,13 @@ class ListBook:
 
     def rename(self, list_id: int, name: str, now: int) -> ObjectList:
         """A new name (and list version)."""
-        lst = self._list(list_id)
+        lst = self.require(list_id)
         lst.name = name
         lst.list_version += 1
         lst.updated_ms = now
         return lst
 
-    def _list(self, list_id: int) -> ObjectList:
+    def require(self, list_id: int) -> ObjectList:
         lst = self.get(list_id)
         if lst is None:
             raise ListError(f"unknown list {list_id}")
@@ -315,7 +315,7 @@ class ListBook:
 
     def change_members(self, list_id: int, record_ids: list[Any], add: bool, now: int) -> None:
         """Add (joined now) or remove records of a manual or snapshot list."""
-        lst = self._list(list_id)
+        lst = self.require(list_id)
         if lst.processing_type is ProcessingType.DYNAMIC:
             raise ListError("members of a dynamic list follow its rule (change the records)")
         table = self.tables[lst.type_name]
