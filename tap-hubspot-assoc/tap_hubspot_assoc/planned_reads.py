@@ -73,6 +73,7 @@ class PlannedReads:
         self.goal = goal
         self.logger = logger
         self.chosen: ReadPlanKind = ReadPlanKind.LIST
+        self.history_batch = 0  # records per property-history batch read (0: no history)
 
     @property
     def client(self) -> HubSpotClient:
@@ -117,7 +118,10 @@ class PlannedReads:
         extent = probe_extent(self.reader)
         trips = self._round_trips()
         shape = ReadShape(
-            max(0, extent.total - len(listed)), per_page, self.reader.search_carries_properties()
+            max(0, extent.total - len(listed)),
+            per_page,
+            self.reader.search_carries_properties(),
+            self.history_batch,
         )
         plan, listed_plan = choose(shape, self.budgets, trips, self.goal)
         self.chosen = plan.kind

@@ -66,6 +66,12 @@ class ReadShape:
     records: int
     requests_per_list_page: int  # property URL chunks, or 2 (ids + batch read) for wide types
     search_carries_properties: bool  # every property fits a 3,000-character search body
+    history_batch: int = 0  # records per history batch read (0: no property history)
+
+    @property
+    def history_reads(self) -> int:
+        """Burst requests for the records' property history (the same in every plan)."""
+        return math.ceil(self.records / self.history_batch) if self.history_batch else 0
 
 
 @dataclass(frozen=True)
@@ -96,7 +102,7 @@ class ReadPlan:
 def list_plan(shape: ReadShape, budgets: Budgets, trips: RoundTrips) -> ReadPlan:
     """The cursor chain: one page in flight; each page's requests one after the other."""
     pages = math.ceil(shape.records / LIST_PAGE)
-    burst = pages * shape.requests_per_list_page
+    burst = pages * shape.requests_per_list_page + shape.history_reads
     chain = pages * trips.list_page * shape.requests_per_list_page
     return ReadPlan(
         ReadPlanKind.LIST, shape.records, burst, 0, max(burst / budgets.burst_per_second, chain)
@@ -110,12 +116,14 @@ def search_plan(shape: ReadShape, budgets: Budgets, trips: RoundTrips) -> ReadPl
     # slack for the time answers wait to be written.
     chains = max(1, min(MAX_CHAINS, math.ceil(budgets.search_per_second * trips.search) + 2))
     seconds = max(searches / budgets.search_per_second, searches * trips.search / chains)
-    if shape.search_carries_properties:
-        return ReadPlan(ReadPlanKind.SEARCH, shape.records, 0, searches, seconds, chains)
-    batch = math.ceil(shape.records / BATCH_READ)
-    slots = max(1, budgets.in_flight - chains)
-    seconds = max(seconds, batch / budgets.burst_per_second, batch * trips.batch_read / slots)
-    return ReadPlan(ReadPlanKind.SEARCH_AND_BATCH, shape.records, batch, searches, seconds, chains)
+    batch = shape.history_reads  # history batch reads, on the burst budget
+    if not shape.search_carries_properties:
+        batch += math.ceil(shape.records / BATCH_READ)
+    if batch:
+        slots = max(1, budgets.in_flight - chains)
+        seconds = max(seconds, batch / budgets.burst_per_second, batch * trips.batch_read / slots)
+    kind = ReadPlanKind.SEARCH if shape.search_carries_properties else ReadPlanKind.SEARCH_AND_BATCH
+    return ReadPlan(kind, shape.records, batch, searches, seconds, chains)
 
 
 def choose(

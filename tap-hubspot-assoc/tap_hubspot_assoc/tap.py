@@ -26,6 +26,9 @@ from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.concurrency import DEFAULT_MAX_CONCURRENT_REQUESTS, RequestPool
 from tap_hubspot_assoc.driven_streams import MergesStream
 from tap_hubspot_assoc.error_boundary import guard_command
+from tap_hubspot_assoc.history.config import cost_line, history_properties
+from tap_hubspot_assoc.history.feeder import history_streams
+from tap_hubspot_assoc.history.records import HISTORY_BATCH
 from tap_hubspot_assoc.parity import parity_streams
 from tap_hubspot_assoc.portal_types import PortalTypes, SyncedType, configured_list
 from tap_hubspot_assoc.ratelimit import SEARCH_MARGIN_SECONDS, RollingWindowLimiter
@@ -210,9 +213,26 @@ CONFIG_SCHEMA = th.PropertiesList(
         "cannot see. A failed listing removes nothing.",
     ),
     th.Property(
+        "property_history",
+        th.CustomType({"anyOf": [{"type": "object"}, {"type": "string"}, {"type": "null"}]}),
+        description="Properties whose every version is synced to {type}_property_history "
+        "(one row per version: value, time, source, user). Unset: deal stage, pipeline, amount, "
+        "close date and owner; contact lifecycle stage, lead status and owner; ticket stage, "
+        "pipeline and owner; the owner of every other synced type. A mapping type -> list of "
+        'properties or "all" ("*" = every other synced type), "all" (every property of every '
+        "type) or an empty value (off). Unknown names fail the run before any read. Costs one "
+        "batch read per 50 records each run reads (printed before the read).",
+    ),
+    th.Property(
         "reference_data",
-        th.CustomType(
-            {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]}
+        th.CustomType(  # null first: singer-sdk appends a bare "null" that breaks validation
+            {
+                "anyOf": [
+                    {"type": "null"},
+                    {"type": "array", "items": {"type": "string"}},
+                    {"type": "string"},
+                ]
+            }
         ),
         default="all",
         description="Reference streams read whole on every run, each closed by "
@@ -225,8 +245,14 @@ CONFIG_SCHEMA = th.PropertiesList(
     ),
     th.Property(
         "list_members",
-        th.CustomType(
-            {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]}
+        th.CustomType(  # null first: singer-sdk appends a bare "null" that breaks validation
+            {
+                "anyOf": [
+                    {"type": "null"},
+                    {"type": "array", "items": {"type": "string"}},
+                    {"type": "string"},
+                ]
+            }
         ),
         description="Lists whose members are synced into list_memberships (complete set per "
         'list): list ids or list names, or "all". Default: none (the lists stream still '
@@ -307,7 +333,8 @@ class TapHubspotAssoc(Tap):
     reference: ReferenceRun | None = None
 
     def discover_streams(self) -> list[Stream]:
-        """Object streams, association streams, merges, parity and reference streams."""
+        """Object streams, association streams, merges, parity, property history and
+        reference streams."""
         streams = self._object_and_association_streams()
         objects = [s for s in streams if isinstance(s, CrmObjectStream)]
         self.reference, found = reference_streams(
@@ -318,7 +345,19 @@ class TapHubspotAssoc(Tap):
             synced_types=lambda: [s.object_type for s in objects if s.selected],
             logger=self.logger.getChild("reference"),
         )
-        return [*streams, *found]
+        chosen = history_properties(
+            self.config.get("property_history"), {s.name: s.property_defs for s in objects}
+        )
+        self.logger.info(cost_line(chosen, HISTORY_BATCH))
+        history = history_streams(
+            self,
+            objects,
+            chosen,
+            client=self.client,
+            pool=self.request_pool,
+            logger=self.logger.getChild("history"),
+        )
+        return [*streams, *history, *found]
 
     def _object_and_association_streams(self) -> list[Stream]:
         """Object streams, association labels, association streams, markers and merges."""

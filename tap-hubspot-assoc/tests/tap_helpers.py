@@ -59,14 +59,15 @@ def assert_version_follows_records(output: TapOutput, stream: str) -> None:
 
 
 def tap_config(sim: SimulatorProcess, **overrides: Any) -> dict[str, Any]:
-    """Config for the simulator: fast limits, no lag, only contacts, no association pairs and
-    no reference data unless overridden."""
+    """Config for the simulator: fast limits, no lag, only contacts, no association pairs, no
+    reference data and no property history unless overridden."""
     config: dict[str, Any] = {
         "access_token": sim.token,
         "api_url": sim.base_url,
         "object_types": ["contacts"],
         "association_pairs": [],
         "reference_data": [],
+        "property_history": "",
         "safety_lag_seconds": 0,
         "lookback_minutes": 0,
         **FAST_LIMITS,
