@@ -11,6 +11,7 @@ import pytest
 from hubspot import HubSpot
 from hubspot.crm.associations.v4 import BatchInputPublicFetchAssociationsBatchRequest
 from hubspot.crm.associations.v4.schema.exceptions import ApiException as LabelsApiException
+from hubspot.crm.lists import ListSearchRequest
 from hubspot.crm.objects import BatchReadInputSimplePublicObjectId, PublicObjectSearchRequest
 from hubspot.crm.objects.exceptions import ApiException
 from hubspot_simulator.labels import DEFAULT_LABELS
@@ -189,3 +190,97 @@ def test_missing_scope_and_inactive_type_errors(portal):
         client(portal).crm.objects.basic_api.get_page("courses")
     assert exc.value.status == 400
     assert "Unable to infer object type from: courses" in exc.value.body
+
+
+# ------------------------------------------------------------------------------ reference data
+
+
+def test_owners_through_the_client(hs, portal):
+    truth = {o["id"]: o for o in portal.admin.owners_truth()["owners"]}
+    page = hs.crm.owners.owners_api.get_page(limit=10)
+    assert _cls(page) == "CollectionResponsePublicOwnerForwardPaging"
+    seen = list(page.results)
+    while page.paging is not None:
+        page = hs.crm.owners.owners_api.get_page(limit=10, after=page.paging.next.after)
+        seen += page.results
+    left = hs.crm.owners.owners_api.get_page(archived=True, limit=500).results
+    assert {o.id for o in seen + left} == set(truth)
+    assert all(o.archived and o.user_id is None for o in left)
+    assert {o.type for o in seen} == {"PERSON", "QUEUE"}
+    teamed = next(o for o in seen if o.teams and len(o.teams) == 2)
+    assert [t.primary for t in teamed.teams] == [True, False]
+    one = hs.crm.owners.owners_api.get_by_id(int(teamed.id))
+    assert _cls(one) == "PublicOwner"
+    assert one.email == truth[teamed.id]["email"]
+
+
+def test_pipelines_and_audit_through_the_client(hs):
+    pipes = hs.crm.pipelines.pipelines_api.get_all("deals").results
+    assert [p.id for p in pipes] == ["default", "14593042", "31260117"]
+    assert pipes[2].archived is True
+    assert pipes[2].archived_at is not None
+    stages = hs.crm.pipelines.pipeline_stages_api.get_all("tickets", "0").results
+    assert {s.metadata["ticketState"] for s in stages} == {"OPEN", "CLOSED"}
+    one = hs.crm.pipelines.pipelines_api.get_by_id("deals", "default")
+    assert one.stages[0].metadata["probability"] == "0.2"
+    audit = hs.crm.pipelines.pipeline_audits_api.get_audit("deals", "14593042").results
+    assert _cls(audit[0]) == "PublicAuditInfo"
+    deleted = [a for a in audit if a.action == "DELETE"]
+    assert [a.identifier for a in deleted] == ["14593047"]
+    assert deleted[0].raw_object["label"] == "Legal review"
+    # the client's stage-audit method sends no pipeline id (its path keeps "{pipelineId}"),
+    # so stage audits are covered by test_sim_owners_pipelines.py over plain HTTP
+
+
+def test_properties_and_groups_through_the_client(hs):
+    props = {p.name: p for p in hs.crm.properties.core_api.get_all("contacts").results}
+    stage = props["lifecyclestage"]
+    assert [o.value for o in stage.options if o.hidden] == ["other"]
+    assert stage.options[0].description
+    archived = hs.crm.properties.core_api.get_all("contacts", archived=True).results
+    assert {p.name for p in archived} == {"legacy_lead_source", "fax_number"}
+    assert all(p.archived_at is not None for p in archived)
+    owner = hs.crm.properties.core_api.get_by_name("deals", "hubspot_owner_id")
+    assert owner.referenced_object_type == "OWNER"
+    assert owner.external_options is True
+    groups = hs.crm.properties.groups_api.get_all("contacts").results
+    assert _cls(groups[0]) == "PropertyGroup"
+    assert {g.name for g in groups} == {p.group_name for p in props.values()}
+    one = hs.crm.properties.groups_api.get_by_name("contacts", groups[0].name)
+    assert one.label == groups[0].label
+
+
+def test_lists_through_the_client(hs, portal):
+    truth = {lst["listId"]: lst for lst in portal.admin.lists_truth()}
+    found = hs.crm.lists.lists_api.do_search(ListSearchRequest(offset=0, count=3))
+    assert _cls(found) == "ListSearchResponse"
+    assert found.has_more is True
+    lists = list(found.lists)
+    while found.has_more:
+        found = hs.crm.lists.lists_api.do_search(ListSearchRequest(offset=found.offset, count=3))
+        lists += found.lists
+    assert [x.list_id for x in lists] == list(truth)
+    assert {x.processing_type for x in lists} == {"MANUAL", "DYNAMIC", "SNAPSHOT"}
+    assert all(
+        x.additional_properties["hs_list_size"] == str(truth[x.list_id]["size"]) for x in lists
+    )
+    big = max(truth.values(), key=lambda lst: lst["size"])
+    assert big["size"] > 250
+    fetched = hs.crm.lists.lists_api.get_by_id(big["listId"])
+    assert fetched.list.size == big["size"]
+    page = hs.crm.lists.memberships_api.get_page(big["listId"], limit=250)
+    members = list(page.results)
+    while page.paging is not None and page.paging.next is not None:
+        page = hs.crm.lists.memberships_api.get_page(
+            big["listId"], limit=250, after=page.paging.next.after
+        )
+        members += page.results
+    assert [m.record_id for m in members] == [m["recordId"] for m in big["members"]]
+    ordered = hs.crm.lists.memberships_api.get_page_ordered_by_added_to_list_date(
+        big["listId"], limit=5
+    )
+    assert _cls(ordered.results[0]) == "JoinTimeAndRecordId"
+    assert ordered.results[0].membership_timestamp is not None
+    record = members[0].record_id
+    of_record = hs.crm.lists.memberships_api.get_lists("0-1", record).results
+    assert big["listId"] in {m.list_id for m in of_record}
