@@ -1,4 +1,4 @@
-"""Handlers of the CRM object endpoints: properties, list, get, batch read, search."""
+"""Handlers of the CRM object endpoints: list, get, batch read, search."""
 
 from __future__ import annotations
 
@@ -59,18 +59,6 @@ def _with_history(
     if history:
         rec["propertiesWithHistory"] = history_json(table, idx, history)
     return rec
-
-
-# ------------------------------------------------------------------------------ properties
-
-
-def get_properties(state: SimulatorState, req: Request, type: str) -> Response:
-    """GET /crm/v3/properties/{type}."""
-    otype = object_type(state, type)
-    body = state.dataset.table(otype).properties_json()
-    if _truthy(req.query("archived")):
-        return json_response({"results": []})
-    return Response(200, body)
 
 
 # ------------------------------------------------------------------------------ objects

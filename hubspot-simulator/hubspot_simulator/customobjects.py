@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from .dataset import Dataset
 from .objecttypes import OBJECT_TYPES, PORTAL_ID, ObjectType, resolve
 
@@ -82,7 +80,7 @@ def _associations(dataset: Dataset, otype: ObjectType) -> list[dict[str, Any]]:
 def schema(dataset: Dataset, otype: ObjectType) -> dict[str, Any]:
     """One ``ObjectSchema``."""
     d = CUSTOM_OBJECTS[otype.name]
-    props = orjson.loads(dataset.table(otype).properties_json())["results"]
+    props = dataset.reference.properties.listing(otype.name, archived=False)
     return {
         "id": otype.type_id.split("-", 1)[1],
         "objectTypeId": otype.type_id,
