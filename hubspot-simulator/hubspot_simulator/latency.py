@@ -128,7 +128,7 @@ class LatencyModel:
 
 def classify(route_key: str, query_limit: str | None, body: bytes) -> tuple[EndpointKind, int]:
     """The latency class of a request (by its route key) and its record count."""
-    if route_key.endswith("/search"):
+    if route_key.endswith("/search") and "/objects/" in route_key:  # not the lists search
         return EndpointKind.SEARCH, _body_limit(body, 10)
     if route_key.startswith("POST /crm/v4/associations/") and route_key.endswith("/batch/read"):
         return EndpointKind.ASSOCIATION_BATCH_READ, _inputs(body)
