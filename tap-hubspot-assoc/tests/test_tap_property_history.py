@@ -7,6 +7,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import math
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from singer_sdk.exceptions import ConfigValidationError
 from tap_helpers import TapOutput, now_ms, run_tap, tap_config
 from tap_hubspot_assoc.error_boundary import actionable_message
 from tap_hubspot_assoc.history.config import DEFAULT_PROPERTY_HISTORY
+from tap_hubspot_assoc.history.records import HISTORY_SCHEMA, PRIMARY_KEYS, history_stream_name
 from tap_hubspot_assoc.read_plan import (
     Budgets,
     ReadPlanKind,
@@ -300,3 +303,22 @@ def test_the_read_planner_counts_history_requests():
         200,
     )
     assert search_plan(plain, budgets, trips).burst_requests == 0
+
+
+def test_the_stream_matches_the_design_contract():
+    """docs/DESIGN.md, "Property history streams": every field, in order, and the key."""
+    design = (Path(__file__).resolve().parents[2] / "docs" / "DESIGN.md").read_text()
+    section = design.split("### Property history streams", 1)[1].split("\n#", 1)[0]
+    fields: list[str] = []
+    keys: list[str] = []
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 2 or not cells[0].startswith("`"):
+            continue
+        names = re.findall(r"`([^`]+)`", cells[0])
+        fields += names
+        if "(key)" in cells[1] or "int (key)" in cells[1]:
+            keys += names
+    assert list(HISTORY_SCHEMA["properties"]) == fields
+    assert list(PRIMARY_KEYS) == keys
+    assert history_stream_name("deals") == "deals_property_history"
