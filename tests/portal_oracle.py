@@ -16,6 +16,7 @@ import psycopg
 import requests
 from hubspot_simulator.testing import SimulatorProcess
 from psycopg import sql
+from tap_hubspot_assoc.history.config import DEFAULT_PROPERTY_HISTORY, OTHER_TYPES
 from target_hubspot_overwrite.naming import pg_identifier
 
 from bench.portal_cost import association_requests
@@ -196,6 +197,7 @@ def label_differences(
 
 # ------------------------------------------------------------------------------ requests
 
+HISTORY_BATCH = 50  # records per batch read with propertiesWithHistory
 LIST = "GET /crm/v3/objects/{type}"
 BATCH_READ = "POST /crm/v3/objects/{type}/batch/read"
 PROPERTIES = "GET /crm/v3/properties/{type}"
@@ -219,6 +221,8 @@ def full_run_minimum(
     Records: one list page per 100 active records (at least one); a wide type (more property
     names than two URLs carry) lists ids and batch-reads each page. Associations: per direction,
     per 1,000 parents one batch read plus one per further 500 links of its most-linked parent.
+    Property history (the default set): one batch read per 50 active records of each type that
+    has one of the set's properties.
     """
     counts = sim.admin.info()["counts"]
     minimum: Counter[str] = Counter()
@@ -233,6 +237,9 @@ def full_run_minimum(
         minimum[f"{SEARCH} [{t}]"] = 1  # the parity count (object_counts)
         if t in wide and counts[t]["active"]:
             minimum[f"{BATCH_READ} [{t}]"] = math.ceil(counts[t]["active"] / LIST_PAGE)
+        history = DEFAULT_PROPERTY_HISTORY.get(t, DEFAULT_PROPERTY_HISTORY[OTHER_TYPES])
+        if set(history) & set(property_types(sim, t)) and counts[t]["active"]:
+            minimum[f"{BATCH_READ} [{t}]"] += math.ceil(counts[t]["active"] / HISTORY_BATCH)
     for i, a in enumerate(portal.types):
         for b in portal.types[i + 1 :]:
             minimum[f"{LABELS} [{a}->{b}]"] = 1
