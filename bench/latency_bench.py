@@ -144,6 +144,7 @@ def _config(sim: SimulatorProcess, path: Path, case: Case, extra: dict[str, Any]
         "api_url": sim.base_url,
         "object_types": ["contacts", "meetings"],
         "association_pairs": [PAIR],
+        "property_history": "",  # issue 14 measures object and association reads only
         "safety_lag_seconds": 0,
         **extra,
     }

@@ -74,6 +74,7 @@ def _config(
         "api_url": sim.base_url,
         "object_types": ["contacts", "meetings"] if associations else ["contacts"],
         "association_pairs": [PAIR] if associations else [],
+        "property_history": "",  # issue 14 measures object and association reads only
         "safety_lag_seconds": 0,
         "lookback_minutes": 0,
     }
