@@ -24,26 +24,47 @@ OBJECT_FIELDS = {"id": KEY, "created_at": T, "updated_at": T, "archived": B, "ar
 VERSION = {1: 1_700_000_000_000, 2: 1_700_000_100_000}
 
 
-
 def at(day: int, hour: int = 9) -> str:
     return f"2026-01-{day:02d}T{hour:02d}:00:00Z"
 
 
 # (stream, key, properties, rows) of the reference streams; run 2 leaves out rows marked "gone".
 OWNERS = [
-    {"owner_id": "11", "first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com",
-     "archived": False, "created_at": "2025-06-01T00:00:00Z"},
-    {"owner_id": "12", "first_name": "Bob", "last_name": "Departed", "email": "bob@example.com",
-     "archived": True},
-    {"owner_id": "13", "first_name": "Cy", "last_name": "Removed", "email": "cy@example.com",
-     "archived": False, "gone": True},
+    {
+        "owner_id": "11",
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "email": "ada@example.com",
+        "archived": False,
+        "created_at": "2025-06-01T00:00:00Z",
+    },
+    {
+        "owner_id": "12",
+        "first_name": "Bob",
+        "last_name": "Departed",
+        "email": "bob@example.com",
+        "archived": True,
+    },
+    {
+        "owner_id": "13",
+        "first_name": "Cy",
+        "last_name": "Removed",
+        "email": "cy@example.com",
+        "archived": False,
+        "gone": True,
+    },
 ]
 TEAMS = [
     {"owner_id": "11", "team_id": "1", "team_name": "Sales", "is_primary": True},
     {"owner_id": "11", "team_id": "2", "team_name": "EMEA", "is_primary": False},
 ]
 PIPELINES = [
-    {"object_type": "deals", "pipeline_id": "default", "label": "Sales Pipeline", "display_order": 0},
+    {
+        "object_type": "deals",
+        "pipeline_id": "default",
+        "label": "Sales Pipeline",
+        "display_order": 0,
+    },
     {"object_type": "deals", "pipeline_id": "77", "label": "Enterprise", "display_order": 1},
     {"object_type": "tickets", "pipeline_id": "0", "label": "Support Pipeline", "display_order": 0},
 ]
@@ -59,19 +80,31 @@ STAGES = [
 ]
 # object type -> [(property, type, field type, referenced object type)]
 PROPERTIES = {
-    "deals": [("dealname", "string", "text", None), ("pipeline", "enumeration", "select", None),
-              ("dealstage", "enumeration", "radio", None), ("amount", "number", "number", None),
-              ("dealtype", "enumeration", "select", None),
-              ("hubspot_owner_id", "enumeration", "select", "OWNER")],
-    "contacts": [("firstname", "string", "text", None), ("email", "string", "text", None),
-                 ("lifecyclestage", "enumeration", "radio", None),
-                 ("interests", "enumeration", "checkbox", None),
-                 ("hubspot_owner_id", "enumeration", "select", "OWNER")],
-    "tickets": [("subject", "string", "text", None), ("hs_pipeline", "enumeration", "select", None),
-                ("hs_pipeline_stage", "enumeration", "select", None)],
-    "meetings": [("hs_meeting_title", "string", "text", None),
-                 ("hs_meeting_outcome", "enumeration", "select", None),
-                 ("hubspot_owner_id", "enumeration", "select", "OWNER")],
+    "deals": [
+        ("dealname", "string", "text", None),
+        ("pipeline", "enumeration", "select", None),
+        ("dealstage", "enumeration", "radio", None),
+        ("amount", "number", "number", None),
+        ("dealtype", "enumeration", "select", None),
+        ("hubspot_owner_id", "enumeration", "select", "OWNER"),
+    ],
+    "contacts": [
+        ("firstname", "string", "text", None),
+        ("email", "string", "text", None),
+        ("lifecyclestage", "enumeration", "radio", None),
+        ("interests", "enumeration", "checkbox", None),
+        ("hubspot_owner_id", "enumeration", "select", "OWNER"),
+    ],
+    "tickets": [
+        ("subject", "string", "text", None),
+        ("hs_pipeline", "enumeration", "select", None),
+        ("hs_pipeline_stage", "enumeration", "select", None),
+    ],
+    "meetings": [
+        ("hs_meeting_title", "string", "text", None),
+        ("hs_meeting_outcome", "enumeration", "select", None),
+        ("hubspot_owner_id", "enumeration", "select", "OWNER"),
+    ],
 }
 # (object type, property, value, label, gone in run 2)
 OPTIONS = [
@@ -89,27 +122,77 @@ OPTIONS = [
 ]
 
 DEALS = [
-    {"id": "1", "dealname": "Back and forth", "pipeline": "default", "dealstage": "closedwon",
-     "amount": 200, "dealtype": "newbusiness", "hubspot_owner_id": "11"},
-    {"id": "2", "dealname": "Stuck in a deleted stage", "pipeline": "default", "dealstage": "555",
-     "amount": 50, "dealtype": "oldtype", "hubspot_owner_id": "12"},
-    {"id": "3", "dealname": "Merged into 1", "pipeline": "77", "dealstage": "901",
-     "amount": 10, "dealtype": "mystery", "hubspot_owner_id": "13"},
-    {"id": "4", "dealname": "Enterprise", "pipeline": "77", "dealstage": "901",
-     "amount": None, "dealtype": "mystery", "hubspot_owner_id": "13"},
+    {
+        "id": "1",
+        "dealname": "Back and forth",
+        "pipeline": "default",
+        "dealstage": "closedwon",
+        "amount": 200,
+        "dealtype": "newbusiness",
+        "hubspot_owner_id": "11",
+    },
+    {
+        "id": "2",
+        "dealname": "Stuck in a deleted stage",
+        "pipeline": "default",
+        "dealstage": "555",
+        "amount": 50,
+        "dealtype": "oldtype",
+        "hubspot_owner_id": "12",
+    },
+    {
+        "id": "3",
+        "dealname": "Merged into 1",
+        "pipeline": "77",
+        "dealstage": "901",
+        "amount": 10,
+        "dealtype": "mystery",
+        "hubspot_owner_id": "13",
+    },
+    {
+        "id": "4",
+        "dealname": "Enterprise",
+        "pipeline": "77",
+        "dealstage": "901",
+        "amount": None,
+        "dealtype": "mystery",
+        "hubspot_owner_id": "13",
+    },
 ]
 CONTACTS = [
-    {"id": "101", "firstname": "Grace", "email": "grace@example.com",
-     "lifecyclestage": "customer", "interests": "apples;pears", "hubspot_owner_id": "11"},
-    {"id": "102", "firstname": "Alan", "email": "alan@example.com",
-     "lifecyclestage": "lead", "interests": "pears;plums", "hubspot_owner_id": None},
-    {"id": "103", "firstname": "Merged", "email": "merged@example.com",
-     "lifecyclestage": "lead", "interests": None, "hubspot_owner_id": None},
+    {
+        "id": "101",
+        "firstname": "Grace",
+        "email": "grace@example.com",
+        "lifecyclestage": "customer",
+        "interests": "apples;pears",
+        "hubspot_owner_id": "11",
+    },
+    {
+        "id": "102",
+        "firstname": "Alan",
+        "email": "alan@example.com",
+        "lifecyclestage": "lead",
+        "interests": "pears;plums",
+        "hubspot_owner_id": None,
+    },
+    {
+        "id": "103",
+        "firstname": "Merged",
+        "email": "merged@example.com",
+        "lifecyclestage": "lead",
+        "interests": None,
+        "hubspot_owner_id": None,
+    },
 ]
 TICKETS = [{"id": "201", "subject": "Printer", "hs_pipeline": "0", "hs_pipeline_stage": "4"}]
 MEETINGS = [
-    ("301", "COMPLETED", "11"), ("302", "COMPLETED", "11"), ("303", "NO_SHOW", "11"),
-    ("304", "NO_SHOW", "12"), ("305", "COMPLETED", "13"), ("306", "SCHEDULED", None),
+    ("301", "COMPLETED", "11"),
+    ("302", "COMPLETED", "11"),
+    ("303", "NO_SHOW", "11"),
+    ("304", "NO_SHOW", "12"),
+    ("305", "COMPLETED", "13"),
+    ("306", "SCHEDULED", None),
     ("307", None, "12"),
 ]
 # (type, id, property, day, hour, seq, value)
@@ -134,11 +217,26 @@ HISTORY = [
     ("contacts", "101", "lifecyclestage", 5, 8, 0, "customer"),
     ("contacts", "102", "lifecyclestage", 4, 8, 0, "lead"),
 ]
-CREATED_DAY = {("deals", "1"): 1, ("deals", "2"): 2, ("deals", "3"): 1, ("deals", "4"): 3,
-               ("contacts", "101"): 1, ("contacts", "102"): 4, ("contacts", "103"): 1,
-               ("tickets", "201"): 2}
-LISTS = [{"list_id": "501", "name": "VIP contacts", "object_type_id": "0-1",
-          "object_type": "contacts", "processing_type": "MANUAL", "members_synced": True}]
+CREATED_DAY = {
+    ("deals", "1"): 1,
+    ("deals", "2"): 2,
+    ("deals", "3"): 1,
+    ("deals", "4"): 3,
+    ("contacts", "101"): 1,
+    ("contacts", "102"): 4,
+    ("contacts", "103"): 1,
+    ("tickets", "201"): 2,
+}
+LISTS = [
+    {
+        "list_id": "501",
+        "name": "VIP contacts",
+        "object_type_id": "0-1",
+        "object_type": "contacts",
+        "processing_type": "MANUAL",
+        "members_synced": True,
+    }
+]
 MEMBERS = [("501", "101"), ("501", "103")]
 MERGES = [("deals", "3", "1"), ("contacts", "103", "101")]
 
@@ -177,42 +275,133 @@ def _objects(stream: str, props: dict, rows: list[dict]) -> list[dict]:
 
 
 def reference_messages(run: int) -> list[dict]:
-    options = [{"object_type": t, "property_name": p, "option_value": v, "label": lab,
-                "gone": gone} for t, p, v, lab, gone in OPTIONS]
-    properties = [{"object_type": t, "property_name": n, "property_type": pt, "field_type": ft,
-                   "referenced_object_type": ref, "archived": False}
-                  for t, props in PROPERTIES.items() for n, pt, ft, ref in props]
-    stages = [{"object_type": t, "pipeline_id": p, "stage_id": s, "label": lab,
-               "archived": deleted, "from_audit": deleted,
-               "archived_at": at(3) if deleted else None}
-              for t, p, s, lab, deleted in STAGES]
+    options = [
+        {"object_type": t, "property_name": p, "option_value": v, "label": lab, "gone": gone}
+        for t, p, v, lab, gone in OPTIONS
+    ]
+    properties = [
+        {
+            "object_type": t,
+            "property_name": n,
+            "property_type": pt,
+            "field_type": ft,
+            "referenced_object_type": ref,
+            "archived": False,
+        }
+        for t, props in PROPERTIES.items()
+        for n, pt, ft, ref in props
+    ]
+    stages = [
+        {
+            "object_type": t,
+            "pipeline_id": p,
+            "stage_id": s,
+            "label": lab,
+            "archived": deleted,
+            "from_audit": deleted,
+            "archived_at": at(3) if deleted else None,
+        }
+        for t, p, s, lab, deleted in STAGES
+    ]
     return [
-        *_full("owners", {"owner_id": KEY, "first_name": S, "last_name": S, "email": S,
-                          "owner_type": S, "user_id": I, "archived": B,
-                          "created_at": T, "updated_at": T}, ["owner_id"],
-               OWNERS, run),
-        *_full("owner_teams", {"owner_id": KEY, "team_id": KEY, "team_name": S, "is_primary": B},
-               ["owner_id", "team_id"], TEAMS, run),
-        *_full("pipelines", {"object_type": KEY, "pipeline_id": KEY, "label": S,
-                             "display_order": I, "archived": B},
-               ["object_type", "pipeline_id"], PIPELINES, run),
-        *_full("pipeline_stages", {"object_type": KEY, "pipeline_id": KEY, "stage_id": KEY,
-                                   "label": S, "display_order": I, "probability": N,
-                                   "is_closed": B, "ticket_state": S, "archived": B,
-                                   "archived_at": T, "from_audit": B},
-               ["object_type", "pipeline_id", "stage_id"], stages, run),
-        *_full("properties", {"object_type": KEY, "property_name": KEY, "property_type": S,
-                              "field_type": S, "referenced_object_type": S, "archived": B},
-               ["object_type", "property_name"], properties, run),
-        *_full("property_options", {"object_type": KEY, "property_name": KEY,
-                                    "option_value": KEY, "label": S},
-               ["object_type", "property_name", "option_value"], options, run),
-        *_full("association_labels", {"from_object_type": KEY, "to_object_type": KEY,
-                                      "association_type_id": {"type": "integer"},
-                                      "association_category": S, "association_label": S},
-               ["from_object_type", "to_object_type", "association_type_id"], [], run),
-        *_full("lists", {"list_id": KEY, "name": S, "object_type_id": S, "object_type": S,
-                         "processing_type": S, "members_synced": B}, ["list_id"], LISTS, run),
+        *_full(
+            "owners",
+            {
+                "owner_id": KEY,
+                "first_name": S,
+                "last_name": S,
+                "email": S,
+                "owner_type": S,
+                "user_id": I,
+                "archived": B,
+                "created_at": T,
+                "updated_at": T,
+            },
+            ["owner_id"],
+            OWNERS,
+            run,
+        ),
+        *_full(
+            "owner_teams",
+            {"owner_id": KEY, "team_id": KEY, "team_name": S, "is_primary": B},
+            ["owner_id", "team_id"],
+            TEAMS,
+            run,
+        ),
+        *_full(
+            "pipelines",
+            {"object_type": KEY, "pipeline_id": KEY, "label": S, "display_order": I, "archived": B},
+            ["object_type", "pipeline_id"],
+            PIPELINES,
+            run,
+        ),
+        *_full(
+            "pipeline_stages",
+            {
+                "object_type": KEY,
+                "pipeline_id": KEY,
+                "stage_id": KEY,
+                "label": S,
+                "display_order": I,
+                "probability": N,
+                "is_closed": B,
+                "ticket_state": S,
+                "archived": B,
+                "archived_at": T,
+                "from_audit": B,
+            },
+            ["object_type", "pipeline_id", "stage_id"],
+            stages,
+            run,
+        ),
+        *_full(
+            "properties",
+            {
+                "object_type": KEY,
+                "property_name": KEY,
+                "property_type": S,
+                "field_type": S,
+                "referenced_object_type": S,
+                "archived": B,
+            },
+            ["object_type", "property_name"],
+            properties,
+            run,
+        ),
+        *_full(
+            "property_options",
+            {"object_type": KEY, "property_name": KEY, "option_value": KEY, "label": S},
+            ["object_type", "property_name", "option_value"],
+            options,
+            run,
+        ),
+        *_full(
+            "association_labels",
+            {
+                "from_object_type": KEY,
+                "to_object_type": KEY,
+                "association_type_id": {"type": "integer"},
+                "association_category": S,
+                "association_label": S,
+            },
+            ["from_object_type", "to_object_type", "association_type_id"],
+            [],
+            run,
+        ),
+        *_full(
+            "lists",
+            {
+                "list_id": KEY,
+                "name": S,
+                "object_type_id": S,
+                "object_type": S,
+                "processing_type": S,
+                "members_synced": B,
+            },
+            ["list_id"],
+            LISTS,
+            run,
+        ),
     ]
 
 
@@ -220,21 +409,42 @@ def messages(run: int) -> list[dict]:
     """Run 1: objects, reference data, history, lists, merges. Run 2: reference data again."""
     if run == 2:
         return reference_messages(2)
-    history_props = {"object_id": KEY, "property_name": KEY, "changed_at": {**T, "type": "string"},
-                     "same_time_seq": {"type": "integer"}, "value": S, "source_type": S,
-                     "source_id": S, "source_label": S, "updated_by_user_id": I,
-                     "truncated_before": B}
+    history_props = {
+        "object_id": KEY,
+        "property_name": KEY,
+        "changed_at": {**T, "type": "string"},
+        "same_time_seq": {"type": "integer"},
+        "value": S,
+        "source_type": S,
+        "source_id": S,
+        "source_label": S,
+        "updated_by_user_id": I,
+        "truncated_before": B,
+    }
     history_key = ["object_id", "property_name", "changed_at", "same_time_seq"]
     out = [
-        *_objects("deals", {k: S for k in ("dealname", "pipeline", "dealstage", "dealtype",
-                                            "hubspot_owner_id")} | {"amount": N}, DEALS),
-        *_objects("contacts", {k: S for k in ("firstname", "email", "lifecyclestage",
-                                               "interests", "hubspot_owner_id")}, CONTACTS),
-        *_objects("tickets", {k: S for k in ("subject", "hs_pipeline", "hs_pipeline_stage")},
-                  TICKETS),
-        *_objects("meetings", {k: S for k in ("hs_meeting_outcome", "hubspot_owner_id")},
-                  [{"id": i, "hs_meeting_outcome": o, "hubspot_owner_id": w}
-                   for i, o, w in MEETINGS]),
+        *_objects(
+            "deals",
+            {k: S for k in ("dealname", "pipeline", "dealstage", "dealtype", "hubspot_owner_id")}
+            | {"amount": N},
+            DEALS,
+        ),
+        *_objects(
+            "contacts",
+            {
+                k: S
+                for k in ("firstname", "email", "lifecyclestage", "interests", "hubspot_owner_id")
+            },
+            CONTACTS,
+        ),
+        *_objects(
+            "tickets", {k: S for k in ("subject", "hs_pipeline", "hs_pipeline_stage")}, TICKETS
+        ),
+        *_objects(
+            "meetings",
+            {k: S for k in ("hs_meeting_outcome", "hubspot_owner_id")},
+            [{"id": i, "hs_meeting_outcome": o, "hubspot_owner_id": w} for i, o, w in MEETINGS],
+        ),
         *reference_messages(1),
     ]
     for object_type in ("deals", "tickets", "contacts"):
@@ -242,22 +452,52 @@ def messages(run: int) -> list[dict]:
         out.append(_schema(stream, history_props, history_key))
         for t, object_id, prop, day, hour, seq, value in HISTORY:
             if t == object_type:
-                out.append(_rec(stream, {"object_id": object_id, "property_name": prop,
-                                         "changed_at": at(day, hour), "same_time_seq": seq,
-                                         "value": value, "source_type": "CRM_UI"}))
-    out.append(_schema("list_memberships", {"list_id": KEY, "record_id": KEY,
-                                            "object_type": S, "added_at": T},
-                       ["list_id", "record_id"]))
+                out.append(
+                    _rec(
+                        stream,
+                        {
+                            "object_id": object_id,
+                            "property_name": prop,
+                            "changed_at": at(day, hour),
+                            "same_time_seq": seq,
+                            "value": value,
+                            "source_type": "CRM_UI",
+                        },
+                    )
+                )
+    out.append(
+        _schema(
+            "list_memberships",
+            {"list_id": KEY, "record_id": KEY, "object_type": S, "added_at": T},
+            ["list_id", "record_id"],
+        )
+    )
     version = VERSION[1]
     for list_id, record_id in MEMBERS:
-        out.append(_rec("list_memberships", {"list_id": list_id, "record_id": record_id,
-                                             "object_type": "contacts", "added_at": at(2)},
-                        version))
+        out.append(
+            _rec(
+                "list_memberships",
+                {
+                    "list_id": list_id,
+                    "record_id": record_id,
+                    "object_type": "contacts",
+                    "added_at": at(2),
+                },
+                version,
+            )
+        )
     out.append({"type": "ACTIVATE_VERSION", "stream": "list_memberships", "version": version})
-    out.append(_schema("merges", {"object_type": KEY, "merged_id": KEY, "survivor_id": S,
-                                  "seen_at": T}, ["object_type", "merged_id"]))
-    out.extend(_rec("merges", {"object_type": t, "merged_id": m, "survivor_id": s,
-                               "seen_at": at(6)}) for t, m, s in MERGES)
+    out.append(
+        _schema(
+            "merges",
+            {"object_type": KEY, "merged_id": KEY, "survivor_id": S, "seen_at": T},
+            ["object_type", "merged_id"],
+        )
+    )
+    out.extend(
+        _rec("merges", {"object_type": t, "merged_id": m, "survivor_id": s, "seen_at": at(6)})
+        for t, m, s in MERGES
+    )
     return out
 
 
