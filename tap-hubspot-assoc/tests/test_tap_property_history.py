@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import logging
 import math
 import re
 from pathlib import Path
@@ -233,14 +234,25 @@ def test_incremental_run_reads_changed_records_updates_ties_and_merges(sim, admi
     assert (first_rows | set(second_rows)) >= truth(admin, "contacts", props)
 
 
-def test_all_properties_and_off(sim, admin):
+def test_all_properties_and_off(sim, admin, caplog):
+    caplog.set_level(logging.INFO)
     output = run_tap(tap_config(sim, object_types=["deals"], property_history="all"))
+    cost = [r.getMessage() for r in caplog.records if "Property history" in r.getMessage()]
+    assert len(cost) == 1
+    assert cost[0].startswith("Property history of deals: amount, closedate, createdate, ")
+    assert cost[0].endswith(
+        "Cost: one batch read (50 records, history requested) per 50 records each run reads: "
+        "+20 requests per 1,000 records on every read (full read: 10 list pages + 20; "
+        "incremental: 5 searches + 20)"
+    )
     names = property_names(sim, "deals")
     rows = emitted(output, "deals")
     assert set(rows) == truth(admin, "deals", names)
     assert {"dealname", "deal_tags", "hs_object_id", "dealstage"} <= {r[1] for r in rows}
     admin.reset_request_counts()
+    caplog.clear()
     off = run_tap(tap_config(sim, object_types=["deals"], property_history=""))
+    assert "Property history: off (property_history is empty)" in caplog.messages
     assert off.records("deals_property_history") == []
     assert batch_reads(admin, "deals") == 0
     assert [m for m in off.messages if m.get("stream") == "deals_property_history"] == []
