@@ -18,7 +18,7 @@ from .objecttypes import resolve
 from .store import ACTIVE, ObjectTable
 from .util import iso, mix, parse_time, salt
 
-LIST_ID_ERAS = (3, 7, 12, 15, 21, 24, 30)  # ids of the generated lists (holes: deleted lists)
+Member = tuple[int, int, int]  # (sort key, record idx, joined at ms)
 
 
 class ProcessingType(StrEnum):
@@ -63,6 +63,7 @@ class ObjectList:
     members: dict[int, int] = field(default_factory=dict)  # record idx -> joined at (ms)
     list_version: int = 1
     signature: tuple[int, ...] = ()
+    members_version: int = 0  # bumped on every change of ``members`` (read caches)
 
     def to_api(self, size: int, last_added: int | None) -> dict[str, Any]:
         """HubSpot's ``PublicObjectList`` (+ the search result's ``additionalProperties``)."""
@@ -177,6 +178,7 @@ class ListBook:
         self.now = now
         self.seed = seed
         self._lists: dict[int, ObjectList] | None = None
+        self._cache: dict[tuple[int, bool], tuple[tuple[int, int], list[Member]]] = {}
 
     @property
     def lists(self) -> dict[int, ObjectList]:
@@ -242,12 +244,31 @@ class ListBook:
             lst.members[idx] = now
         if changed:
             lst.updated_ms = now
+            lst.members_version += 1
         lst.signature = sig
 
     def active_members(self, lst: ObjectList) -> list[tuple[int, int]]:
         """``(record idx, joined ms)`` of the active members, in record id order."""
-        status = self.tables[lst.type_name].status
-        return sorted((i, t) for i, t in lst.members.items() if status[i] == ACTIVE)
+        return [(i, t) for _, i, t in self.ordered(lst, join_order=False)]
+
+    def ordered(self, lst: ObjectList, join_order: bool) -> list[Member]:
+        """Active members as ``(sort key, idx, joined ms)`` sorted by record id, or by join
+        time then record id (key = joined ms * 10**12 + record id); cached until the members
+        or the records' statuses change."""
+        table = self.tables[lst.type_name]
+        status = table.status
+        key = (lst.members_version, hash(bytes(status)))
+        cached = self._cache.get((lst.list_id, join_order))
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        base = table.base_id
+        active = [(i, t) for i, t in lst.members.items() if status[i] == ACTIVE]
+        if join_order:
+            out = sorted((t * 10**12 + base + i, i, t) for i, t in active)
+        else:
+            out = sorted((base + i, i, t) for i, t in active)
+        self._cache[lst.list_id, join_order] = (key, out)
+        return out
 
     def to_api(self, lst: ObjectList) -> dict[str, Any]:
         """The list's JSON with its current size."""
@@ -292,6 +313,8 @@ class ListBook:
             lst.members = {i: now for i in range(len(table)) if rule.matches(table, i)}
         lst.signature = _signature(table)
         self.lists[list_id] = lst
+        self._cache.pop((list_id, True), None)
+        self._cache.pop((list_id, False), None)
         return lst
 
     def remove(self, list_id: int) -> None:
@@ -328,3 +351,4 @@ class ListBook:
             else:
                 lst.members.pop(idx, None)
         lst.updated_ms = now
+        lst.members_version += 1

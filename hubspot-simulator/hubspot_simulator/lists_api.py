@@ -3,6 +3,7 @@ record-id and join order, and the memberships of records."""
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from typing import Any
 
 from .api import int_param, json_body
@@ -113,28 +114,21 @@ def _page(state: SimulatorState, req: Request, list_id: str, join_order: bool) -
     book = _book(state)
     table = book.tables[lst.type_name]
     limit = int_param(req.query("limit"), "limit", MEMBERSHIPS_DEFAULT_LIMIT, MEMBERSHIPS_MAX_LIMIT)
-    members = book.active_members(lst)
-    # the sort key of a member: its record id, or (joined at, record id) packed in one int
-    if join_order:
-        keyed = sorted(((t * 10**12 + table.base_id + i), i, t) for i, t in members)
-    else:
-        keyed = [(table.base_id + i, i, t) for i, t in members]
+    keyed = book.ordered(lst, join_order)
     after, before = req.query("after"), req.query("before")
     link = f"{req.base_url}{req.path}"
     paging: dict[str, Any] = {}
     if after or not before:  # ascending (``after`` wins over ``before``)
-        low = _cursor(after) if after else -1
-        rest = [m for m in keyed if m[0] > low]
-        chosen = rest[:limit]
-        if len(rest) > limit:
+        start = bisect_right(keyed, _cursor(after), key=_key) if after else 0
+        chosen = keyed[start : start + limit]
+        if len(keyed) - start > limit:
             paging["next"] = _link(link, "after", chosen[-1][0])
         if after and chosen:
             paging["prev"] = _link(link, "before", chosen[0][0])
     else:  # descending from ``before``
-        high = _cursor(before or "")
-        rest = [m for m in reversed(keyed) if m[0] < high]
-        chosen = rest[:limit]
-        if len(rest) > limit:
+        end = bisect_left(keyed, _cursor(before or ""), key=_key)
+        chosen = keyed[max(0, end - limit) : end][::-1]
+        if end > limit:
             paging["prev"] = _link(link, "before", chosen[-1][0])
         if chosen:
             paging["next"] = _link(link, "after", chosen[0][0])
@@ -142,11 +136,15 @@ def _page(state: SimulatorState, req: Request, list_id: str, join_order: bool) -
         "results": [
             {"recordId": table.id_of(i), "membershipTimestamp": iso(t)} for _, i, t in chosen
         ],
-        "total": len(members),
+        "total": len(keyed),
     }
     if paging:
         out["paging"] = paging
     return out
+
+
+def _key(member: tuple[int, int, int]) -> int:
+    return member[0]
 
 
 def _link(base: str, name: str, key: int) -> dict[str, str]:
@@ -172,9 +170,11 @@ def memberships_join_order(state: SimulatorState, req: Request, list_id: str) ->
     return json_response(_page(state, req, list_id, join_order=True))
 
 
-def _record_memberships(book: ListBook, type_name: str, idx: int) -> list[dict[str, Any]]:
+def _record_memberships(
+    book: ListBook, lists: list[ObjectList], type_name: str, idx: int
+) -> list[dict[str, Any]]:
     out = []
-    for lst in book.all():
+    for lst in lists:
         if lst.type_name != type_name or idx not in lst.members:
             continue
         if book.tables[type_name].status[idx] != 0:
@@ -200,7 +200,8 @@ def record_memberships(
         raise validation_error(f"Unable to infer object type from: {object_type_id}")
     table = state.dataset.table(otype)
     idx = table.idx_of(record_id)
-    results = [] if idx is None else _record_memberships(_book(state), otype.name, idx)
+    book = _book(state)
+    results = [] if idx is None else _record_memberships(book, book.all(), otype.name, idx)
     return json_response({"results": results})
 
 
@@ -217,6 +218,7 @@ def batch_read_memberships(state: SimulatorState, req: Request) -> Response:
             f"Batch input size {len(inputs)} exceeds the maximum of {BATCH_MAX_INPUTS}."
         )
     book = _book(state)
+    lists = book.all()
     results = []
     for item in inputs:
         if not isinstance(item, dict) or "objectTypeId" not in item or "recordId" not in item:
@@ -225,7 +227,7 @@ def batch_read_memberships(state: SimulatorState, req: Request) -> Response:
         if otype is None:
             raise validation_error(f"Unable to infer object type from: {item['objectTypeId']}")
         idx = state.dataset.table(otype).idx_of(item["recordId"])
-        found = [] if idx is None else _record_memberships(book, otype.name, idx)
+        found = [] if idx is None else _record_memberships(book, lists, otype.name, idx)
         results.append(
             {
                 "objectTypeId": otype.type_id,
