@@ -4,6 +4,7 @@ writing the same table at once."""
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
 import threading
 import time
@@ -44,36 +45,27 @@ def test_two_meltano_runs_of_the_same_job_started_together(
     # Migrate the system database first: two *first* runs on a fresh one race in Meltano's
     # migrations ("table plugin_settings already exists"), a Meltano limitation.
     project.run("state", "list")
-    procs = [
-        subprocess.Popen(
-            [str(MELTANO), *RUN],
-            cwd=project.directory,
-            env=project.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
+    # Meltano's running-job check is not atomic (two runs started in the same instant can both
+    # pass it), so the second run starts once the first has written its RUNNING job row, while
+    # slow answers keep the first one running; then the refusal is the only right outcome.
+    sim.admin.set_latency("off", endpoints={"list": {"fixedMs": 500, "perRecordMs": 0}})
+    try:
+        first = _popen_meltano(project)
+        _wait_for_running_job(
+            Path(project.env["MELTANO_DATABASE_URI"].removeprefix("sqlite:///")), first
         )
-        for _ in range(2)
-    ]
-    outputs = [p.communicate(timeout=300)[0] for p in procs]
+        second = _popen_meltano(project)
+        outputs = [p.communicate(timeout=300)[0] for p in (first, second)]
+    finally:
+        sim.admin.set_latency("off")
     CAPTURED.extend(outputs)
-    codes = [p.returncode for p in procs]
-    refused = ["pipeline is already running" in out for out in outputs]
+    codes = [first.returncode, second.returncode]
     tails = [out[-3000:] for out in outputs]
-    # Either both ran (Meltano's running-job check is not atomic: both can pass it before
-    # either has written its job row), or one refused clearly and exited 1.
-    outcome = tuple(sorted(zip(refused, codes, strict=True)))
-    allowed = {
-        ((False, 0), (False, 0)),  # both ran: both succeeded
-        ((False, 0), (True, 1)),  # one refused clearly and exited 1, the other succeeded
-        ((False, 1), (True, 1)),  # ... the other failed on files the refused run cleaned
-    }
-    assert outcome in allowed, tails
-    # The run that was not refused succeeded, or (Meltano's own outcome under load) failed
-    # because the refused run cleaned the plugin files in the shared .meltano/run/ directory
-    # (meltano/meltano#8763); it committed nothing wrong, and a plain re-run converges.
-    if codes == [1, 1]:
-        project.run(*RUN)
+    assert "pipeline is already running" not in outputs[0], tails[0]
+    assert codes == [0, 1], tails
+    refusals = [line for line in outputs[1].splitlines() if "already running" in line]
+    assert refusals, tails[1]
+    assert "pipeline is already running" in refusals[0], refusals
     # Two runs loading at once take turns per table (the target's advisory lock): at most one
     # waited for each table.
     waiting = re.findall(r"Table (\S+) is being loaded by another run", "".join(outputs))
@@ -84,6 +76,29 @@ def test_two_meltano_runs_of_the_same_job_started_together(
         project.state(STATE_ID)["singer_state"], project.database_url, project.schema, oracle
     )
     print(f"concurrent meltano runs exited {codes}")
+
+
+def _popen_meltano(project: MeltanoProject) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [str(MELTANO), *RUN],
+        cwd=project.directory,
+        env=project.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _wait_for_running_job(system_db: Path, run: subprocess.Popen[str]) -> None:
+    """Until Meltano's system database holds a RUNNING job (60 s at most, while ``run`` lives)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and run.poll() is None:
+        with sqlite3.connect(system_db) as conn:
+            running = conn.execute("SELECT count(*) FROM runs WHERE state = 'RUNNING'").fetchone()
+        if running[0]:
+            return
+        time.sleep(0.1)
+    pytest.fail(f"no RUNNING job row appeared (first run exited {run.poll()})")
 
 
 def _start_target(config: dict, tmp_path: Path) -> subprocess.Popen[bytes]:
