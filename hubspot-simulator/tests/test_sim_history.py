@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 import pytest
 from hubspot_simulator.admin import SimulatorAdminError
 from hubspot_simulator.catalog.refids import OWNER_SEEDS
@@ -242,3 +245,70 @@ def test_admin_rejects_an_unknown_source_type(fresh_simulator):
     with pytest.raises(SimulatorAdminError, match="unknown sourceType 'TELEPATHY'"):
         admin.update_property("contacts", "1001", {"firstname": "x"}, source_type="TELEPATHY")
     assert admin.get_object("contacts", "1001")["properties"]["firstname"] != "x"
+
+
+def test_the_official_client_reads_histories_with_validation_on(fresh_simulator):
+    from hubspot import HubSpot
+    from hubspot.crm.objects import BatchReadInputSimplePublicObjectId
+
+    hs = HubSpot(
+        access_token=fresh_simulator.token,
+        host=fresh_simulator.base_url,
+        client_side_validation=True,
+    )
+    page = hs.crm.objects.basic_api.get_page(
+        "contacts", limit=50, properties_with_history=["lifecyclestage", "lead_score"]
+    )
+    truth = fresh_simulator.admin.history_snapshot("contacts", ["lifecyclestage", "lead_score"])
+    assert len(page.results) == 50
+    for record in page.results:
+        got = {
+            name: [v.to_dict() for v in versions]
+            for name, versions in record.properties_with_history.items()
+        }
+        expected = {
+            name: [
+                {
+                    "value": v["value"],
+                    "timestamp": v["timestamp"],
+                    "source_type": v["sourceType"],
+                    "source_id": v.get("sourceId"),
+                    "source_label": v.get("sourceLabel"),
+                    "updated_by_user_id": v.get("updatedByUserId"),
+                }
+                for v in versions
+            ]
+            for name, versions in truth[record.id].items()
+        }
+        assert _comparable(got) == _comparable(expected)
+    batch = hs.crm.objects.batch_api.read(
+        "contacts",
+        BatchReadInputSimplePublicObjectId(
+            inputs=[{"id": r.id} for r in page.results],
+            properties=["email"],
+            properties_with_history=["lifecyclestage"],
+        ),
+    )
+    assert {r.id for r in batch.results} == {r.id for r in page.results}
+
+
+def _comparable(history: dict) -> dict:
+    def stamp(value: Any) -> str:
+        if isinstance(value, datetime):
+            return value.strftime("%Y-%m-%dT%H:%M:%S.%f")[:23]
+        return str(value)[:23]
+
+    return {
+        name: [
+            (
+                str(v["value"]),
+                stamp(v["timestamp"]),
+                v["source_type"],
+                v["source_id"],
+                v["source_label"],
+                v["updated_by_user_id"],
+            )
+            for v in versions
+        ]
+        for name, versions in history.items()
+    }
