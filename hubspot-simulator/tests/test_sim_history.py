@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from hubspot import HubSpot
+from hubspot.crm.objects import BatchReadInputSimplePublicObjectId
 from hubspot_simulator.admin import SimulatorAdminError
 from hubspot_simulator.catalog.refids import OWNER_SEEDS
 from hubspot_simulator.history import VERSION_CAP
@@ -248,9 +250,6 @@ def test_admin_rejects_an_unknown_source_type(fresh_simulator):
 
 
 def test_the_official_client_reads_histories_with_validation_on(fresh_simulator):
-    from hubspot import HubSpot
-    from hubspot.crm.objects import BatchReadInputSimplePublicObjectId
-
     hs = HubSpot(
         access_token=fresh_simulator.token,
         host=fresh_simulator.base_url,
