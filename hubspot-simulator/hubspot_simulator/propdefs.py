@@ -48,6 +48,9 @@ PIPELINE_PROPS: dict[str, tuple[str, str]] = {
     "tickets": ("hs_pipeline", "hs_pipeline_stage"),
     "leads": ("hs_pipeline", "hs_pipeline_stage"),
     "services": ("hs_pipeline", "hs_pipeline_stage"),
+    "courses": ("hs_pipeline", "hs_pipeline_stage"),
+    "listings": ("hs_pipeline", "hs_pipeline_stage"),
+    "pets": ("hs_pipeline", "hs_pipeline_stage"),
 }
 
 

@@ -221,3 +221,11 @@ def test_records_point_at_owners_pipelines_and_stages(portal_api):
         (t["properties"]["hs_pipeline"], t["properties"]["hs_pipeline_stage"]) in ticket_stages
         for t in tickets
     )
+
+
+def test_custom_object_records_carry_their_pipeline(portal, portal_api):
+    pipes = portal_api.get("/crm/v3/pipelines/pets").json()["results"]
+    stages = {(p["id"], s["id"]) for p in pipes for s in p["stages"]}
+    pets = portal.admin.snapshot("pets", ["hs_pipeline", "hs_pipeline_stage"])["objects"]
+    carried = {(r["properties"]["hs_pipeline"], r["properties"]["hs_pipeline_stage"]) for r in pets}
+    assert carried == stages

@@ -311,3 +311,13 @@ def prop(
     return PropertySpec(
         name, label, typ, kw.pop("field_type", field_type), group, gen, options, **kw
     )
+
+
+def pipeline_props(
+    group: str, pipeline: Gen, stage: Gen, options: tuple[Sequence[tuple[str, str]], ...]
+) -> list[PropertySpec]:
+    """``hs_pipeline`` and ``hs_pipeline_stage`` (HubSpot-defined on every pipeline type)."""
+    return [
+        prop("hs_pipeline", "Pipeline", "enumeration", group, pipeline, options[0]),
+        prop("hs_pipeline_stage", "Pipeline stage", "enumeration", group, stage, options[1]),
+    ]

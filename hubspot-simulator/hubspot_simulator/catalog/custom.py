@@ -15,8 +15,10 @@ from .base import (
     opts,
     paragraphs,
     pick,
+    pipeline_props,
     prop,
 )
+from .refids import pipeline_gen, pipeline_options, stage_gen, stage_options
 
 SPECIES = opts("dog", "cat", "rabbit", "parrot", "hamster")
 TRAITS = opts("friendly", "shy", "playful", "noisy", "lazy")
@@ -82,6 +84,12 @@ PETS: list[PropertySpec] = _custom(
         paragraphs(0, 4, null=400),
         field_type="textarea",
     ),
+)
+PETS += pipeline_props(
+    "custom_object_information",
+    pipeline_gen("pets"),
+    stage_gen("pets", "hs_pipeline"),
+    (pipeline_options("pets"), stage_options("pets")),
 )
 
 VEHICLES: list[PropertySpec] = _custom(

@@ -13,6 +13,7 @@ from .base import (
     owner_prop,
     paragraphs,
     pick,
+    pipeline_props,
     prop,
     text,
 )
@@ -58,6 +59,12 @@ COURSES: list[PropertySpec] = [
     prop("hs_start_date", "Start date", "date", "course_information", date_in_years(2024, 2)),
     owner_prop("hs_owner_id", "Owner", "course_information", owner_gen()),
 ]
+COURSES += pipeline_props(
+    "course_information",
+    pipeline_gen("courses"),
+    stage_gen("courses", "hs_pipeline"),
+    (pipeline_options("courses"), stage_options("courses")),
+)
 
 LISTINGS: list[PropertySpec] = [
     *common_keys("listing_information", "hs_createdate", "hs_lastmodifieddate"),
@@ -74,3 +81,9 @@ LISTINGS: list[PropertySpec] = [
         opts("house", "apartment", "townhouse", "land"),
     ),
 ]
+LISTINGS += pipeline_props(
+    "listing_information",
+    pipeline_gen("listings"),
+    stage_gen("listings", "hs_pipeline"),
+    (pipeline_options("listings"), stage_options("listings")),
+)
