@@ -33,6 +33,7 @@ from tap_hubspot_assoc.parity import parity_streams
 from tap_hubspot_assoc.portal_types import PortalTypes, SyncedType, configured_list
 from tap_hubspot_assoc.ratelimit import SEARCH_MARGIN_SECONDS, RollingWindowLimiter
 from tap_hubspot_assoc.read_plan import PlanGoal
+from tap_hubspot_assoc.reference.kinds import REFERENCE_SETTINGS
 from tap_hubspot_assoc.reference.wiring import ReferenceRun, reference_streams
 from tap_hubspot_assoc.streams import CrmObjectStream
 
@@ -223,42 +224,7 @@ CONFIG_SCHEMA = th.PropertiesList(
         "type) or an empty value (off). Unknown names fail the run before any read. Costs one "
         "batch read per 50 records each run reads (printed before the read).",
     ),
-    th.Property(
-        "reference_data",
-        th.CustomType(  # null first: singer-sdk appends a bare "null" that breaks validation
-            {
-                "anyOf": [
-                    {"type": "null"},
-                    {"type": "array", "items": {"type": "string"}},
-                    {"type": "string"},
-                ]
-            }
-        ),
-        default="all",
-        description="Reference streams read whole on every run, each closed by "
-        'ACTIVATE_VERSION: "all", or a list of owners (owners, owner_teams), pipelines '
-        "(pipelines, pipeline_stages of every synced type with pipelines, deleted stages from "
-        "the audit log), properties (properties, property_options of every synced type, "
-        "archived included) and lists (lists, list_memberships); [] reads none. With all, a "
-        "kind the token cannot read is skipped with one warning naming the scope; a kind "
-        "listed explicitly fails the run before any read.",
-    ),
-    th.Property(
-        "list_members",
-        th.CustomType(  # null first: singer-sdk appends a bare "null" that breaks validation
-            {
-                "anyOf": [
-                    {"type": "null"},
-                    {"type": "array", "items": {"type": "string"}},
-                    {"type": "string"},
-                ]
-            }
-        ),
-        description="Lists whose members are synced into list_memberships (complete set per "
-        'list): list ids or list names, or "all". Default: none (the lists stream still '
-        "lists every list). The run prints the chosen lists and the requests they cost "
-        "(one per 250 members) before reading; an id or name matching no list fails the run.",
-    ),
+    *REFERENCE_SETTINGS,  # reference_data, list_members
 ).to_dict()
 
 

@@ -19,7 +19,8 @@ CONFIG = {
     "api_url": _SIMULATOR.base_url,
     "object_types": ["contacts", "meetings", "appointments"],
     "include_archived": True,
-    "reference_data": ["owners", "pipelines", "properties"],
+    "reference_data": "all",
+    "list_members": "all",
     "association_pairs": [
         {"from": "meetings", "to": "contacts"},
         {"from": "appointments", "to": "contacts"},

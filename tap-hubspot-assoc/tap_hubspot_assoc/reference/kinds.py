@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from singer_sdk import typing as th
+
 from tap_hubspot_assoc.association.pairs import AssociationConfigError
 from tap_hubspot_assoc.portal_types import configured_list
 
@@ -115,3 +117,44 @@ class ReferenceAccessDeniedError(Exception):
     @property
     def scope_text(self) -> str:
         return ("scope " if len(self.scopes) == 1 else "scopes ") + ", ".join(self.scopes)
+
+
+# The settings of reference data (part of the tap's settings schema, tap.py).
+REFERENCE_SETTINGS = (
+    th.Property(
+        "reference_data",
+        th.CustomType(  # null first: singer-sdk appends a bare "null" that breaks validation
+            {
+                "anyOf": [
+                    {"type": "null"},
+                    {"type": "array", "items": {"type": "string"}},
+                    {"type": "string"},
+                ]
+            }
+        ),
+        default="all",
+        description="Reference streams read whole on every run, each closed by "
+        'ACTIVATE_VERSION: "all", or a list of owners (owners, owner_teams), pipelines '
+        "(pipelines, pipeline_stages of every synced type with pipelines, deleted stages from "
+        "the audit log), properties (properties, property_options of every synced type, "
+        "archived included) and lists (lists, list_memberships); [] reads none. With all, a "
+        "kind the token cannot read is skipped with one warning naming the scope; a kind "
+        "listed explicitly fails the run before any read.",
+    ),
+    th.Property(
+        "list_members",
+        th.CustomType(  # null first: singer-sdk appends a bare "null" that breaks validation
+            {
+                "anyOf": [
+                    {"type": "null"},
+                    {"type": "array", "items": {"type": "string"}},
+                    {"type": "string"},
+                ]
+            }
+        ),
+        description="Lists whose members are synced into list_memberships (complete set per "
+        'list): list ids or list names, or "all". Default: none (the lists stream still '
+        "lists every list). The run prints the chosen lists and the requests they cost "
+        "(one per 250 members) before reading; an id or name matching no list fails the run.",
+    ),
+)
