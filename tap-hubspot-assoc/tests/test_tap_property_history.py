@@ -17,8 +17,9 @@ import requests
 from singer_sdk.exceptions import ConfigValidationError
 from tap_helpers import TapOutput, now_ms, run_tap, tap_config
 from tap_hubspot_assoc.error_boundary import actionable_message
-from tap_hubspot_assoc.history.config import DEFAULT_PROPERTY_HISTORY
+from tap_hubspot_assoc.history.config import DEFAULT_PROPERTY_HISTORY, history_properties
 from tap_hubspot_assoc.history.records import HISTORY_SCHEMA, PRIMARY_KEYS, history_stream_name
+from tap_hubspot_assoc.properties import PropertyDef
 from tap_hubspot_assoc.read_plan import (
     Budgets,
     ReadPlanKind,
@@ -334,3 +335,29 @@ def test_the_stream_matches_the_design_contract():
     assert list(HISTORY_SCHEMA["properties"]) == fields
     assert list(PRIMARY_KEYS) == keys
     assert history_stream_name("deals") == "deals_property_history"
+
+
+def test_setting_forms():
+    defs = {
+        "deals": [PropertyDef("dealstage", "enumeration"), PropertyDef("amount", "number")],
+        "meetings": [PropertyDef("hubspot_owner_id", "enumeration")],
+        "appointments": [PropertyDef("hs_appointment_name", "string")],
+    }
+    assert history_properties(None, defs) == {
+        "deals": ["dealstage", "amount"],
+        "meetings": ["hubspot_owner_id"],
+    }
+    for off in ("", "  ", "null", [], {}, "{}"):
+        assert history_properties(off, defs) == {}
+    text = '{"deal": ["amount"], "*": ["hubspot_owner_id"]}'
+    assert history_properties(text, defs) == {
+        "deals": ["amount"],
+        "meetings": ["hubspot_owner_id"],
+    }
+    assert history_properties({"0-3": "all"}, defs) == {"deals": ["dealstage", "amount"]}
+    with pytest.raises(ConfigValidationError, match="not JSON"):
+        history_properties("dealstage", defs)
+    with pytest.raises(ConfigValidationError, match="expected a list of property names"):
+        history_properties({"deals": "dealstage"}, defs)
+    with pytest.raises(ConfigValidationError, match='expected "all", an empty value or a map'):
+        history_properties(["dealstage"], defs)
