@@ -4,6 +4,8 @@ stream, and scopes are checked before any read."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import logging
 import math
@@ -23,6 +25,7 @@ from tap_helpers import (
     run_tap,
     tap_config,
 )
+from tap_hubspot_assoc.tap import TapHubspotAssoc
 
 TYPES = ["contacts", "deals", "tickets", "appointments", "pets"]
 PIPELINE_TYPES = ["deals", "tickets", "appointments", "pets"]
@@ -318,3 +321,40 @@ def test_a_listed_kind_without_its_scope_fails_before_any_read(sim, tmp_path):
     counts = sim.admin.request_counts()["endpoints"]
     assert "GET /crm/v3/objects/{type}" not in counts  # no object read began
     assert "POST /crm/v3/objects/{type}/search" not in counts
+
+
+def run_with_catalog(config: dict[str, Any], selected: set[str]) -> tuple[TapOutput, Any]:
+    """Discover in one tap, sync with the catalog (only `selected` streams) in another, as
+    `meltano run` does."""
+    catalog = TapHubspotAssoc(config=config, parse_env_config=False).catalog_dict
+    for entry in catalog["streams"]:
+        for metadata in entry["metadata"]:
+            if metadata["breadcrumb"] == []:
+                metadata["metadata"]["selected"] = entry["tap_stream_id"] in selected
+    tap = TapHubspotAssoc(config=config, catalog=catalog, parse_env_config=False)
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        tap.sync_all()
+    return parse_messages(buffer.getvalue()), catalog
+
+
+def test_a_companion_selected_alone_is_written_with_its_version(sim, full_run):
+    """owner_teams and property_options without owners and properties: their kind is read,
+    only they are written; a catalog run reads each type's definitions once (+ archived)."""
+    config = tap_config(sim, object_types=TYPES, reference_data=KINDS)
+    sim.admin.reset_request_counts()
+    output, _ = run_with_catalog(config, {"contacts", "owner_teams", "property_options"})
+    discovered = sim.admin.request_counts()["byObjectType"]["GET /crm/v3/properties/{type}"]
+    written = {m["stream"] for m in output.messages if m["type"] in ("RECORD", "SCHEMA")}
+    assert written == {"contacts", "owner_teams", "property_options"}
+    reference, _ = full_run
+    assert output.records("owner_teams") == reference.records("owner_teams")
+    options = reference.records("property_options")  # of the synced (selected) types only
+    assert output.records("property_options") == [
+        o for o in options if o["object_type"] == "contacts"
+    ]
+    for stream in ("owner_teams", "property_options"):
+        assert_version_follows_records(output, stream)
+    # discovery reads every type once; the sync takes contacts' typing from the catalog, so
+    # the properties kind reads contacts' active definitions once, then the archived ones
+    assert discovered == {t: 1 for t in TYPES} | {"contacts": 3}
