@@ -28,6 +28,7 @@ from tap_hubspot_assoc.history.records import (
     history_rows,
     history_stream_name,
 )
+from tap_hubspot_assoc.planned_reads import PlannedReads
 from tap_hubspot_assoc.read_stats import ReadMode
 from tap_hubspot_assoc.sdk_private import drive
 from tap_hubspot_assoc.streams import CrmObjectStream
@@ -58,8 +59,10 @@ class HistoryFeeder:
         pool: RequestPool,
         include_archived: bool,
         logger: logging.Logger,
+        planned: PlannedReads | None = None,
     ) -> None:
         self.stream = stream
+        self._planned = planned  # the object stream's read planner: it counts history reads
         self._path_ref = path_ref
         self._client = client
         self._include_archived = include_archived
@@ -85,6 +88,8 @@ class HistoryFeeder:
         self, mode: ReadMode, *, complete_read: bool, retry: Mapping[str, list[str]] | None = None
     ) -> None:
         self.records = self.rows = self.requests = self.truncated = 0
+        if self._planned is not None:
+            self._planned.history_batch = HISTORY_BATCH if self.active else 0
         if self.active:
             self.stream.announce()
 
@@ -202,9 +207,9 @@ def history_streams(
             pool=pool,
             include_archived=bool(tap.config.get("include_archived")),
             logger=logger,
+            planned=parent.planned,
         )
         parent.page_consumers.append(feeder)
-        parent.planned.history_batch = HISTORY_BATCH
         drive(stream, by=[parent])
         streams.append(stream)
     return streams
