@@ -201,3 +201,42 @@ def record_orders(portal: SimulatorProcess) -> list[list[tuple[str, dict[str, An
             ]
         )
     return orders
+
+
+REFERENCE_STREAMS = (
+    "owners",
+    "owner_teams",
+    "pipelines",
+    "pipeline_stages",
+    "properties",
+    "property_options",
+    "lists",
+    "list_memberships",
+)
+
+
+def test_faults_on_reference_reads_change_nothing(portal):
+    """429s, 5xx, dropped connections and truncated bodies on every reference endpoint are
+    absorbed by the shared client: the records are those of a clean run."""
+    config = tap_config(portal, object_types=["deals"], reference_data="all", list_members="all")
+
+    def records(output):
+        return {s: output.records(s) for s in REFERENCE_STREAMS}
+
+    clean = records(run_tap(config))
+    admin = portal.admin
+    admin.add_fault("rate_limit", path="/crm/v3/owners", count=2, retry_after=0)
+    admin.add_fault("status", path="/audit$", status=502, count=3)
+    admin.add_fault("truncate", path="/crm/v3/lists/search", count=1)
+    admin.add_fault("drop", path="/memberships/join-order", count=2)
+    admin.add_fault("status", path="/crm/v3/properties/", status=503, count=2)
+    try:
+        faulty = records(run_tap(config))
+        statuses = admin.request_counts()["statuses"]
+    finally:
+        admin.clear_faults()
+    assert faulty == clean
+    assert all(clean.values())
+    assert statuses.get("429") == 2
+    assert statuses.get("502") == 3
+    assert statuses.get("503") == 2
