@@ -3,7 +3,6 @@ table serialize run by run."""
 
 from __future__ import annotations
 
-import subprocess
 import time
 
 import psycopg
@@ -43,18 +42,29 @@ def test_second_run_on_a_table_waits_for_the_first_to_finish(config, db, tmp_pat
         time.sleep(0.1)
 
     second = start_cli(settings, tmp_path)
-    try:
-        _, early_err = second.communicate(
-            lines(schema_msg(S, PROPS, ["id"]), rec(S, {"id": "1", "email": "b"})), timeout=3
+    assert second.stdin is not None
+    # One record fills its batch (batch_size_rows 1), so loading it asks for the table's lock.
+    second.stdin.write(lines(schema_msg(S, PROPS, ["id"]), rec(S, {"id": "1", "email": "b"})))
+    second.stdin.flush()
+    # Wait (by the server's own lock table, not by a clock) until the second run asks for the
+    # table's advisory lock and is kept waiting; only then may the first run finish.
+    waiting = 0
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and second.poll() is None and not waiting:
+        waiting = db.scalar(
+            "SELECT count(*) FROM pg_locks l, hashtextextended(%s, 0) AS k "
+            "WHERE l.locktype = 'advisory' AND NOT l.granted "
+            "AND l.classid::bigint = ((k >> 32) & 4294967295) "
+            "AND l.objid::bigint = (k & 4294967295)",
+            f"{db.schema}.{S}",
         )
-        finished_early = True
-    except subprocess.TimeoutExpired:
-        finished_early, early_err = False, ""
-    assert not finished_early, f"the second run did not wait: {early_err[-2000:]}"
+        time.sleep(0.05)
+    assert waiting == 1, f"the second run did not wait (exit {second.poll()})"
 
     first.stdin.close()
     assert first.wait(timeout=60) == 0
     _, second_err = second.communicate(timeout=60)
+    assert first.returncode == 0
     assert second.returncode == 0, second_err[-2000:]
     assert "being loaded by another run" in second_err
     assert db.rows("SELECT id, email FROM {s}.contacts ORDER BY id") == [("1", "b"), ("2", "a")]
