@@ -25,6 +25,7 @@ from tap_helpers import (
     run_tap,
     tap_config,
 )
+from tap_hubspot_assoc.reference.kinds import ReferenceUnavailableError
 from tap_hubspot_assoc.tap import TapHubspotAssoc
 
 TYPES = ["contacts", "deals", "tickets", "appointments", "pets"]
@@ -358,3 +359,20 @@ def test_a_companion_selected_alone_is_written_with_its_version(sim, full_run):
     # discovery reads every type once; the sync takes contacts' typing from the catalog, so
     # the properties kind reads contacts' active definitions once, then the archived ones
     assert discovered == {t: 1 for t in TYPES} | {"contacts": 3}
+
+
+def test_lists_without_their_scope_skip_under_all_but_fail_when_members_are_asked(sim, caplog):
+    token = limited_token(sim, "crm.lists.read")
+    config = tap_config(sim, access_token=token, object_types=["contacts"], reference_data="all")
+    with caplog.at_level(logging.WARNING):
+        output = run_tap(config)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [
+        "lists and list_memberships skipped: lists cannot be read, the token lacks scope "
+        "crm.lists.read"
+    ]
+    assert output.records("lists") == []
+    assert output.activate_versions("list_memberships") == []
+    assert output.records("owners")
+    with pytest.raises(ReferenceUnavailableError, match=r"remove lists from reference_data \("):
+        run_tap({**config, "list_members": ["Anything"]})
