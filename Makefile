@@ -30,8 +30,12 @@ lint: venv
 	$(BIN)/mypy hubspot-simulator/hubspot_simulator tap-hubspot-assoc/tap_hubspot_assoc \
 		target-hubspot-overwrite/target_hubspot_overwrite devtools/pipeline_devtools
 
+# Test files run in parallel worker processes (most tests wait on subprocesses, the simulator
+# and PostgreSQL, not on the CPU); each file stays on one worker, so its module fixtures are
+# shared. PYTEST_WORKERS=0 runs everything in this process. The 15 slowest tests are printed.
+PYTEST_WORKERS ?= 3
 test: install lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15
 
 bench: install
 	$(BIN)/python -m bench

@@ -2,8 +2,9 @@
 and a tap|target pipe with a persisted state file (see ``pipe.py``).
 
 Every output captured by these tests is also collected in ``CAPTURED`` so that
-``test_secrets.py`` (which runs last in this directory, by name) and the session-end hook can
-scan it for secret values.
+``test_secrets.py`` (which runs last in this directory, by name) and the session-end fixture
+``no_secret_in_any_captured_output`` (which also runs in each parallel worker) scan it for secret
+values.
 """
 
 from __future__ import annotations
@@ -78,6 +79,20 @@ SECRETS = Secrets(
     db_role=f"rel_secret_{secrets.token_hex(4)}",
     db_password=f"pw-SECRET-{secrets.token_hex(8)}",
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_secret_in_any_captured_output() -> Iterator[None]:
+    """At the end of the session (of each worker, when the suite runs in parallel): no output
+    captured by this directory's tests holds one of the secret values."""
+    yield
+    values = SECRETS.values()
+    leaked = {
+        n: names
+        for n, text in enumerate(CAPTURED)
+        if (names := [name for name, value in values.items() if value in text])
+    }
+    assert leaked == {}, leaked
 
 
 @pytest.fixture(scope="session")
