@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
 from hubspot_simulator.auth import ALL_SCOPES
 from hubspot_simulator.testing import SimulatorProcess
+from reference_helpers import output_rows, owners_truth, pipelines_truth, properties_truth
 from tap_helpers import (
     TapOutput,
     assert_version_follows_records,
@@ -43,152 +43,6 @@ def sim() -> Iterator[SimulatorProcess]:
         yield process
 
 
-def api(sim: SimulatorProcess, path: str, **params: Any) -> Any:
-    """The simulator's own answer (the oracle), read after the tap's counted requests."""
-    answer = requests.get(sim.base_url + path, params=params, headers=sim.auth_headers())
-    answer.raise_for_status()
-    return answer.json()
-
-
-def iso(text: str | None) -> str | None:
-    """HubSpot's timestamps as the tap normalises them (milliseconds, Z)."""
-    if text is None:
-        return None
-    head, _, rest = text.rstrip("Z").partition(".")
-    return f"{head}.{(rest + '000')[:3]}Z"
-
-
-def expected_owners(sim: SimulatorProcess) -> tuple[list[dict], list[dict]]:
-    owners, teams = [], []
-    for archived in ("false", "true"):
-        body = api(sim, "/crm/v3/owners", limit=500, archived=archived)
-        assert "paging" not in body
-        for o in body["results"]:
-            owners.append(
-                {
-                    "owner_id": o["id"],
-                    "user_id": o.get("userId"),
-                    "user_id_including_inactive": o.get("userIdIncludingInactive"),
-                    "email": o.get("email"),
-                    "first_name": o.get("firstName"),
-                    "last_name": o.get("lastName"),
-                    "owner_type": o["type"],
-                    "created_at": iso(o["createdAt"]),
-                    "updated_at": iso(o["updatedAt"]),
-                    "archived": archived == "true",
-                }
-            )
-            teams += [
-                {
-                    "owner_id": o["id"],
-                    "team_id": t["id"],
-                    "team_name": t["name"],
-                    "is_primary": t["primary"],
-                }
-                for t in o.get("teams") or []
-            ]
-    return owners, teams
-
-
-def stage_row(type_name: str, pipeline_id: str, s: dict, *, from_audit: bool) -> dict:
-    meta = s.get("metadata") or {}
-    probability = meta.get("probability")
-    return {
-        "object_type": type_name,
-        "pipeline_id": pipeline_id,
-        "stage_id": s["id"],
-        "label": s["label"],
-        "display_order": s["displayOrder"],
-        "probability": None if probability is None else float(probability),
-        "is_closed": None if "isClosed" not in meta else meta["isClosed"] == "true",
-        "ticket_state": meta.get("ticketState"),
-        "metadata": meta,
-        "created_at": iso(s["createdAt"]),
-        "updated_at": iso(s["updatedAt"]),
-        "archived": s["archived"] or from_audit,
-        "archived_at": iso(s.get("archivedAt")),
-        "from_audit": from_audit,
-    }
-
-
-def expected_pipelines(sim: SimulatorProcess, type_ids: dict[str, str]) -> tuple[list, list]:
-    pipelines, stages = [], []
-    for type_name in PIPELINE_TYPES:
-        path_ref = type_name if type_name != "pets" else type_ids["pets"]
-        for p in api(sim, f"/crm/v3/pipelines/{path_ref}")["results"]:
-            pipelines.append(
-                {
-                    "object_type": type_name,
-                    "pipeline_id": p["id"],
-                    "object_type_id": type_ids[type_name],
-                    "label": p["label"],
-                    "display_order": p["displayOrder"],
-                    "created_at": iso(p["createdAt"]),
-                    "updated_at": iso(p["updatedAt"]),
-                    "archived": p["archived"],
-                    "archived_at": iso(p.get("archivedAt")),
-                }
-            )
-            live = {s["id"] for s in p["stages"]}
-            stages += [stage_row(type_name, p["id"], s, from_audit=False) for s in p["stages"]]
-            audit = api(sim, f"/crm/v3/pipelines/{path_ref}/{p['id']}/audit")["results"]
-            stages += [
-                stage_row(type_name, p["id"], e["rawObject"], from_audit=True)
-                for e in audit
-                if e["action"] == "DELETE" and e["identifier"] not in live | {p["id"]}
-            ]
-    return pipelines, stages
-
-
-def expected_properties(sim: SimulatorProcess, type_ids: dict[str, str]) -> tuple[list, list]:
-    properties, options = [], []
-    for type_name in TYPES:
-        path_ref = type_name if type_name != "pets" else type_ids["pets"]
-        for archived in ("false", "true"):
-            for p in api(sim, f"/crm/v3/properties/{path_ref}", archived=archived)["results"]:
-                properties.append(
-                    {
-                        "object_type": type_name,
-                        "property_name": p["name"],
-                        "label": p["label"],
-                        "property_type": p["type"],
-                        "field_type": p["fieldType"],
-                        "group_name": p["groupName"],
-                        "description": p.get("description"),
-                        "display_order": p.get("displayOrder"),
-                        "calculated": p.get("calculated", False),
-                        "external_options": p.get("externalOptions", False),
-                        "hubspot_defined": p.get("hubspotDefined", False),
-                        "has_unique_value": p.get("hasUniqueValue", False),
-                        "hidden": p.get("hidden", False),
-                        "referenced_object_type": p.get("referencedObjectType"),
-                        "archived": archived == "true",
-                        "archived_at": iso(p.get("archivedAt")),
-                        "created_at": iso(p.get("createdAt")),
-                        "updated_at": iso(p.get("updatedAt")),
-                    }
-                )
-                options += [
-                    {
-                        "object_type": type_name,
-                        "property_name": p["name"],
-                        "option_value": o["value"],
-                        "label": o["label"],
-                        "description": o.get("description"),
-                        "display_order": o.get("displayOrder"),
-                        "hidden": o["hidden"],
-                    }
-                    for o in p.get("options") or []
-                ]
-    return properties, options
-
-
-def keyed(rows: list[dict], *keys: str) -> dict[tuple, dict]:
-    found = {tuple(r[k] for k in keys): r for r in rows}
-    assert len(found) == len(rows), "duplicate keys"
-    return found
-
-
 @pytest.fixture(scope="module")
 def full_run(sim: SimulatorProcess) -> tuple[TapOutput, dict[str, Any]]:
     """One run of every object type and reference kind; the simulator's counts of it."""
@@ -203,45 +57,45 @@ def type_ids(output: TapOutput) -> dict[str, str]:
     }
 
 
+TYPE_IDS = {
+    "contacts": "0-1",
+    "deals": "0-3",
+    "tickets": "0-5",
+    "appointments": "0-421",
+    "pets": "2-1001",
+}
+
+
 def test_owners_and_teams_equal_the_simulator(sim, full_run):
     output, _ = full_run
-    owners, teams = expected_owners(sim)
-    assert keyed(output.records("owners"), "owner_id") == keyed(owners, "owner_id")
-    assert keyed(output.records("owner_teams"), "owner_id", "team_id") == keyed(
-        teams, "owner_id", "team_id"
-    )
-    departed = [o for o in output.records("owners") if o["archived"]]
-    assert departed, "the simulator has owners who left"
-    assert {o["owner_type"] for o in output.records("owners")} == {"PERSON", "QUEUE"}
+    truth = owners_truth(sim.admin)
+    for stream in ("owners", "owner_teams"):
+        assert output_rows(output, stream) == truth[stream]
+    owners = output.records("owners")
+    assert any(o["archived"] for o in owners), "the simulator has owners who left"
+    assert {o["owner_type"] for o in owners} == {"PERSON", "QUEUE"}
 
 
 def test_pipelines_and_stages_equal_the_simulator_with_deleted_stages(sim, full_run):
     output, _ = full_run
-    pipelines, stages = expected_pipelines(sim, type_ids(output))
-    assert keyed(output.records("pipelines"), "object_type", "pipeline_id") == keyed(
-        pipelines, "object_type", "pipeline_id"
-    )
-    got = keyed(output.records("pipeline_stages"), "object_type", "pipeline_id", "stage_id")
-    assert got == keyed(stages, "object_type", "pipeline_id", "stage_id")
-    deleted = got[("deals", "14593042", "14593047")]
+    truth = pipelines_truth(sim.admin, TYPE_IDS)
+    for stream in ("pipelines", "pipeline_stages"):
+        assert output_rows(output, stream) == truth[stream]
+    deleted = output_rows(output, "pipeline_stages")[("deals", "14593042", "14593047")]
     assert (deleted["from_audit"], deleted["archived"], deleted["archived_at"]) == (
         True,
         True,
         "2024-06-15T14:20:00.000Z",
     )
-    assert {p["object_type"] for p in pipelines} == set(PIPELINE_TYPES)
+    assert {p["object_type"] for p in output.records("pipelines")} == set(PIPELINE_TYPES)
     assert any(p["archived"] for p in output.records("pipelines"))
 
 
 def test_properties_and_options_equal_the_simulator_archived_included(sim, full_run):
     output, _ = full_run
-    properties, options = expected_properties(sim, type_ids(output))
-    assert keyed(output.records("properties"), "object_type", "property_name") == keyed(
-        properties, "object_type", "property_name"
-    )
-    assert keyed(
-        output.records("property_options"), "object_type", "property_name", "option_value"
-    ) == keyed(options, "object_type", "property_name", "option_value")
+    truth = properties_truth(sim.admin, TYPES)
+    for stream in ("properties", "property_options"):
+        assert output_rows(output, stream) == truth[stream]
     assert any(p["archived"] for p in output.records("properties"))
 
 
