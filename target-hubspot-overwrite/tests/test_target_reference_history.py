@@ -117,6 +117,14 @@ def test_empty_reference_read_flags_every_row(config, db):
     assert live_and_flagged(db, OWNERS, "owner_id") == ([], ["1"])
 
 
+def test_reference_dry_run_counts_flags_without_writing(config, db):
+    run(config, owner("1", 1), owner("2", 1), activate(OWNERS, 1))
+    summary = run(config, owner("1", 2), activate(OWNERS, 2), hard_delete=True, dry_run=True)
+    counts = summary[f"stream '{OWNERS}'"]
+    assert (counts["deleted"], counts["soft_deleted"]) == (0, 1)
+    assert live_and_flagged(db, OWNERS, "owner_id") == (["1", "2"], [])
+
+
 # --- list memberships ----------------------------------------------------------------------
 
 
