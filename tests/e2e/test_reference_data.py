@@ -132,8 +132,9 @@ def measured(sim: SimulatorProcess) -> Counter[str]:
     return Counter({k: n for k, n in endpoints.items() if k not in OBJECT_READS})
 
 
-def change_everything(sim: SimulatorProcess) -> None:
-    """Owners, teams, stages, options, lists and members change; one of each is removed."""
+def change_everything(sim: SimulatorProcess) -> dict:
+    """Owners, teams, stages, options, lists and members change; one of each is removed.
+    Returns the removed option."""
     admin = sim.admin
     everyone = admin.owners_truth()["owners"]
     live = [o for o in everyone if not o.get("archived") and o.get("teams")]
@@ -181,6 +182,7 @@ def change_everything(sim: SimulatorProcess) -> None:
     admin.remove_list(int(removed["listId"]))  # its row flagged, its members deleted
     created = admin.add_list("VIP contacts", "contacts", "MANUAL")
     admin.add_list_members(int(created["listId"]), [contacts[0]["id"], contacts[1]["id"]])
+    return dict(options[1])
 
 
 def test_reference_tables_equal_the_simulator_across_runs(sim, project):
@@ -193,13 +195,16 @@ def test_reference_tables_equal_the_simulator_across_runs(sim, project):
     assert check_tables(project, want, seen) == []
     assert all(want[name] for name in oracle.KEYS), "every reference table has rows"
 
-    change_everything(sim)
+    option = change_everything(sim)
     sim.admin.reset_request_counts()
     project.run(*RUN)
     want = truth(sim)
     assert measured(sim) == minimum(sim, want)
     assert check_tables(project, want, seen) == []
 
+    # the removed option comes back: its flagged row is live again
+    sim.admin.add_option("contacts", "lifecyclestage", option["label"], option["value"])
+    assert ("contacts", "lifecyclestage", option["value"]) in truth(sim)["property_options"]
     sim.admin.reset_request_counts()
     project.run(*FULL_REFRESH_RUN)
     assert measured(sim) == minimum(sim, want)
