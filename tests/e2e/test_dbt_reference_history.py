@@ -1,6 +1,6 @@
 """The dbt models of reference data and property history (README, "dbt models"), on hand-written
 Singer messages (``tests/reference_fixture.py``) loaded by the real target and built by
-``meltano invoke dbt-postgres:build``, with exact expected answers: labels next to values (a
+``meltano invoke dbt-postgres build``, with exact expected answers: labels next to values (a
 departed owner, a removed one, an option HubSpot no longer lists and one it never listed, a
 multi-select value, a deleted stage), time in each stage for a deal that went back to an earlier
 stage, two versions in one millisecond, lifecycle transitions without repeats, a merged-away
@@ -32,6 +32,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 TARGET = Path(sys.executable).parent / "target-hubspot-overwrite"
 HOUR = 3600
+# every day since the records' creation (2026-01-01), not only the last 365
+BUILD = ("dbt-postgres", "build", "--vars", "{hubspot_daily_snapshot_days: 0}")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -69,7 +71,7 @@ def project(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Ite
             "TARGET_HUBSPOT_OVERWRITE_DEFAULT_TARGET_SCHEMA": schema,
         }
         project = MeltanoProject(isolated_project_dir(tmp_path), env, schema, database.url)
-        project.run("invoke", "dbt-postgres:build")
+        project.run("invoke", *BUILD)
         yield project
 
 
@@ -285,7 +287,7 @@ def test_daily_snapshot_then_a_late_version(project):
                 "VALUES ('1', 'amount', '2026-01-02T10:00:00Z', 0, '120', 'API')"
             ).format(sql.Identifier(project.schema))
         )
-    result = project.run("invoke", "dbt-postgres:build")
+    result = project.run("invoke", *BUILD)
     # deal 1 rebuilt from its first day, every other record from its last (partial) day
     inserted = (today - dt.date(2026, 1, 1)).days + 1 + 4
     assert f"INSERT 0 {inserted} in" in output(result)

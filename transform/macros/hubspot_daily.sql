@@ -1,15 +1,22 @@
 {#- property_history_daily: one row per record per day it existed, with the value each history
     property had at the end of that day (time zone: var hubspot_snapshot_timezone, UTC).
     A record's days run from its creation (else its first version) to today, or to the day it
-    was archived or deleted. Incremental: each run recomputes every record from its last
+    was archived or deleted; only the last var hubspot_daily_snapshot_days days (365; 0 = all)
+    are built, rows built earlier stay. Incremental: each run recomputes every record from its last
     snapshot day (a partial day when it was built) and, from its first day, every record whose
     versions up to that day changed since (a late version: versions_to_date no longer matches),
     and removes the rows of records that left the history (merged away). -#}
 
 {#- Records with history and the days they span. -#}
 {% macro hubspot_daily_records() -%}
+  {%- set window_days = var('hubspot_daily_snapshot_days', 365) | int %}
   select object_type, object_id,
-         {{ hubspot_local_date('coalesce(least(min(record_created_at), min(valid_from)), min(valid_from))') }} as first_day,
+         {%- if window_days > 0 %}
+         greatest({{ hubspot_local_date('least(min(record_created_at), min(valid_from))') }},
+                  {{ hubspot_local_today() }} - {{ window_days - 1 }}) as first_day,
+         {%- else %}
+         {{ hubspot_local_date('least(min(record_created_at), min(valid_from))') }} as first_day,
+         {%- endif %}
          case when min(record_status) in ('archived', 'deleted')
               then least({{ hubspot_local_date('min(record_ended_at)') }}, {{ hubspot_local_today() }})
               else {{ hubspot_local_today() }} end as last_day

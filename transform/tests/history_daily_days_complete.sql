@@ -1,5 +1,6 @@
-{# property_history_daily has every day of every record's span, no more: from its first day to
-    its last (today for live records), one row each. #}
+{# property_history_daily has one row for every day of every record's span, no gap: from at
+    most its first day (rows built before the window moved stay) to its last (today for live
+    records). #}
 -- depends_on: {{ ref('property_history_intervals') }}
 with spans as ({{ hubspot_daily_records() }}),
 rows_per_record as (
@@ -14,6 +15,6 @@ select coalesce(s.object_type, r.object_type) as object_type,
 from spans s
 full join rows_per_record r on r.object_type = s.object_type and r.object_id = s.object_id
 where s.first_day <= s.last_day
-  and (r.object_id is null or r.first_row <> s.first_day or r.last_row <> s.last_day
-       or r.days <> s.last_day - s.first_day + 1)
+  and (r.object_id is null or r.first_row > s.first_day or r.last_row <> s.last_day
+       or r.days <> r.last_row - r.first_row + 1)
    or s.object_id is null
