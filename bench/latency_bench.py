@@ -145,6 +145,7 @@ def _config(sim: SimulatorProcess, path: Path, case: Case, extra: dict[str, Any]
         "object_types": ["contacts", "meetings"],
         "association_pairs": [PAIR],
         "property_history": "",  # issue 14 measures object and association reads only
+        "reference_data": [],  # likewise: no owners, pipelines, properties or lists
         "safety_lag_seconds": 0,
         **extra,
     }

@@ -75,6 +75,7 @@ def _config(
         "object_types": ["contacts", "meetings"] if associations else ["contacts"],
         "association_pairs": [PAIR] if associations else [],
         "property_history": "",  # issue 14 measures object and association reads only
+        "reference_data": [],  # likewise: no owners, pipelines, properties or lists
         "safety_lag_seconds": 0,
         "lookback_minutes": 0,
     }
