@@ -375,3 +375,23 @@ def test_with_history_keyset_chains_win_even_without_latency():
     assert (plan.kind, plan.requests, listed.requests) == (ReadPlanKind.SEARCH, 2_500, 3_000)
     plan, _ = choose(ReadShape(100_000, 1, True), budgets, instant, GOAL)
     assert plan.kind is ReadPlanKind.LIST
+
+
+def test_archived_records_history_with_include_archived(sim, admin):
+    config = tap_config(
+        sim, property_history={"contacts": ["lifecyclestage"]}, include_archived=True
+    )
+    output = run_tap(config)
+    archived = {r["id"] for r in output.records("contacts") if r["archived"]}
+    assert len(archived) >= 3
+    expected = {
+        row
+        for object_id in archived
+        for row in expected_rows(
+            object_id,
+            "lifecyclestage",
+            admin.history("contacts", object_id, ["lifecyclestage"])["lifecyclestage"],
+        )
+    }
+    assert expected
+    assert {r for r in emitted(output, "contacts") if r[0] in archived} == expected
