@@ -176,7 +176,8 @@ def _print_load_summary(lines: list[str]) -> None:
     for s in summaries:
         stream = s["scope"].split("'")[1]
         print(
-            f"  {stream:<40} {s['created']:>7,} {s['updated']:>7,} {s['unchanged']:>7,} "
+            f"  {stream:<40} {s['created']:>7,} {s['updated']:>7,} "
+            f"{s['unchanged'] + s.get('already_present', 0):>7,} "
             f"{s['soft_deleted'] + s['deleted']:>7,}"
         )
 
