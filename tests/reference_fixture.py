@@ -94,6 +94,7 @@ PROPERTIES = {
         ("lifecyclestage", "enumeration", "radio", None),
         ("interests", "enumeration", "checkbox", None),
         ("hubspot_owner_id", "enumeration", "select", "OWNER"),
+        ("hs_merged_object_ids", "enumeration", "checkbox", None),  # ids, no options
     ],
     "tickets": [
         ("subject", "string", "text", None),
@@ -104,6 +105,7 @@ PROPERTIES = {
         ("hs_meeting_title", "string", "text", None),
         ("hs_meeting_outcome", "enumeration", "select", None),
         ("hubspot_owner_id", "enumeration", "select", "OWNER"),
+        ("hs_attendee_owner_ids", "enumeration", "checkbox", "OWNER"),
     ],
 }
 # (object type, property, value, label, gone in run 2)
@@ -167,6 +169,7 @@ CONTACTS = [
         "lifecyclestage": "customer",
         "interests": "apples;pears",
         "hubspot_owner_id": "11",
+        "hs_merged_object_ids": "103",
     },
     {
         "id": "102",
@@ -186,14 +189,15 @@ CONTACTS = [
     },
 ]
 TICKETS = [{"id": "201", "subject": "Printer", "hs_pipeline": "0", "hs_pipeline_stage": "4"}]
+# (id, outcome, owner, attendee owners)
 MEETINGS = [
-    ("301", "COMPLETED", "11"),
-    ("302", "COMPLETED", "11"),
-    ("303", "NO_SHOW", "11"),
-    ("304", "NO_SHOW", "12"),
-    ("305", "COMPLETED", "13"),
-    ("306", "SCHEDULED", None),
-    ("307", None, "12"),
+    ("301", "COMPLETED", "11", "11;12"),
+    ("302", "COMPLETED", "11", None),
+    ("303", "NO_SHOW", "11", "11"),
+    ("304", "NO_SHOW", "12", "12;99"),  # 99: no such owner
+    ("305", "COMPLETED", "13", None),
+    ("306", "SCHEDULED", None, None),
+    ("307", None, "12", None),
 ]
 # (type, id, property, day, hour, seq, value)
 HISTORY = [
@@ -433,7 +437,14 @@ def messages(run: int) -> list[dict]:
             "contacts",
             {
                 k: S
-                for k in ("firstname", "email", "lifecyclestage", "interests", "hubspot_owner_id")
+                for k in (
+                    "firstname",
+                    "email",
+                    "lifecyclestage",
+                    "interests",
+                    "hubspot_owner_id",
+                    "hs_merged_object_ids",
+                )
             },
             CONTACTS,
         ),
@@ -442,8 +453,16 @@ def messages(run: int) -> list[dict]:
         ),
         *_objects(
             "meetings",
-            {k: S for k in ("hs_meeting_outcome", "hubspot_owner_id")},
-            [{"id": i, "hs_meeting_outcome": o, "hubspot_owner_id": w} for i, o, w in MEETINGS],
+            {k: S for k in ("hs_meeting_outcome", "hubspot_owner_id", "hs_attendee_owner_ids")},
+            [
+                {
+                    "id": i,
+                    "hs_meeting_outcome": o,
+                    "hubspot_owner_id": w,
+                    "hs_attendee_owner_ids": a,
+                }
+                for i, o, w, a in MEETINGS
+            ],
         ),
         *reference_messages(1),
     ]

@@ -125,6 +125,26 @@ def test_labels_next_to_values(project):
         ("101", "Customer", "Apples;Pears", "Ada Lovelace"),
         ("102", "Lead", "Pears;plums", None),
     ]
+    meetings = query(
+        project,
+        "SELECT id, hs_attendee_owner_ids__owner_name, hs_attendee_owner_ids__owner_email "
+        "FROM meetings_labelled WHERE hs_attendee_owner_ids IS NOT NULL ORDER BY id",
+    )
+    assert meetings == [
+        ("301", "Ada Lovelace;Bob Departed", "ada@example.com;bob@example.com"),
+        ("303", "Ada Lovelace", "ada@example.com"),
+        ("304", "Bob Departed;", "bob@example.com;"),  # an unknown owner id: empty part
+    ]
+    # an enumeration without any option holds ids (hs_merged_object_ids): no label column
+    labelled = query(
+        project, "SELECT property_name FROM hubspot_labelled WHERE object_type = 'contacts'"
+    )
+    assert sorted(r[0] for r in labelled) == [
+        "hubspot_owner_id",
+        "hubspot_owner_id",
+        "interests",
+        "lifecyclestage",
+    ]
     tickets = query(
         project, "SELECT hs_pipeline__label, hs_pipeline_stage__label FROM tickets_labelled"
     )

@@ -1,7 +1,8 @@
 {#- Labels next to values: which columns of an object table carry an enumeration option, a
     pipeline, a pipeline stage or an owner id, and the SQL that labels them. Read from the
     loader's `properties` table (reference data) at run time; nothing is written per type.
-    Kinds: enumeration, multi_enumeration (';'-separated values), pipeline, pipeline_stage, owner. -#}
+    Kinds: enumeration, multi_enumeration (';'-separated values), pipeline, pipeline_stage, owner,
+    multi_owner (';'-separated owner ids: names and emails ';'-separated in the same order). -#}
 
 {#- A SQL string literal. -#}
 {% macro hubspot_literal(text) -%}
@@ -46,17 +47,27 @@
   {%- endif -%}
 {%- endmacro %}
 
-{#- {object type: [{name, property_type, field_type, referenced_object_type}]} from the loader's
-    `properties` table (every row, flagged ones included: their columns and values stay). -#}
+{#- {object type: [{name, property_type, field_type, referenced_object_type, has_options}]}
+    from the loader's `properties` table (every row, flagged ones included: their columns and
+    values stay); has_options: property_options has a row for it (enumerations without any,
+    such as hs_merged_object_ids, hold ids, not options). -#}
 {% macro hubspot_property_definitions() -%}
   {%- set result = {} -%}
   {%- if execute and hubspot_table_exists('properties') -%}
+    {%- set with_options = [] -%}
+    {%- if hubspot_table_exists('property_options') -%}
+      {%- for row in run_query('select distinct object_type, property_name from '
+                               ~ hubspot_relation('property_options')) -%}
+        {%- do with_options.append(row[0] ~ '.' ~ row[1]) -%}
+      {%- endfor -%}
+    {%- endif -%}
     {%- set rows = run_query(
         'select object_type, property_name, property_type, field_type, referenced_object_type from '
         ~ hubspot_relation('properties') ~ ' order by object_type, property_name') -%}
     {%- for row in rows -%}
       {%- do result.setdefault(row[0], []).append({'name': row[1], 'property_type': row[2],
-            'field_type': row[3], 'referenced_object_type': row[4]}) -%}
+            'field_type': row[3], 'referenced_object_type': row[4],
+            'has_options': (row[0] ~ '.' ~ row[1]) in with_options}) -%}
     {%- endfor -%}
   {%- endif -%}
   {{ return(result) }}
@@ -91,8 +102,10 @@
   {%- set defs = definitions.get(table.name, []) -%}
   {%- for d in defs if d.name not in pipeline_props.values() -%}
     {%- if (d.referenced_object_type or '') | upper == 'OWNER' -%}
-      {%- if 'owners' in catalog -%} {%- do wanted.update({d.name: 'owner'}) -%} {%- endif -%}
-    {%- elif d.property_type == 'enumeration' and 'property_options' in catalog -%}
+      {%- if 'owners' in catalog -%}
+        {%- do wanted.update({d.name: 'multi_owner' if d.field_type == 'checkbox' else 'owner'}) -%}
+      {%- endif -%}
+    {%- elif d.property_type == 'enumeration' and d.has_options -%}
       {%- do wanted.update({d.name: 'multi_enumeration' if d.field_type == 'checkbox' else 'enumeration'}) -%}
     {%- endif -%}
   {%- endfor -%}
@@ -107,7 +120,8 @@
       {%- set value_name = location.column if location.column is defined else location.overflow -%}
       {%- set spec = {'property': name, 'location': location, 'value_name': value_name,
                       'kind': wanted[name], 'labels': []} -%}
-      {%- set suffixes = ['__owner_name', '__owner_email'] if spec.kind == 'owner' else ['__label'] -%}
+      {%- set suffixes = ['__owner_name', '__owner_email'] if spec.kind in ['owner', 'multi_owner']
+                         else ['__label'] -%}
       {%- for suffix in suffixes -%}
         {%- set label_name = hubspot_label_column_name(value_name, suffix, taken) -%}
         {%- do taken.append(label_name) -%}
@@ -162,6 +176,12 @@
         ~ ' where object_type = ' ~ hubspot_literal(table_name) ~ ' group by stage_id having count(*) = 1) ' ~ j ~ 'f on '
         ~ j ~ 'f.stage_id = ' ~ value) -%}
     {%- do exprs.append('coalesce(' ~ j ~ '.stage_label, ' ~ j ~ 'f.stage_label)') -%}
+  {%- elif spec.kind == 'multi_owner' -%}
+    {%- for col in ['owner_name', 'email'] -%}
+      {%- do exprs.append("(select string_agg(coalesce(ow." ~ col ~ ", ''), ';' order by part.n) from unnest(string_to_array("
+          ~ value ~ ", ';')) with ordinality part(v, n) left join " ~ ref('dim_owners')
+          ~ ' ow on ow.owner_id = part.v)') -%}
+    {%- endfor -%}
   {%- elif spec.kind == 'owner' -%}
     {%- do joins.append('left join ' ~ ref('dim_owners') ~ ' ' ~ j ~ ' on ' ~ j ~ '.owner_id = ' ~ value) -%}
     {%- do exprs.append(j ~ '.owner_name') -%}
