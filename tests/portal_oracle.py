@@ -17,6 +17,7 @@ import requests
 from hubspot_simulator.testing import SimulatorProcess
 from psycopg import sql
 from tap_hubspot_assoc.history.config import DEFAULT_PROPERTY_HISTORY, OTHER_TYPES
+from tap_hubspot_assoc.reference.pipelines import PIPELINE_TYPES
 from target_hubspot_overwrite.naming import pg_identifier
 
 from bench.portal_cost import association_requests
@@ -205,6 +206,11 @@ LABELS = "GET /crm/v4/associations/{from}/{to}/labels"
 ASSOC_READ = "POST /crm/v4/associations/{from}/{to}/batch/read"
 SCHEMAS = "GET /crm/v3/schemas"
 SEARCH = "POST /crm/v3/objects/{type}/search"
+OWNERS = "GET /crm/v3/owners"
+PIPELINES = "GET /crm/v3/pipelines/{type}"
+AUDIT = "GET /crm/v3/pipelines/{type}/{pipelineId}/audit"
+LIST_SEARCH = "POST /crm/v3/lists/search"
+OWNERS_PAGE, LISTS_PAGE = 500, 500
 
 
 def full_run_minimum(
@@ -222,7 +228,11 @@ def full_run_minimum(
     names than two URLs carry) lists ids and batch-reads each page. Associations: per direction,
     per 1,000 parents one batch read plus one per further 500 links of its most-linked parent.
     Property history (the default set): one batch read per 50 active records of each type that
-    has one of the set's properties.
+    has one of the set's properties. Reference data (`reference_data: all`, no list members):
+    the sync reads each synced type's properties twice more (live and archived definitions),
+    both owner listings, the pipelines of each synced type that may have them (the standard
+    types with pipelines and every custom object; one without answers 400) and one audit per
+    pipeline, and the lists search.
     """
     counts = sim.admin.info()["counts"]
     minimum: Counter[str] = Counter()
@@ -240,6 +250,7 @@ def full_run_minimum(
         history = DEFAULT_PROPERTY_HISTORY.get(t, DEFAULT_PROPERTY_HISTORY[OTHER_TYPES])
         if set(history) & set(property_types(sim, t)) and counts[t]["active"]:
             minimum[f"{BATCH_READ} [{t}]"] += math.ceil(counts[t]["active"] / HISTORY_BATCH)
+    minimum += reference_minimum(sim, portal)
     for i, a in enumerate(portal.types):
         for b in portal.types[i + 1 :]:
             minimum[f"{LABELS} [{a}->{b}]"] = 1
@@ -257,6 +268,26 @@ def full_run_minimum(
         minimum[f"{ASSOC_READ} [{a}->{b}]"] = association_requests(
             per_parent, parents=len(per_parent)
         )
+    return minimum
+
+
+def reference_minimum(sim: SimulatorProcess, portal: Portal) -> Counter[str]:
+    """The sync's reference-data requests (see `full_run_minimum`)."""
+    counts = sim.admin.info()["counts"]
+    owners = sim.admin.owners_truth()["owners"]
+    archived = sum(bool(o.get("archived")) for o in owners)
+    pipelines = sim.admin.pipelines_truth()
+    minimum: Counter[str] = Counter()
+    minimum[f"{OWNERS} [-]"] = max(1, math.ceil((len(owners) - archived) / OWNERS_PAGE)) + max(
+        1, math.ceil(archived / OWNERS_PAGE)
+    )
+    minimum[f"{LIST_SEARCH} [-]"] = max(1, math.ceil(len(sim.admin.lists_truth()) / LISTS_PAGE))
+    for t in portal.types:
+        minimum[f"{PROPERTIES} [{t}]"] += 2
+        if t in PIPELINE_TYPES or counts[t]["objectTypeId"].startswith("2-"):
+            minimum[f"{PIPELINES} [{t}]"] = 1
+            if audits := len(pipelines.get(t, {}).get("pipelines", [])):
+                minimum[f"{AUDIT} [{t}]"] = audits
     return minimum
 
 
