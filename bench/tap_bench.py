@@ -14,6 +14,7 @@ import math
 import subprocess
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -136,17 +137,22 @@ def _kind_totals(by_endpoint: dict[str, int]) -> dict[str, int]:
     return dict(totals)
 
 
-def full_minimum(sim: SimulatorProcess) -> dict[str, int]:
-    """The fewest requests a full read can take, per endpoint (same keys as the counts)."""
+def full_minimum(
+    sim: SimulatorProcess,
+    types: Sequence[str] = ("contacts", "meetings"),
+    directions: Sequence[tuple[str, str]] = tuple(DIRECTIONS),
+) -> dict[str, int]:
+    """The fewest requests a full read of ``types`` and the association ``directions`` can
+    take, per endpoint (same keys as the counts)."""
     counts = sim.admin.info()["counts"]
-    active = {t: counts[t]["active"] for t in ("contacts", "meetings")}
+    active = {t: counts[t]["active"] for t in types}
     minimum = {
         f"GET /crm/v3/objects/{{type}} [{t}]": math.ceil(n / LIST_PAGE) for t, n in active.items()
     }
     for t in active:
         minimum[f"GET /crm/v3/properties/{{type}} [{t}]"] = 1
         minimum[f"POST /crm/v3/objects/{{type}}/search [{t}]"] = 1  # the parity count
-    for from_type, to_type in DIRECTIONS:
+    for from_type, to_type in directions:
         per_parent: Counter[str] = Counter()
         for link in sim.admin.association_snapshot(from_type, to_type):
             per_parent[str(link["fromId"])] += 1
@@ -157,7 +163,9 @@ def full_minimum(sim: SimulatorProcess) -> dict[str, int]:
     return minimum
 
 
-def incremental_minimum(changed: dict[str, int]) -> dict[str, int]:
+def incremental_minimum(
+    changed: dict[str, int], directions: Sequence[tuple[str, str]] = tuple(DIRECTIONS)
+) -> dict[str, int]:
     """The fewest requests an incremental read of ``changed`` records per type can take."""
     minimum: dict[str, int] = {}
     for t, n in changed.items():
@@ -166,7 +174,7 @@ def incremental_minimum(changed: dict[str, int]) -> dict[str, int]:
             max(1, math.ceil(n / SEARCH_PAGE)) + 1
         )
         minimum[f"GET /crm/v3/properties/{{type}} [{t}]"] = 1
-    for from_type, to_type in DIRECTIONS:
+    for from_type, to_type in directions:
         key = f"POST /crm/v4/associations/{{from}}/{{to}}/batch/read [{from_type}->{to_type}]"
         minimum[key] = math.ceil(changed[from_type] / ASSOC_BATCH)
         minimum[f"GET /crm/v4/associations/{{from}}/{{to}}/labels [{from_type}->{to_type}]"] = 1
