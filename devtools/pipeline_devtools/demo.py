@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 
+from pipeline_devtools.demo_answers import print_meeting_attendees, print_meetings_per_owner
 from pipeline_devtools.postgres import find_database, redact_url, to_sqlalchemy_url
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +33,6 @@ TARGET_SCHEMA = "hubspot"
 STATE_SCHEMA = "meltano"
 STATE_ID = "{environment}:tap-hubspot-assoc-to-target-hubspot-overwrite"
 LOG_DIR = PROJECT_ROOT / ".meltano" / "logs" / "demo"
-ATTENDEES_MODEL = "contact_meeting_roles"
 PIPELINE = [
     "tap-hubspot-assoc",
     "target-hubspot-overwrite",
@@ -47,7 +47,6 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=2000, help="simulated contacts")
     parser.add_argument("--meetings", type=int, default=400, help="simulated meetings")
-    parser.add_argument("--appointments", type=int, default=100, help="simulated appointments")
     parser.add_argument("--seed", type=int, default=7, help="simulator data seed")
     parser.add_argument("--full-refresh", action="store_true", help="pass --full-refresh")
     return parser.parse_args(argv)
@@ -73,13 +72,13 @@ def _hubspot_source(args: argparse.Namespace) -> Iterator[dict[str, str]]:
     with SimulatorProcess(
         contacts=args.contacts,
         meetings=args.meetings,
-        appointments=args.appointments,
+        appointments=0,  # the demo syncs contacts and meetings (meltano.yml's object_types)
         seed=args.seed,
     ) as simulator:
         print(
             f"HubSpot: no HUBSPOT_ACCESS_TOKEN, so the simulator at {simulator.base_url} "
-            f"({args.contacts} contacts, {args.meetings} meetings, "
-            f"{args.appointments} appointments)."
+            f"({args.contacts} contacts, {args.meetings} meetings, their owners, properties "
+            "and lists)."
         )
         yield {
             "MELTANO_ENVIRONMENT": "dev",
@@ -183,7 +182,7 @@ def _print_load_summary(lines: list[str]) -> None:
 
 
 def _print_dbt_results(lines: list[str]) -> None:
-    models, tests, problems = [], 0, []
+    models, tests, warnings, problems = [], 0, [], []
     for line in lines:
         match = _DBT_LINE.search(line)
         if not match:
@@ -193,41 +192,22 @@ def _print_dbt_results(lines: list[str]) -> None:
             models.append(name.rsplit(" ", 1)[-1])
         elif status == "PASS":
             tests += 1
+        elif status == "WARN":
+            warnings.append(name)
         else:
             problems.append(f"{status} {name}")
-    if not (models or tests or problems):
+    if not (models or tests or warnings or problems):
         return
     print(f"\ndbt: built {', '.join(models)}")
-    print(f"     {tests} data tests passed" + (f"; {len(problems)} did not:" if problems else ""))
+    print(
+        f"     {tests + len(warnings)} data tests passed"
+        + (f" ({len(warnings)} with a warning)" if warnings else "")
+        + (f"; {len(problems)} did not:" if problems else "")
+    )
+    for warning in warnings:
+        print(f"       WARN {warning}")
     for problem in problems:
         print(f"       {problem}")
-
-
-def _print_meeting_attendees(database_url: str) -> None:
-    """Answer the README's question for one meeting with labelled attendees, from the model."""
-    model = sql.Identifier(TARGET_SCHEMA, ATTENDEES_MODEL)
-    with psycopg.connect(database_url) as conn:
-        found = conn.execute(
-            sql.SQL(
-                "SELECT meeting_id FROM {} GROUP BY meeting_id "
-                "HAVING bool_or(roles <> 'unlabeled') ORDER BY count(*), meeting_id LIMIT 1"
-            ).format(model)
-        ).fetchone()
-        if found is None:
-            return
-        rows = conn.execute(
-            sql.SQL(
-                "SELECT contact_id, firstname, lastname, roles FROM {} WHERE meeting_id = %s "
-                "ORDER BY lastname, firstname, contact_id"
-            ).format(model),
-            (found[0],),
-        ).fetchall()
-    print(f"\nWho attended meeting {found[0]}, in which role (model {ATTENDEES_MODEL}):")
-    for contact_id, firstname, lastname, roles in rows[:10]:
-        name = " ".join(part for part in (firstname, lastname) if part) or "(no name)"
-        print(f"  {contact_id:>10}  {name:<30} {roles}")
-    if len(rows) > 10:
-        print(f"  ... and {len(rows) - 10} more")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -268,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         for line in lines[-15:]:
             print(f"  {line}")
         return code
-    _print_meeting_attendees(database_url)
+    print_meeting_attendees(database_url, TARGET_SCHEMA)
+    print_meetings_per_owner(database_url, TARGET_SCHEMA)
     print(f"\nDone. Full log: {log_path.relative_to(PROJECT_ROOT)}")
     return 0
 
