@@ -16,6 +16,7 @@ rows emitted are compared with the versions the simulator answers for those reco
 ground-truth dump). Standalone (``python -m bench --only history`` embeds the same)::
 
     python -m bench.history_bench [--contacts 100000] [--runs 3]
+    python -m bench.history_bench --render bench-results/history-100000.json  # markdown again
 
 or ``BENCH_HISTORY_CONTACTS`` / ``BENCH_HISTORY_RUNS``; writes
 ``bench-results/history-<contacts>.{json,md}`` and prints the markdown.
@@ -262,7 +263,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.history_bench", description=__doc__)
     parser.add_argument("--contacts", type=int, default=None)
     parser.add_argument("--runs", type=int, default=None)
+    parser.add_argument("--render", type=Path, help="print the markdown of a saved JSON result")
     args = parser.parse_args(argv)
+    if args.render:
+        saved = json.loads(args.render.read_text())
+        print("\n".join(history_report.render(saved, saved.get("commit"))))
+        return
     plan = plan_from_env(100_000, 3)
     plan = HistoryPlan(contacts=args.contacts or plan.contacts, runs=args.runs or plan.runs)
     commit = subprocess.run(

@@ -102,6 +102,7 @@ def _full_plan(active: dict[str, int], measured: dict[str, Any], scale: float) -
 
 def _incremental_plan(changed: dict[str, int], other: int) -> dict[str, Any]:
     per_kind = {
+        "list": 0,
         "search": sum(max(1, math.ceil(n / SEARCH_PAGE)) + 1 for n in changed.values()),
         "association_batch_read": sum(math.ceil(changed[f] / ASSOC_BATCH) for f, _ in DIRECTIONS),
         "history_batch_read": sum(math.ceil(n / HISTORY_PER_REQUEST) for n in changed.values()),
@@ -178,7 +179,7 @@ def render(out: dict[str, Any], commit: str | None = None) -> list[str]:
         "defaults (100 per 10 s, 5 searches/s), tap defaults (limits, concurrency, read plan) "
         "with the DEFAULT `property_history` ("
         + "; ".join(f"{t}: {', '.join(p)}" for t, p in props.items())
-        + f"), `reference_data: []`{at}. Medians of {len(out['runs'])} repetitions; each a "
+        + f"), `reference_data: []`{at}. Medians of {len(out['runs'])} repetition(s), each a "
         "first run on a fresh state, then 1 % of each type changed through the admin API (one "
         f"appended version each: {changed.get('contacts', 0):,} contacts, "
         f"{changed.get('deals', 0):,} deals) and an incremental run from its state "

@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 from pipeline_devtools.postgres import Database
 
-from bench import latency_bench, memory_bench
+from bench import history_report, latency_bench, memory_bench
 from bench.common import ROOT, TARGET_POSTGRES_VENV, median
 from bench.plots import plot_all
 
@@ -375,11 +375,19 @@ def render(results: dict[str, Any], plots: list[Path], out_dir: Path) -> str:
         lines += latency_bench.render(results["latency"], commits.get("latency"))
     if "memory" in results:
         lines += memory_bench.render(results["memory"], commits.get("memory"))
+    if "history" in results:
+        lines += history_report.render(results["history"], commits.get("history"))
     if plots:
         lines += ["## Plots", ""]
         lines += [f"![{p.stem}]({os.path.relpath(p, out_dir)})" for p in plots]
         lines.append("")
-    for name in ("FINDINGS.md", "PORTAL.md", "LATENCY.md", "NOTES.md"):  # hand-written, then method
+    for name in (
+        "FINDINGS.md",
+        "PORTAL.md",
+        "LATENCY.md",
+        "HISTORY.md",
+        "NOTES.md",
+    ):  # hand-written, then method
         extra = ROOT / "bench" / name
         if extra.exists():
             lines += [extra.read_text().strip(), ""]
@@ -444,6 +452,8 @@ def summary(results: dict[str, Any]) -> str:
             f"memory {p['contacts']:9,} contacts (all streams): tap peak {p['max_rss_mb']:.0f} MB"
             f" in {p['seconds']:.0f} s"
         )
+    if "history" in results:
+        lines += history_report.console(results["history"])
     if "e2e" in results:
         for mode in ("full", "incremental"):
             runs = [r[mode] for r in results["e2e"]["runs"]]

@@ -6,13 +6,17 @@ Usage (from the repository root, after ``make install``)::
     .venv/bin/python -m bench --quick         # small sizes, a few minutes
     .venv/bin/python -m bench --only tap --runs 1
     .venv/bin/python -m bench --only latency  # issue 14: 100k contacts, 0 ms and realistic
+    .venv/bin/python -m bench --only history  # issue 23: property history, 100k contacts
     BENCH_SKIP_MEMORY=1 .venv/bin/python -m bench   # everything but the long memory bench
 
 Parts: target, tap, e2e, latency (``bench.latency_bench``: 100k contacts + 30k meetings under
 HubSpot's limits at 0 ms and realistic latency; ``BENCH_LATENCY_CONTACTS``,
 ``BENCH_LATENCY_RUNS`` [--runs], ``BENCH_LATENCY_CASES``), memory (``bench.memory_bench``: the
 tap's peak RSS for full syncs of 10k, 100k, 1M contacts; ``BENCH_MEMORY_SIZES``,
-``BENCH_MEMORY_RUNS`` [1]; skipped when ``BENCH_SKIP_MEMORY=1`` unless named by ``--only``).
+``BENCH_MEMORY_RUNS`` [1]; skipped when ``BENCH_SKIP_MEMORY=1`` unless named by ``--only``),
+history (``bench.history_bench``: property history with the default set, first run and an
+incremental run with 1 % changed, 100k contacts + 30k deals at realistic latency under
+HubSpot's limits; ``BENCH_HISTORY_CONTACTS``, ``BENCH_HISTORY_RUNS`` [--runs]).
 """
 
 from __future__ import annotations
@@ -31,10 +35,18 @@ if __package__ in (None, ""):  # run as a script: bench/run_all.py
 
 from pipeline_devtools.postgres import find_database, redact_url
 
-from bench import e2e_bench, latency_bench, memory_bench, report, tap_bench, target_bench
+from bench import (
+    e2e_bench,
+    history_bench,
+    latency_bench,
+    memory_bench,
+    report,
+    tap_bench,
+    target_bench,
+)
 from bench.common import PLOTS_DIR, RESULTS_DIR, ROOT, progress
 
-PARTS = ("target", "tap", "e2e", "latency", "memory")
+PARTS = ("target", "tap", "e2e", "latency", "memory", "history")
 
 
 def plans(quick: bool, runs: int) -> dict[str, Any]:
@@ -56,6 +68,7 @@ def plans(quick: bool, runs: int) -> dict[str, Any]:
             "e2e": e2e_bench.E2EPlan(contacts=3_000, runs=1, change_fraction=0.01),
             "latency": latency_bench.plan_from_env(10_000, runs),  # bound > 0: > 100 requests
             "memory": memory_bench.plan_from_env((2_000, 10_000), 1),
+            "history": history_bench.plan_from_env(5_000, runs),  # 203 burst: bound > 0
         }
     return {
         "target": target_bench.TargetPlan(
@@ -79,6 +92,7 @@ def plans(quick: bool, runs: int) -> dict[str, Any]:
         "e2e": e2e_bench.E2EPlan(contacts=50_000, runs=runs, change_fraction=0.01),
         "latency": latency_bench.plan_from_env(100_000, runs),
         "memory": memory_bench.plan_from_env((10_000, 100_000, 1_000_000), 1),
+        "history": history_bench.plan_from_env(100_000, runs),
     }
 
 
@@ -141,6 +155,8 @@ def main(argv: list[str] | None = None) -> None:
                 results["latency"] = latency_bench.measure(plan["latency"], workdir)
             elif part == "memory":
                 results["memory"] = memory_bench.measure(plan["memory"], workdir)
+            elif part == "history":
+                results["history"] = history_bench.measure(plan["history"], workdir)
             else:
                 results["e2e"] = e2e_bench.run(plan["e2e"], db, workdir)
             results["seconds"][part] = time.monotonic() - started
