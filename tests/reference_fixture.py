@@ -2,11 +2,12 @@
 (DESIGN.md, "Reference data and property history"), with cases whose answers are known exactly:
 a deal that went back to an earlier stage, a deal in a stage deleted since (known from the
 audit), a departed owner and a removed one, an option HubSpot no longer lists and one it never
-listed, a multi-select value, two versions in one millisecond, a merged-away deal, lifecycle
-stages set twice in a row, list members of which one was merged away.
+listed, a multi-select value, several owners in one property, an enumeration without options,
+two versions in one millisecond, a merged-away deal, a lifecycle stage set twice in a row, list
+members of which one was merged away.
 
-``messages(run)`` gives run 1 (everything) or run 2 (owners and options read again without the
-removed ones, closing their versions, so the target flags them).
+``messages(run)`` gives run 1 (everything) or run 2 (the reference streams read again without
+the rows marked gone, closing their versions, so the target flags those rows).
 """
 
 from __future__ import annotations
@@ -14,102 +15,85 @@ from __future__ import annotations
 import json
 from typing import Any
 
-S = {"type": ["string", "null"]}
-KEY = {"type": "string"}
-T = {"type": ["string", "null"], "format": "date-time"}
-B = {"type": ["boolean", "null"]}
-I = {"type": ["integer", "null"]}  # noqa: E741
-N = {"type": ["number", "null"]}
-OBJECT_FIELDS = {"id": KEY, "created_at": T, "updated_at": T, "archived": B, "archived_at": T}
+TYPES: dict[str, dict[str, Any]] = {
+    "key": {"type": "string"},
+    "text": {"type": ["string", "null"]},
+    "time": {"type": ["string", "null"], "format": "date-time"},
+    "bool": {"type": ["boolean", "null"]},
+    "int": {"type": ["integer", "null"]},
+    "num": {"type": ["number", "null"]},
+}
 VERSION = {1: 1_700_000_000_000, 2: 1_700_000_100_000}
+
+
+def fields(spec: str) -> dict[str, dict[str, Any]]:
+    """JSON schema properties from "name:type name ..." (type text when omitted)."""
+    pairs = (item.partition(":") for item in spec.split())
+    return {name: TYPES[kind or "text"] for name, _, kind in pairs}
 
 
 def at(day: int, hour: int = 9) -> str:
     return f"2026-01-{day:02d}T{hour:02d}:00:00Z"
 
 
-# (stream, key, properties, rows) of the reference streams; run 2 leaves out rows marked "gone".
-OWNERS = [
-    {
-        "owner_id": "11",
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-        "email": "ada@example.com",
-        "archived": False,
-        "created_at": "2025-06-01T00:00:00Z",
-    },
-    {
-        "owner_id": "12",
-        "first_name": "Bob",
-        "last_name": "Departed",
-        "email": "bob@example.com",
-        "archived": True,
-    },
-    {
-        "owner_id": "13",
-        "first_name": "Cy",
-        "last_name": "Removed",
-        "email": "cy@example.com",
-        "archived": False,
-        "gone": True,
-    },
-]
-TEAMS = [
-    {"owner_id": "11", "team_id": "1", "team_name": "Sales", "is_primary": True},
-    {"owner_id": "11", "team_id": "2", "team_name": "EMEA", "is_primary": False},
-]
-PIPELINES = [
-    {
-        "object_type": "deals",
-        "pipeline_id": "default",
-        "label": "Sales Pipeline",
-        "display_order": 0,
-    },
-    {"object_type": "deals", "pipeline_id": "77", "label": "Enterprise", "display_order": 1},
-    {"object_type": "tickets", "pipeline_id": "0", "label": "Support Pipeline", "display_order": 0},
-]
-STAGES = [
-    ("deals", "default", "appointmentscheduled", "Appointment scheduled", False),
-    ("deals", "default", "qualifiedtobuy", "Qualified to buy", False),
-    ("deals", "default", "closedwon", "Closed won", False),
-    ("deals", "default", "555", "Legacy negotiation", True),  # deleted: from the audit log
-    ("deals", "77", "901", "Discovery", False),
-    ("tickets", "0", "1", "New", False),
-    ("tickets", "0", "2", "Waiting on contact", False),
-    ("tickets", "0", "4", "Closed", False),
-]
-# object type -> [(property, type, field type, referenced object type)]
-PROPERTIES = {
-    "deals": [
-        ("dealname", "string", "text", None),
-        ("pipeline", "enumeration", "select", None),
-        ("dealstage", "enumeration", "radio", None),
-        ("amount", "number", "number", None),
-        ("dealtype", "enumeration", "select", None),
-        ("hubspot_owner_id", "enumeration", "select", "OWNER"),
-    ],
-    "contacts": [
-        ("firstname", "string", "text", None),
-        ("email", "string", "text", None),
-        ("lifecyclestage", "enumeration", "radio", None),
-        ("interests", "enumeration", "checkbox", None),
-        ("hubspot_owner_id", "enumeration", "select", "OWNER"),
-        ("hs_merged_object_ids", "enumeration", "checkbox", None),  # ids, no options
-    ],
-    "tickets": [
-        ("subject", "string", "text", None),
-        ("hs_pipeline", "enumeration", "select", None),
-        ("hs_pipeline_stage", "enumeration", "select", None),
-    ],
-    "meetings": [
-        ("hs_meeting_title", "string", "text", None),
-        ("hs_meeting_outcome", "enumeration", "select", None),
-        ("hubspot_owner_id", "enumeration", "select", "OWNER"),
-        ("hs_attendee_owner_ids", "enumeration", "checkbox", "OWNER"),
-    ],
-}
-# (object type, property, value, label, gone in run 2)
-OPTIONS = [
+def rows(spec: str, *values: tuple) -> list[dict[str, Any]]:
+    """Records from a space-separated field list and tuples in that order."""
+    names = spec.split()
+    return [dict(zip(names, row, strict=True)) for row in values]
+
+
+# Reference streams: (stream, fields, key, rows); a row with gone=True is left out of run 2.
+OWNERS = rows(
+    "owner_id first_name last_name email archived created_at gone",
+    ("11", "Ada", "Lovelace", "ada@example.com", False, "2025-06-01T00:00:00Z", False),
+    ("12", "Bob", "Departed", "bob@example.com", True, None, False),  # a deactivated user
+    ("13", "Cy", "Removed", "cy@example.com", False, None, True),  # no longer listed at all
+)
+TEAMS = rows(
+    "owner_id team_id team_name is_primary",
+    ("11", "1", "Sales", True),
+    ("11", "2", "EMEA", False),
+)
+PIPELINES = rows(
+    "object_type pipeline_id label display_order",
+    ("deals", "default", "Sales Pipeline", 0),
+    ("deals", "77", "Enterprise", 1),
+    ("tickets", "0", "Support Pipeline", 0),
+)
+STAGES = rows(
+    "object_type pipeline_id stage_id label archived from_audit archived_at",
+    ("deals", "default", "appointmentscheduled", "Appointment scheduled", False, False, None),
+    ("deals", "default", "qualifiedtobuy", "Qualified to buy", False, False, None),
+    ("deals", "default", "closedwon", "Closed won", False, False, None),
+    ("deals", "default", "555", "Legacy negotiation", True, True, at(3)),  # deleted: audit
+    ("deals", "77", "901", "Discovery", False, False, None),
+    ("tickets", "0", "1", "New", False, False, None),
+    ("tickets", "0", "2", "Waiting on contact", False, False, None),
+    ("tickets", "0", "4", "Closed", False, False, None),
+)
+PROPERTIES = rows(
+    "object_type property_name property_type field_type referenced_object_type",
+    ("deals", "dealname", "string", "text", None),
+    ("deals", "pipeline", "enumeration", "select", None),
+    ("deals", "dealstage", "enumeration", "radio", None),
+    ("deals", "amount", "number", "number", None),
+    ("deals", "dealtype", "enumeration", "select", None),
+    ("deals", "hubspot_owner_id", "enumeration", "select", "OWNER"),
+    ("contacts", "firstname", "string", "text", None),
+    ("contacts", "email", "string", "text", None),
+    ("contacts", "lifecyclestage", "enumeration", "radio", None),
+    ("contacts", "interests", "enumeration", "checkbox", None),
+    ("contacts", "hubspot_owner_id", "enumeration", "select", "OWNER"),
+    ("contacts", "hs_merged_object_ids", "enumeration", "checkbox", None),  # ids, no options
+    ("tickets", "subject", "string", "text", None),
+    ("tickets", "hs_pipeline", "enumeration", "select", None),
+    ("tickets", "hs_pipeline_stage", "enumeration", "select", None),
+    ("meetings", "hs_meeting_outcome", "enumeration", "select", None),
+    ("meetings", "hubspot_owner_id", "enumeration", "select", "OWNER"),
+    ("meetings", "hs_attendee_owner_ids", "enumeration", "checkbox", "OWNER"),
+)
+OPTIONS = rows(
+    "object_type property_name option_value label gone",
     ("deals", "dealtype", "newbusiness", "New Business", False),
     ("deals", "dealtype", "existingbusiness", "Existing Business", False),
     ("deals", "dealtype", "oldtype", "Old Type", True),  # removed: HubSpot no longer lists it
@@ -121,85 +105,115 @@ OPTIONS = [
     ("meetings", "hs_meeting_outcome", "COMPLETED", "Completed", False),
     ("meetings", "hs_meeting_outcome", "NO_SHOW", "No show", False),
     ("meetings", "hs_meeting_outcome", "SCHEDULED", "Scheduled", False),
+)
+LISTS = rows(
+    "list_id name object_type_id object_type processing_type members_synced",
+    ("501", "VIP contacts", "0-1", "contacts", "MANUAL", True),
+)
+REFERENCE = [
+    (
+        "owners",
+        "owner_id:key first_name last_name email owner_type user_id:int archived:bool "
+        "created_at:time updated_at:time",
+        ["owner_id"],
+        OWNERS,
+    ),
+    (
+        "owner_teams",
+        "owner_id:key team_id:key team_name is_primary:bool",
+        ["owner_id", "team_id"],
+        TEAMS,
+    ),
+    (
+        "pipelines",
+        "object_type:key pipeline_id:key label display_order:int archived:bool",
+        ["object_type", "pipeline_id"],
+        PIPELINES,
+    ),
+    (
+        "pipeline_stages",
+        "object_type:key pipeline_id:key stage_id:key label display_order:int "
+        "probability:num is_closed:bool ticket_state archived:bool archived_at:time "
+        "from_audit:bool",
+        ["object_type", "pipeline_id", "stage_id"],
+        STAGES,
+    ),
+    (
+        "properties",
+        "object_type:key property_name:key property_type field_type "
+        "referenced_object_type archived:bool",
+        ["object_type", "property_name"],
+        PROPERTIES,
+    ),
+    (
+        "property_options",
+        "object_type:key property_name:key option_value:key label",
+        ["object_type", "property_name", "option_value"],
+        OPTIONS,
+    ),
+    (
+        "association_labels",
+        "from_object_type:key to_object_type:key association_type_id:int "
+        "association_category association_label",
+        ["from_object_type", "to_object_type", "association_type_id"],
+        [],
+    ),
+    (
+        "lists",
+        "list_id:key name object_type_id object_type processing_type members_synced:bool",
+        ["list_id"],
+        LISTS,
+    ),
 ]
 
-DEALS = [
-    {
-        "id": "1",
-        "dealname": "Back and forth",
-        "pipeline": "default",
-        "dealstage": "closedwon",
-        "amount": 200,
-        "dealtype": "newbusiness",
-        "hubspot_owner_id": "11",
-    },
-    {
-        "id": "2",
-        "dealname": "Stuck in a deleted stage",
-        "pipeline": "default",
-        "dealstage": "555",
-        "amount": 50,
-        "dealtype": "oldtype",
-        "hubspot_owner_id": "12",
-    },
-    {
-        "id": "3",
-        "dealname": "Merged into 1",
-        "pipeline": "77",
-        "dealstage": "901",
-        "amount": 10,
-        "dealtype": "mystery",
-        "hubspot_owner_id": "13",
-    },
-    {
-        "id": "4",
-        "dealname": "Enterprise",
-        "pipeline": "77",
-        "dealstage": "901",
-        "amount": None,
-        "dealtype": "mystery",
-        "hubspot_owner_id": "13",
-    },
+# Object streams: (stream, fields, rows); created on the day CREATED_DAY says, updated on day 6.
+OBJECTS = [
+    (
+        "deals",
+        "dealname pipeline dealstage amount:num dealtype hubspot_owner_id",
+        rows(
+            "id dealname pipeline dealstage amount dealtype hubspot_owner_id",
+            ("1", "Back and forth", "default", "closedwon", 200, "newbusiness", "11"),
+            ("2", "Stuck in a deleted stage", "default", "555", 50, "oldtype", "12"),
+            ("3", "Merged into 1", "77", "901", 10, "mystery", "13"),
+            ("4", "Enterprise", "77", "901", None, "mystery", "13"),
+        ),
+    ),
+    (
+        "contacts",
+        "firstname email lifecyclestage interests hubspot_owner_id hs_merged_object_ids",
+        rows(
+            "id firstname email lifecyclestage interests hubspot_owner_id hs_merged_object_ids",
+            ("101", "Grace", "grace@example.com", "customer", "apples;pears", "11", "103"),
+            ("102", "Alan", "alan@example.com", "lead", "pears;plums", None, None),
+            ("103", "Merged", "merged@example.com", "lead", None, None, None),
+        ),
+    ),
+    (
+        "tickets",
+        "subject hs_pipeline hs_pipeline_stage",
+        rows(
+            "id subject hs_pipeline hs_pipeline_stage",
+            ("201", "Printer", "0", "4"),
+        ),
+    ),
+    (
+        "meetings",
+        "hs_meeting_outcome hubspot_owner_id hs_attendee_owner_ids",
+        rows(
+            "id hs_meeting_outcome hubspot_owner_id hs_attendee_owner_ids",
+            ("301", "COMPLETED", "11", "11;12"),
+            ("302", "COMPLETED", "11", None),
+            ("303", "NO_SHOW", "11", "11"),
+            ("304", "NO_SHOW", "12", "12;99"),  # 99: no such owner
+            ("305", "COMPLETED", "13", None),
+            ("306", "SCHEDULED", None, None),
+            ("307", None, "12", None),
+        ),
+    ),
 ]
-CONTACTS = [
-    {
-        "id": "101",
-        "firstname": "Grace",
-        "email": "grace@example.com",
-        "lifecyclestage": "customer",
-        "interests": "apples;pears",
-        "hubspot_owner_id": "11",
-        "hs_merged_object_ids": "103",
-    },
-    {
-        "id": "102",
-        "firstname": "Alan",
-        "email": "alan@example.com",
-        "lifecyclestage": "lead",
-        "interests": "pears;plums",
-        "hubspot_owner_id": None,
-    },
-    {
-        "id": "103",
-        "firstname": "Merged",
-        "email": "merged@example.com",
-        "lifecyclestage": "lead",
-        "interests": None,
-        "hubspot_owner_id": None,
-    },
-]
-TICKETS = [{"id": "201", "subject": "Printer", "hs_pipeline": "0", "hs_pipeline_stage": "4"}]
-# (id, outcome, owner, attendee owners)
-MEETINGS = [
-    ("301", "COMPLETED", "11", "11;12"),
-    ("302", "COMPLETED", "11", None),
-    ("303", "NO_SHOW", "11", "11"),
-    ("304", "NO_SHOW", "12", "12;99"),  # 99: no such owner
-    ("305", "COMPLETED", "13", None),
-    ("306", "SCHEDULED", None, None),
-    ("307", None, "12", None),
-]
-# (type, id, property, day, hour, seq, value)
+CREATED_DAY = {("deals", "2"): 2, ("deals", "4"): 3, ("contacts", "102"): 4, ("tickets", "201"): 2}
+# (type, id, property, day, hour, same_time_seq, value)
 HISTORY = [
     ("deals", "1", "dealstage", 1, 9, 0, "appointmentscheduled"),
     ("deals", "1", "dealstage", 2, 9, 0, "qualifiedtobuy"),
@@ -221,32 +235,17 @@ HISTORY = [
     ("contacts", "101", "lifecyclestage", 5, 8, 0, "customer"),
     ("contacts", "102", "lifecyclestage", 4, 8, 0, "lead"),
 ]
-CREATED_DAY = {
-    ("deals", "1"): 1,
-    ("deals", "2"): 2,
-    ("deals", "3"): 1,
-    ("deals", "4"): 3,
-    ("contacts", "101"): 1,
-    ("contacts", "102"): 4,
-    ("contacts", "103"): 1,
-    ("tickets", "201"): 2,
-}
-LISTS = [
-    {
-        "list_id": "501",
-        "name": "VIP contacts",
-        "object_type_id": "0-1",
-        "object_type": "contacts",
-        "processing_type": "MANUAL",
-        "members_synced": True,
-    }
-]
+HISTORY_FIELDS = (
+    "object_id:key property_name:key changed_at:time same_time_seq:int value source_type "
+    "source_id source_label updated_by_user_id:int truncated_before:bool"
+)
+HISTORY_KEY = ["object_id", "property_name", "changed_at", "same_time_seq"]
 MEMBERS = [("501", "101"), ("501", "103")]
 MERGES = [("deals", "3", "1"), ("contacts", "103", "101")]
 
 
-def _schema(stream: str, props: dict[str, Any], keys: list[str]) -> dict:
-    schema = {"type": "object", "properties": props}
+def _schema(stream: str, spec: str, keys: list[str]) -> dict:
+    schema = {"type": "object", "properties": fields(spec)}
     return {"type": "SCHEMA", "stream": stream, "key_properties": keys, "schema": schema}
 
 
@@ -257,266 +256,95 @@ def _rec(stream: str, record: dict, version: int | None = None) -> dict:
     return message
 
 
-def _full(stream: str, props: dict, keys: list[str], rows: list[dict], run: int) -> list[dict]:
-    """A complete read: SCHEMA, the rows of this run, ACTIVATE_VERSION after the last."""
+def _activate(stream: str, version: int) -> dict:
+    return {"type": "ACTIVATE_VERSION", "stream": stream, "version": version}
+
+
+def _full(stream: str, spec: str, keys: list[str], records: list[dict], run: int) -> list[dict]:
+    """A complete read: SCHEMA, the rows of this run, ACTIVATE_VERSION after the last (twice
+    in a row when it found nothing)."""
     version = VERSION[run]
-    if not rows:  # a complete read that found nothing: the version opened and closed
-        closing = {"type": "ACTIVATE_VERSION", "stream": stream, "version": version}
-        return [_schema(stream, props, keys), closing, closing]
-    kept = [r for r in rows if not (run == 2 and r.get("gone"))]
-    records = [_rec(stream, {k: v for k, v in r.items() if k != "gone"}, version) for r in kept]
-    closing = {"type": "ACTIVATE_VERSION", "stream": stream, "version": version}
-    return [_schema(stream, props, keys), *records, closing]
-
-
-def _objects(stream: str, props: dict, rows: list[dict]) -> list[dict]:
-    out = [_schema(stream, {**OBJECT_FIELDS, **props}, ["id"])]
-    for row in rows:
-        day = CREATED_DAY.get((stream, row["id"]), 1)
-        base = {"created_at": at(day, 7), "updated_at": at(6), "archived": False}
-        out.append(_rec(stream, {**base, **row}))
+    kept = [r for r in records if not (run == 2 and r.get("gone"))]
+    out = [_schema(stream, spec, keys)]
+    out += [_rec(stream, {k: v for k, v in r.items() if k != "gone"}, version) for r in kept]
+    out += [_activate(stream, version)] * (1 if kept else 2)
     return out
 
 
 def reference_messages(run: int) -> list[dict]:
-    options = [
-        {"object_type": t, "property_name": p, "option_value": v, "label": lab, "gone": gone}
-        for t, p, v, lab, gone in OPTIONS
-    ]
-    properties = [
-        {
-            "object_type": t,
-            "property_name": n,
-            "property_type": pt,
-            "field_type": ft,
-            "referenced_object_type": ref,
-            "archived": False,
-        }
-        for t, props in PROPERTIES.items()
-        for n, pt, ft, ref in props
-    ]
-    stages = [
-        {
-            "object_type": t,
-            "pipeline_id": p,
-            "stage_id": s,
-            "label": lab,
-            "archived": deleted,
-            "from_audit": deleted,
-            "archived_at": at(3) if deleted else None,
-        }
-        for t, p, s, lab, deleted in STAGES
-    ]
     return [
-        *_full(
-            "owners",
-            {
-                "owner_id": KEY,
-                "first_name": S,
-                "last_name": S,
-                "email": S,
-                "owner_type": S,
-                "user_id": I,
-                "archived": B,
-                "created_at": T,
-                "updated_at": T,
-            },
-            ["owner_id"],
-            OWNERS,
-            run,
-        ),
-        *_full(
-            "owner_teams",
-            {"owner_id": KEY, "team_id": KEY, "team_name": S, "is_primary": B},
-            ["owner_id", "team_id"],
-            TEAMS,
-            run,
-        ),
-        *_full(
-            "pipelines",
-            {"object_type": KEY, "pipeline_id": KEY, "label": S, "display_order": I, "archived": B},
-            ["object_type", "pipeline_id"],
-            PIPELINES,
-            run,
-        ),
-        *_full(
-            "pipeline_stages",
-            {
-                "object_type": KEY,
-                "pipeline_id": KEY,
-                "stage_id": KEY,
-                "label": S,
-                "display_order": I,
-                "probability": N,
-                "is_closed": B,
-                "ticket_state": S,
-                "archived": B,
-                "archived_at": T,
-                "from_audit": B,
-            },
-            ["object_type", "pipeline_id", "stage_id"],
-            stages,
-            run,
-        ),
-        *_full(
-            "properties",
-            {
-                "object_type": KEY,
-                "property_name": KEY,
-                "property_type": S,
-                "field_type": S,
-                "referenced_object_type": S,
-                "archived": B,
-            },
-            ["object_type", "property_name"],
-            properties,
-            run,
-        ),
-        *_full(
-            "property_options",
-            {"object_type": KEY, "property_name": KEY, "option_value": KEY, "label": S},
-            ["object_type", "property_name", "option_value"],
-            options,
-            run,
-        ),
-        *_full(
-            "association_labels",
-            {
-                "from_object_type": KEY,
-                "to_object_type": KEY,
-                "association_type_id": {"type": "integer"},
-                "association_category": S,
-                "association_label": S,
-            },
-            ["from_object_type", "to_object_type", "association_type_id"],
-            [],
-            run,
-        ),
-        *_full(
-            "lists",
-            {
-                "list_id": KEY,
-                "name": S,
-                "object_type_id": S,
-                "object_type": S,
-                "processing_type": S,
-                "members_synced": B,
-            },
-            ["list_id"],
-            LISTS,
-            run,
-        ),
+        m for stream, spec, keys, data in REFERENCE for m in _full(stream, spec, keys, data, run)
     ]
 
 
 def messages(run: int) -> list[dict]:
-    """Run 1: objects, reference data, history, lists, merges. Run 2: reference data again."""
+    """Run 1: objects, reference data, history, list members, merges. Run 2: reference data."""
     if run == 2:
         return reference_messages(2)
-    history_props = {
-        "object_id": KEY,
-        "property_name": KEY,
-        "changed_at": {**T, "type": "string"},
-        "same_time_seq": {"type": "integer"},
-        "value": S,
-        "source_type": S,
-        "source_id": S,
-        "source_label": S,
-        "updated_by_user_id": I,
-        "truncated_before": B,
-    }
-    history_key = ["object_id", "property_name", "changed_at", "same_time_seq"]
-    out = [
-        *_objects(
-            "deals",
-            {k: S for k in ("dealname", "pipeline", "dealstage", "dealtype", "hubspot_owner_id")}
-            | {"amount": N},
-            DEALS,
-        ),
-        *_objects(
-            "contacts",
-            {
-                k: S
-                for k in (
-                    "firstname",
-                    "email",
-                    "lifecyclestage",
-                    "interests",
-                    "hubspot_owner_id",
-                    "hs_merged_object_ids",
-                )
-            },
-            CONTACTS,
-        ),
-        *_objects(
-            "tickets", {k: S for k in ("subject", "hs_pipeline", "hs_pipeline_stage")}, TICKETS
-        ),
-        *_objects(
-            "meetings",
-            {k: S for k in ("hs_meeting_outcome", "hubspot_owner_id", "hs_attendee_owner_ids")},
-            [
-                {
-                    "id": i,
-                    "hs_meeting_outcome": o,
-                    "hubspot_owner_id": w,
-                    "hs_attendee_owner_ids": a,
-                }
-                for i, o, w, a in MEETINGS
-            ],
-        ),
-        *reference_messages(1),
-    ]
+    out = []
+    for stream, spec, records in OBJECTS:
+        out.append(
+            _schema(
+                stream,
+                "id:key created_at:time updated_at:time archived:bool archived_at:time " + spec,
+                ["id"],
+            )
+        )
+        for record in records:
+            day = CREATED_DAY.get((stream, record["id"]), 1)
+            base = {"created_at": at(day, 7), "updated_at": at(6), "archived": False}
+            out.append(_rec(stream, {**base, **record}))
+    out += reference_messages(1)
     for object_type in ("deals", "tickets", "contacts"):
         stream = f"{object_type}_property_history"
-        out.append(_schema(stream, history_props, history_key))
-        for t, object_id, prop, day, hour, seq, value in HISTORY:
-            if t == object_type:
-                out.append(
-                    _rec(
-                        stream,
-                        {
-                            "object_id": object_id,
-                            "property_name": prop,
-                            "changed_at": at(day, hour),
-                            "same_time_seq": seq,
-                            "value": value,
-                            "source_type": "CRM_UI",
-                        },
-                    )
-                )
+        out.append(_schema(stream, HISTORY_FIELDS, HISTORY_KEY))
+        out += [
+            _rec(
+                stream,
+                {
+                    "object_id": object_id,
+                    "property_name": prop,
+                    "changed_at": at(day, hour),
+                    "same_time_seq": seq,
+                    "value": value,
+                    "source_type": "CRM_UI",
+                },
+            )
+            for t, object_id, prop, day, hour, seq, value in HISTORY
+            if t == object_type
+        ]
     out.append(
         _schema(
             "list_memberships",
-            {"list_id": KEY, "record_id": KEY, "object_type": S, "added_at": T},
+            "list_id:key record_id:key object_type added_at:time",
             ["list_id", "record_id"],
         )
     )
-    version = VERSION[1]
-    for list_id, record_id in MEMBERS:
-        out.append(
-            _rec(
-                "list_memberships",
-                {
-                    "list_id": list_id,
-                    "record_id": record_id,
-                    "object_type": "contacts",
-                    "added_at": at(2),
-                },
-                version,
-            )
+    out += [
+        _rec(
+            "list_memberships",
+            {
+                "list_id": list_id,
+                "record_id": record_id,
+                "object_type": "contacts",
+                "added_at": at(2),
+            },
+            VERSION[1],
         )
-    out.append({"type": "ACTIVATE_VERSION", "stream": "list_memberships", "version": version})
+        for list_id, record_id in MEMBERS
+    ]
+    out.append(_activate("list_memberships", VERSION[1]))
     out.append(
         _schema(
             "merges",
-            {"object_type": KEY, "merged_id": KEY, "survivor_id": S, "seen_at": T},
+            "object_type:key merged_id:key survivor_id seen_at:time",
             ["object_type", "merged_id"],
         )
     )
-    out.extend(
+    out += [
         _rec("merges", {"object_type": t, "merged_id": m, "survivor_id": s, "seen_at": at(6)})
         for t, m, s in MERGES
-    )
+    ]
     return out
 
 

@@ -77,8 +77,8 @@ def _hubspot_source(args: argparse.Namespace) -> Iterator[dict[str, str]]:
     ) as simulator:
         print(
             f"HubSpot: no HUBSPOT_ACCESS_TOKEN, so the simulator at {simulator.base_url} "
-            f"({args.contacts} contacts, {args.meetings} meetings, their owners, properties "
-            "and lists)."
+            f"({args.contacts} contacts, {args.meetings} meetings, their owners, properties, "
+            "lists and property history)."
         )
         yield {
             "MELTANO_ENVIRONMENT": "dev",
