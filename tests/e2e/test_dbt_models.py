@@ -3,7 +3,9 @@
 Every model is compared with answers computed here from the simulator's admin snapshots only
 (objects, links of every direction with their type ids and labels): `<type>_current`,
 `hubspot_objects`, `association_edges`, `contact_meeting_roles`, `object_activity`,
-`merged_ids`. Then the dbt tests pass; an incremental run after link changes keeps
+`merged_ids`, and the labels of `deals_labelled` and `tickets_labelled` (pipelines, stages
+with the ones deleted since, owners). Then the dbt tests pass (those of the reference and history
+models included); an incremental run after link changes keeps
 `association_edges` exact; a planted disagreement between the two directions of a pair makes
 the `association_directions_agree` test fail.
 """
@@ -205,10 +207,51 @@ def test_merged_ids_point_at_the_simulators_survivors(project, portal_sim, porta
         assert survivors[object_type].get(merged_id) == survivor_id, (object_type, merged_id)
 
 
+PIPELINE_COLUMNS = {
+    "deals": ("pipeline", "dealstage"),
+    "tickets": ("hs_pipeline", "hs_pipeline_stage"),
+}
+
+
+@pytest.mark.parametrize("object_type", sorted(PIPELINE_COLUMNS))
+def test_labelled_tables_carry_the_simulators_labels(project, portal_sim, object_type):
+    """Pipeline, stage (deleted stages from the audit included) and owner labels next to the ids
+    of every live record, as the simulator's own pipelines and owners have them."""
+    pipeline_col, stage_col = PIPELINE_COLUMNS[object_type]
+    truth = portal_sim.admin.pipelines_truth()[object_type]
+    pipelines = {p["id"]: p["label"] for p in truth["pipelines"]}
+    stages = {(p["id"], s["id"]): s["label"] for p in truth["pipelines"] for s in p["stages"]}
+    stages.update({(s["pipelineId"], s["id"]): s["label"] for s in truth["auditOnlyStages"]})
+    owners = {
+        o["id"]: " ".join(n for n in (o.get("firstName"), o.get("lastName")) if n) or None
+        for o in portal_sim.admin.owners_truth()["owners"]
+    }
+    records = live_objects(portal_sim, object_type, [pipeline_col, stage_col, "hubspot_owner_id"])
+    want = {
+        record_id: (
+            pipelines.get(props.get(pipeline_col)),
+            stages.get((props.get(pipeline_col), props.get(stage_col))),
+            owners.get(props.get("hubspot_owner_id")),
+        )
+        for record_id, props in records.items()
+    }
+    rows = query(
+        project,
+        f'SELECT id, "{pipeline_col}__label", "{stage_col}__label", hubspot_owner_id__owner_name '
+        f"FROM {object_type}_labelled",
+    )
+    got = {row[0]: row[1:] for row in rows}
+    assert got == want
+    assert all(label is not None for labels in got.values() for label in labels[:2])
+    assert sum(labels[2] is not None for labels in got.values()) > len(got) / 2
+
+
 def test_dbt_tests_pass(project):
     """The module's first run ended with dbt-postgres:data-tests (a failing test fails the run)."""
     output = project.runs[0].stderr
     assert "PASS association_directions_agree" in output
+    for test in ("stage_ids_have_stages", "history_current_matches_records"):
+        assert f"PASS {test} " in output
     assert "ERROR=0" in output
     assert "FAIL" not in output
 
