@@ -150,16 +150,12 @@
   {%- set j = 'j' ~ n -%}
   {%- set joins = [] -%}
   {%- set exprs = [] -%}
+  {%- set options = 'options.by_property -> ' ~ hubspot_literal(spec.property) -%}
   {%- if spec.kind == 'enumeration' -%}
-    {%- do joins.append('left join (select option_value, label from ' ~ hubspot_relation('property_options')
-        ~ ' where object_type = ' ~ hubspot_literal(table_name) ~ ' and property_name = ' ~ hubspot_literal(spec.property) ~ ') '
-        ~ j ~ ' on ' ~ j ~ '.option_value = ' ~ value) -%}
-    {%- do exprs.append(j ~ '.label') -%}
+    {%- do exprs.append('(' ~ options ~ ' ->> ' ~ value ~ ')') -%}
   {%- elif spec.kind == 'multi_enumeration' -%}
-    {%- do exprs.append("(select string_agg(coalesce(po.label, part.v), ';' order by part.n) from unnest(string_to_array("
-        ~ value ~ ", ';')) with ordinality part(v, n) left join " ~ hubspot_relation('property_options')
-        ~ ' po on po.object_type = ' ~ hubspot_literal(table_name) ~ ' and po.property_name = '
-        ~ hubspot_literal(spec.property) ~ ' and po.option_value = part.v)') -%}
+    {%- do exprs.append("(select string_agg(coalesce(" ~ options ~ " ->> part.v, part.v), ';' order by part.n) "
+        ~ "from unnest(string_to_array(" ~ value ~ ", ';')) with ordinality part(v, n))") -%}
   {%- elif spec.kind == 'pipeline' -%}
     {%- do joins.append('left join (select pipeline_id, label from ' ~ hubspot_relation('pipelines')
         ~ ' where object_type = ' ~ hubspot_literal(table_name) ~ ') ' ~ j ~ ' on ' ~ j ~ '.pipeline_id = ' ~ value) -%}
@@ -224,6 +220,15 @@
   {%- endif -%}
   select {{ selected | join(',\n         ') }}
   from {{ hubspot_relation(table.name) }} o
+  {%- if specs | selectattr('kind', 'in', ['enumeration', 'multi_enumeration']) | list %}
+  {#- every option label of the type in one JSONB map {property: {value: label}}: one lookup per
+      value, however many enumerations (a join each took seconds to plan on wide types) #}
+  cross join (select coalesce(jsonb_object_agg(property_name, labels), '{}'::jsonb) as by_property
+              from (select property_name, jsonb_object_agg(option_value, label) as labels
+                    from {{ hubspot_relation('property_options') }}
+                    where object_type = {{ hubspot_literal(table.name) }}
+                    group by property_name) per_property) options
+  {%- endif %}
   {{ joins | join('\n  ') }}
   where {{ hubspot_live_filter(table.name) }}
 {%- endmacro %}
