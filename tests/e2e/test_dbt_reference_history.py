@@ -32,8 +32,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 TARGET = Path(sys.executable).parent / "target-hubspot-overwrite"
 HOUR = 3600
-# every day since the records' creation (2026-01-01), not only the last 365
-BUILD = ("dbt-postgres", "build", "--vars", "{hubspot_daily_snapshot_days: 0}")
+# every day since the records' creation (2026-01-01), not only the last 365; every type
+VARS = ("--vars", "{hubspot_daily_snapshot_days: 0, hubspot_daily_snapshot_types: all}")
+BUILD = ("dbt-postgres", "build", *VARS)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -356,11 +357,11 @@ def test_data_test_fails_on_a_planted_fault(project, test_name):
         conn.execute(fault)
         try:
             result = project.run(
-                "invoke", "dbt-postgres", "test", "--select", test_name, expect_success=False
+                "invoke", "dbt-postgres", "test", *VARS, "--select", test_name, expect_success=False
             )
         finally:
             conn.execute(repair)
     assert result.returncode != 0
     assert f"FAIL 1 {test_name}" in output(result)
-    passed = project.run("invoke", "dbt-postgres", "test", "--select", test_name)
+    passed = project.run("invoke", "dbt-postgres", "test", *VARS, "--select", test_name)
     assert f"PASS {test_name}" in output(passed)

@@ -2,7 +2,8 @@
     property had at the end of that day (time zone: var hubspot_snapshot_timezone, UTC).
     A record's days run from its creation (else its first version) to today, or to the day it
     was archived or deleted; only the last var hubspot_daily_snapshot_days days (365; 0 = all)
-    are built, rows built earlier stay. Incremental: each run recomputes every record from its last
+    are built, rows built earlier stay; only the types of var hubspot_daily_snapshot_types
+    (deals and tickets; 'all' = every type with history). Incremental: each run recomputes every record from its last
     snapshot day (a partial day when it was built) and, from its first day, every record whose
     versions up to that day changed since (a late version: versions_to_date no longer matches),
     and removes the rows of records that left the history (merged away). -#}
@@ -21,6 +22,10 @@
               then least({{ hubspot_local_date('min(record_ended_at)') }}, {{ hubspot_local_today() }})
               else {{ hubspot_local_today() }} end as last_day
   from {{ ref('property_history_intervals') }}
+  {%- set types = var('hubspot_daily_snapshot_types', ['deals', 'tickets']) %}
+  {%- if types != 'all' %}
+  where object_type in ({% for t in ([types] if types is string else types) %}{{ hubspot_literal(t) }}, {% endfor %}null)
+  {%- endif %}
   group by object_type, object_id
 {%- endmacro %}
 
