@@ -26,7 +26,7 @@ from pipeline_devtools.postgres import Database, scratch_schema
 from psycopg import sql
 
 from tests.conftest import MELTANO, MeltanoProject, isolated_project_dir
-from tests.reference_fixture import singer_text
+from tests.reference_fixture import messages, singer_text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -43,34 +43,47 @@ def output(result: subprocess.CompletedProcess[str]) -> str:
     return ANSI.sub("", result.stdout + result.stderr)
 
 
+def target_config(tmp_path: Path, database: Database, schema: str) -> Path:
+    config = tmp_path / "target.json"
+    settings = {"sqlalchemy_url": database.sqlalchemy_url, "default_target_schema": schema}
+    config.write_text(json.dumps(settings))
+    return config
+
+
+def load(config: Path, text: str) -> None:
+    """Singer messages through the real target."""
+    loaded = subprocess.run(
+        [str(TARGET), "--config", str(config)],
+        input=text,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+
+
+def meltano_env(tmp_path: Path, database: Database, schema: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PATH": f"{MELTANO.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "MELTANO_ENVIRONMENT": "dev",
+        "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
+        "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "PIPELINE_SQLALCHEMY_URL": database.sqlalchemy_url,
+        "TARGET_HUBSPOT_OVERWRITE_DEFAULT_TARGET_SCHEMA": schema,
+    }
+
+
 @pytest.fixture(scope="module")
 def project(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """The fixture loaded in two target runs, then `dbt build` through meltano, once."""
     tmp_path = tmp_path_factory.mktemp("dbt_reference")
     with scratch_schema(database, prefix="dbtref") as schema:
-        config = tmp_path / "target.json"
-        config.write_text(
-            json.dumps({"sqlalchemy_url": database.sqlalchemy_url, "default_target_schema": schema})
-        )
+        config = target_config(tmp_path, database, schema)
         for run in (1, 2):
-            loaded = subprocess.run(
-                [str(TARGET), "--config", str(config)],
-                input=singer_text(run),
-                capture_output=True,
-                text=True,
-                timeout=300,
-                check=False,
-            )
-            assert loaded.returncode == 0, loaded.stderr[-3000:]
-        env = {
-            **os.environ,
-            "PATH": f"{MELTANO.parent}{os.pathsep}{os.environ.get('PATH', '')}",
-            "MELTANO_ENVIRONMENT": "dev",
-            "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
-            "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
-            "PIPELINE_SQLALCHEMY_URL": database.sqlalchemy_url,
-            "TARGET_HUBSPOT_OVERWRITE_DEFAULT_TARGET_SCHEMA": schema,
-        }
+            load(config, singer_text(run))
+        env = meltano_env(tmp_path, database, schema)
         project = MeltanoProject(isolated_project_dir(tmp_path), env, schema, database.url)
         project.run("invoke", *BUILD)
         yield project
@@ -365,3 +378,38 @@ def test_data_test_fails_on_a_planted_fault(project, test_name):
     assert f"FAIL 1 {test_name}" in output(result)
     passed = project.run("invoke", "dbt-postgres", "test", *VARS, "--select", test_name)
     assert f"PASS {test_name}" in output(passed)
+
+
+def test_a_project_without_reference_data_or_history_builds_and_passes(
+    database: Database, tmp_path: Path
+):
+    """Only object streams (and association labels): every model builds, empty where it has no
+    source, every data test passes, the labelled tables have no label column."""
+    with scratch_schema(database, prefix="dbtnoref") as schema:
+        objects = {"deals", "contacts", "tickets", "meetings", "association_labels"}
+        text = "".join(json.dumps(m) + "\n" for m in messages(1) if m.get("stream") in objects)
+        load(target_config(tmp_path, database, schema), text)
+        bare = MeltanoProject(
+            isolated_project_dir(tmp_path),
+            meltano_env(tmp_path, database, schema),
+            schema,
+            database.url,
+        )
+        printed = output(bare.run("invoke", *BUILD))
+        assert "ERROR=0" in printed
+        assert "WARN=0" in printed
+        empty = query(
+            bare,
+            "SELECT (SELECT count(*) FROM dim_owners) + (SELECT count(*) FROM hubspot_labelled)"
+            " + (SELECT count(*) FROM property_history_intervals)"
+            " + (SELECT count(*) FROM stage_durations) + (SELECT count(*) FROM list_members)"
+            " + (SELECT count(*) FROM property_history_daily)",
+        )
+        assert empty == [(0,)]
+        columns = query(
+            bare,
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = "
+            "current_schema() AND table_name = 'deals_labelled' AND column_name LIKE '%\\_\\_%'",
+        )
+        assert columns == []
+        assert query(bare, "SELECT count(*) FROM deals_labelled") == [(4,)]  # no merges here
