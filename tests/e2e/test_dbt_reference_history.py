@@ -99,6 +99,7 @@ def test_build_passes_and_warns_about_unlisted_options(project):
     printed = output(project.runs[0])
     assert "ERROR=0" in printed
     assert "WARN 3 enumeration_values_reported_unlisted" in printed
+    assert "WARN 1 owner_ids_have_owners" in printed  # meeting 304's attendee 99
     for test in (
         "stage_ids_have_stages",
         "enumeration_values_have_options",
