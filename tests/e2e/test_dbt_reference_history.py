@@ -11,13 +11,7 @@ late version. Then each data test fails on a planted fault.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
-import re
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -25,54 +19,13 @@ import pytest
 from pipeline_devtools.postgres import Database, scratch_schema
 from psycopg import sql
 
-from tests.conftest import MELTANO, MeltanoProject, isolated_project_dir
-from tests.reference_fixture import messages, singer_text
+from tests.conftest import MeltanoProject, isolated_project_dir
+from tests.dbt_helpers import BUILD, VARS, load, meltano_env, output, query, target_config
+from tests.reference_fixture import singer_text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-TARGET = Path(sys.executable).parent / "target-hubspot-overwrite"
 HOUR = 3600
-# every day since the records' creation (2026-01-01), not only the last 365; every type
-VARS = ("--vars", "{hubspot_daily_snapshot_days: 0, hubspot_daily_snapshot_types: all}")
-BUILD = ("dbt-postgres", "build", *VARS)
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def output(result: subprocess.CompletedProcess[str]) -> str:
-    """What a meltano run printed, colours removed."""
-    return ANSI.sub("", result.stdout + result.stderr)
-
-
-def target_config(tmp_path: Path, database: Database, schema: str) -> Path:
-    config = tmp_path / "target.json"
-    settings = {"sqlalchemy_url": database.sqlalchemy_url, "default_target_schema": schema}
-    config.write_text(json.dumps(settings))
-    return config
-
-
-def load(config: Path, text: str) -> None:
-    """Singer messages through the real target."""
-    loaded = subprocess.run(
-        [str(TARGET), "--config", str(config)],
-        input=text,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert loaded.returncode == 0, loaded.stderr[-3000:]
-
-
-def meltano_env(tmp_path: Path, database: Database, schema: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "PATH": f"{MELTANO.parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "MELTANO_ENVIRONMENT": "dev",
-        "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
-        "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "PIPELINE_SQLALCHEMY_URL": database.sqlalchemy_url,
-        "TARGET_HUBSPOT_OVERWRITE_DEFAULT_TARGET_SCHEMA": schema,
-    }
 
 
 @pytest.fixture(scope="module")
@@ -87,12 +40,6 @@ def project(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Ite
         project = MeltanoProject(isolated_project_dir(tmp_path), env, schema, database.url)
         project.run("invoke", *BUILD)
         yield project
-
-
-def query(project: MeltanoProject, statement: str, *params: Any) -> list[tuple]:
-    with psycopg.connect(project.database_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(project.schema)))
-        return list(conn.execute(statement, params or None))
 
 
 def test_build_passes_and_warns_about_unlisted_options(project):
@@ -381,36 +328,26 @@ def test_data_test_fails_on_a_planted_fault(project, test_name):
     assert f"PASS {test_name}" in output(passed)
 
 
-def test_a_project_without_reference_data_or_history_builds_and_passes(
-    database: Database, tmp_path: Path
-):
-    """Only object streams (and association labels): every model builds, empty where it has no
-    source, every data test passes, the labelled tables have no label column."""
-    with scratch_schema(database, prefix="dbtnoref") as schema:
-        objects = {"deals", "contacts", "tickets", "meetings", "association_labels"}
-        text = "".join(json.dumps(m) + "\n" for m in messages(1) if m.get("stream") in objects)
-        load(target_config(tmp_path, database, schema), text)
-        bare = MeltanoProject(
-            isolated_project_dir(tmp_path),
-            meltano_env(tmp_path, database, schema),
-            schema,
-            database.url,
-        )
-        printed = output(bare.run("invoke", *BUILD))
-        assert "ERROR=0" in printed
-        assert "WARN=0" in printed
-        empty = query(
-            bare,
-            "SELECT (SELECT count(*) FROM dim_owners) + (SELECT count(*) FROM hubspot_labelled)"
-            " + (SELECT count(*) FROM property_history_intervals)"
-            " + (SELECT count(*) FROM stage_durations) + (SELECT count(*) FROM list_members)"
-            " + (SELECT count(*) FROM property_history_daily)",
-        )
-        assert empty == [(0,)]
-        columns = query(
-            bare,
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = "
-            "current_schema() AND table_name = 'deals_labelled' AND column_name LIKE '%\\_\\_%'",
-        )
-        assert columns == []
-        assert query(bare, "SELECT count(*) FROM deals_labelled") == [(4,)]  # no merges here
+def labelled_tables(project: MeltanoProject) -> list[str]:
+    rows = query(
+        project,
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+        "AND table_name LIKE '%\\_labelled' ORDER BY 1",
+    )
+    return [r[0] for r in rows]
+
+
+def test_labelled_types_var_limits_the_labelled_tables(project):
+    assert labelled_tables(project) == [
+        "contacts_labelled",
+        "deals_labelled",
+        "hubspot_labelled",
+        "meetings_labelled",
+        "tickets_labelled",
+    ]
+    only = ("--vars", "{hubspot_labelled_types: [deals]}", "--select", "hubspot_labelled")
+    project.run("invoke", "dbt-postgres", "run", *only)
+    assert labelled_tables(project) == ["deals_labelled", "hubspot_labelled"]
+    assert query(project, "SELECT DISTINCT object_type FROM hubspot_labelled") == [("deals",)]
+    project.run("invoke", "dbt-postgres", "run", "--select", "hubspot_labelled")
+    assert len(labelled_tables(project)) == 5

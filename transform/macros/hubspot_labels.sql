@@ -244,7 +244,14 @@
   {{ return(result) }}
 {%- endmacro %}
 
-{#- Post-hook of hubspot_labelled: (re)build <type>_labelled for every object table. -#}
+{#- Whether <type>_labelled is built for a type: var hubspot_labelled_types, all or a list. -#}
+{% macro hubspot_labelled_wanted(object_type) -%}
+  {%- set types = var('hubspot_labelled_types', 'all') -%}
+  {{ return(types == 'all' or object_type in ([types] if types is string else types)) }}
+{%- endmacro %}
+
+{#- Post-hook of hubspot_labelled: (re)build <type>_labelled for every object table of var
+    hubspot_labelled_types (and drop it for the others). -#}
 {% macro hubspot_build_labelled_tables() -%}
   {%- set statements = [] -%}
   {%- for item in hubspot_labelled_tables() -%}
@@ -255,8 +262,10 @@
     {%- if existing is not none -%}
       {%- do statements.append('drop ' ~ existing.type ~ ' if exists ' ~ relation) -%}
     {%- endif -%}
-    {%- do statements.append('create table ' ~ relation ~ ' as ' ~ hubspot_labelled_select(item.table, item.specs)) -%}
-    {%- do statements.append('alter table ' ~ relation ~ ' add primary key (id)') -%}
+    {%- if hubspot_labelled_wanted(item.table.name) -%}
+      {%- do statements.append('create table ' ~ relation ~ ' as ' ~ hubspot_labelled_select(item.table, item.specs)) -%}
+      {%- do statements.append('alter table ' ~ relation ~ ' add primary key (id)') -%}
+    {%- endif -%}
   {%- endfor -%}
   {{ return(statements | join(';\n') if statements else 'select 1') }}
 {%- endmacro %}

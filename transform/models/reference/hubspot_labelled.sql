@@ -6,7 +6,7 @@
     what (kind), and whether the table is narrow (id and labelled values only: wide types).
     Its post-hook (re)builds <type>_labelled for every object type (macros/hubspot_labels.sql). #}
 {%- set rows = [] %}
-{%- for item in hubspot_labelled_tables() %}
+{%- for item in hubspot_labelled_tables() if hubspot_labelled_wanted(item.table.name) %}
   {%- set label_count = item.specs | map(attribute='labels') | map('length') | sum %}
   {%- set narrow = '_sdc_overflow_properties' in item.table.columns
                    or (item.table.columns | length) + label_count > 1600 %}
