@@ -36,14 +36,14 @@
   {%- set statements = [] -%}
   {%- do statements.append('create temporary table hubspot_daily_scope on commit drop as '
       ~ 'with records as (' ~ hubspot_daily_records() ~ '), '
-      ~ 'last_rows as (select distinct on (object_type, object_id) object_type, object_id, '
-      ~ 'snapshot_date, versions_to_date from ' ~ this
-      ~ ' order by object_type, object_id, snapshot_date desc), '
       ~ 'seen as (select r.object_type, r.object_id, r.first_day, r.last_day, l.snapshot_date as done_day, '
-      ~ 'l.versions_to_date, (select count(*) from ' ~ ref('property_history_intervals') ~ ' i '
-      ~ 'where i.object_type = r.object_type and i.object_id = r.object_id and '
-      ~ hubspot_local_date('i.valid_from') ~ ' <= l.snapshot_date) as versions_now '
-      ~ 'from records r left join last_rows l using (object_type, object_id)) '
+      ~ 'l.versions_to_date, count(i.object_id) as versions_now from records r '
+      ~ 'left join lateral (select t.snapshot_date, t.versions_to_date from ' ~ this ~ ' t '
+      ~ 'where t.object_type = r.object_type and t.object_id = r.object_id '
+      ~ 'order by t.snapshot_date desc limit 1) l on true '
+      ~ 'left join ' ~ ref('property_history_intervals') ~ ' i on i.object_type = r.object_type '
+      ~ 'and i.object_id = r.object_id and ' ~ hubspot_local_date('i.valid_from') ~ ' <= l.snapshot_date '
+      ~ 'group by r.object_type, r.object_id, r.first_day, r.last_day, l.snapshot_date, l.versions_to_date) '
       ~ 'select object_type, object_id, last_day, '
       ~ 'case when done_day is null or versions_now <> versions_to_date or done_day < first_day '
       ~ 'then first_day else least(done_day, last_day + 1) end as from_day from seen') -%}
