@@ -261,7 +261,8 @@ class SimulatorAdmin(HistoryAdmin, ReferenceAdmin):
 
     # ------------------------------------------------------------------ operations
     def request_counts(self) -> dict[str, Any]:
-        """``{total, endpoints: {"GET /crm/v3/objects/{type}": n}, byObjectType, statuses}``."""
+        """``{total, endpoints: {"GET /crm/v3/objects/{type}": n}, byObjectType, byVersion:
+        {"legacy": n, "2026-03": n, "2026-09": n}, byEndpointVersion, statuses, maxInFlight}``."""
         return dict(self._call("GET", "/requests"))
 
     def reset_request_counts(self) -> None:

@@ -26,6 +26,7 @@ from .faults import Fault
 from .http import Request, Response, json_response
 from .latency import classify
 from .state import SimulatorState
+from .versions import ApiVersion, expand
 
 Handler = Callable[..., Response]
 ASGIReceive = Callable[[], Awaitable[dict[str, Any]]]
@@ -44,6 +45,7 @@ class Route:
     key: str
     kind: str  # "objects" | "search" | "properties" | "associations" | "schemas" | "oauth"
     # | "owners" | "pipelines" | "lists" (scopes per kind: oauth_api.required_scopes)
+    version: ApiVersion
 
 
 def _compile(template: str) -> re.Pattern[str]:
@@ -60,7 +62,7 @@ def _routes() -> list[Route]:
             properties_api.get_properties,
             "properties",
             "GET /crm/v3/properties/{type}",
-            ["/crm/properties/2026-03/{type}"],
+            ["/crm/properties/<v>/{type}"],
         ),
         (
             "GET",
@@ -68,7 +70,7 @@ def _routes() -> list[Route]:
             properties_api.list_groups,
             "properties",
             "GET /crm/v3/properties/{type}/groups",
-            [],
+            ["/crm/properties/<v>/{type}/groups"],
         ),
         (
             "GET",
@@ -76,7 +78,7 @@ def _routes() -> list[Route]:
             properties_api.get_group,
             "properties",
             "GET /crm/v3/properties/{type}/groups/{groupName}",
-            [],
+            ["/crm/properties/<v>/{type}/groups/{group_name}"],
         ),
         (
             "GET",
@@ -84,7 +86,7 @@ def _routes() -> list[Route]:
             properties_api.get_property,
             "properties",
             "GET /crm/v3/properties/{type}/{propertyName}",
-            [],
+            ["/crm/properties/<v>/{type}/{property_name}"],
         ),
         (
             "POST",
@@ -92,7 +94,7 @@ def _routes() -> list[Route]:
             api.batch_read,
             "objects",
             "POST /crm/v3/objects/{type}/batch/read",
-            ["/crm/objects/2026-03/{type}/batch/read"],
+            ["/crm/objects/<v>/{type}/batch/read"],
         ),
         (
             "POST",
@@ -100,7 +102,7 @@ def _routes() -> list[Route]:
             api.search_objects,
             "search",
             "POST /crm/v3/objects/{type}/search",
-            ["/crm/objects/2026-03/{type}/search"],
+            ["/crm/objects/<v>/{type}/search"],
         ),
         (
             "GET",
@@ -108,7 +110,7 @@ def _routes() -> list[Route]:
             api.list_objects,
             "objects",
             "GET /crm/v3/objects/{type}",
-            ["/crm/objects/2026-03/{type}"],
+            ["/crm/objects/<v>/{type}"],
         ),
         (
             "GET",
@@ -116,7 +118,7 @@ def _routes() -> list[Route]:
             api.get_object,
             "objects",
             "GET /crm/v3/objects/{type}/{id}",
-            ["/crm/objects/2026-03/{type}/{id}"],
+            ["/crm/objects/<v>/{type}/{id}"],
         ),
         (
             "GET",
@@ -124,7 +126,7 @@ def _routes() -> list[Route]:
             associations_api.association_labels,
             "associations",
             "GET /crm/v4/associations/{from}/{to}/labels",
-            ["/crm/associations/2026-03/{from_type}/{to_type}/labels"],
+            ["/crm/associations/<v>/{from_type}/{to_type}/labels"],
         ),
         (
             "POST",
@@ -132,7 +134,7 @@ def _routes() -> list[Route]:
             associations_api.association_batch_read,
             "associations",
             "POST /crm/v4/associations/{from}/{to}/batch/read",
-            ["/crm/associations/2026-03/{from_type}/{to_type}/batch/read"],
+            ["/crm/associations/<v>/{from_type}/{to_type}/batch/read"],
         ),
         (
             "GET",
@@ -148,7 +150,7 @@ def _routes() -> list[Route]:
             schemas_api.list_schemas,
             "schemas",
             "GET /crm/v3/schemas",
-            ["/crm-object-schemas/v3/schemas", "/crm/schemas/2026-03"],
+            ["/crm-object-schemas/v3/schemas", "/crm-object-schemas/<v>/schemas"],
         ),
         (
             "GET",
@@ -156,7 +158,10 @@ def _routes() -> list[Route]:
             schemas_api.get_schema,
             "schemas",
             "GET /crm/v3/schemas/{type}",
-            ["/crm-object-schemas/v3/schemas/{type}", "/crm/schemas/2026-03/{type}"],
+            [
+                "/crm-object-schemas/v3/schemas/{type}",
+                "/crm-object-schemas/<v>/schemas/{type}",
+            ],
         ),
         *reference_routes.ROWS,
         ("POST", "/oauth/v1/token", oauth_api.oauth_token, "oauth", "POST /oauth/v1/token", []),
@@ -171,8 +176,9 @@ def _routes() -> list[Route]:
     ]
     routes = []
     for method, template, handler, kind, key, aliases in table:
-        for t in [template, *aliases]:
-            routes.append(Route(method, _compile(t), handler, key, kind))
+        for alias in [template, *aliases]:
+            for path, version in expand(alias):
+                routes.append(Route(method, _compile(path), handler, key, kind, version))
     return routes
 
 
@@ -246,7 +252,8 @@ class SimulatorApp:
             await _send(send, resp)
             return
         route, params = found
-        state.counters.record(route.key, _type_label(params, state))
+        req.api_version = route.version
+        state.counters.record(route.key, _type_label(params, state), route.version)
         delay, fault = state.faults.pick(req.method, req.path)
         if delay:
             await asyncio.sleep(delay / 1000)

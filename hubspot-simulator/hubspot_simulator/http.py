@@ -8,13 +8,24 @@ from urllib.parse import parse_qsl
 
 import orjson
 
+from .versions import ApiVersion
+
 JSON_TYPE = b"application/json;charset=utf-8"
 
 
 class Request:
     """An HTTP request with its body already read."""
 
-    __slots__ = ("_query", "body", "headers", "method", "path", "query_string", "scope")
+    __slots__ = (
+        "_query",
+        "api_version",
+        "body",
+        "headers",
+        "method",
+        "path",
+        "query_string",
+        "scope",
+    )
 
     def __init__(self, scope: dict[str, Any], body: bytes) -> None:
         self.scope = scope
@@ -26,6 +37,7 @@ class Request:
         }
         self.body = body
         self._query: list[tuple[str, str]] | None = None
+        self.api_version = ApiVersion.LEGACY  # set by routing (versions.py)
 
     @property
     def query_pairs(self) -> list[tuple[str, str]]:

@@ -1,8 +1,8 @@
 """The API route rows of the reference data: owners, pipelines and lists (legacy v3 paths).
 
 Each row is (method, path template, handler, scope kind, counter key, aliases); ``app.py``
-compiles them with the object routes. A date-versioned path (``/crm/owners/2026-09``, …) is
-one more alias in its row.
+compiles them with the object routes. Date-versioned aliases carry the ``<v>`` marker
+(``/crm/owners/<v>``: every date version, see versions.py).
 """
 
 from __future__ import annotations
@@ -16,18 +16,26 @@ Row = tuple[str, str, Callable[..., Any], str, str, list[str]]
 
 
 def _reference_routes() -> list[Row]:
-    """Owners and pipelines (legacy v3 paths; add date-versioned aliases per row)."""
+    """Owners and pipelines (legacy v3 paths and their date-versioned aliases)."""
     pipe = "/crm/v3/pipelines/{type}/{pipeline_id}"
+    dpipe = "/crm/pipelines/<v>/{type}/{pipeline_id}"
     key = "/crm/v3/pipelines/{type}/{pipelineId}"
     return [
-        ("GET", "/crm/v3/owners", reference_api.list_owners, "owners", "GET /crm/v3/owners", []),
+        (
+            "GET",
+            "/crm/v3/owners",
+            reference_api.list_owners,
+            "owners",
+            "GET /crm/v3/owners",
+            ["/crm/owners/<v>"],
+        ),
         (
             "GET",
             "/crm/v3/owners/{owner_id}",
             reference_api.get_owner,
             "owners",
             "GET /crm/v3/owners/{ownerId}",
-            [],
+            ["/crm/owners/<v>/{owner_id}"],
         ),
         (
             "GET",
@@ -35,18 +43,32 @@ def _reference_routes() -> list[Row]:
             reference_api.list_pipelines,
             "pipelines",
             "GET /crm/v3/pipelines/{type}",
-            [],
+            ["/crm/pipelines/<v>/{type}"],
         ),
-        ("GET", pipe, reference_api.get_pipeline, "pipelines", f"GET {key}", []),
-        ("GET", f"{pipe}/audit", reference_api.pipeline_audit, "pipelines", f"GET {key}/audit", []),
-        ("GET", f"{pipe}/stages", reference_api.list_stages, "pipelines", f"GET {key}/stages", []),
+        ("GET", pipe, reference_api.get_pipeline, "pipelines", f"GET {key}", [dpipe]),
+        (
+            "GET",
+            f"{pipe}/audit",
+            reference_api.pipeline_audit,
+            "pipelines",
+            f"GET {key}/audit",
+            [f"{dpipe}/audit"],
+        ),
+        (
+            "GET",
+            f"{pipe}/stages",
+            reference_api.list_stages,
+            "pipelines",
+            f"GET {key}/stages",
+            [f"{dpipe}/stages"],
+        ),
         (
             "GET",
             f"{pipe}/stages/{{stage_id}}",
             reference_api.get_stage,
             "pipelines",
             f"GET {key}/stages/{{stageId}}",
-            [],
+            [f"{dpipe}/stages/{{stage_id}}"],
         ),
         (
             "GET",
@@ -54,16 +76,18 @@ def _reference_routes() -> list[Row]:
             reference_api.stage_audit,
             "pipelines",
             f"GET {key}/stages/{{stageId}}/audit",
-            [],
+            [f"{dpipe}/stages/{{stage_id}}/audit"],
         ),
     ]
 
 
 def _list_routes() -> list[Row]:
-    """Lists (legacy v3 paths; add date-versioned aliases per row)."""
+    """Lists (legacy v3 paths and their date-versioned aliases)."""
     one = "/crm/v3/lists/{list_id}"
+    done = "/crm/lists/<v>/{list_id}"
     key = "/crm/v3/lists/{listId}"
     records = "/crm/v3/lists/records"
+    drecords = "/crm/lists/<v>/records"
     return [
         (
             "POST",
@@ -71,18 +95,32 @@ def _list_routes() -> list[Row]:
             lists_api.search_lists,
             "lists",
             "POST /crm/v3/lists/search",
-            [],
+            ["/crm/lists/<v>/search"],
         ),
-        ("GET", "/crm/v3/lists", lists_api.get_lists, "lists", "GET /crm/v3/lists", []),
-        ("GET", one, lists_api.get_list, "lists", f"GET {key}", []),
-        ("GET", f"{one}/memberships", lists_api.memberships, "lists", f"GET {key}/memberships", []),
+        (
+            "GET",
+            "/crm/v3/lists",
+            lists_api.get_lists,
+            "lists",
+            "GET /crm/v3/lists",
+            ["/crm/lists/<v>"],
+        ),
+        ("GET", one, lists_api.get_list, "lists", f"GET {key}", [done]),
+        (
+            "GET",
+            f"{one}/memberships",
+            lists_api.memberships,
+            "lists",
+            f"GET {key}/memberships",
+            [f"{done}/memberships"],
+        ),
         (
             "GET",
             f"{one}/memberships/join-order",
             lists_api.memberships_join_order,
             "lists",
             f"GET {key}/memberships/join-order",
-            [],
+            [f"{done}/memberships/join-order"],
         ),
         (
             "GET",
@@ -90,7 +128,7 @@ def _list_routes() -> list[Row]:
             lists_api.record_memberships,
             "lists",
             f"GET {records}/{{objectTypeId}}/{{recordId}}/memberships",
-            [],
+            [f"{drecords}/{{object_type_id}}/{{record_id}}/memberships"],
         ),
         (
             "POST",
@@ -98,7 +136,7 @@ def _list_routes() -> list[Row]:
             lists_api.batch_read_memberships,
             "lists",
             f"POST {records}/memberships/batch/read",
-            [],
+            [f"{drecords}/memberships/batch/read"],
         ),
     ]
 
