@@ -10,10 +10,11 @@ from . import search, search_request
 from .errors import not_found, validation_error
 from .history import history_json
 from .http import Request, Response, json_response
-from .objecttypes import ObjectType
+from .objecttypes import PORTAL_ID, ObjectType
 from .state import SimulatorState
 from .store import ACTIVE, ARCHIVED, ObjectTable
 from .util import decode_cursor, encode_cursor, iso, mix, now_ms
+from .versions import ApiVersion, batch_errors_status
 
 LIST_MAX_LIMIT = 100
 HISTORY_MAX = 50
@@ -52,6 +53,18 @@ def _truthy(raw: str | None) -> bool:
     return (raw or "").lower() == "true"
 
 
+def record_url(otype: ObjectType, record_id: str) -> str:
+    """The record's page in HubSpot's app (the ``url`` field of date-versioned objects)."""
+    return f"https://app.hubspot.com/contacts/{PORTAL_ID}/record/{otype.type_id}/{record_id}"
+
+
+def add_urls(results: list[dict[str, Any]], otype: ObjectType, version: ApiVersion) -> None:
+    """Date versions: every object carries its ``url`` (legacy objects have none)."""
+    if version is not ApiVersion.LEGACY:
+        for rec in results:
+            rec["url"] = record_url(otype, rec["id"])
+
+
 def _with_history(
     table: ObjectTable, idx: int, names: list[str], history: list[str] | None
 ) -> dict[str, Any]:
@@ -88,6 +101,7 @@ def list_objects(state: SimulatorState, req: Request, type: str) -> Response:
             next_idx = idx
             break
         results.append(_with_history(table, idx, names, history))
+    add_urls(results, otype, req.api_version)
     body: dict[str, Any] = {"results": results}
     if next_idx is not None:
         cursor = encode_cursor(next_idx)
@@ -123,11 +137,14 @@ def get_object(state: SimulatorState, req: Request, type: str, id: str) -> Respo
             f"Object not found.  objectId are usually numeric. {otype.singular} {id} does not exist"
         )
     names = table.select_properties(req.query_list("properties"))
-    return json_response(_with_history(table, idx, names, req.query_list("propertiesWithHistory")))
+    rec = _with_history(table, idx, names, req.query_list("propertiesWithHistory"))
+    add_urls([rec], otype, req.api_version)
+    return json_response(rec)
 
 
 def batch_read(state: SimulatorState, req: Request, type: str) -> Response:
-    """POST /crm/v3/objects/{type}/batch/read: 207 with one OBJECT_NOT_FOUND for missing ids."""
+    """POST /crm/v3/objects/{type}/batch/read: one OBJECT_NOT_FOUND for missing ids, answered
+    207 (legacy, 2026-03) or 200 (2026-09: ``errors``/``numErrors`` in a 200 body)."""
     started = now_ms()
     otype = object_type(state, type)
     table = state.dataset.table(otype)
@@ -160,6 +177,7 @@ def batch_read(state: SimulatorState, req: Request, type: str) -> Response:
         else:
             found[idx] = None
     results = [_with_history(table, i, names, history) for i in sorted(found, key=mix)]
+    add_urls(results, otype, req.api_version)
     out: dict[str, Any] = {"status": "COMPLETE", "results": results}
     if missing:
         out["numErrors"] = 1
@@ -174,7 +192,7 @@ def batch_read(state: SimulatorState, req: Request, type: str) -> Response:
         ]
     out["startedAt"] = iso(started)
     out["completedAt"] = iso(now_ms())
-    return json_response(out, 207 if missing else 200)
+    return json_response(out, batch_errors_status(req.api_version) if missing else 200)
 
 
 def search_objects(state: SimulatorState, req: Request, type: str) -> Response:
@@ -203,4 +221,6 @@ def search_objects(state: SimulatorState, req: Request, type: str) -> Response:
                 out.update(i for i, _ in dataset.links(other.name, idx, otype.name))
         return out
 
-    return json_response(search.execute(table, parsed, visible_before, assoc))
+    body = search.execute(table, parsed, visible_before, assoc)
+    add_urls(body["results"], otype, req.api_version)
+    return json_response(body)

@@ -13,6 +13,7 @@ from .http import Request, Response, json_response
 from .objecttypes import ObjectType
 from .state import SimulatorState
 from .util import decode_cursor, encode_cursor, iso, mix, now_ms
+from .versions import batch_errors_status
 
 ASSOC_BATCH_MAX_INPUTS = 1000
 ASSOC_PAGE_SIZE = 500
@@ -59,7 +60,9 @@ def _assoc_page(
 def association_batch_read(
     state: SimulatorState, req: Request, from_type: str, to_type: str
 ) -> Response:
-    """POST /crm/v4/associations/{from}/{to}/batch/read: per-input pages of 500."""
+    """POST /crm/v4/associations/{from}/{to}/batch/read: per-input pages of 500; inputs without
+    associations are NO_ASSOCIATIONS_FOUND errors, answered 207 (legacy, 2026-03) or 200
+    (2026-09)."""
     started = now_ms()
     f, t = object_type(state, from_type), object_type(state, to_type)
     body = json_body(req)
@@ -120,7 +123,7 @@ def association_batch_read(
         out["errors"] = errors
     out["startedAt"] = iso(started)
     out["completedAt"] = iso(now_ms())
-    return json_response(out, 207 if errors else 200)
+    return json_response(out, batch_errors_status(req.api_version) if errors else 200)
 
 
 def object_associations(

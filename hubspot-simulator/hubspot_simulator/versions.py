@@ -40,3 +40,9 @@ def at_least(version: ApiVersion, minimum: ApiVersion) -> bool:
     if version is ApiVersion.LEGACY:
         return False
     return DATE_VERSIONS.index(version) >= DATE_VERSIONS.index(minimum)
+
+
+def batch_errors_status(version: ApiVersion) -> int:
+    """The status of a batch read with errors: 207 Multi-Status up to 2026-03; from 2026-09 a
+    200 whose body carries ``errors`` and ``numErrors``."""
+    return 200 if at_least(version, ApiVersion.V2026_09) else 207
