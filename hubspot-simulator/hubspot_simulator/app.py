@@ -18,6 +18,7 @@ from . import (
     associations_api,
     oauth_api,
     oauth_dated,
+    objectlibrary_api,
     properties_api,
     reference_routes,
     schemas_api,
@@ -45,7 +46,7 @@ class Route:
     handler: Handler
     key: str
     kind: str  # "objects" | "search" | "properties" | "associations" | "schemas" | "oauth"
-    # | "owners" | "pipelines" | "lists" (scopes per kind: oauth_api.required_scopes)
+    # | "owners" | "pipelines" | "lists" | "object_library" (scopes: oauth_api.required_scopes)
     version: ApiVersion
 
 
@@ -165,6 +166,22 @@ def _routes() -> list[Route]:
             ],
         ),
         *reference_routes.ROWS,
+        (
+            "GET",
+            "/crm/v3/object-library/enablement",
+            objectlibrary_api.enablement,
+            "object_library",
+            "GET /crm/v3/object-library/enablement",
+            ["/crm/object-library/<v>/enablement"],
+        ),
+        (
+            "GET",
+            "/crm/v3/object-library/enablement/{object_type_id}",
+            objectlibrary_api.enablement_of,
+            "object_library",
+            "GET /crm/v3/object-library/enablement/{objectTypeId}",
+            ["/crm/object-library/<v>/enablement/{object_type_id}"],
+        ),
         ("POST", "/oauth/v1/token", oauth_api.oauth_token, "oauth", "POST /oauth/v1/token", []),
         (
             "POST",

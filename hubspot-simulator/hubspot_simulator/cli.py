@@ -102,7 +102,8 @@ def dataset_spec(args: argparse.Namespace) -> DatasetSpec:
         key, _, value = item.partition("=")
         fields[key.strip()] = int(value)
     if args.activate:
-        fields["activated_extra"] = list(args.activate)
+        preset = DatasetSpec.portal_sizes()["activated_extra"] if args.portal else []
+        fields["activated_extra"] = [*preset, *args.activate]
     return DatasetSpec.from_json(fields)
 
 

@@ -23,6 +23,11 @@ EPOCH_END = parse_time("2025-06-01T00:00:00Z") or 0
 # Every 97th record was last modified by one "bulk import" in the same millisecond.
 BULK_IMPORT_MS = parse_time("2025-03-03T12:00:00.000Z") or 0
 MEETING_FANOUT = (0, 1, 2, 2, 3, 4, 5, 8, 10, 12)
+# The 2026-09 types the portal preset has enabled (subscriptions and goal targets exist in
+# HubSpot but not in this account: the object library says so and their paths answer 400).
+PORTAL_ENABLED: tuple[str, ...] = tuple(
+    ["carts", "orders", "invoices", "commerce_payments", "discounts", "fees", "taxes", "users"]
+)
 
 
 @dataclass
@@ -56,10 +61,20 @@ class DatasetSpec:
     listings: int = 0
     pets: int = 0
     vehicles: int = 0
+    carts: int = 0
+    orders: int = 0
+    invoices: int = 0
+    commerce_payments: int = 0
+    subscriptions: int = 0
+    discounts: int = 0
+    fees: int = 0
+    taxes: int = 0
+    goal_targets: int = 0
+    users: int = 0
     pet_fanout: int = 600  # pet 0 ↔ the first N contacts
     company_fanout: int = 0  # company 0 ↔ the first N contacts
     wide_properties: int = 0  # extra populated custom properties on products
-    activated_extra: tuple[str, ...] = ()  # of services, courses, listings
+    activated_extra: tuple[str, ...] = ()  # optional types (objecttypes.OPTIONAL_TYPES)
 
     def __post_init__(self) -> None:
         self.activated_extra = tuple(self.activated_extra)
@@ -95,8 +110,9 @@ class DatasetSpec:
         return cls(**values)
 
     @staticmethod
-    def portal_sizes() -> dict[str, int]:
-        """The whole-portal preset: every standard type and both custom objects, small."""
+    def portal_sizes() -> dict[str, Any]:
+        """The whole-portal preset: every standard type and both custom objects, small, and
+        the 2026-09 types of ``PORTAL_ENABLED`` enabled (``activated_extra``)."""
         engagements = dict.fromkeys(
             ("calls", "emails", "notes", "tasks", "communications", "postal_mail"), 30
         )
@@ -118,6 +134,10 @@ class DatasetSpec:
             "pet_fanout": 600,
             "company_fanout": 600,
             "wide_properties": 2000,
+            **dict.fromkeys(("carts", "orders", "invoices", "commerce_payments"), 12),
+            **dict.fromkeys(("discounts", "fees", "taxes"), 6),
+            "users": 8,
+            "activated_extra": list(PORTAL_ENABLED),
             # enough archived and merged records that companies, deals and tickets have some
             "archived_permille": 50,
             "merged_permille": 80,

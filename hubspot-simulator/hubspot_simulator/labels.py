@@ -6,7 +6,8 @@ each type id belongs to one direction. Where the ids come from, per pair:
 - **[D]** documented in ``shared/reference/hubspot-api.md`` §4 (HubSpot's association guide);
 - **[M]** HubSpot's published table as remembered, NOT in our reference (unverified);
 - **[I]** invented (unused numbers) — HubSpot's real ids may differ;
-- the USER_DEFINED / INTEGRATOR_DEFINED ids 1001-1010 and 1101-1112 are portal-specific.
+- the USER_DEFINED / INTEGRATOR_DEFINED / WORK ids 1001-1010, 1101-1112 and 1201-1216 are
+  portal-specific.
 
 The reference documents "contact → communication 82, postal mail 454, feedback 97, quote 70";
 those are used in that direction, with the reverse ids 81, 453, 69 [M] and 98 [I].
@@ -123,4 +124,28 @@ DEFAULT_LABELS: dict[tuple[str, str], list[LabelTuple]] = {
         ("USER_DEFINED", 1109, "Driver", 1110, "Driven vehicle"),
     ],
     ("vehicles", "deals"): _plain(1111, 1112),
+    # ---- the 2026-09 reference's commerce types (enabled in the portal preset only)
+    ("contacts", "carts"): _plain(587, 586),  # [M]
+    ("carts", "line_items"): _plain(590, 591),  # [M]
+    ("orders", "carts"): _plain(593, 592),  # [M]
+    ("contacts", "orders"): [
+        (HS, 508, None, 507, None),  # [M]
+        # a WORK-category label (HubSpot's reference lists the category next to the other
+        # three; clients must accept it) [I]
+        ("WORK", 1201, "Purchaser", 1202, "Purchased order"),
+    ],
+    ("companies", "orders"): _plain(510, 509),  # [M]
+    ("deals", "orders"): _plain(512, 511),  # [M]
+    ("orders", "line_items"): _plain(513, 514),  # [M]
+    ("contacts", "invoices"): _plain(177, 178),  # [M]
+    ("companies", "invoices"): _plain(179, 180),  # [M]
+    ("deals", "invoices"): _plain(175, 176),  # [M]
+    ("invoices", "line_items"): _plain(409, 410),  # [M]
+    ("invoices", "commerce_payments"): _plain(1203, 1204),  # [I]
+    ("contacts", "commerce_payments"): _plain(1205, 1206),  # [I]
+    ("invoices", "discounts"): _plain(1207, 1208),  # [I]
+    ("invoices", "fees"): _plain(1209, 1210),  # [I]
+    ("invoices", "taxes"): _plain(1211, 1212),  # [I]
+    ("quotes", "discounts"): _plain(1213, 1214),  # [I]
+    ("contacts", "subscriptions"): _plain(1215, 1216),  # [I] (not enabled in the preset)
 }

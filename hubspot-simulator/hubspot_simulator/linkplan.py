@@ -42,6 +42,26 @@ LINK_PLANS: dict[tuple[str, str], Plan] = {
     ("pets", "companies"): ("pets", "p-co", (0, 1), ()),
     ("vehicles", "contacts"): ("vehicles", "v-c", (1, 2), (2,)),  # "Driver" on half
     ("vehicles", "deals"): ("vehicles", "v-d", (0, 1), ()),
+    # the 2026-09 commerce types: carts and orders of contacts, invoices of deals, payments of
+    # invoices, adjustments on invoices and quotes
+    ("contacts", "carts"): ("carts", "c-cart", (1,), ()),
+    ("carts", "line_items"): ("carts", "cart-li", (1, 2), ()),
+    ("orders", "carts"): ("orders", "o-cart", (0, 1), ()),
+    ("contacts", "orders"): ("orders", "c-o", (1, 1, 2), (3,)),  # WORK "Purchaser" on a third
+    ("companies", "orders"): ("orders", "co-o", (0, 1), ()),
+    ("deals", "orders"): ("orders", "d-o", (0, 1), ()),
+    ("orders", "line_items"): ("orders", "o-li", (1, 2, 3), ()),
+    ("contacts", "invoices"): ("invoices", "c-inv", (1,), ()),
+    ("companies", "invoices"): ("invoices", "co-inv", (0, 1), ()),
+    ("deals", "invoices"): ("invoices", "d-inv", (1,), ()),
+    ("invoices", "line_items"): ("invoices", "inv-li", (1, 2), ()),
+    ("invoices", "commerce_payments"): ("commerce_payments", "inv-pay", (1,), ()),
+    ("contacts", "commerce_payments"): ("commerce_payments", "c-pay", (0, 1), ()),
+    ("invoices", "discounts"): ("invoices", "inv-disc", (0, 0, 1), ()),
+    ("invoices", "fees"): ("invoices", "inv-fee", (0, 0, 1), ()),
+    ("invoices", "taxes"): ("invoices", "inv-tax", (0, 1), ()),
+    ("quotes", "discounts"): ("quotes", "q-disc", (0, 1), ()),
+    ("contacts", "subscriptions"): ("subscriptions", "c-sub", (1,), ()),
 }
 
 for _e in ENGAGEMENTS:

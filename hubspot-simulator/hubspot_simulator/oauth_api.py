@@ -8,6 +8,7 @@ from .auth import LISTS_SCOPE, OWNERS_SCOPE
 from .dataset import Dataset
 from .errors import correlation_id
 from .http import Request, Response, json_response
+from .objecttypes import OBJECT_TYPES
 from .state import SimulatorState
 
 
@@ -32,7 +33,8 @@ def required_scopes(kind: str, params: dict[str, str], dataset: Dataset) -> list
     """Scopes an API route needs: every group is required, any one scope of a group will do.
 
     The properties endpoint accepts the type's object read scope or its schema read scope;
-    pipelines need the type's read scope, owners and lists their own scope.
+    pipelines need the type's read scope, owners and lists their own scope, the object library
+    any object read scope.
     Types that are unknown or not activated need nothing (the handler answers 400).
     """
     if kind == "properties":
@@ -44,6 +46,8 @@ def required_scopes(kind: str, params: dict[str, str], dataset: Dataset) -> list
         return [(OWNERS_SCOPE,)]
     if kind == "lists":
         return [(LISTS_SCOPE,)]
+    if kind == "object_library":  # any CRM object read scope will do
+        return [tuple(sorted({t.read_scope for t in OBJECT_TYPES}))]
     scopes: list[tuple[str, ...]] = []
     for key in ("type", "from_type", "to_type"):
         otype = dataset.resolve(params.get(key, ""))

@@ -1,8 +1,9 @@
 """The CRM object types the simulator knows: names, type ids, key properties and scopes.
 
-Every standard HubSpot object type plus two portal-specific custom object types. Some types
-(services, courses, listings) exist only once activated in the account; which ones are active
-is a property of the dataset (``Dataset.resolve``), not of this table.
+Every standard HubSpot object type (the classic ones and the commerce, goal and user types of
+the 2026-09 reference) plus two portal-specific custom object types. Some types (services,
+courses, listings and the newer ones) exist only once activated in the account; which ones are
+active is a property of the dataset (``Dataset.resolve``), not of this table.
 """
 
 from __future__ import annotations
@@ -245,6 +246,35 @@ OBJECT_TYPES: tuple[ObjectType, ...] = (
         fully_qualified_name=f"p{PORTAL_ID}_vehicles",
     ),
 )
+
+# Types of HubSpot's 2026-09 reference (name, singular, objectTypeId, first id, read scope,
+# schema scope): API names and read scopes from the spec collection's object APIs, type ids from
+# HubSpot's object type id table, schema scopes from the properties API's scope list (goal
+# targets and users have none: their read scope serves). Not activated by default: the default
+# dataset stays as it was; the portal preset enables most of them (generator.PORTAL_ENABLED).
+# Contracts, partner clients and partner services are skipped: no published type id.
+_LINE = ("crm.objects.line_items.read", "crm.schemas.line_items.read")
+TODAY_TYPES: tuple[ObjectType, ...] = tuple(
+    _std(name, singular, type_id, base, scope, schema, activated=False)
+    for name, singular, type_id, base, scope, schema in (
+        ("carts", "cart", "0-142", 50_000_001, "crm.objects.carts.read", "crm.schemas.carts.read"),
+        ("orders", "order", "0-123", 51_000_001, "crm.objects.orders.read",
+         "crm.schemas.orders.read"),
+        ("invoices", "invoice", "0-53", 52_000_001, "crm.objects.invoices.read",
+         "crm.schemas.invoices.read"),
+        ("commerce_payments", "commerce_payment", "0-101", 53_000_001,
+         "crm.objects.commercepayments.read", "crm.schemas.commercepayments.read"),
+        ("subscriptions", "subscription", "0-69", 54_000_001, "crm.objects.subscriptions.read",
+         "crm.schemas.subscriptions.read"),
+        ("discounts", "discount", "0-84", 55_000_001, _COMMERCE, _LINE[1]),
+        ("fees", "fee", "0-85", 56_000_001, _COMMERCE, _LINE[1]),
+        ("taxes", "tax", "0-86", 57_000_001, *_LINE),
+        ("goal_targets", "goal_target", "0-74", 58_000_001, "crm.objects.goals.read",
+         "crm.objects.goals.read"),
+        ("users", "user", "0-115", 59_000_001, "crm.objects.users.read", "crm.objects.users.read"),
+    )
+)  # fmt: skip
+OBJECT_TYPES += TODAY_TYPES
 
 TYPE_NAMES: tuple[str, ...] = tuple(t.name for t in OBJECT_TYPES)
 OPTIONAL_TYPES: tuple[str, ...] = tuple(t.name for t in OBJECT_TYPES if not t.activated_by_default)

@@ -14,6 +14,7 @@ from .custom import PETS, VEHICLES
 from .engagements import CALLS, COMMUNICATIONS, EMAILS, NOTES, POSTAL_MAIL, TASKS
 from .extra import COURSES, LISTINGS, SERVICES
 from .service import FEEDBACK_SUBMISSIONS, LEADS, TICKETS
+from .today import TODAY_CATALOG
 
 __all__ = [
     "CATALOG",
@@ -46,6 +47,7 @@ CATALOG: dict[str, list[PropertySpec]] = {
     "listings": LISTINGS,
     "pets": PETS,
     "vehicles": VEHICLES,
+    **TODAY_CATALOG,
 }
 
 WIDE_TYPE = "products"
