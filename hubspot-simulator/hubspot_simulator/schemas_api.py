@@ -1,18 +1,36 @@
-"""Handlers of the custom object schema endpoints (``/crm/v3/schemas``)."""
+"""Handlers of the custom object schema endpoints (``/crm/v3/schemas``,
+``/crm-object-schemas/<version>/schemas``)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from .api import object_type
 from .customobjects import custom_types, schema
+from .dataset import Dataset
 from .errors import ApiError
 from .http import Request, Response, json_response
+from .objecttypes import ObjectType
 from .state import SimulatorState
+from .versions import ApiVersion
+
+
+def _versioned(dataset: Dataset, otype: ObjectType, version: ApiVersion) -> dict[str, Any]:
+    """The schema; date versions also carry ``allowsSensitiveProperties`` (required there)."""
+    body = schema(dataset, otype)
+    if version is not ApiVersion.LEGACY:
+        body["allowsSensitiveProperties"] = False
+    return body
 
 
 def list_schemas(state: SimulatorState, req: Request) -> Response:
     """GET /crm/v3/schemas: every custom object type of the portal (no paging)."""
     return json_response(
-        {"results": [schema(state.dataset, t) for t in custom_types(state.dataset)]}
+        {
+            "results": [
+                _versioned(state.dataset, t, req.api_version) for t in custom_types(state.dataset)
+            ]
+        }
     )
 
 
@@ -21,4 +39,4 @@ def get_schema(state: SimulatorState, req: Request, type: str) -> Response:
     otype = object_type(state, type)
     if not otype.custom:
         raise ApiError(404, "OBJECT_NOT_FOUND", f"{otype.name} is not a custom object type")
-    return json_response(schema(state.dataset, otype))
+    return json_response(_versioned(state.dataset, otype, req.api_version))
