@@ -17,6 +17,7 @@ import requests
 from hubspot_simulator.testing import SimulatorProcess
 from psycopg import sql
 from tap_hubspot_assoc.history.config import DEFAULT_PROPERTY_HISTORY, OTHER_TYPES
+from tap_hubspot_assoc.object_types import standard_type
 from tap_hubspot_assoc.reference.pipelines import PIPELINE_TYPES
 from target_hubspot_overwrite.naming import pg_identifier
 
@@ -36,16 +37,27 @@ class Portal:
     candidates: int  # types the tap probes with "all" (activated or not)
 
 
+def tap_knows(name: str, count: dict[str, Any]) -> bool:
+    """A simulator type the tap can sync: one of its standard types, or a custom object (the
+    simulator also serves types of HubSpot's newer reference a tap may not know yet)."""
+    return standard_type(name) is not None or str(count["objectTypeId"]).startswith("2-")
+
+
+def known_counts(sim: SimulatorProcess) -> dict[str, dict[str, Any]]:
+    """``/_sim/info`` counts of the types the tap knows."""
+    return {n: c for n, c in sim.admin.info()["counts"].items() if tap_knows(n, c)}
+
+
 def discover(sim: SimulatorProcess) -> Portal:
-    """Every activated type, and every direction whose labels API lists types."""
-    info = sim.admin.info()
-    types = [name for name, c in info["counts"].items() if c["activated"]]
+    """Every activated type the tap knows, and every direction whose labels API lists types."""
+    counts = known_counts(sim)
+    types = [name for name, c in counts.items() if c["activated"]]
     directions = []
     for i, a in enumerate(types):
         for b in types[i + 1 :]:
             if labels_of(sim, a, b):
                 directions += [(a, b), (b, a)]
-    return Portal(types, directions, candidates=len(info["counts"]))
+    return Portal(types, directions, candidates=len(counts))
 
 
 def labels_of(sim: SimulatorProcess, from_type: str, to_type: str) -> set[tuple]:
@@ -234,7 +246,7 @@ def full_run_minimum(
     types with pipelines and every custom object; one without answers 400) and one audit per
     pipeline, and the lists search.
     """
-    counts = sim.admin.info()["counts"]
+    counts = known_counts(sim)
     minimum: Counter[str] = Counter()
     minimum[f"{SCHEMAS} [-]"] = 1 + int(custom_types)
     for name, count in counts.items():
