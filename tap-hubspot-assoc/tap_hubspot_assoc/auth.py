@@ -1,5 +1,7 @@
-"""Credentials: a static private-app token or an OAuth refresh-token grant.
+"""Credentials: a static token (private app or service key) or an OAuth refresh-token grant.
 
+OAuth tokens are refreshed through `POST /oauth/2026-03/token` (every parameter in the
+form-encoded body, nothing in the URL) whatever `api_version` the CRM reads use.
 Tokens are kept out of every message: they are only ever placed in the Authorization header.
 """
 
@@ -94,6 +96,20 @@ class OAuthRefreshToken:
     def __repr__(self) -> str:
         return "OAuthRefreshToken(***)"
 
+    def _description(self, response: requests.Response) -> str:
+        """`: <error_description>` (or the older `message`), scrubbed of every secret."""
+        try:
+            body = response.json()
+        except ValueError:
+            return ""
+        if not isinstance(body, dict):
+            return ""
+        text = str(body.get("error_description") or body.get("message") or "").splitlines()
+        line = text[0][:200] if text else ""
+        for secret in self.secrets():
+            line = line.replace(secret, "***")
+        return f": {line}" if line else ""
+
     def _refresh(self) -> None:
         form = {
             "grant_type": "refresh_token",
@@ -109,11 +125,12 @@ class OAuthRefreshToken:
         if response.status_code != 200:
             raise HubSpotAuthError(
                 f"OAuth token refresh rejected (HTTP {response.status_code}, "
-                f"{_error_status(response)}); check client_id, client_secret and refresh_token",
+                f"{_error_status(response)}{self._description(response)}); check client_id, "
+                "client_secret and refresh_token",
                 status=response.status_code,
                 category=_error_status(response),
             )
-        body = response.json()
+        body = _token_answer(response)
         self._access_token = str(body["access_token"])
         self._refresh_token = str(body.get("refresh_token") or self._refresh_token)
         lifetime = float(body.get("expires_in") or DEFAULT_EXPIRES_IN_SECONDS)
@@ -121,12 +138,31 @@ class OAuthRefreshToken:
         self.refresh_count += 1
 
 
+def _token_answer(response: requests.Response) -> dict:
+    """A 200 answer of the token endpoint, which must carry `access_token`."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or not body.get("access_token"):
+        msg = f"OAuth token refresh answered HTTP 200 without an access_token ({paths.OAUTH_TOKEN})"
+        raise HubSpotAuthError(msg, status=200, category="INVALID_TOKEN_ANSWER")
+    return body
+
+
 def _error_status(response: requests.Response) -> str:
+    """The token endpoint's error codes: OAuth's standard `error` (2026-03) and HubSpot's
+    `status` kept for compatibility (`invalid_grant / BAD_REFRESH_TOKEN`), else `category`."""
     try:
         body = response.json()
     except ValueError:
         return "no JSON body"
-    return str(body.get("status") or body.get("category") or "unknown error")
+    if not isinstance(body, dict):
+        return "unexpected body"
+    codes = [str(body[key]) for key in ("error", "status") if body.get(key)]
+    if not codes and body.get("category"):
+        codes = [str(body["category"])]
+    return " / ".join(dict.fromkeys(codes)) or "unknown error"
 
 
 def credentials_from_config(config: dict, session: requests.Session) -> Credentials:

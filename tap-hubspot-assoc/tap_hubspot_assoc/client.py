@@ -20,6 +20,7 @@ from tap_hubspot_assoc.errors import (
     HubSpotAuthError,
     RetriesExhaustedError,
 )
+from tap_hubspot_assoc.paths import ApiPaths
 from tap_hubspot_assoc.ratelimit import RollingWindowLimiter
 
 RETRIABLE_STATUSES = frozenset({500, 502, 503, 504, 520, 521, 522, 523, 524, 423, 477})
@@ -78,8 +79,10 @@ class HubSpotClient:
         timeout: float = 120.0,
         sleep: Callable[[float], None] = time.sleep,
         max_in_flight: int = 1,
+        paths: ApiPaths | None = None,
     ) -> None:
         self.api_url = api_url.rstrip("/")
+        self.paths = paths or ApiPaths()  # the API version's paths: every module asks here
         self._credentials = credentials
         self._session = session
         self.limiter = limiter

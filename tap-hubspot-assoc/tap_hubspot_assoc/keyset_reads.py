@@ -16,9 +16,8 @@ import queue
 import threading
 from collections.abc import Container, Iterator
 from dataclasses import dataclass
-from typing import Any
 
-from tap_hubspot_assoc import paths
+from tap_hubspot_assoc.answers import CrmObject, object_page
 from tap_hubspot_assoc.concurrency import OrderedPipeline, RequestPool
 from tap_hubspot_assoc.readers import (
     BATCH_READ_SIZE,
@@ -28,7 +27,7 @@ from tap_hubspot_assoc.readers import (
     last_keyset_id,
 )
 
-Page = list[dict[str, Any]]
+Page = list[CrmObject]
 RUN_AHEAD_PAGES = 2  # answers per chain waiting to be written, at most
 
 
@@ -66,7 +65,7 @@ class _Chain:
 @dataclass(frozen=True)
 class _Answer:
     chain: _Chain | None  # None: a page of the list tail
-    results: list[dict[str, Any]]
+    results: list[CrmObject]
     last: bool
     error: BaseException | None = None
 
@@ -172,9 +171,7 @@ class KeysetFullRead:
                     break
         yield from _pages(batches.drain())
 
-    def _records(
-        self, results: list[dict[str, Any]], batches: OrderedPipeline[Page]
-    ) -> Iterator[Page]:
+    def _records(self, results: list[CrmObject], batches: OrderedPipeline[Page]) -> Iterator[Page]:
         fresh = [obj for obj in results if str(obj["id"]) not in self._skip]
         if not fresh:
             return
@@ -250,15 +247,12 @@ class KeysetFullRead:
         if relaunch:
             self._launch(chain)
 
-    def _search_chain(self, chain: _Chain) -> list[dict[str, Any]]:
+    def _search_chain(self, chain: _Chain) -> list[CrmObject]:
         """The next page of `chain` (its steps never overlap, so `after` is its own)."""
-        body = self._reader.client.post(
-            paths.search(self._reader.path_ref),
-            self._reader.id_range_search_body(chain.after, chain.upper, self.properties),
-            kind="search",
-            search=True,
-        )
-        results = list(body.get("results") or [])
+        path = self._reader.client.paths.search(self._reader.path_ref)
+        body = self._reader.id_range_search_body(chain.after, chain.upper, self.properties)
+        answer = self._reader.client.post(path, body, kind="search", search=True)
+        results = object_page(answer, f"POST {path}").objects
         if results:
             chain.after = last_keyset_id(results, chain.after, self._reader.object_type)
         return results

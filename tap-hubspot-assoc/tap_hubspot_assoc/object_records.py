@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from tap_hubspot_assoc.answers import CrmObject
 from tap_hubspot_assoc.properties import PropertyDef, to_iso_datetime
 
 
-def to_record(obj: dict[str, Any], properties: Sequence[PropertyDef]) -> dict[str, Any]:
+def to_record(obj: CrmObject, properties: Sequence[PropertyDef]) -> dict[str, Any]:
     """A record with the five top-level fields and every property typed as its own field."""
     raw = obj.get("properties") or {}
     record: dict[str, Any] = {
@@ -23,7 +24,7 @@ def to_record(obj: dict[str, Any], properties: Sequence[PropertyDef]) -> dict[st
     return record
 
 
-def merged_ids(obj: dict[str, Any]) -> list[str]:
+def merged_ids(obj: CrmObject) -> list[str]:
     """Ids this record absorbed through merges (hs_merged_object_ids, semicolon-joined)."""
     value = (obj.get("properties") or {}).get("hs_merged_object_ids")
     if not value:

@@ -20,7 +20,6 @@ from typing import Any
 from singer_sdk import Tap
 from singer_sdk import typing as th
 
-from tap_hubspot_assoc import paths
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.driven_streams import DrivenStream
 from tap_hubspot_assoc.errors import DailyLimitError, HubSpotAPIError, HubSpotAuthError
@@ -138,7 +137,7 @@ class ParityCheck:
     def count(self, stream: CrmObjectStream) -> int:
         """HubSpot's live records of the type: one unfiltered search, limit 1, its `total`."""
         body: dict[str, Any] = self.client.post(
-            paths.search(stream.object_type.path_ref),
+            self.client.paths.search(stream.object_type.path_ref),
             {"limit": 1, "properties": ["hs_object_id"]},
             kind=COUNT_REQUEST_KIND,
             search=True,

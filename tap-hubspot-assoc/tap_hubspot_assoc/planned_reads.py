@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from tap_hubspot_assoc.answers import CrmObject
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.concurrency import RequestPool
 from tap_hubspot_assoc.keyset_reads import KeysetFullRead, ListTail, count_at_most, probe_extent
@@ -37,7 +38,7 @@ from tap_hubspot_assoc.read_plan import (
 )
 from tap_hubspot_assoc.readers import ObjectReader, Window
 
-Page = list[dict[str, Any]]
+Page = list[CrmObject]
 # Listing goes on at least this long before the read is re-planned: shorter reads gain nothing.
 PLAN_AFTER_SECONDS = 3.0
 
@@ -216,6 +217,6 @@ class PlannedReads:
         self.logger.info("Plan %s: %s", self.reader.object_type, text)
 
 
-def _modified_since(obj: dict[str, Any], prop: str, window: Window) -> bool:
+def _modified_since(obj: CrmObject, prop: str, window: Window) -> bool:
     value = parse_datetime((obj.get("properties") or {}).get(prop))
     return value is None or value >= window.start

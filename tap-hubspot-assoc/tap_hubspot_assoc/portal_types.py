@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
-from tap_hubspot_assoc import paths
 from tap_hubspot_assoc.association.labels import LabelRegistry
 from tap_hubspot_assoc.association.pairs import AssociationConfigError, Direction
 from tap_hubspot_assoc.client import HubSpotClient
@@ -110,7 +109,7 @@ class PortalTypes:
         """
         if self._custom is None:
             try:
-                body = self._client.get(paths.SCHEMAS, kind="schemas")
+                body = self._client.get(self._client.paths.schemas, kind="schemas")
             except HubSpotAuthError as exc:
                 if required:
                     msg = (
@@ -182,7 +181,9 @@ class PortalTypes:
         run: object streams take their types from it, the `properties` stream its rows."""
         if object_type.name not in self._property_results:
             body = self._client.get(
-                paths.properties(object_type.path_ref), {"archived": "false"}, kind="properties"
+                self._client.paths.properties(object_type.path_ref),
+                {"archived": "false"},
+                kind="properties",
             )
             self._property_results[object_type.name] = list(body.get("results") or [])
         return self._property_results[object_type.name]
@@ -250,7 +251,7 @@ class PortalTypes:
         """A direction's association types; None (with a warning) when they cannot be read."""
         try:
             body = self._client.get(
-                paths.association_labels(direction.from_path, direction.to_path),
+                self._client.paths.association_labels(direction.from_path, direction.to_path),
                 kind="association_labels",
             )
         except DailyLimitError:

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tap_hubspot_assoc import paths
+from tap_hubspot_assoc.answers import CrmObject, ObjectPage, object_batch, object_page
 from tap_hubspot_assoc.chunking import (
     LIST_URL_LIMIT,
     SEARCH_BODY_LIMIT,
@@ -53,7 +53,7 @@ class Window:
 class BatchReadResult:
     """Objects found by a batch read, and the requested ids HubSpot did not find."""
 
-    objects: list[dict[str, Any]]
+    objects: list[CrmObject]
     missing_ids: list[str]
 
 
@@ -87,7 +87,7 @@ class ObjectReader:
 
     # -- list (full reads and archived records) -----------------------------------------
 
-    def list_pages(self, *, archived: bool = False) -> Iterator[list[dict[str, Any]]]:
+    def list_pages(self, *, archived: bool = False) -> Iterator[list[CrmObject]]:
         """Every page of GET /crm/v3/objects/{type}, 100 per page, all properties included.
 
         Properties go in the query string in chunks that keep the URL under LIST_URL_LIMIT.
@@ -129,7 +129,7 @@ class ObjectReader:
             if not after:
                 return
 
-    def _wide_list_pages(self, *, archived: bool) -> Iterator[list[dict[str, Any]]]:
+    def _wide_list_pages(self, *, archived: bool) -> Iterator[list[CrmObject]]:
         """List ids, batch-read their properties; ids gone in between are left out."""
         for ids in self._id_pages(archived=archived, kind="list"):
             self.list_cursor = self._id_cursor
@@ -140,15 +140,15 @@ class ObjectReader:
                 yield page
 
     def _list_property_chunks(self, *, archived: bool) -> list[list[str]]:
-        base = self.client.api_url + paths.objects(self.path_ref)
+        base = self.client.api_url + self.client.paths.objects(self.path_ref)
         fixed = len(base) + len(f"?limit={LIST_PAGE_SIZE}&archived={str(archived).lower()}")
         fixed += len("&after=") + 24 + len("&properties=")
         return chunk_for_query(self.property_names, max(LIST_URL_LIMIT - fixed, 200))
 
     def _list_page(
         self, chunks: list[list[str]], *, after: str | None, archived: bool, kind: str = "list"
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        merged: dict[str, dict[str, Any]] = {}
+    ) -> tuple[list[CrmObject], str | None]:
+        merged: dict[str, CrmObject] = {}
         next_after: str | None = None
         for index, chunk in enumerate(chunks):
             params: dict[str, Any] = {
@@ -158,16 +158,16 @@ class ObjectReader:
             }
             if after:
                 params["after"] = after
-            body = self.client.get(paths.objects(self.path_ref), params, kind=kind)
-            results = body.get("results") or []
+            path = self.client.paths.objects(self.path_ref)
+            page = object_page(self.client.get(path, params, kind=kind), f"GET {path}")
             if index == 0:
-                next_after = ((body.get("paging") or {}).get("next") or {}).get("after")
-                merged = {str(obj["id"]): obj for obj in results}
+                next_after = page.after
+                merged = {obj["id"]: obj for obj in page.objects}
                 continue
-            self._merge_chunk(merged, results)
-        return list(merged.values()), (str(next_after) if next_after else None)
+            self._merge_chunk(merged, page.objects)
+        return list(merged.values()), next_after
 
-    def _merge_chunk(self, merged: dict[str, dict[str, Any]], results: list[dict]) -> None:
+    def _merge_chunk(self, merged: dict[str, CrmObject], results: list[CrmObject]) -> None:
         """Add one property chunk; drop ids not present in every chunk (changed in between)."""
         seen = set()
         for obj in results:
@@ -182,12 +182,13 @@ class ObjectReader:
 
     def batch_read(self, ids: Sequence[str], *, archived: bool = False) -> BatchReadResult:
         """POST batch/read in calls of at most 100 ids; all properties travel in the body."""
-        found: list[dict[str, Any]] = []
+        found: list[CrmObject] = []
         missing: list[str] = []
+        path = self.client.paths.batch_read(self.path_ref)
         for start in range(0, len(ids), BATCH_READ_SIZE):
             chunk = [str(i) for i in ids[start : start + BATCH_READ_SIZE]]
             body = self.client.post(
-                paths.batch_read(self.path_ref) + f"?archived={str(archived).lower()}",
+                path + f"?archived={str(archived).lower()}",
                 {
                     "inputs": [{"id": i} for i in chunk],
                     "properties": self.property_names,
@@ -195,16 +196,14 @@ class ObjectReader:
                 },
                 kind="batch_read",
             )
-            found += body.get("results") or []
-            for error in body.get("errors") or []:
-                missing += [str(i) for i in (error.get("context") or {}).get("ids") or []]
+            batch = object_batch(body, f"POST {path}")
+            found += batch.objects
+            missing += batch.missing_ids
         return BatchReadResult(found, missing)
 
     # -- windowed keyset search -------------------------------------------------------
 
-    def search_window(
-        self, window: Window, *, after_id: int | None
-    ) -> Iterator[list[dict[str, Any]]]:
+    def search_window(self, window: Window, *, after_id: int | None) -> Iterator[list[CrmObject]]:
         """Pages of objects modified inside `window`, ordered by id, starting after `after_id`.
 
         Each request is a fresh query (hs_object_id > last id, sorted ascending), never the
@@ -215,12 +214,12 @@ class ObjectReader:
         last_id = after_id
         upcoming = self.pool.submit(functools.partial(self._search, window, last_id))
         while True:
-            body = upcoming.result()
-            results = body.get("results") or []
+            page = upcoming.result()
+            results = page.objects
             if not results:
                 return
             last_id = self._check_keyset(results, window, last_id)
-            total = body.get("total")
+            total = page.total
             more = len(results) == SEARCH_PAGE_SIZE and not (
                 isinstance(total, int) and total <= len(results)
             )
@@ -230,17 +229,13 @@ class ObjectReader:
             if not more:
                 return
 
-    def _search(self, window: Window, after_id: int | None) -> dict[str, Any]:
+    def _search(self, window: Window, after_id: int | None) -> ObjectPage:
         """One search request; a 400 to an all-properties body switches to id-only searches."""
         try:
-            return dict(
-                self.client.post(
-                    paths.search(self.path_ref),
-                    self._search_body(window, after_id),
-                    kind="search",
-                    search=True,
-                )
-            )
+            path = self.client.paths.search(self.path_ref)
+            body = self._search_body(window, after_id)
+            answer = self.client.post(path, body, kind="search", search=True)
+            return object_page(answer, f"POST {path}")
         except HubSpotAPIError as exc:
             if exc.status != 400 or self.search_properties != self.property_names:
                 raise
@@ -271,9 +266,11 @@ class ObjectReader:
         }
         if highest_first:
             body["sorts"] = [{"propertyName": ID_PROPERTY, "direction": "DESCENDING"}]
-        answer = self.client.post(paths.search(self.path_ref), body, kind="search", search=True)
-        results = answer.get("results") or []
-        return int(answer.get("total") or 0), int(results[0]["id"]) if results else None
+        path = self.client.paths.search(self.path_ref)
+        answer = self.client.post(path, body, kind="search", search=True)
+        page = object_page(answer, f"POST {path}")
+        first = int(page.objects[0]["id"]) if page.objects else None
+        return page.total or 0, first
 
     def modified_filters(self, window: Window) -> list[dict[str, Any]]:
         """Search filters for records modified inside `window`."""
@@ -336,7 +333,7 @@ class ObjectReader:
             return self.property_names
         return self._id_only_properties()
 
-    def _complete_properties(self, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _complete_properties(self, results: list[CrmObject]) -> list[CrmObject]:
         """When the search body could not carry every property, batch-read the page's ids."""
         if self.search_properties == self.property_names:
             return results
@@ -347,9 +344,7 @@ class ObjectReader:
         # Ids missing now were archived since the search; the archived listing reports them.
         return [by_id[str(obj["id"])] for obj in results if str(obj["id"]) in by_id]
 
-    def _check_keyset(
-        self, results: list[dict[str, Any]], window: Window, last_id: int | None
-    ) -> int:
+    def _check_keyset(self, results: list[CrmObject], window: Window, last_id: int | None) -> int:
         """The page's last id (ids must increase); counts results outside the window."""
         for obj in results:
             modified = parse_datetime((obj.get("properties") or {}).get(self.modified_property))
@@ -358,7 +353,7 @@ class ObjectReader:
         return last_keyset_id(results, last_id, self.object_type)
 
 
-def last_keyset_id(results: list[dict[str, Any]], after: int | None, object_type: str) -> int:
+def last_keyset_id(results: list[CrmObject], after: int | None, object_type: str) -> int:
     """The last id of a non-empty keyset page whose ids strictly increase from `after`."""
     previous = after
     for obj in results:

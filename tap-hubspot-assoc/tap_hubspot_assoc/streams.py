@@ -11,6 +11,7 @@ from singer_sdk import Tap
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.helpers.types import Context, Record
 
+from tap_hubspot_assoc.answers import CrmObject
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.concurrency import RequestPool
 from tap_hubspot_assoc.driven_streams import MergesStream
@@ -246,7 +247,7 @@ class CrmObjectStream(SdkStream):
 
     def _emit(
         self,
-        objects: Iterable[dict[str, Any]],
+        objects: Iterable[CrmObject],
         *,
         checkpoint: Callable[[list[str]], None] | None = None,
     ) -> Iterator[dict[str, Any]]:
@@ -372,7 +373,7 @@ class CrmObjectStream(SdkStream):
         announce_complete(self.write_activate_version, self.table_version, empty=empty)
 
 
-def _archived_inside(obj: dict[str, Any], window: Window) -> bool:
+def _archived_inside(obj: CrmObject, window: Window) -> bool:
     archived_at = parse_datetime(obj.get("archivedAt"))
     return archived_at is None or window.contains(archived_at)
 

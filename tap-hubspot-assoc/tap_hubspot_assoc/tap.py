@@ -30,6 +30,7 @@ from tap_hubspot_assoc.history.config import cost_line, history_properties
 from tap_hubspot_assoc.history.feeder import history_streams
 from tap_hubspot_assoc.history.records import HISTORY_BATCH
 from tap_hubspot_assoc.parity import parity_streams
+from tap_hubspot_assoc.paths import DEFAULT_API_VERSION, ApiPaths, ApiVersion
 from tap_hubspot_assoc.portal_types import PortalTypes, SyncedType, configured_list
 from tap_hubspot_assoc.ratelimit import SEARCH_MARGIN_SECONDS, RollingWindowLimiter
 from tap_hubspot_assoc.read_plan import PlanGoal
@@ -68,6 +69,15 @@ CONFIG_SCHEMA = th.PropertiesList(
         th.StringType,
         default=DEFAULT_API_URL,
         description="HubSpot API base URL (a simulator in tests).",
+    ),
+    th.Property(
+        "api_version",
+        th.StringType(allowed_values=[v.value for v in ApiVersion]),
+        default=DEFAULT_API_VERSION.value,
+        description="HubSpot API version the tap reads: 2026-09 (the latest supported, default; "
+        "HubSpot supports it until March 2028), 2026-03 (until September 2027) or legacy (the "
+        "/crm/v3 and /crm/v4 paths). OAuth refreshes through /oauth/2026-03/token whatever "
+        "the version.",
     ),
     th.Property(
         "start_date",
@@ -273,6 +283,7 @@ class TapHubspotAssoc(Tap):
             ),
             logger=self.logger.getChild("client"),
             max_in_flight=self.request_pool.size,
+            paths=ApiPaths(ApiVersion.parse(self.config.get("api_version"))),
         )
 
     @cached_property

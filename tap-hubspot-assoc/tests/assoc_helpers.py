@@ -256,8 +256,9 @@ Rewrite = Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
 
 
 class RewritingProxy:
-    """Forwards to the simulator; `rewrite(request_body, response_body)` may change v4
-    association batch/read responses (the simulator has no per-input error faults)."""
+    """Forwards to the simulator; `rewrite(request_body, response_body)` may change
+    association batch/read responses of any API version (the simulator has no per-input error
+    faults)."""
 
     def __init__(self, upstream: str, rewrite: Rewrite) -> None:
         proxy = self
@@ -297,9 +298,11 @@ class RewritingProxy:
             handler.command, self.upstream + handler.path, data=body, headers=headers, timeout=60
         )
         status, content = response.status_code, response.content
-        if handler.command == "POST" and "/batch/read" in handler.path and "/v4/" in handler.path:
+        path = handler.path
+        if handler.command == "POST" and "/batch/read" in path and "/associations/" in path:
             rewritten = self.rewrite(json.loads(body or b"{}"), response.json())
-            status = 207 if rewritten.get("errors") else 200
+            # 2026-09 answers 200 with the errors in the body; legacy and 2026-03 answer 207
+            status = 207 if rewritten.get("errors") and "/2026-09/" not in path else 200
             content = json.dumps(rewritten).encode()
         handler.send_response(status)
         handler.send_header("Content-Type", "application/json")

@@ -22,6 +22,7 @@ from tap_hubspot_assoc.association.reader import (
     ParentRows,
 )
 from tap_hubspot_assoc.errors import HubSpotAPIError, HubSpotAuthError
+from tap_hubspot_assoc.paths import ApiPaths
 
 LOG = logging.getLogger("test")
 M2C = Direction("meetings", "contacts")
@@ -29,6 +30,8 @@ M2C = Direction("meetings", "contacts")
 
 class FakeClient:
     """Answers POSTs from a list of bodies (or raises), recording the request bodies."""
+
+    paths = ApiPaths()
 
     def __init__(self, answers: list[Any]) -> None:
         self.answers = answers

@@ -199,7 +199,7 @@ def test_other_failures_keep_their_traceback(
     disguised as one line."""
     admin = fresh_simulator.admin
     admin.add_token(SECRET)
-    admin.add_fault("status", count=None, status=400, path="/crm/v3/objects/contacts$")
+    admin.add_fault("status", count=None, status=400, path=r"/objects/(\d{4}-\d{2}/)?contacts$")
     run = run_cli(
         tmp_path, config_for(fresh_simulator, object_types=["contacts"], association_pairs=[])
     )

@@ -6,7 +6,6 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from tap_hubspot_assoc import paths
 from tap_hubspot_assoc.association.pairs import Direction
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.errors import DailyLimitError, HubSpotAPIError
@@ -68,7 +67,7 @@ class LabelRegistry:
     def _discover(self, direction: Direction) -> DirectionLabels:
         try:
             body = self._client.get(
-                paths.association_labels(direction.from_path, direction.to_path),
+                self._client.paths.association_labels(direction.from_path, direction.to_path),
                 kind="association_labels",
             )
         except DailyLimitError:

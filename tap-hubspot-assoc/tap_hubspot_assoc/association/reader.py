@@ -7,16 +7,21 @@ import logging
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from tap_hubspot_assoc import paths
+from tap_hubspot_assoc.answers import (
+    AssociatedRecord,
+    AssociationBatch,
+    AssociationResult,
+    AssociationSpec,
+    BatchError,
+    association_batch,
+)
 from tap_hubspot_assoc.association.labels import LabelRegistry
 from tap_hubspot_assoc.association.pairs import Direction
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.errors import HubSpotAPIError, HubSpotAuthError, RetriesExhaustedError
 
 BATCH_SIZE = 1000
-NO_ASSOCIATIONS = "NO_ASSOCIATIONS_FOUND"
 
 
 @dataclass(frozen=True)
@@ -113,8 +118,8 @@ class AssociationReader:
             answered: set[str] = set()
             asked = set(pending)
             still: list[str] = []
-            for result in body.get("results") or []:
-                from_id = str((result.get("from") or {}).get("id"))
+            for result in body.results:
+                from_id = result.from_id
                 parent = parents.get(from_id)
                 if parent is None or from_id in answered or from_id not in asked:
                     self._logger.warning(
@@ -130,14 +135,14 @@ class AssociationReader:
                     still.append(from_id)
                 else:
                     yield event
-            for error in body.get("errors") or []:
+            for error in body.errors:
                 yield from self._error_events(error, asked, parents, answered, received)
             for from_id in pending:
                 if from_id not in answered:
                     yield ParentFailed(from_id, "neither a result nor an error in the response")
             pending = still
 
-    def _post(self, pending: list[str], parents: dict[str, _Parent]) -> dict[str, Any]:
+    def _post(self, pending: list[str], parents: dict[str, _Parent]) -> AssociationBatch:
         inputs: list[dict[str, str]] = []
         for from_id in pending:
             after = parents[from_id].after
@@ -145,29 +150,30 @@ class AssociationReader:
         with self._count_lock:
             self.requests += 1
         self._per_thread.count = self.thread_requests() + 1
-        return dict(
-            self.client.post(
-                paths.association_batch_read(self.direction.from_path, self.direction.to_path),
-                {"inputs": inputs},
-                kind="association_batch_read",
-            )
+        path = self.client.paths.association_batch_read(
+            self.direction.from_path, self.direction.to_path
         )
+        body = self.client.post(path, {"inputs": inputs}, kind="association_batch_read")
+        return association_batch(body, f"POST {path}")
 
-    def _rows(self, result: dict[str, Any], parent: _Parent) -> list[Association]:
+    def _rows(self, result: AssociationResult, parent: _Parent) -> list[Association]:
         rows = []
-        for target in result.get("to") or []:
-            to_id = str(target.get("toObjectId") if "toObjectId" in target else target.get("id"))
-            for spec in target.get("associationTypes") or []:
-                type_id = int(spec["typeId"])
-                if (to_id, type_id) in parent.seen:
-                    continue
-                parent.seen.add((to_id, type_id))
-                rows.append(self._association(to_id, type_id, spec))
+        for target in result.targets:
+            rows += self._target_rows(target, parent)
         return rows
 
-    def _association(self, to_id: str, type_id: int, spec: dict[str, Any]) -> Association:
+    def _target_rows(self, target: AssociatedRecord, parent: _Parent) -> list[Association]:
+        rows = []
+        for spec in target.types:
+            if (target.to_id, spec.type_id) in parent.seen:
+                continue
+            parent.seen.add((target.to_id, spec.type_id))
+            rows.append(self._association(target.to_id, spec.type_id, spec))
+        return rows
+
+    def _association(self, to_id: str, type_id: int, spec: AssociationSpec) -> Association:
         """Category and label from the response; the discovered type fills what is missing."""
-        category, label = spec.get("category"), spec.get("label")
+        category, label = spec.category, spec.label
         known = self.labels.lookup(self.direction, type_id)
         if known is None and type_id not in self.unknown_type_ids:
             self.unknown_type_ids.add(type_id)
@@ -182,13 +188,12 @@ class AssociationReader:
         return Association(to_id, type_id, category, label)
 
     def _next_page(
-        self, from_id: str, result: dict[str, Any], parent: _Parent, received: dt.datetime
+        self, from_id: str, result: AssociationResult, parent: _Parent, received: dt.datetime
     ) -> Event | None:
         """Done/Failed when this parent is finished, None when it has another page."""
-        after = ((result.get("paging") or {}).get("next") or {}).get("after")
-        if not after:
+        after = result.after
+        if after is None:
             return ParentDone(from_id, len(parent.seen), received)
-        after = str(after)
         if after in parent.cursors:
             return ParentFailed(from_id, f"paging cursor {after!r} repeated")
         parent.cursors.add(after)
@@ -197,17 +202,14 @@ class AssociationReader:
 
     def _error_events(
         self,
-        error: dict[str, Any],
+        error: BatchError,
         asked: set[str],
         parents: dict[str, _Parent],
         answered: set[str],
         received: dt.datetime,
     ) -> Iterator[Event]:
-        context = error.get("context") or {}
-        ids = [str(i) for i in context.get("fromObjectId") or context.get("ids") or []]
-        none_found = NO_ASSOCIATIONS in f"{error.get('category')} {error.get('subCategory')}"
-        reason = f"{error.get('category')}/{error.get('subCategory')}: {error.get('message')}"
-        for from_id in ids:
+        none_found, reason = error.no_associations, error.reason()
+        for from_id in error.ids:
             if from_id not in asked or from_id in answered:
                 continue
             answered.add(from_id)

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, cast
+from typing import cast
 
 from singer_sdk import Tap
 
-from tap_hubspot_assoc import paths
+from tap_hubspot_assoc.answers import CrmObject, object_batch
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.concurrency import OrderedPipeline, RequestPool
 from tap_hubspot_assoc.driven_streams import DrivenStream
@@ -68,7 +68,7 @@ class HistoryFeeder:
         self._include_archived = include_archived
         self._logger = logger
         self._buffer: list[str] = []
-        self._pipeline: OrderedPipeline[list[dict[str, Any]]] = OrderedPipeline(pool, pool.size)
+        self._pipeline: OrderedPipeline[list[CrmObject]] = OrderedPipeline(pool, pool.size)
         self._in_flight = 0
         self.records = 0
         self.rows = 0
@@ -139,7 +139,7 @@ class HistoryFeeder:
         batch = list(ids)
         self._write(self._pipeline.submit(len(batch), lambda: self._read(batch)))
 
-    def _read(self, ids: list[str]) -> list[dict[str, Any]]:
+    def _read(self, ids: list[str]) -> list[CrmObject]:
         """The records of `ids` with history, in `ids` order (HubSpot answers in any order);
         archived ones with a second request when archived records are synced."""
         found, missing = self._batch_read(ids, archived=False)
@@ -151,9 +151,9 @@ class HistoryFeeder:
 
     def _batch_read(
         self, ids: list[str], *, archived: bool
-    ) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    ) -> tuple[dict[str, CrmObject], list[str]]:
         body = self._client.post(
-            paths.batch_read(self._path_ref) + f"?archived={str(archived).lower()}",
+            self._client.paths.batch_read(self._path_ref) + f"?archived={str(archived).lower()}",
             {
                 "inputs": [{"id": i} for i in ids],
                 "properties": ["hs_object_id"],
@@ -162,15 +162,10 @@ class HistoryFeeder:
             kind=REQUEST_KIND,
         )
         self.requests += 1
-        found = {str(r["id"]): r for r in body.get("results") or []}
-        missing = [
-            str(i)
-            for error in body.get("errors") or []
-            for i in (error.get("context") or {}).get("ids") or []
-        ]
-        return found, missing
+        batch = object_batch(body, f"POST {self._client.paths.batch_read(self._path_ref)}")
+        return {r["id"]: r for r in batch.objects}, batch.missing_ids
 
-    def _write(self, answers: Iterable[tuple[object, list[dict[str, Any]]]]) -> None:
+    def _write(self, answers: Iterable[tuple[object, list[CrmObject]]]) -> None:
         for size, records in answers:
             self._in_flight -= cast(int, size)
             for record in records:

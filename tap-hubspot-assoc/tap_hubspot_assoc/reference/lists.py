@@ -8,7 +8,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tap_hubspot_assoc import paths
 from tap_hubspot_assoc.association.pairs import AssociationConfigError
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.errors import HubSpotAuthError
@@ -22,7 +21,6 @@ from tap_hubspot_assoc.reference.kinds import (
 
 SEARCH_PAGE_SIZE = 500  # HubSpot's maximum `count` for the lists search
 MEMBERS_PAGE_SIZE = 250  # HubSpot's maximum `limit` for the membership listings
-ENDPOINT = f"POST {paths.LISTS_SEARCH}"
 SIZE_PROPERTY = "hs_list_size"
 
 
@@ -99,17 +97,18 @@ def search_lists(client: HubSpotClient) -> ListSearch:
     """Page through the lists search (offset paging); a list seen twice is kept once."""
     found: dict[str, HubSpotList] = {}
     offset, requests, deleted = 0, 0, 0
+    endpoint = f"POST {client.paths.lists_search}"
     while True:
         body = {"offset": offset, "count": SEARCH_PAGE_SIZE, "additionalProperties": []}
         try:
-            answer = client.post(paths.LISTS_SEARCH, body, kind="lists")
+            answer = client.post(client.paths.lists_search, body, kind="lists")
         except HubSpotAuthError as exc:
             if exc.status != 403:
                 raise
             scopes = exc.missing_scopes or (ReferenceKind.LISTS.scope,)
             raise ReferenceAccessDeniedError("lists", scopes, str(exc)) from exc
         requests += 1
-        page = Item(answer, ENDPOINT)
+        page = Item(answer, endpoint)
         for item in page.items("lists"):
             if item.raw.get("deletedAt"):
                 deleted += 1
@@ -120,7 +119,7 @@ def search_lists(client: HubSpotClient) -> ListSearch:
         if not page.flag("hasMore", default=False) or next_offset is None:
             break
         if next_offset <= offset:
-            msg = f"{ENDPOINT}: offset did not advance ({offset} -> {next_offset})"
+            msg = f"{endpoint}: offset did not advance ({offset} -> {next_offset})"
             raise ReferenceShapeError(msg)
         offset = next_offset
     ordered = sorted(found.values(), key=lambda hl: _id_key(hl.list_id))

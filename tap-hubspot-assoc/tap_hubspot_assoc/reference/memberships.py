@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from tap_hubspot_assoc import paths
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.concurrency import RequestPool
 from tap_hubspot_assoc.errors import HubSpotAPIError
@@ -116,7 +115,7 @@ class MembershipReader:
         chain.finished = page.after is None
 
     def _page(self, list_id: str, after: str | None) -> _Page:
-        path = paths.list_memberships_by_join_order(list_id)
+        path = self._client.paths.list_memberships_by_join_order(list_id)
         params: dict[str, Any] = {"limit": MEMBERS_PAGE_SIZE}
         if after is not None:
             params["after"] = after

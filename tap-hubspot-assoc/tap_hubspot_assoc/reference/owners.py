@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from tap_hubspot_assoc import paths
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.errors import HubSpotAuthError
 from tap_hubspot_assoc.reference.fields import Item, next_after, results
@@ -18,7 +17,6 @@ from tap_hubspot_assoc.reference.kinds import (
 )
 
 OWNERS_PAGE_SIZE = 500  # HubSpot's maximum `limit` for the owners API
-ENDPOINT = f"GET {paths.OWNERS}"
 
 
 @dataclass(frozen=True)
@@ -130,7 +128,7 @@ class OwnersSource:
         for archived in (False, True):
             body = self._first_page if not archived else self._page(archived=True, after=None)
             while True:
-                for item in results(body, ENDPOINT):
+                for item in results(body, f"GET {self._client.paths.owners}"):
                     owner = parse_owner(item, archived_listing=archived)
                     if owner.owner_id not in seen:
                         seen.add(owner.owner_id)
@@ -145,4 +143,4 @@ class OwnersSource:
         if after is not None:
             params["after"] = after
         self.requests += 1
-        return self._client.get(paths.OWNERS, params, kind="owners")
+        return self._client.get(self._client.paths.owners, params, kind="owners")

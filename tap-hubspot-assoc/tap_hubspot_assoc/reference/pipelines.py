@@ -19,7 +19,6 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from tap_hubspot_assoc import paths
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.concurrency import OrderedPipeline, RequestPool
 from tap_hubspot_assoc.errors import HubSpotAPIError, HubSpotAuthError
@@ -266,9 +265,11 @@ class PipelinesSource:
             yield from _emit(done, audit)
 
     def _list(self, object_type: CrmObjectType) -> list[Pipeline] | None:
-        endpoint = f"GET {paths.pipelines(object_type.path_ref)}"
+        endpoint = f"GET {self._client.paths.pipelines(object_type.path_ref)}"
         try:
-            body = self._client.get(paths.pipelines(object_type.path_ref), kind="pipelines")
+            body = self._client.get(
+                self._client.paths.pipelines(object_type.path_ref), kind="pipelines"
+            )
         except HubSpotAuthError as exc:
             if exc.status != 403:
                 raise
@@ -284,7 +285,7 @@ class PipelinesSource:
         return [parse_pipeline(item) for item in results(body, endpoint)]
 
     def _audit(self, object_type: CrmObjectType, pipeline: Pipeline) -> list[AuditEntry]:
-        path = paths.pipeline_audit(object_type.path_ref, pipeline.pipeline_id)
+        path = self._client.paths.pipeline_audit(object_type.path_ref, pipeline.pipeline_id)
         try:
             body = self._client.get(path, kind="pipeline_audit")
         except HubSpotAPIError as exc:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from tap_hubspot_assoc import paths
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.concurrency import OrderedPipeline, RequestPool
 from tap_hubspot_assoc.errors import HubSpotAuthError
@@ -136,6 +135,7 @@ def parse_property(item: Item, *, archived_listing: bool = False) -> PropertyDef
 class _Answers:
     active: list[Mapping[str, Any]]
     archived: Any
+    endpoint: str  # the active listing's request, for error messages
 
 
 class PropertiesSource:
@@ -193,14 +193,17 @@ class PropertiesSource:
 
     def _answers(self, object_type: CrmObjectType) -> _Answers:
         archived = self._client.get(
-            paths.properties(object_type.path_ref), {"archived": "true"}, kind="properties"
+            self._client.paths.properties(object_type.path_ref),
+            {"archived": "true"},
+            kind="properties",
         )
-        return _Answers(self._active(object_type), archived)
+        endpoint = f"GET {self._client.paths.properties(object_type.path_ref)}"
+        return _Answers(self._active(object_type), archived, endpoint)
 
 
 def _emit(key: object, answers: _Answers) -> Iterator[Emitted]:
     assert isinstance(key, CrmObjectType)
-    endpoint = f"GET {paths.properties(key.path_ref)}"
+    endpoint = answers.endpoint
     seen: set[str] = set()
     active = [parse_property(Item(raw, endpoint)) for raw in answers.active]
     archived = [
