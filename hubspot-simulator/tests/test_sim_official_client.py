@@ -14,6 +14,7 @@ from hubspot.crm.associations.v4.schema.exceptions import ApiException as Labels
 from hubspot.crm.lists import ListSearchRequest
 from hubspot.crm.objects import BatchReadInputSimplePublicObjectId, PublicObjectSearchRequest
 from hubspot.crm.objects.exceptions import ApiException
+from hubspot_simulator.generator import PORTAL_ENABLED
 from hubspot_simulator.labels import DEFAULT_LABELS
 from hubspot_simulator.objecttypes import OBJECT_TYPES
 from hubspot_simulator.testing import SimulatorProcess
@@ -284,3 +285,24 @@ def test_lists_through_the_client(hs, portal):
     record = members[0].record_id
     of_record = hs.crm.lists.memberships_api.get_lists("0-1", record).results
     assert big["listId"] in {m.list_id for m in of_record}
+
+
+@pytest.mark.parametrize("otype", PORTAL_ENABLED)
+def test_2026_09_types_through_the_generic_objects_api(hs, portal_info, otype):
+    """The portal's 2026-09 types on the legacy paths, with the client's validation on."""
+    counts = portal_info["counts"][otype]
+    page = hs.crm.objects.basic_api.get_page(otype, limit=100)
+    assert len(page.results) == counts["active"] > 0
+    one = hs.crm.objects.basic_api.get_by_id(otype, page.results[0].id)
+    assert one.id == page.results[0].id
+    found = hs.crm.objects.search_api.do_search(otype, PublicObjectSearchRequest(limit=3))
+    assert found.total == counts["active"]
+
+
+def test_invoices_and_taxes_through_their_own_client_apis(hs, portal_info):
+    """The client's typed invoices (``crm.commerce.invoices``) and taxes APIs."""
+    invoices = hs.crm.commerce.invoices.basic_api.get_page(limit=100, properties=["hs_number"])
+    assert len(invoices.results) == portal_info["counts"]["invoices"]["active"]
+    assert all(r.properties["hs_number"] == f"INV-{r.id}" for r in invoices.results)
+    taxes = hs.crm.objects.taxes.basic_api.get_page(limit=100)
+    assert len(taxes.results) == portal_info["counts"]["taxes"]["active"]
