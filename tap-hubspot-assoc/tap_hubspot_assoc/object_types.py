@@ -92,6 +92,33 @@ def _standard(
 _ENGAGEMENT_SCOPE = "crm.objects.contacts.read"  # engagements are read under the contacts scope
 _ENGAGEMENT_SCHEMA = "crm.schemas.contacts.read"
 
+_LINE_ITEMS_SCHEMA = "crm.schemas.line_items.read"
+_GOALS, _USERS = "crm.objects.goals.read", "crm.objects.users.read"
+
+# The object types of HubSpot's 2026-09 reference beyond the older twenty: API names and read
+# scopes from the reference's object APIs, type ids from HubSpot's object type id table. All
+# keep hs_createdate / hs_lastmodifieddate. Contracts, partner clients and partner services
+# have object APIs but no published type id yet: configure them by name once HubSpot lists one.
+TODAY_TYPES: tuple[CrmObjectType, ...] = (
+    _standard("carts", "cart", "0-142", "crm.objects.carts.read"),
+    _standard("orders", "order", "0-123", "crm.objects.orders.read"),
+    _standard("invoices", "invoice", "0-53", "crm.objects.invoices.read"),
+    _standard(
+        "commerce_payments",
+        "commerce_payment",
+        "0-101",
+        "crm.objects.commercepayments.read",
+        schema="crm.schemas.commercepayments.read",
+    ),
+    _standard("subscriptions", "subscription", "0-69", "crm.objects.subscriptions.read"),
+    _standard("discounts", "discount", "0-84", "e-commerce", schema=_LINE_ITEMS_SCHEMA),
+    _standard("fees", "fee", "0-85", "e-commerce", schema=_LINE_ITEMS_SCHEMA),
+    _standard("taxes", "tax", "0-86", "crm.objects.line_items.read", schema=_LINE_ITEMS_SCHEMA),
+    # goal targets and users have no schema scope: their read scope serves
+    _standard("goal_targets", "goal_target", "0-74", "crm.objects.goals.read", schema=_GOALS),
+    _standard("users", "user", "0-115", "crm.objects.users.read", schema=_USERS),
+)
+
 # Contacts filter and sort on `lastmodifieddate` (their `hs_lastmodifieddate` is empty and
 # silently matches nothing); every other type, custom objects included, on
 # `hs_lastmodifieddate`.
@@ -144,6 +171,7 @@ STANDARD_TYPES: tuple[CrmObjectType, ...] = (
     _standard("courses", "course", "0-410", "crm.objects.courses.read"),
     _standard("listings", "listing", "0-420", "crm.objects.listings.read"),
     _standard("appointments", "appointment", "0-421", "crm.objects.appointments.read"),
+    *TODAY_TYPES,
 )
 
 _STANDARD_BY_SPELLING: dict[str, CrmObjectType] = {

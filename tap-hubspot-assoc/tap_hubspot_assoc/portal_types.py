@@ -2,11 +2,12 @@
 
 `object_types` and `association_pairs` take a list or `"all"`. Types are checked before any
 record is read: each synced type's property definitions are read once (needed for its schema
-anyway), and that request doubles as the scope check. With `"all"`, a type the token cannot
-read or the account has not activated is skipped with one warning; a type the user listed
-explicitly fails the run with the same message. Pairs for `"all"` come from the labels API:
-one request per unordered pair of synced types, and one more for the reverse direction of each
-pair that has association types.
+anyway), and that request doubles as the scope check. With `"all"`, one object-library request
+says which standard types the account has enabled (the others are skipped without a request);
+a type the token cannot read or the account has not activated is skipped with one warning;
+a type the user listed explicitly fails the run with the same message. Pairs for `"all"` come
+from the labels API: one request per unordered pair of synced types, and one more for the
+reverse direction of each pair that has association types.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
+from tap_hubspot_assoc.answers import object_library
 from tap_hubspot_assoc.association.labels import LabelRegistry
 from tap_hubspot_assoc.association.pairs import AssociationConfigError, Direction
 from tap_hubspot_assoc.client import HubSpotClient
@@ -150,7 +152,7 @@ class PortalTypes:
         before = self._client.stats.total_requests
         names = configured_list(configured, "object_types")
         if names is None:
-            candidates = [*STANDARD_TYPES, *self.custom_types(required=False)]
+            candidates = [*self._enabled_standard_types(), *self.custom_types(required=False)]
             synced = [s for s in (self._probe(t, explicit=False) for t in candidates) if s]
         else:
             wanted = list(dict.fromkeys(self.resolve(str(n)) for n in names if str(n).strip()))
@@ -167,6 +169,36 @@ class PortalTypes:
                 f"; skipped: {', '.join(self.type_cost.skipped)}" if self.type_cost.skipped else "",
             )
         return synced
+
+    def _enabled_standard_types(self) -> list[CrmObjectType]:
+        """The standard types the object library does not report disabled (one request).
+
+        A type the library lists as disabled is skipped without a request; a type it does not
+        list is probed like every type was before. Without the library (a token or account
+        that cannot read it: 400/403/404) every standard type is probed.
+        """
+        path = self._client.paths.object_library
+        try:
+            enabled = object_library(self._client.get(path, kind="object_library"), f"GET {path}")
+        except DailyLimitError:
+            raise
+        except HubSpotAPIError as exc:
+            if exc.status not in (400, 403, 404):
+                raise
+            self._logger.info(
+                "object library unavailable (GET %s: HTTP %s); probing each standard type",
+                path,
+                exc.status,
+            )
+            return list(STANDARD_TYPES)
+        disabled = [t for t in STANDARD_TYPES if enabled.get(t.type_id) is False]
+        if disabled:
+            self._logger.info(
+                "object library: not enabled in this account, skipped: %s",
+                ", ".join(t.describe() for t in disabled),
+            )
+            self.type_cost.skipped += [f"{t.name} (not enabled)" for t in disabled]
+        return [t for t in STANDARD_TYPES if t not in disabled]
 
     def properties_of(self, object_type: CrmObjectType) -> list[PropertyDef]:
         """Property definitions of one type, read once per run."""
