@@ -21,6 +21,7 @@ from .http import Request, Response, json_response
 from .latency import classify
 from .routes import Route, match
 from .state import SimulatorState
+from .versions import ApiVersion
 
 ASGIReceive = Callable[[], Awaitable[dict[str, Any]]]
 ASGISend = Callable[[dict[str, Any]], Awaitable[None]]
@@ -84,7 +85,8 @@ class SimulatorApp:
         route, params = found
         req.api_version = route.version
         state.counters.record(route.key, _type_label(params, state), route.version)
-        delay, fault = state.faults.pick(req.method, req.path)
+        legacy = None if route.version is ApiVersion.LEGACY else route.legacy_path(params)
+        delay, fault = state.faults.pick(req.method, req.path, legacy)
         if delay:
             await asyncio.sleep(delay / 1000)
         if fault is not None and fault.kind != "truncate":

@@ -39,13 +39,16 @@ class Fault:
         self._rng = random.Random(self.seed)
         self._re = re.compile(self.path) if self.path else None
 
-    def matches(self, method: str, path: str) -> bool:
-        """Whether this rule fires for a request (consumes randomness when probabilistic)."""
+    def matches(self, method: str, path: str, legacy_path: str | None = None) -> bool:
+        """Whether this rule fires for a request (consumes randomness when probabilistic); the
+        path regex may match the request's path or its legacy form (``legacy_path``)."""
         if self.count is not None and self.count <= 0:
             return False
         if self.method and self.method.upper() != method:
             return False
-        if self._re is not None and not self._re.search(path):
+        if self._re is not None and not (
+            self._re.search(path) or (legacy_path is not None and self._re.search(legacy_path))
+        ):
             return False
         return self.probability >= 1.0 or self._rng.random() < self.probability
 
@@ -72,18 +75,21 @@ class FaultInjector:
         """Deactivate every rule."""
         self.faults.clear()
 
-    def pick(self, method: str, path: str) -> tuple[int, Fault | None]:
-        """Total delay (ms) of matching slow rules, and the first matching terminal rule."""
+    def pick(
+        self, method: str, path: str, legacy_path: str | None = None
+    ) -> tuple[int, Fault | None]:
+        """Total delay (ms) of matching slow rules, and the first matching terminal rule; a
+        date-versioned request also matches rules written for its ``legacy_path``."""
         if not self.faults:
             return 0, None
         delay = 0
         terminal = None
         for f in self.faults:
             if f.kind == "slow":
-                if f.matches(method, path):
+                if f.matches(method, path, legacy_path):
                     delay += f.delay_ms
                     self._consume(f)
-            elif terminal is None and f.matches(method, path):
+            elif terminal is None and f.matches(method, path, legacy_path):
                 terminal = f
                 self._consume(f)
         self.faults = [f for f in self.faults if f.count is None or f.count > 0]

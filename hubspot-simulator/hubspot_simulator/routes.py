@@ -36,6 +36,11 @@ class Route:
     kind: str  # "objects" | "search" | "properties" | "associations" | "schemas" | "oauth"
     # | "owners" | "pipelines" | "lists" | "object_library" (scopes: oauth_api.required_scopes)
     version: ApiVersion
+    legacy: str  # the row's legacy path template (fault rules written for it match every version)
+
+    def legacy_path(self, params: dict[str, str]) -> str:
+        """The path this request would have had in the row's legacy form."""
+        return self.legacy.format(**params)
 
 
 def _compile(template: str) -> re.Pattern[str]:
@@ -200,7 +205,8 @@ def _routes() -> list[Route]:
     for method, template, handler, kind, key, aliases in table:
         for alias in [template, *aliases]:
             for path, version in expand(alias):
-                routes.append(Route(method, _compile(path), handler, key, kind, version))
+                route = Route(method, _compile(path), handler, key, kind, version, template)
+                routes.append(route)
     return routes
 
 

@@ -127,3 +127,14 @@ def test_association_batch_read_errors_status_per_version(portal_api, prefix, st
     assert [r["from"]["id"] for r in body["results"]] == ["1001"]
     assert body["numErrors"] == 1
     assert body["errors"][0]["subCategory"] == "crm.associations.NO_ASSOCIATIONS_FOUND"
+
+
+def test_fault_rules_for_legacy_paths_fire_on_every_version(api, fresh_simulator):
+    admin = fresh_simulator.admin
+    admin.add_fault("status", count=2, status=503, path="/crm/v3/objects/contacts$")
+    admin.add_fault("status", count=1, status=502, path="/crm/objects/2026-09/meetings$")
+    assert api.get("/crm/objects/2026-09/contacts").status_code == 503
+    assert api.get("/crm/objects/2026-03/contacts").status_code == 503
+    assert api.get("/crm/objects/2026-09/contacts").status_code == 200  # count used up
+    assert api.get("/crm/v3/objects/meetings").status_code == 200  # a versioned rule: no match
+    assert api.get("/crm/objects/2026-09/meetings").status_code == 502
