@@ -1,5 +1,5 @@
 """The date-versioned OAuth endpoints: ``POST /oauth/2026-03/token`` (refresh-token grant) and
-``POST /oauth/2026-03/token/introspect``.
+``POST /oauth/2026-03/token/introspect`` (the same under ``2026-09``).
 
 Every parameter travels in the form-encoded body; a request with a query string is refused.
 Errors carry the OAuth standard ``error`` / ``error_description`` (RFC 6749 §5.2) and, for

@@ -182,7 +182,7 @@ def _routes() -> list[Route]:
             oauth_dated.token,
             "oauth",
             "POST /oauth/2026-03/token",
-            [],
+            ["/oauth/2026-09/token"],  # counted under the first date version's path
         ),
         (
             "POST",
@@ -190,7 +190,7 @@ def _routes() -> list[Route]:
             oauth_dated.introspect,
             "oauth",
             "POST /oauth/2026-03/token/introspect",
-            [],
+            ["/oauth/2026-09/token/introspect"],
         ),
         (
             "GET",

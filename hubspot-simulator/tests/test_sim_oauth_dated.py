@@ -107,3 +107,16 @@ def test_v1_token_endpoint_still_works_and_is_counted(fresh_simulator):
     counts = fresh_simulator.admin.request_counts()
     assert counts["endpoints"] == {"POST /oauth/v1/token": 1}
     assert counts["byVersion"]["legacy"] == 1
+
+
+def test_the_2026_09_token_endpoint_is_the_same(fresh_simulator):
+    base = fresh_simulator.base_url
+    resp = requests.post(base + "/oauth/2026-09/token", data=FORM, timeout=10)
+    assert resp.status_code == 200
+    assert resp.json()["token_use"] == "access_token"
+    bad = requests.post(
+        base + "/oauth/2026-09/token", data=dict(FORM, refresh_token="x"), timeout=10
+    )
+    assert bad.json()["error"] == "invalid_grant"
+    counts = fresh_simulator.admin.request_counts()
+    assert counts["byEndpointVersion"] == {"POST /oauth/2026-03/token": {"2026-09": 2}}
