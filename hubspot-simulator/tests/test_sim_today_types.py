@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hubspot_simulator.cli import build_parser, dataset_spec
+from hubspot_simulator.generator import PORTAL_ENABLED
 
 ENABLED = {
     "carts": "0-142",
@@ -108,3 +110,13 @@ def test_scopes_of_the_new_types(portal, portal_api):
         assert library.status_code == 200
     finally:
         portal.admin.remove_token("orders-only")
+
+
+def test_cli_portal_with_activate_keeps_the_enabled_types():
+    parse = build_parser().parse_args
+    both = dataset_spec(parse(["serve", "--portal", "--activate", "services"])).activated()
+    assert {"services", *PORTAL_ENABLED} <= both
+    assert "subscriptions" not in both
+    plain = dataset_spec(parse(["serve", "--activate", "orders"])).activated()
+    assert "orders" in plain
+    assert "carts" not in plain
