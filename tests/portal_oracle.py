@@ -17,7 +17,7 @@ import requests
 from hubspot_simulator.testing import SimulatorProcess
 from psycopg import sql
 from tap_hubspot_assoc.history.config import DEFAULT_PROPERTY_HISTORY, OTHER_TYPES
-from tap_hubspot_assoc.object_types import standard_type
+from tap_hubspot_assoc.object_types import STANDARD_TYPES, standard_type
 from tap_hubspot_assoc.reference.pipelines import PIPELINE_TYPES
 from target_hubspot_overwrite.naming import pg_identifier
 
@@ -34,7 +34,7 @@ class Portal:
 
     types: list[str]
     directions: list[tuple[str, str]]
-    candidates: int  # types the tap probes with "all" (activated or not)
+    candidates: int  # types the tap knows (those the object library reports enabled are probed)
 
 
 def tap_knows(name: str, count: dict[str, Any]) -> bool:
@@ -51,7 +51,10 @@ def known_counts(sim: SimulatorProcess) -> dict[str, dict[str, Any]]:
 def discover(sim: SimulatorProcess) -> Portal:
     """Every activated type the tap knows, and every direction whose labels API lists types."""
     counts = known_counts(sim)
-    types = [name for name, c in counts.items() if c["activated"]]
+    # in the tap's order (its standard types table, then custom objects): pair keys follow it
+    order = {t.name: i for i, t in enumerate(STANDARD_TYPES)}
+    activated = [name for name, c in counts.items() if c["activated"]]
+    types = sorted(activated, key=lambda name: order.get(name, len(order)))
     directions = []
     for i, a in enumerate(types):
         for b in types[i + 1 :]:
@@ -217,6 +220,7 @@ PROPERTIES = "GET /crm/v3/properties/{type}"
 LABELS = "GET /crm/v4/associations/{from}/{to}/labels"
 ASSOC_READ = "POST /crm/v4/associations/{from}/{to}/batch/read"
 SCHEMAS = "GET /crm/v3/schemas"
+OBJECT_LIBRARY = "GET /crm/v3/object-library/enablement"
 SEARCH = "POST /crm/v3/objects/{type}/search"
 OWNERS = "GET /crm/v3/owners"
 PIPELINES = "GET /crm/v3/pipelines/{type}"
@@ -231,10 +235,12 @@ def full_run_minimum(
     """Fewest requests of a full `all`/`all` run through `meltano run`, keyed
     `endpoint [type or from->to]`.
 
-    `meltano run` starts the tap twice. `--discover`: schemas once, properties once per
-    candidate type, labels once per unordered pair of synced types plus the reverse of each pair
-    that has types. The sync takes types and pairs from that catalog: schemas once when custom
-    objects are among them (to resolve their names), the labels of each synced direction once.
+    `meltano run` starts the tap twice. `--discover`: the object library once, schemas once,
+    properties once per type the library does not report disabled (the activated ones: the
+    simulator's library lists every standard type) and per custom object, labels once per
+    unordered pair of synced types plus the reverse of each pair that has types. The sync
+    takes types and pairs from that catalog: schemas once when custom objects are among them
+    (to resolve their names), the labels of each synced direction once.
 
     Records: one list page per 100 active records (at least one); a wide type (more property
     names than two URLs carry) lists ids and batch-reads each page. Associations: per direction,
@@ -249,10 +255,10 @@ def full_run_minimum(
     counts = known_counts(sim)
     minimum: Counter[str] = Counter()
     minimum[f"{SCHEMAS} [-]"] = 1 + int(custom_types)
+    minimum[f"{OBJECT_LIBRARY} [-]"] = 1
     for name, count in counts.items():
-        # The simulator cannot name a type the account has not activated: it counts the path.
-        key = name if count["activated"] else count["objectTypeId"]
-        minimum[f"{PROPERTIES} [{key}]"] = 1
+        if count["activated"]:  # a type the library reports disabled is never asked
+            minimum[f"{PROPERTIES} [{name}]"] = 1
     for t in portal.types:
         pages = max(1, math.ceil(counts[t]["active"] / LIST_PAGE))
         minimum[f"{LIST} [{t}]"] = pages
