@@ -246,6 +246,12 @@ def association_batch(body: Any, endpoint: str) -> AssociationBatch:
     return AssociationBatch(results, batch_errors(answer, endpoint))
 
 
+def association_labels(body: Any, endpoint: str) -> list[AssociationSpec]:
+    """`GET .../associations/.../labels`: the association types of one direction."""
+    answer = _mapping(body, endpoint, "the answer")
+    return [_association_spec(raw, endpoint) for raw in _list(answer, "results", endpoint)]
+
+
 def object_library(body: Any, endpoint: str) -> dict[str, bool]:
     """`GET .../object-library/.../enablement`: objectTypeId -> enabled."""
     answer = _mapping(body, endpoint, "the answer")

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
-from tap_hubspot_assoc.answers import object_library
+from tap_hubspot_assoc.answers import AssociationSpec, association_labels, object_library
 from tap_hubspot_assoc.association.labels import LabelRegistry
 from tap_hubspot_assoc.association.pairs import AssociationConfigError, Direction
 from tap_hubspot_assoc.client import HubSpotClient
@@ -279,12 +279,12 @@ class PortalTypes:
         )
         return found
 
-    def _labels(self, direction: Direction) -> list[Mapping[str, Any]] | None:
+    def _labels(self, direction: Direction) -> list[AssociationSpec] | None:
         """A direction's association types; None (with a warning) when they cannot be read."""
+        path = self._client.paths.association_labels(direction.from_path, direction.to_path)
         try:
-            body = self._client.get(
-                self._client.paths.association_labels(direction.from_path, direction.to_path),
-                kind="association_labels",
+            specs = association_labels(
+                self._client.get(path, kind="association_labels"), f"GET {path}"
             )
         except DailyLimitError:
             raise
@@ -294,7 +294,7 @@ class PortalTypes:
             self._logger.warning("Association pair %s skipped: %s", direction, exc)
             self.pair_cost.skipped.append(str(direction))
             return None
-        return list(body.get("results") or [])
+        return specs
 
 
 def _scopes_text(exc: HubSpotAuthError, expected: str) -> str:

@@ -13,6 +13,7 @@ from tap_hubspot_assoc.answers import (
     AnswerShapeError,
     AssociationCategory,
     association_batch,
+    association_labels,
     object_batch,
     object_library,
     object_page,
@@ -170,6 +171,22 @@ def test_association_batch_with_work_labels_missing_parents_and_either_id_type()
     ]
     with pytest.raises(AnswerShapeError, match=r"`from\.id` is missing"):
         association_batch({"results": [{"from": {}, "to": []}]}, "POST x")
+
+
+def test_association_labels_with_work_and_a_strict_type_id():
+    body = {
+        "results": [
+            {"category": "WORK", "typeId": 1201, "label": "Fulfils"},
+            {"category": "HUBSPOT_DEFINED", "typeId": 279, "label": None, "extra": True},
+        ]
+    }
+    specs = association_labels(body, "GET labels")
+    assert [(s.type_id, s.category, s.label) for s in specs] == [
+        (1201, "WORK", "Fulfils"),
+        (279, "HUBSPOT_DEFINED", None),
+    ]
+    with pytest.raises(AnswerShapeError, match="GET labels: an association type has no `typeId`"):
+        association_labels({"results": [{"category": "WORK"}]}, "GET labels")
 
 
 def test_object_library_answer():

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from tap_hubspot_assoc.answers import AnswerShapeError, AssociationSpec, association_labels
 from tap_hubspot_assoc.association.pairs import Direction
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.errors import DailyLimitError, HubSpotAPIError
@@ -37,7 +38,8 @@ class DirectionLabels:
 
 
 class LabelRegistry:
-    """GET /crm/v4/associations/{from}/{to}/labels once per direction per run.
+    """The association labels of each direction (`ApiPaths.association_labels`), read once per
+    direction per run.
 
     When discovery fails the direction falls back to `fallback_association_type_ids`
     (HUBSPOT_DEFINED, no label); the association reads still return every type, the fallback
@@ -65,12 +67,12 @@ class LabelRegistry:
         return self.of(direction).types.get(type_id)
 
     def _discover(self, direction: Direction) -> DirectionLabels:
+        path = self._client.paths.association_labels(direction.from_path, direction.to_path)
         try:
-            body = self._client.get(
-                self._client.paths.association_labels(direction.from_path, direction.to_path),
-                kind="association_labels",
+            specs = association_labels(
+                self._client.get(path, kind="association_labels"), f"GET {path}"
             )
-        except DailyLimitError:
+        except (DailyLimitError, AnswerShapeError):
             raise
         except HubSpotAPIError as exc:
             fallback = [int(i) for i in self._fallback.get(direction.key, [])]
@@ -82,14 +84,11 @@ class LabelRegistry:
             )
             types = {i: AssociationType(i, HUBSPOT_DEFINED, None) for i in fallback}
             return DirectionLabels(direction, types, discovered=False, error=str(exc))
-        return self.remember(direction, body.get("results") or [])
+        return self.remember(direction, specs)
 
-    def remember(self, direction: Direction, results: Sequence[Mapping]) -> DirectionLabels:
+    def remember(self, direction: Direction, specs: Sequence[AssociationSpec]) -> DirectionLabels:
         """Cache a direction's types read elsewhere (pair discovery reads them first)."""
-        types = {}
-        for item in results:
-            type_id = int(item["typeId"])
-            types[type_id] = AssociationType(type_id, item.get("category"), item.get("label"))
+        types = {s.type_id: AssociationType(s.type_id, s.category, s.label) for s in specs}
         self._cache[direction] = found = DirectionLabels(direction, types, discovered=True)
         self._logger.info(
             "Association types %s (discovered, %d): %s",
