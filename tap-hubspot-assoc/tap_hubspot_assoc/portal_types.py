@@ -105,7 +105,7 @@ class PortalTypes:
     # -- custom objects -------------------------------------------------------------------
 
     def custom_types(self, *, required: bool) -> list[CrmObjectType]:
-        """Custom object types from GET /crm/v3/schemas (read once).
+        """Custom object types from the schemas endpoint (read once).
 
         Without the schemas scope this fails when `required`, else warns and returns none.
         """
@@ -120,8 +120,9 @@ class PortalTypes:
                     )
                     raise ObjectTypeUnavailableError(msg) from exc
                 self._logger.warning(
-                    "Custom objects skipped: the token lacks %s (GET /crm/v3/schemas: %s)",
+                    "Custom objects skipped: the token lacks %s (GET %s: %s)",
                     _scopes_text(exc, SCHEMAS_SCOPE),
+                    self._client.paths.schemas,
                     exc.category,
                 )
                 self.type_cost.skipped.append("custom objects")
