@@ -388,7 +388,7 @@ def test_debug_logging_shows_every_request_and_wait_and_never_the_token(
 ):
     admin = fresh_simulator.admin
     # One 429 asking for a 1 s pause: the client must wait for the budget once, about 1 s.
-    admin.add_fault("rate_limit", count=1, path="/crm/v3/objects/contacts$", retry_after=1)
+    admin.add_fault("rate_limit", count=1, path=r"/objects/(\d{4}-\d{2}/)?contacts$", retry_after=1)
     admin.reset_request_counts()
     result = meltano_project.run("--log-level=debug", *RUN)
     output = result.stdout + result.stderr

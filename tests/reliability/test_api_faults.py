@@ -29,18 +29,19 @@ pytestmark = pytest.mark.slow
 def test_transient_faults_in_full_and_incremental_sync_change_nothing(pipeline: Pipeline) -> None:
     admin = pipeline.sim.admin
     oracle = pipeline.oracle()
-    admin.add_fault("rate_limit", count=2, path="/crm/v3/objects/contacts$")  # no Retry-After
-    admin.add_fault("rate_limit", count=2, path="/crm/v3/objects/meetings$", retry_after=1)
-    admin.add_fault("rate_limit", count=1, path="/crm/v4/associations", retry_after=1)
+    # contacts: no Retry-After; paths match the legacy and the date-versioned spelling
+    admin.add_fault("rate_limit", count=2, path=r"/objects/(\d{4}-\d{2}/)?contacts$")
+    admin.add_fault("rate_limit", count=2, path=r"/objects/(\d{4}-\d{2}/)?meetings$", retry_after=1)
+    admin.add_fault("rate_limit", count=1, path="/crm/(v4/)?associations", retry_after=1)
     # One failure of each kind per endpoint: the tap's backoff grows per logical request
     # (0.5 s doubling), so stacking six failures on one request would cost ~25 s of waiting.
-    admin.add_fault("status", count=1, status=500, path="/crm/v3/objects")
-    admin.add_fault("status", count=1, status=503, path="/crm/v3/properties")
-    admin.add_fault("status", count=1, status=502, path="/crm/v4/associations/.*/batch/read")
-    admin.add_fault("drop", count=1, path="/crm/v3/objects/meetings$")
-    admin.add_fault("drop", count=1, path="/crm/v4/associations/.*/batch/read")
-    admin.add_fault("truncate", count=1, path="/crm/v3/objects/contacts$")
-    admin.add_fault("truncate", count=1, path="/crm/v4/associations/.*/batch/read")
+    admin.add_fault("status", count=1, status=500, path="/crm/(v3/)?objects")
+    admin.add_fault("status", count=1, status=503, path="/crm/(v3/)?properties")
+    admin.add_fault("status", count=1, status=502, path="/crm/(v4/)?associations/.*/batch/read")
+    admin.add_fault("drop", count=1, path=r"/objects/(\d{4}-\d{2}/)?meetings$")
+    admin.add_fault("drop", count=1, path="/crm/(v4/)?associations/.*/batch/read")
+    admin.add_fault("truncate", count=1, path=r"/objects/(\d{4}-\d{2}/)?contacts$")
+    admin.add_fault("truncate", count=1, path="/crm/(v4/)?associations/.*/batch/read")
     admin.add_fault("slow", count=4, delay_ms=400)
     started = time.monotonic()
     full = pipeline.run()
@@ -56,9 +57,9 @@ def test_transient_faults_in_full_and_incremental_sync_change_nothing(pipeline: 
     oracle = pipeline.oracle()
     admin.add_fault("rate_limit", count=2, path="/search", policy="SECONDLY")
     admin.add_fault("rate_limit", count=1, path="/search", policy="SECONDLY", retry_after=1)
-    admin.add_fault("status", count=1, status=502, path="/crm/v3/objects/contacts/search")
-    admin.add_fault("drop", count=1, path="/crm/v3/objects/meetings/search")
-    admin.add_fault("truncate", count=1, path="/crm/v4/associations/.*/batch/read")
+    admin.add_fault("status", count=1, status=502, path=r"/objects/(\d{4}-\d{2}/)?contacts/search")
+    admin.add_fault("drop", count=1, path=r"/objects/(\d{4}-\d{2}/)?meetings/search")
+    admin.add_fault("truncate", count=1, path="/crm/(v4/)?associations/.*/batch/read")
     admin.add_fault("slow", count=2, delay_ms=300, path="/search")
     incremental = pipeline.run()
     assert admin.faults() == []
@@ -100,11 +101,11 @@ def test_real_server_rate_limits_tighter_than_the_client_budget(pipeline: Pipeli
 def test_permanent_error_fails_clearly_and_the_next_run_converges(pipeline: Pipeline) -> None:
     admin = pipeline.sim.admin
     oracle = pipeline.oracle()
-    admin.add_fault("status", count=None, status=400, path="/crm/v3/objects/meetings$")
+    admin.add_fault("status", count=None, status=400, path=r"/objects/(\d{4}-\d{2}/)?meetings$")
     failed = pipeline.run(expect_ok=False)
     assert failed.tap_returncode not in (0, -9)
     assert "HTTP 400" in failed.tap_stderr
-    assert "/crm/v3/objects/meetings" in failed.tap_stderr
+    assert "/crm/objects/2026-09/meetings" in failed.tap_stderr  # the default API version
     state = pipeline.state()
     assert not (state.get("bookmarks", {}).get("meetings") or {}).get("replication_key_value")
     assert_state_covers_only_committed(state, pipeline.db_url, pipeline.schema, oracle)
