@@ -15,11 +15,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
-from typing import Any
 
 from singer_sdk import Tap
 from singer_sdk import typing as th
 
+from tap_hubspot_assoc.answers import AnswerShapeError, object_page
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.driven_streams import DrivenStream
 from tap_hubspot_assoc.errors import DailyLimitError, HubSpotAPIError, HubSpotAuthError
@@ -136,13 +136,13 @@ class ParityCheck:
 
     def count(self, stream: CrmObjectStream) -> int:
         """HubSpot's live records of the type: one unfiltered search, limit 1, its `total`."""
-        body: dict[str, Any] = self.client.post(
-            self.client.paths.search(stream.object_type.path_ref),
-            {"limit": 1, "properties": ["hs_object_id"]},
-            kind=COUNT_REQUEST_KIND,
-            search=True,
-        )
-        return int(body.get("total") or 0)
+        path = self.client.paths.search(stream.object_type.path_ref)
+        body = {"limit": 1, "properties": ["hs_object_id"]}
+        answer = self.client.post(path, body, kind=COUNT_REQUEST_KIND, search=True)
+        page = object_page(answer, f"POST {path}")
+        if page.total is None:
+            raise AnswerShapeError(f"POST {path}: the search answer has no `total`")
+        return page.total
 
     def _list_ids(self, stream: CrmObjectStream) -> int | None:
         """Send every live id; the number of distinct ids, or None when the listing failed."""

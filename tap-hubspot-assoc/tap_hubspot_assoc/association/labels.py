@@ -6,12 +6,17 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from tap_hubspot_assoc.answers import AnswerShapeError, AssociationSpec, association_labels
+from tap_hubspot_assoc.answers import (
+    AnswerShapeError,
+    AssociationCategory,
+    AssociationSpec,
+    association_labels,
+)
 from tap_hubspot_assoc.association.pairs import Direction
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.errors import DailyLimitError, HubSpotAPIError
 
-HUBSPOT_DEFINED = "HUBSPOT_DEFINED"
+HUBSPOT_DEFINED = AssociationCategory.HUBSPOT_DEFINED.value
 
 
 @dataclass(frozen=True)
