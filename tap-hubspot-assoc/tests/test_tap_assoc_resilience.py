@@ -167,9 +167,7 @@ def test_killed_incremental_run_never_checkpoints_past_unread_associations(
         if not o["archived"] and _ms(o["updatedAt"]) == at
     }
     assert len(changed) == 2500
-    admin.add_fault(
-        "slow", count=None, path="contacts/meetings/batch/read", delay_ms=400
-    )
+    admin.add_fault("slow", count=None, path="contacts/meetings/batch/read", delay_ms=400)
 
     admin.reset_request_counts()
     messages = _run_and_kill(config, first.final_state, tmp_path)
