@@ -269,7 +269,7 @@ def test_bad_property_name_fails_before_any_read(sim, admin):
     line = actionable_message(failure.value) or ""
     assert line.startswith(
         "invalid settings: property_history: contacts has no property nope "
-        "(GET /crm/v3/properties/contacts lists the names)"
+        "(the properties API of contacts lists the names)"
     )
     assert "\n" not in line
     endpoints = admin.request_counts()["endpoints"]

@@ -115,7 +115,7 @@ def _properties(
     if unknown and strict:
         raise PropertyHistoryConfigError(
             f"{stream} has no propert{'y' if len(unknown) == 1 else 'ies'} "
-            f"{', '.join(unknown)} (GET /crm/v3/properties/{stream} lists the names)"
+            f"{', '.join(unknown)} (the properties API of {stream} lists the names)"
         )
     return [n for n in names if n in known]
 
