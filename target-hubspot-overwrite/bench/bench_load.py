@@ -21,7 +21,7 @@ import psycopg
 from pipeline_devtools.postgres import find_database
 
 BIN = Path(sys.executable).parent / "target-hubspot-overwrite"
-SCHEMA = "hso_bench"
+SCHEMA = "target_bench"
 
 
 def make_input(path: Path, rows: int) -> None:

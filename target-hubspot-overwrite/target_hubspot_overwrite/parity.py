@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from psycopg import Cursor
 from psycopg import sql as q
 
-from target_hubspot_overwrite import ddl, merge, removals
+from target_hubspot_overwrite import ddl, load_sql, removals
 from target_hubspot_overwrite.naming import pg_identifier
 from target_hubspot_overwrite.sinks import HubspotOverwriteSink
 from target_hubspot_overwrite.sql_log import log_sql
@@ -42,7 +42,7 @@ if t.TYPE_CHECKING:
 
 COUNTS_STREAM = "object_counts"
 IDS_STREAM = "object_ids"
-IDS_TABLE = "_hso_object_ids"
+IDS_TABLE = "_load_object_ids"
 METRIC_NAME = "hubspot_count_parity"
 
 
@@ -240,14 +240,14 @@ def _timestamp(value: object) -> dt.datetime:
 
 
 def _live(shape: ddl.TableShape) -> q.Composable:
-    cond = q.SQL("t.{} IS NULL").format(q.Identifier(merge.SOFT_DELETE))
+    cond = q.SQL("t.{} IS NULL").format(q.Identifier(load_sql.SOFT_DELETE))
     if "archived" in shape.columns:
         cond = q.SQL("{} AND t.archived IS NOT TRUE").format(cond)
     return cond
 
 
 def _live_rows(cur: Cursor, schema: str, table: str, shape: ddl.TableShape) -> int:
-    if merge.SOFT_DELETE not in shape.columns:
+    if load_sql.SOFT_DELETE not in shape.columns:
         cur.execute(q.SQL("SELECT count(*) FROM {}").format(ddl.qualified(schema, table)))
     else:
         cur.execute(

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from psycopg import Cursor
 from psycopg import sql as q
 
-from target_hubspot_overwrite import ddl, merge
+from target_hubspot_overwrite import ddl, load_sql
 from target_hubspot_overwrite.naming import pg_identifier
 from target_hubspot_overwrite.sql_log import log_sql
 from target_hubspot_overwrite.stream_table import StreamTable
@@ -262,10 +262,10 @@ def remove_missing_rows(
     target = ddl.qualified(table.schema, table.table)
     if hard:
         log_sql("reconcile: delete rows of %s not delivered in this run", target)
-        cur.execute(merge.delete_missing(target, keys_table, key_columns))
+        cur.execute(load_sql.delete_missing(target, keys_table, key_columns))
         return Removed(deleted=cur.rowcount)
     log_sql("reconcile: flag rows of %s not delivered in this run", target)
-    cur.execute(merge.soft_delete_missing(target, keys_table, key_columns))
+    cur.execute(load_sql.soft_delete_missing(target, keys_table, key_columns))
     return Removed(soft_deleted=cur.rowcount)
 
 
@@ -298,9 +298,9 @@ def remove_vanished(
     keys = table.key_columns or table.shape.primary_key
     keys_table = table.keys_table if table.key_columns else None
     if keys_table is not None and not table.keys_indexed:
-        cur.execute(merge.index_keys_table(keys_table, keys))
+        cur.execute(load_sql.index_keys_table(keys_table, keys))
         table.keys_indexed = True
-    soft = not hard and merge.SOFT_DELETE in table.shape.columns
+    soft = not hard and load_sql.SOFT_DELETE in table.shape.columns
     target = ddl.qualified(table.schema, table.table)
     log_sql(
         "%s vanished associations of %d parent(s) in %s",
@@ -312,7 +312,7 @@ def remove_vanished(
     # never a hash of every key delivered so far, which would grow with the run.
     cur.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
     cur.execute(
-        merge.remove_vanished_associations(
+        load_sql.remove_vanished_associations(
             target, parent_col, parent_ids, keys_table, keys, soft=soft
         )
     )
@@ -342,7 +342,7 @@ def remove_unmirrored(
     shape = ddl.read_table(cur, backward.schema, backward.table)
     if shape is None:
         return Removed()
-    soft = not hard and merge.SOFT_DELETE in shape.columns
+    soft = not hard and load_sql.SOFT_DELETE in shape.columns
     target = ddl.qualified(backward.schema, backward.table)
     log_sql(
         "%s unmirrored rows to %d parent(s) in %s",
@@ -351,7 +351,7 @@ def remove_unmirrored(
         target,
     )
     cur.execute(
-        merge.remove_unmirrored(
+        load_sql.remove_unmirrored(
             target, ddl.qualified(forward.schema, forward.table), parent_ids, soft=soft
         )
     )

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from psycopg import Cursor
 from psycopg import sql as q
 
-from target_hubspot_overwrite.merge import SOFT_DELETE
+from target_hubspot_overwrite.load_sql import SOFT_DELETE
 from target_hubspot_overwrite.sql_log import log_sql
 
 ASSOCIATION_COLUMNS = ("from_object_type", "from_object_id", "to_object_type", "to_object_id")

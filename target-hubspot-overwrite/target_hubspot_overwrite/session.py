@@ -69,7 +69,7 @@ class LoadSession:
         self._tables: dict[str, StreamTable] = {}
         self._db: psycopg.Connection | None = None
         self._stack = contextlib.ExitStack()
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hso-writer")
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-writer")
         self._pending: Future[None] | None = None
         self._schemas_ready: set[str] = set()
         self._locked_tables: set[str] = set()
@@ -148,7 +148,7 @@ class LoadSession:
         """One batch transaction: ``stage`` here, then ``finish`` and the commit.
 
         ``stage`` (the DDL) runs on the calling thread, which does all the per-record Python
-        work. ``finish`` (COPY into the stage, the set-based merge, reconciliation) and the
+        work. ``finish`` (COPY into the stage, the set-based upsert, reconciliation) and the
         commit run on the writer thread unless ``wait``: PostgreSQL then loads the batch while
         the next one is read, and the writer thread, blocked on the server, seldom needs the GIL.
         """

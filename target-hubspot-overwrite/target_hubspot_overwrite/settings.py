@@ -31,7 +31,7 @@ class OnInvalid(enum.StrEnum):
 TIMEOUTS = {
     "lock_timeout": "after waiting this long for a lock: another run loading the same table, "
     "or a long query blocking a schema change",
-    "statement_timeout": "when one statement (COPY, merge, reconciliation) runs longer than this",
+    "statement_timeout": "when one statement (COPY, upsert, reconciliation) runs longer than this",
 }
 
 CONFIG = th.PropertiesList(

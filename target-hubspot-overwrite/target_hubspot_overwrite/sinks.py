@@ -1,9 +1,9 @@
-"""The stream sink: intake → one transaction per batch (DDL, COPY + merge, reconciliation).
+"""The stream sink: intake → one transaction per batch (DDL, COPY + upsert, reconciliation).
 
 Each idea lives in its own module: checking and buffering in ``intake``, COPY text in
-``rendering``, the table's DDL in ``table_shape``/``ddl``, the merge in ``batch_merge``/``merge``,
-full-refresh reconciliation in ``reconciliation``. The sink wires them to the SDK and to the
-run's :class:`~target_hubspot_overwrite.session.LoadSession`.
+``rendering``, the table's DDL in ``table_shape``/``ddl``, the upsert in
+``batch_upsert``/``load_sql``, full-refresh reconciliation in ``reconciliation``. The sink
+wires them to the SDK and to the run's :class:`~target_hubspot_overwrite.session.LoadSession`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from psycopg import sql as q
 from singer_sdk.exceptions import MissingKeyPropertiesError
 
 from target_hubspot_overwrite import ddl, reconciliation, removals
-from target_hubspot_overwrite.batch_merge import BatchMerge
+from target_hubspot_overwrite.batch_upsert import BatchUpsert
 from target_hubspot_overwrite.column_layout import ColumnLayout
 from target_hubspot_overwrite.connector import HubspotOverwriteConnector
 from target_hubspot_overwrite.intake import (
@@ -94,7 +94,7 @@ class HubspotOverwriteSink(SinkHooks):
             refresh=self.refresh,
         )
         self.columns = StreamColumns(self.fields, self.keys)
-        self.merger = BatchMerge(
+        self.upserter = BatchUpsert(
             self.table,
             self.columns,
             self.key_columns,
@@ -163,7 +163,7 @@ class HubspotOverwriteSink(SinkHooks):
         def finish(cur: Cursor) -> None:
             self._batch = batch.stats
             if prepared:
-                self.merger.merge_rows(cur, prepared[0], batch.stats)
+                self.upserter.load_rows(cur, prepared[0], batch.stats)
             self.after_rows(cur, rows)
             if finalize:
                 self.reconcile(cur)
@@ -202,7 +202,7 @@ class HubspotOverwriteSink(SinkHooks):
         )
 
     def after_rows(self, cur: Cursor, rows: list[dict]) -> None:
-        """In the batch transaction after the merge: archived records take their association
+        """In the batch transaction after the upsert: archived records take their association
         rows (both directions) with them, and bring them back when restored (removals.py)."""
         if "archived" not in self.schema.get("properties", {}) or not self.upsert:
             return

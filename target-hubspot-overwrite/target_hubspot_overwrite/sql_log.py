@@ -1,7 +1,7 @@
 """Debug logging of SQL steps: at DEBUG level, one line per step, ``SQL <step> ...``.
 
 Step names used: ``create schema``, ``create table``, ``add column``, ``widen``,
-``replace primary key``, ``lock``, ``copy``, ``merge into``, ``append into``,
+``replace primary key``, ``lock``, ``copy``, ``upsert into``, ``append into``,
 ``reconcile``, ``delete vanished``, ``flag vanished``, ``delete unmirrored``,
 ``flag unmirrored``, ``flag removed``, ``delete removed``, ``restore``, ``reject``, ``commit``.
 Values are never logged (only names and counts), so no secret or record data appears.

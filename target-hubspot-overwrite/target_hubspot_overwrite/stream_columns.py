@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from target_hubspot_overwrite import merge
+from target_hubspot_overwrite import load_sql
 from target_hubspot_overwrite.column_layout import (
     OVERFLOW_COLUMN,
     ColumnLayout,
@@ -56,8 +56,8 @@ class StreamColumns:
         # Every keyed table carries the soft-delete flag from the start, so readers can
         # always filter on it, whether or not a full refresh has flagged anything yet.
         self.extra: list[tuple[str, str]] = []
-        if keys and merge.SOFT_DELETE not in {f.column for f in fields}:
-            self.extra.append((merge.SOFT_DELETE, TIMESTAMPTZ))
+        if keys and load_sql.SOFT_DELETE not in {f.column for f in fields}:
+            self.extra.append((load_sql.SOFT_DELETE, TIMESTAMPTZ))
         self._renderers: dict[tuple, tuple[RowRenderer, Formatter | None]] = {}
 
     def plan(self, existing: Mapping[str, str] | None) -> ColumnLayout:

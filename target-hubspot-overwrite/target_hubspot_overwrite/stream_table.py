@@ -27,9 +27,9 @@ class StreamTable:
     @property
     def stage_table(self) -> str:
         """Name of this stream's TEMP staging table."""
-        return f"_hso_stage_{self.index}"
+        return f"_load_stage_{self.index}"
 
     @property
     def keys_table_name(self) -> str:
         """Name of this stream's run-scoped TEMP key table."""
-        return f"_hso_keys_{self.index}"
+        return f"_load_keys_{self.index}"

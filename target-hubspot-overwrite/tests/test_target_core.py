@@ -9,7 +9,7 @@ from singer_sdk.testing import get_target_test_class
 from target_hubspot_overwrite.target import TargetHubspotOverwrite
 
 _DB = find_database()
-SCHEMA = "hso_sdk_standard_tests"
+SCHEMA = "target_sdk_standard_tests"
 
 StandardTests = get_target_test_class(
     TargetHubspotOverwrite,

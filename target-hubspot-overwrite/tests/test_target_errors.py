@@ -88,7 +88,7 @@ def test_invalid_record_is_one_line_naming_stream_key_and_field(config, tmp_path
 
 @pytest.fixture
 def powerless_role(database):
-    role = f"hso_powerless_{uuid.uuid4().hex[:8]}"
+    role = f"target_powerless_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(database.url, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
     yield role
@@ -102,7 +102,7 @@ def test_database_refusing_is_one_line_saying_what_to_do(config, powerless_role,
         f"postgresql://{powerless_role}:{SECRET}@{info.get('host', '127.0.0.1')}:"
         f"{info.get('port', 5432)}/{info['dbname']}"
     )
-    refused = {**config, "sqlalchemy_url": url, "default_target_schema": "hso_not_allowed"}
+    refused = {**config, "sqlalchemy_url": url, "default_target_schema": "target_not_allowed"}
     text = lines(schema_msg(S, PROPS, ["id"]), rec(S, {"id": "1"}))
     rc, stderr = run(refused, text, tmp_path)
     assert_one_line_failure(
@@ -127,7 +127,7 @@ def test_debug_logs_every_sql_step(config, tmp_path):
     rc, stderr = run(config, FULL_REFRESH, tmp_path, level="DEBUG")
     assert rc == 0, stderr[-2000:]
     steps = sql_steps(stderr)
-    for prefix in ("lock", "create table", "copy 2 rows", "merge into", "reconcile", "commit"):
+    for prefix in ("lock", "create table", "copy 2 rows", "upsert into", "reconcile", "commit"):
         assert any(step.startswith(prefix) for step in steps), (prefix, steps)
     assert steps[-1].startswith("commit")
 

@@ -380,7 +380,7 @@ def test_max_records_caps_each_stream(meltano_project):
 # The tap's debug lines (client.py, ratelimit.py) and the target's SQL steps.
 REQUEST_LINE = re.compile(r"HTTP (GET|POST) (\S+) -> (\d{3}) in \d+\.\d{3}s")
 WAIT_LINE = re.compile(r"Rate-limit wait: (\d+\.\d{3})s for the budget of \d+ requests per \d+s")
-SQL_STEPS = ("SQL copy", "SQL merge", "SQL commit")
+SQL_STEPS = ("SQL copy", "SQL upsert", "SQL commit")
 
 
 def test_debug_logging_shows_every_request_and_wait_and_never_the_token(

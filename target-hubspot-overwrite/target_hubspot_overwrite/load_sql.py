@@ -1,4 +1,4 @@
-"""Set-based SQL builders: staging, merge (upsert / overwrite / append), reconciliation."""
+"""Set-based SQL builders: staging, the write (upsert / overwrite / append), keys, removals."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from psycopg import sql as q
 
-PRESENCE = "_hso_present"
+PRESENCE = "_load_present"
 SOFT_DELETE = "_sdc_deleted_at"
 
 Ident = q.Identifier
@@ -180,7 +180,7 @@ def remove_unmirrored(
     return _remove(reverse, where, soft=soft)
 
 
-def merge_object(column: str) -> q.Composed:
+def patch_object(column: str) -> q.Composed:
     """Upsert value of a JSONB object column: the stored object with the keys the staged
     object carries replaced or added (either side NULL: the other one)."""
     return q.SQL("COALESCE(t.{c} || s.{c}, t.{c}, s.{c})").format(c=Ident(column))

@@ -1,6 +1,6 @@
-"""One batch into its table: COPY into a TEMP stage, set-based merge, key tracking.
+"""One batch into its table: COPY into a TEMP stage, set-based upsert, key tracking.
 
-The SQL text itself is built in ``merge``; this module runs it in order and counts.
+The SQL text itself is built in ``load_sql``; this module runs it in order and counts.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from psycopg import Cursor
 from psycopg import sql as q
 
-from target_hubspot_overwrite import ddl, merge
+from target_hubspot_overwrite import ddl, load_sql
 from target_hubspot_overwrite.column_layout import OVERFLOW_COLUMN
 from target_hubspot_overwrite.rendering import PreparedRows
 from target_hubspot_overwrite.sql_log import log_sql
@@ -21,8 +21,8 @@ from target_hubspot_overwrite.stream_table import StreamTable
 
 
 @dataclass
-class BatchMerge:
-    """How one stream's batches are merged into its table."""
+class BatchUpsert:
+    """How one stream's batches are written into its table."""
 
     table: StreamTable
     columns: StreamColumns
@@ -35,27 +35,28 @@ class BatchMerge:
         """Quoted target table name."""
         return ddl.qualified(self.table.schema, self.table.table)
 
-    def merge_rows(self, cur: Cursor, prepared: PreparedRows, stats: LoadStats) -> None:
-        """COPY the rows into a TEMP stage, merge them set-based, then drop the stage."""
+    def load_rows(self, cur: Cursor, prepared: PreparedRows, stats: LoadStats) -> None:
+        """COPY the rows into a TEMP stage, write them set-based (upsert, overwrite or append),
+        then drop the stage."""
         presence, layout = prepared.presence, prepared.layout
         stage = self.table.stage_table
         typed = self.columns.staged(layout, prepared.types)
         columns = [c for c, _ in typed]
-        cur.execute(merge.create_stage(stage, typed, presence))
+        cur.execute(load_sql.create_stage(stage, typed, presence))
         log_sql('copy %d rows into temp "%s"', prepared.count, stage)
-        with cur.copy(merge.copy_into(stage, columns, presence)) as copy:
+        with cur.copy(load_sql.copy_into(stage, columns, presence)) as copy:
             copy.write(memoryview(prepared.data))  # slices of a view: no copies
         if self.upsert:
             # Probe the target's primary key per staged row instead of hashing the
             # whole (growing) target table on every batch.
             cur.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
-            self._merge_upsert(cur, prepared, columns, stats)
-            # Only for the merge: the anti-joins later in this transaction (reconciliation,
+            self._insert_then_update(cur, prepared, columns, stats)
+            # Only for the upsert: the anti-joins later in this transaction (reconciliation,
             # association markers) need hash joins, or they turn quadratic.
             cur.execute("SET LOCAL enable_hashjoin = DEFAULT; SET LOCAL enable_mergejoin = DEFAULT")
         else:
             log_sql('append into "%s"', self.table.table)
-            cur.execute(merge.append_all(self.target(), stage, columns))
+            cur.execute(load_sql.append_all(self.target(), stage, columns))
             stats.created += cur.rowcount
         if self.key_columns:
             self._track_keys(cur, prepared.shape)
@@ -68,22 +69,22 @@ class BatchMerge:
         for pos, f in enumerate(self.columns.typed_fields(layout), start=1):
             if f.column in keyset:
                 continue
-            expr = merge.presence_expr(f.column, pos) if presence else merge.staged(f.column)
+            expr = load_sql.presence_expr(f.column, pos) if presence else load_sql.staged(f.column)
             out.append((f.column, expr))
         schema_cols = {f.column for f in self.columns.fields}
         if layout.has_overflow:
             # Under upsert the record's overflowed properties replace only their own keys.
-            merged = merge.staged if self.force else merge.merge_object
+            merged = load_sql.staged if self.force else load_sql.patch_object
             out.append((OVERFLOW_COLUMN, merged(OVERFLOW_COLUMN)))
             schema_cols.add(OVERFLOW_COLUMN)
         for col in shape.columns:
             if col in schema_cols or col in keyset:
                 continue
-            if col == merge.SOFT_DELETE or (self.force and not col.startswith("_sdc_")):
+            if col == load_sql.SOFT_DELETE or (self.force and not col.startswith("_sdc_")):
                 out.append((col, q.SQL("NULL")))
         return out
 
-    def _merge_upsert(
+    def _insert_then_update(
         self, cur: Cursor, prepared: PreparedRows, columns: Sequence[str], stats: LoadStats
     ) -> None:
         """Insert the new keys, then update the existing rows whose values differ.
@@ -93,8 +94,8 @@ class BatchMerge:
         Insert-only streams stop there: their existing rows are counted as already present.
         """
         stage, n, target = self.table.stage_table, prepared.count, self.target()
-        log_sql('merge into "%s": insert new keys', self.table.table)
-        cur.execute(merge.insert_new(target, stage, columns, self.key_columns))
+        log_sql('upsert into "%s": insert new keys', self.table.table)
+        cur.execute(load_sql.insert_new(target, stage, columns, self.key_columns))
         created = cur.rowcount
         stats.created += created
         if self.insert_only:
@@ -103,8 +104,8 @@ class BatchMerge:
         assignments = self._assignments(prepared)
         updated = 0
         if assignments and created < n:
-            log_sql('merge into "%s": update %d existing key(s)', self.table.table, n - created)
-            cur.execute(merge.update_existing(target, stage, self.key_columns, assignments))
+            log_sql('upsert into "%s": update %d existing key(s)', self.table.table, n - created)
+            cur.execute(load_sql.update_existing(target, stage, self.key_columns, assignments))
             updated = cur.rowcount
         if self.force:
             stats.overwritten += updated
@@ -118,7 +119,7 @@ class BatchMerge:
             name = table.keys_table_name
             cur.execute(q.SQL("DROP TABLE IF EXISTS {}").format(q.Identifier(name)))
             cols = [(c, shape.columns[c]) for c in self.key_columns]
-            cur.execute(merge.create_keys_table(name, cols))
+            cur.execute(load_sql.create_keys_table(name, cols))
             table.keys_table, table.key_columns = name, list(self.key_columns)
             table.keys_indexed = False
-        cur.execute(merge.track_keys(table.keys_table, table.stage_table, self.key_columns))
+        cur.execute(load_sql.track_keys(table.keys_table, table.stage_table, self.key_columns))
