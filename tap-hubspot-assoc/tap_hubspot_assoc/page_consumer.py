@@ -1,4 +1,4 @@
-"""What an object stream hands every emitted page to (the association fan-out's feeders)."""
+"""What an object stream hands every emitted page to (association and history feeders)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from tap_hubspot_assoc.read_stats import ReadMode
 
 
 class PageConsumer(Protocol):
-    """Receives the ids of every emitted page (association reads, see association_sync).
+    """Receives the ids of every emitted page: `association.feeders.ParentFeeder` (association
+    reads) and `history.feeder.HistoryFeeder` (property history).
 
     `holding` = ids received but not processed yet: the stream only checkpoints past a page
     once no consumer holds any of its ids, so a killed run re-reads those parents.
