@@ -270,7 +270,7 @@ class SimulatorAdmin(HistoryAdmin, ReferenceAdmin):
         self._call("POST", "/requests/reset")
 
     def rate_limits(self) -> dict[str, Any]:
-        """``{enabled, burst, windowMs, searchPerSecond, daily}``."""
+        """``{enabled, burst, windowMs, searchPerSecond, daily, dailyUsed, dailyRemaining}``."""
         return dict(self._call("GET", "/config/ratelimits"))
 
     def set_rate_limits(
@@ -281,8 +281,10 @@ class SimulatorAdmin(HistoryAdmin, ReferenceAdmin):
         window_ms: int | None = None,
         search_per_second: int | None = None,
         daily: int | None = None,
+        daily_used: int | None = None,
     ) -> dict[str, Any]:
-        """Change limits (unspecified ones stay) and empty the windows."""
+        """Change limits (unspecified ones stay), empty the windows and the daily count, then
+        set ``daily_used`` (requests already spent today: a portal near its daily quota)."""
         body = {
             k: v
             for k, v in {
@@ -291,6 +293,7 @@ class SimulatorAdmin(HistoryAdmin, ReferenceAdmin):
                 "windowMs": window_ms,
                 "searchPerSecond": search_per_second,
                 "daily": daily,
+                "dailyUsed": daily_used,
             }.items()
             if v is not None
         }

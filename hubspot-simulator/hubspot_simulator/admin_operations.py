@@ -41,22 +41,38 @@ def rate_limits_json(cfg: RateLimitConfig) -> dict[str, Any]:
     return {k: getattr(cfg, v) for k, v in _RL_FIELDS.items()}
 
 
+def _limits_with_usage(state: SimulatorState) -> dict[str, Any]:
+    limiter = state.limiter
+    return rate_limits_json(limiter.config) | {
+        "dailyUsed": limiter.daily_used,
+        "dailyRemaining": max(0, limiter.daily_left()),
+    }
+
+
 @route("GET", "/config/ratelimits")
 def get_rate_limits(state: SimulatorState, body: Any, req: Request) -> Any:
-    """Current rate-limit configuration."""
-    return rate_limits_json(state.limiter.config)
+    """Current rate-limit configuration and today's daily usage."""
+    return _limits_with_usage(state)
 
 
 @route("PUT", "/config/ratelimits")
 def set_rate_limits(state: SimulatorState, body: Any, req: Request) -> Any:
-    """Change some limits (and empty the windows)."""
+    """Change some limits, empty the windows and the daily count; ``dailyUsed`` then sets the
+    requests already spent today (a portal near its daily quota)."""
     cfg = state.limiter.config
+    used = body.get("dailyUsed")
+    if used is not None and (isinstance(used, bool) or not isinstance(used, int) or used < 0):
+        raise ValueError(f"dailyUsed must be a non-negative integer (got {used!r})")
     for key, value in body.items():
+        if key == "dailyUsed":
+            continue
         if key not in _RL_FIELDS:
             raise ValueError(f"unknown rate limit field {key}")
         setattr(cfg, _RL_FIELDS[key], bool(value) if key == "enabled" else int(value))
     state.limiter.reset_state()
-    return rate_limits_json(cfg)
+    if used is not None:
+        state.limiter.daily_used = used
+    return _limits_with_usage(state)
 
 
 @route("PUT", "/config/search")

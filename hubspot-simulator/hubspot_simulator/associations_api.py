@@ -47,10 +47,10 @@ def _assoc_page(
         links = links[bisect_left(links, (start, 0)) :]
     if not links:
         return None, None
-    base = dataset.table(t).base_id
+    ids = dataset.table(t).ids
     types = pair.types_json
     parts = [
-        b'{"toObjectId":%d,"associationTypes":%b}' % (base + other, types(side, mask))
+        b'{"toObjectId":%d,"associationTypes":%b}' % (ids[other], types(side, mask))
         for other, mask in links[:size]
     ]
     nxt = links[size][0] if len(links) > size else None

@@ -12,6 +12,7 @@ import uvicorn
 from .app import SimulatorApp
 from .auth import DEFAULT_TOKEN
 from .generator import DatasetSpec
+from .idlayout import IdLayout
 from .latency import DEFAULT_JITTER, DEFAULT_SEED, LatencyModel, LatencyPreset
 from .objecttypes import OPTIONAL_TYPES
 from .ratelimit import RateLimitConfig
@@ -50,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="FIELD=N",
-        help="any DatasetSpec field, e.g. --size tickets=30 --size wide_properties=2000",
+        help="any DatasetSpec field, e.g. --size tickets=30 --size wide_properties=2000 "
+        "(--size id_layout=realistic works too)",
     )
     s.add_argument(
         "--activate",
@@ -58,6 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         choices=list(OPTIONAL_TYPES),
         help="activate an optional type (services, courses, listings)",
+    )
+    s.add_argument(
+        "--id-layout",
+        default=IdLayout.UNIFORM.value,
+        choices=[m.value for m in IdLayout],
+        help="record ids: uniform (base + index) or realistic (eras, import blocks, holes, "
+        "outliers; see idlayout.py)",
     )
     s.add_argument("--token", default=DEFAULT_TOKEN, help="accepted static Bearer token")
     s.add_argument("--token-ttl", type=int, default=1800, help="OAuth access token lifetime (s)")
@@ -92,7 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
 def dataset_spec(args: argparse.Namespace) -> DatasetSpec:
     """The DatasetSpec of the ``serve`` flags: the portal preset (``--portal``) or the classic
     sizes, then ``--size`` overrides and ``--activate``."""
-    fields: dict[str, object] = {"seed": args.seed, "big_fanout": args.big_fanout}
+    fields: dict[str, object] = {
+        "seed": args.seed,
+        "big_fanout": args.big_fanout,
+        "id_layout": args.id_layout,
+    }
     if args.portal:
         fields.update(DatasetSpec.portal_sizes())
     else:
@@ -100,7 +113,7 @@ def dataset_spec(args: argparse.Namespace) -> DatasetSpec:
             fields[name] = getattr(args, name)
     for item in args.size:
         key, _, value = item.partition("=")
-        fields[key.strip()] = int(value)
+        fields[key.strip()] = value.strip()
     if args.activate:
         preset = DatasetSpec.portal_sizes()["activated_extra"] if args.portal else []
         fields["activated_extra"] = [*preset, *args.activate]

@@ -13,6 +13,7 @@ from typing import Any
 
 from .associations import DEFAULT_LABELS, AssociationPair, LabelDef
 from .catalog import properties_for
+from .idlayout import IdLayout, make_ids
 from .linkplan import LINK_PLANS, SECOND_COMPANY
 from .objecttypes import OBJECT_TYPES, OPTIONAL_TYPES, resolve
 from .store import ARCHIVED, MERGED, ObjectTable
@@ -75,9 +76,11 @@ class DatasetSpec:
     company_fanout: int = 0  # company 0 ↔ the first N contacts
     wide_properties: int = 0  # extra populated custom properties on products
     activated_extra: tuple[str, ...] = ()  # optional types (objecttypes.OPTIONAL_TYPES)
+    id_layout: IdLayout = IdLayout.UNIFORM  # how ids are spread (idlayout.py)
 
     def __post_init__(self) -> None:
         self.activated_extra = tuple(self.activated_extra)
+        self.id_layout = IdLayout.parse(self.id_layout)
         unknown = set(self.activated_extra) - set(OPTIONAL_TYPES)
         if unknown:
             raise ValueError(f"activated_extra: unknown optional types {sorted(unknown)}")
@@ -94,7 +97,7 @@ class DatasetSpec:
 
     def to_json(self) -> dict[str, Any]:
         """Plain dict form."""
-        return asdict(self)
+        return asdict(self) | {"id_layout": self.id_layout.value}
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> DatasetSpec:
@@ -103,10 +106,7 @@ class DatasetSpec:
         unknown = set(body) - names
         if unknown:
             raise ValueError(f"unknown dataset fields: {sorted(unknown)}")
-        values: dict[str, Any] = {
-            k: tuple(str(x) for x in v) if k == "activated_extra" else int(v)
-            for k, v in body.items()
-        }
+        values: dict[str, Any] = {k: _field_value(k, v) for k, v in body.items()}
         return cls(**values)
 
     @staticmethod
@@ -149,6 +149,18 @@ class DatasetSpec:
         return cls(seed=seed, **(cls.portal_sizes() | overrides))
 
 
+def _field_value(name: str, raw: Any) -> Any:
+    """One admin/CLI field converted to its type (a clear ValueError when it is not one)."""
+    if name == "activated_extra":
+        return tuple(str(x) for x in raw)
+    if name == "id_layout":
+        return IdLayout.parse(raw)
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: {raw!r} is not an integer") from None
+
+
 def _table(type_name: str, n: int, seed: int, spec: DatasetSpec) -> ObjectTable:
     otype = resolve(type_name)
     assert otype is not None
@@ -165,8 +177,9 @@ def _table(type_name: str, n: int, seed: int, spec: DatasetSpec) -> ObjectTable:
             modified[i] = BULK_IMPORT_MS
         else:
             modified[i] = c + (h >> 20) % (EPOCH_END - c)
+    ids = make_ids(spec.id_layout, seed, type_name, otype.base_id, n)
     table = ObjectTable(
-        otype, seed, created, modified, properties_for(type_name, spec.wide_properties)
+        otype, seed, created, modified, properties_for(type_name, spec.wide_properties), ids
     )
     sa = salt(seed, type_name, "archived")
     can_merge = "hs_merged_object_ids" in table.spec_by_name
@@ -182,7 +195,7 @@ def _table(type_name: str, n: int, seed: int, spec: DatasetSpec) -> ObjectTable:
                 continue
             table.status[i] = MERGED
             table.merged_into[i] = survivor
-            table.merged_ids.setdefault(survivor, []).append(table.base_id + i)
+            table.merged_ids.setdefault(survivor, []).append(table.ids[i])
             modified[survivor] = max(modified[survivor], modified[i])
     return table
 

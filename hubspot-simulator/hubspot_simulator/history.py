@@ -133,7 +133,7 @@ class HistoryLog:
         if spec.gen is None:
             return self._key_versions(idx, name)
         out = self._own(idx, name)
-        absorbed = [a - table.base_id for a in table.merged_ids.get(idx, ())]
+        absorbed = [table.first_at_or_above(a) for a in table.merged_ids.get(idx, ())]
         if absorbed:
             for other in absorbed:
                 out.extend(self._own(other, name))

@@ -261,12 +261,12 @@ class ListBook:
         cached = self._cache.get((lst.list_id, join_order))
         if cached is not None and cached[0] == key:
             return cached[1]
-        base = table.base_id
+        ids = table.ids
         active = [(i, t) for i, t in lst.members.items() if status[i] == ACTIVE]
         if join_order:
-            out = sorted((t * 10**12 + base + i, i, t) for i, t in active)
+            out = sorted((t * 10**12 + ids[i], i, t) for i, t in active)
         else:
-            out = sorted((base + i, i, t) for i, t in active)
+            out = sorted((ids[i], i, t) for i, t in active)
         self._cache[lst.list_id, join_order] = (key, out)
         return out
 

@@ -2,6 +2,11 @@
 
 Search requests count against the search limit and the daily limit only; every other API
 request counts against the burst window and the daily limit. Rejected requests do not count.
+Every answer carries ``X-HubSpot-RateLimit-Daily`` / ``-Daily-Remaining`` (search answers only
+those two, other answers the burst headers too); with the limits disabled none are sent. The daily
+count belongs to the simulator process (like HubSpot's to the account): a new client process
+sees what earlier ones spent; the admin API sets it (``PUT /_sim/config/ratelimits``
+``{"daily": N, "dailyUsed": M}``) and a new UTC day or a reset starts it at zero.
 """
 
 from __future__ import annotations
@@ -52,7 +57,8 @@ class RateLimiter:
     def _today() -> int:
         return int(time.time() // 86_400)
 
-    def _daily_left(self) -> int:
+    def daily_left(self) -> int:
+        """Requests left today (negative when over; a new UTC day starts at zero used)."""
         day = self._today()
         if day != self._day:
             self._day, self.daily_used = day, 0
@@ -65,16 +71,24 @@ class RateLimiter:
         window = self._search
         while window and window[0] <= now - 1.0:
             window.popleft()
+        policy = None
         if cfg.enabled:
-            if self._daily_left() <= 0:
-                return "DAILY", []
-            if len(window) >= cfg.search_per_second:
-                return "SECONDLY", []
-        window.append(now)
-        self.daily_used += 1
-        return None, [
-            ("X-HubSpot-RateLimit-Daily", str(cfg.daily)),
-            ("X-HubSpot-RateLimit-Daily-Remaining", str(max(0, self._daily_left()))),
+            if self.daily_left() <= 0:
+                policy = "DAILY"
+            elif len(window) >= cfg.search_per_second:
+                policy = "SECONDLY"
+        if policy is None:
+            window.append(now)
+            self.daily_used += 1
+        if not cfg.enabled:
+            return None, []  # no limit to report (as ``check``)
+        # Search answers (429s included) carry the two daily headers only (recorded answers).
+        return policy, self._daily_headers()
+
+    def _daily_headers(self) -> list[tuple[str, str]]:
+        return [
+            ("X-HubSpot-RateLimit-Daily", str(self.config.daily)),
+            ("X-HubSpot-RateLimit-Daily-Remaining", str(max(0, self.daily_left()))),
         ]
 
     def check(self) -> tuple[str | None, list[tuple[str, str]]]:
@@ -89,7 +103,7 @@ class RateLimiter:
             second.popleft()
         policy = None
         if cfg.enabled:
-            if self._daily_left() <= 0:
+            if self.daily_left() <= 0:
                 policy = "DAILY"
             elif len(burst) >= cfg.burst:
                 policy = "TEN_SECONDLY_ROLLING"
@@ -103,8 +117,7 @@ class RateLimiter:
             return None, []
         secondly = max(1, cfg.burst // 10)
         headers = [
-            ("X-HubSpot-RateLimit-Daily", str(cfg.daily)),
-            ("X-HubSpot-RateLimit-Daily-Remaining", str(max(0, self._daily_left()))),
+            *self._daily_headers(),
             ("X-HubSpot-RateLimit-Interval-Milliseconds", str(cfg.window_ms)),
             ("X-HubSpot-RateLimit-Max", str(cfg.burst)),
             ("X-HubSpot-RateLimit-Remaining", str(max(0, cfg.burst - len(burst)))),

@@ -184,8 +184,8 @@ def _mod_range(table: ObjectTable, filters: list[Filter]) -> tuple[int, int, lis
 def _idx_range(table: ObjectTable, filters: list[Filter]) -> tuple[int, int]:
     """Index bounds implied by range filters on ``hs_object_id`` or the created property.
 
-    Ids are contiguous and creation order is id order, so both map to index ranges. The
-    filters still run on the narrowed candidates.
+    Creation order is id order, so both map to index ranges (ids by bisect on the table's
+    sorted ids). The filters still run on the narrowed candidates.
     """
     lo, hi = 0, len(table.created)
     created = table.created
@@ -198,7 +198,8 @@ def _idx_range(table: ObjectTable, filters: list[Filter]) -> tuple[int, int]:
                 high = float(f.high or "") if f.op == "BETWEEN" else low
             except ValueError:
                 continue
-            first, last = math.ceil(low) - table.base_id, math.floor(high) - table.base_id
+            first = table.first_at_or_above(math.ceil(low))
+            last = table.first_above(math.floor(high)) - 1
         elif f.prop == table.type.created_prop:
             low_ms = parse_time(f.value or "")
             high_ms = parse_time(f.high or "") if f.op == "BETWEEN" else low_ms
@@ -262,11 +263,11 @@ def _exact_id_bounds(table: ObjectTable, req: SearchRequest) -> tuple[int, int] 
             return None
         if not (f.value or "").isdigit():
             return None
-        idx = int(f.value or "") - table.base_id
+        rid = int(f.value or "")
         if f.op in ("GT", "GTE", "EQ"):
-            lo = max(lo, idx + 1 if f.op == "GT" else idx)
+            lo = max(lo, table.first_above(rid) if f.op == "GT" else table.first_at_or_above(rid))
         if f.op in ("LT", "LTE", "EQ"):
-            hi = min(hi, idx if f.op == "LT" else idx + 1)
+            hi = min(hi, table.first_at_or_above(rid) if f.op == "LT" else table.first_above(rid))
     lo = min(max(lo, 0), len(table.created))
     return lo, max(lo, min(hi, len(table.created)))
 

@@ -1,15 +1,15 @@
 """Compact per-type record storage: key timestamps in arrays, generated values, sparse overrides.
 
-A record is addressed by its index ``idx``; its id is ``base_id + idx`` (ids are contiguous and
-creation order equals id order, so "created ascending" is simply index order). Property values
-are generated on demand from (seed, type, idx, property); only values changed through the admin
-API are stored, in ``overrides``.
+A record is addressed by its index ``idx``; its id is ``ids[idx]`` (strictly increasing: creation
+order equals id order, so "created ascending" is simply index order; ``idlayout`` spreads the
+ids, id -> index is a bisect). Property values are generated on demand from (seed, type, idx,
+property); only values changed through the admin API are stored, in ``overrides``.
 """
 
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -32,7 +32,7 @@ class _Ctx:
     def __init__(self, table: ObjectTable, idx: int) -> None:
         self.table = table
         self.idx = idx
-        self.record_id = table.base_id + idx
+        self.record_id = table.ids[idx]
         self.created_ms = table.created[idx]
 
     def raw(self, name: str) -> str | None:
@@ -49,9 +49,14 @@ class ObjectTable:
         created: array,
         modified: array,
         specs: list[PropertySpec] | None = None,
+        ids: array | None = None,
     ) -> None:
         self.type = otype
         self.base_id = otype.base_id
+        n = len(created)
+        self.ids = array("q", range(otype.base_id, otype.base_id + n)) if ids is None else ids
+        if len(self.ids) != n:
+            raise ValueError(f"{otype.name}: {len(self.ids)} ids for {n} records")
         self.specs: list[PropertySpec] = CATALOG[otype.name] if specs is None else specs
         self.spec_by_name: dict[str, PropertySpec] = {p.name: p for p in self.specs}
         self.property_names: list[str] = [p.name for p in self.specs]
@@ -86,12 +91,21 @@ class ObjectTable:
             rid = int(record_id)
         except (TypeError, ValueError):
             return None
-        idx = rid - self.base_id
-        return idx if 0 <= idx < len(self.created) else None
+        ids = self.ids
+        idx = bisect_left(ids, rid)
+        return idx if idx < len(ids) and ids[idx] == rid else None
 
     def id_of(self, idx: int) -> str:
         """The record id string."""
-        return str(self.base_id + idx)
+        return str(self.ids[idx])
+
+    def first_at_or_above(self, record_id: int) -> int:
+        """The index of the first record whose id is >= ``record_id`` (len when none)."""
+        return bisect_left(self.ids, record_id)
+
+    def first_above(self, record_id: int) -> int:
+        """The index of the first record whose id is > ``record_id`` (len when none)."""
+        return bisect_right(self.ids, record_id)
 
     def survivor(self, idx: int) -> int:
         """Follow merges: the index of the record that now represents ``idx``."""
@@ -129,7 +143,7 @@ class ObjectTable:
         if name == t.created_prop:
             return iso(self.created[idx])
         if name == "hs_object_id":
-            return str(self.base_id + idx)
+            return str(self.ids[idx])
         if name == "hs_merged_object_ids":
             merged = self.merged_ids.get(idx)
             return ";".join(str(m) for m in merged) if merged else None
@@ -181,7 +195,7 @@ class ObjectTable:
             else:
                 props[name] = self.key_value(idx, name)
         out: dict[str, Any] = {
-            "id": str(self.base_id + idx),
+            "id": str(self.ids[idx]),
             "properties": props,
             "createdAt": created,
             "updatedAt": updated,
@@ -257,6 +271,7 @@ class ObjectTable:
         created = max(ms, self.created[-1]) if len(self.created) else ms
         self.created.append(created)
         self.modified.append(created)
+        self.ids.append(self.ids[-1] + 1 if len(self.ids) else self.base_id)
         self.status.append(ACTIVE)
         idx = len(self.created) - 1
         # A new record starts with exactly the given properties.
@@ -330,7 +345,7 @@ class ObjectTable:
         self.status[absorbed] = MERGED
         self.merged_into[absorbed] = primary
         ids = self.merged_ids.setdefault(primary, [])
-        ids.append(self.base_id + absorbed)
+        ids.append(self.ids[absorbed])
         ids.extend(self.merged_ids.pop(absorbed, []))
         ids.sort()
         self.set_modified(primary, ms)

@@ -24,7 +24,8 @@ class SimulatorProcess:
 
     ``portal=True`` serves the whole-portal preset (``DatasetSpec.portal_sizes()``; the
     contacts/meetings/... arguments are then ignored); ``sizes`` sets any other DatasetSpec
-    field (``{"tickets": 30}``) and ``activate`` activates optional types.
+    field (``{"tickets": 30}``) and ``activate`` activates optional types. ``id_layout``:
+    ``"uniform"`` (default, ``base_id + index``) or ``"realistic"`` (``idlayout.IdLayout``).
 
     >>> with SimulatorProcess(contacts=250) as sim:
     ...     requests.get(f"{sim.base_url}/crm/v3/objects/contacts",
@@ -43,6 +44,7 @@ class SimulatorProcess:
         sizes: dict[str, int] | None = None,
         activate: list[str] | None = None,
         seed: int = 7,
+        id_layout: str = "uniform",
         token: str = DEFAULT_TOKEN,
         rate_limit: bool = True,
         port: int = 0,
@@ -72,6 +74,8 @@ class SimulatorProcess:
             str(companies),
             "--deals",
             str(deals),
+            "--id-layout",
+            str(id_layout),
             "--token",
             token,
             *(["--no-rate-limit"] if not rate_limit else []),
