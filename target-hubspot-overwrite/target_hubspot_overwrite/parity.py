@@ -91,6 +91,7 @@ class ObjectIdsSink(HubspotOverwriteSink):
 
     def load_batch(self, *, finalize: bool, wait: bool = True) -> None:
         """One transaction: COPY the batch's (object_type, id) pairs; no warehouse table."""
+        timer = self.batch_timer()
         batch = self.intake.take()
 
         def finish(cur: Cursor) -> None:
@@ -106,7 +107,12 @@ class ObjectIdsSink(HubspotOverwriteSink):
             self.table.stats.add(batch.stats)
 
         self.session.run_batch(
-            f"ids of stream '{self.stream_name}'", lambda cur: None, finish, committed, wait=wait
+            f"ids of stream '{self.stream_name}'",
+            lambda cur: None,
+            finish,
+            committed,
+            wait=wait,
+            timer=timer,
         )
 
 

@@ -17,6 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import psycopg
 from psycopg import Cursor
 from psycopg import sql as q
+from singer_sdk import metrics
 
 from target_hubspot_overwrite import ddl
 from target_hubspot_overwrite.connector import connect, redact
@@ -144,6 +145,7 @@ class LoadSession:
         committed: Callable[[], None],
         *,
         wait: bool,
+        timer: metrics.Timer,
     ) -> None:
         """One batch transaction: ``stage`` here, then ``finish`` and the commit.
 
@@ -151,9 +153,12 @@ class LoadSession:
         work. ``finish`` (COPY into the stage, the set-based upsert, reconciliation) and the
         commit run on the writer thread unless ``wait``: PostgreSQL then loads the batch while
         the next one is read, and the writer thread, blocked on the server, seldom needs the GIL.
+        ``timer`` (the batch's ``batch_processing_time``, started when the batch was taken) is
+        logged when the transaction ends: ``succeeded`` only after the commit.
         """
         self.wait_pending()
         tx = contextlib.ExitStack()
+        tx.push(timer)  # exits last: after the commit or the rollback, with their outcome
         cur = tx.enter_context(self.transaction(what))
         try:
             stage(cur)

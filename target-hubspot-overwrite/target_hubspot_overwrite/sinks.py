@@ -1,7 +1,7 @@
 """The stream sink: intake → one transaction per batch (DDL, COPY + upsert, reconciliation).
 
 Each idea lives in its own module: checking and buffering in ``intake``, COPY text in
-``rendering``, the table's DDL in ``table_shape``/``ddl``, the upsert in
+``copy_text``, the table's columns in ``stream_columns`` (DDL in ``ddl``), the upsert in
 ``batch_upsert``/``load_sql``, full-refresh reconciliation in ``reconciliation``. The sink
 wires them to the SDK and to the run's :class:`~target_hubspot_overwrite.session.LoadSession`.
 """
@@ -13,12 +13,19 @@ import typing as t
 
 from psycopg import Cursor
 from psycopg import sql as q
+from singer_sdk import metrics
 from singer_sdk.exceptions import MissingKeyPropertiesError
 
 from target_hubspot_overwrite import ddl, reconciliation, removals
 from target_hubspot_overwrite.batch_upsert import BatchUpsert
-from target_hubspot_overwrite.column_layout import ColumnLayout
 from target_hubspot_overwrite.connector import HubspotOverwriteConnector
+from target_hubspot_overwrite.copy_text import (
+    PreparedRows,
+    RenderedRows,
+    needs_presence,
+    render_rows,
+)
+from target_hubspot_overwrite.copy_text import prepare_rows as _prepare_rows
 from target_hubspot_overwrite.intake import (
     Buffered,
     InvalidRecordError,
@@ -30,15 +37,19 @@ from target_hubspot_overwrite.intake import (
 )
 from target_hubspot_overwrite.reader import LineEscapes
 from target_hubspot_overwrite.reconciliation import VersionMessage
-from target_hubspot_overwrite.rendering import PreparedRows, needs_presence, render_rows
-from target_hubspot_overwrite.rendering import prepare_rows as _prepare_rows
 from target_hubspot_overwrite.sdk_private import SinkHooks
 from target_hubspot_overwrite.session import LoadSession
 from target_hubspot_overwrite.stats import LoadStats
-from target_hubspot_overwrite.stream_columns import RenderedRows, StreamColumns
-from target_hubspot_overwrite.table_shape import prepare_target_table
+from target_hubspot_overwrite.stream_columns import ColumnLayout, StreamColumns
 
 __all__ = ["HubspotOverwriteSink", "InvalidRecordError", "NullKeyError", "raw_json"]
+
+
+class SilencedTimer(metrics.Timer):
+    """A timer that logs nothing (the SDK's, around a batch hand-off)."""
+
+    def __exit__(self, *exc: object) -> None:
+        """Log nothing: the batch's own timer reports it when its transaction ends."""
 
 
 class HasSession(t.Protocol):
@@ -127,6 +138,18 @@ class HubspotOverwriteSink(SinkHooks):
         """Fast path: check, clean and buffer one record; True when the batch is full."""
         return self.intake.accept(record, escapes)
 
+    def get_batch_processing_timer(self) -> metrics.Timer:
+        """The SDK times ``process_batch``, which hands the batch to the writer and returns
+        before the commit: its timer is silenced, and each batch logs its own
+        ``batch_processing_time`` when its transaction ends (``batch_timer``)."""
+        return SilencedTimer(metrics.Metric.BATCH_PROCESSING_TIME)
+
+    def batch_timer(self) -> metrics.Timer:
+        """The timer of a batch taken now (logged by the session at commit or rollback)."""
+        return metrics.Timer(
+            metrics.Metric.BATCH_PROCESSING_TIME, {metrics.Tag.STREAM: self.stream_name}
+        )
+
     def process_batch(self, context: dict) -> None:
         """Load the buffered batch in one transaction (plus reconciliation when due)."""
         finalize = self.refresh.due and self.session.router.is_active(self)
@@ -147,6 +170,7 @@ class HubspotOverwriteSink(SinkHooks):
         With ``wait=False`` the transaction runs on the session's writer thread while the
         next batch is read (the session waits for it before any STATE is emitted).
         """
+        timer = self.batch_timer()
         batch = self.intake.take()
         rows = batch.rows
         prepared: list[PreparedRows] = []
@@ -174,7 +198,12 @@ class HubspotOverwriteSink(SinkHooks):
             self._log_batch(len(rows))
 
         self.session.run_batch(
-            f"batch of stream '{self.stream_name}'", stage, finish, committed, wait=wait
+            f"batch of stream '{self.stream_name}'",
+            stage,
+            finish,
+            committed,
+            wait=wait,
+            timer=timer,
         )
 
     def write_rejects(self, cur: Cursor, batch: Buffered) -> None:
@@ -227,10 +256,9 @@ class HubspotOverwriteSink(SinkHooks):
 
     def prepare_target_table(self, cur: Cursor) -> tuple[ddl.TableShape, ColumnLayout]:
         """Create/extend/widen the target table inside the current transaction."""
-        return prepare_target_table(
+        return self.columns.prepare(
             cur,
             self.table,
-            self.columns,
             self.key_columns if self.upsert else None,
             self.session.ensure_schema,
             self.logger,

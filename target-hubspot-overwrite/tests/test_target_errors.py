@@ -7,6 +7,7 @@ SQL step is logged as ``SQL <step> ...``.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import uuid
@@ -93,7 +94,7 @@ def powerless_role(database):
         conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
     yield role
     with psycopg.connect(database.url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+        conn.execute(sql.SQL("DROP OWNED BY {0}; DROP ROLE {0}").format(sql.Identifier(role)))
 
 
 def test_database_refusing_is_one_line_saying_what_to_do(config, powerless_role, tmp_path):
@@ -108,6 +109,49 @@ def test_database_refusing_is_one_line_saying_what_to_do(config, powerless_role,
     assert_one_line_failure(
         rc, stderr, "PostgreSQL error", "permission denied", "grant the target's database user"
     )
+
+
+def batch_metrics(stderr: str, stream: str) -> list[dict]:
+    """The ``batch_processing_time`` METRIC points logged for ``stream``, in order."""
+    found = []
+    for line in stderr.splitlines():
+        if "METRIC: " not in line:
+            continue
+        point = json.loads(line.split("METRIC: ", 1)[1])
+        if point["metric"] == "batch_processing_time" and point["tags"]["stream"] == stream:
+            found.append(point)
+    return found
+
+
+def test_batch_that_fails_to_commit_is_not_reported_succeeded(
+    config, database, powerless_role, tmp_path
+):
+    """Against a read-only table the batch's metric says failed, never succeeded."""
+    schema = config["default_target_schema"]
+    with psycopg.connect(database.url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL(
+                "CREATE TABLE {t} (id text PRIMARY KEY, email text, _sdc_deleted_at timestamptz);"
+                "GRANT USAGE ON SCHEMA {s} TO {r}; GRANT SELECT ON {t} TO {r}"
+            ).format(
+                t=sql.Identifier(schema, S),
+                s=sql.Identifier(schema),
+                r=sql.Identifier(powerless_role),
+            )
+        )
+    info = psycopg.conninfo.conninfo_to_dict(config["sqlalchemy_url"].replace("+psycopg", ""))
+    url = (
+        f"postgresql://{powerless_role}@{info.get('host', '127.0.0.1')}:"
+        f"{info.get('port', 5432)}/{info['dbname']}"
+    )
+    text = lines(schema_msg(S, PROPS, ["id"]), rec(S, {"id": "1"}), rec(S, {"id": "2"}))
+    rc, stderr = run({**config, "sqlalchemy_url": url}, text, tmp_path)
+    assert_one_line_failure(rc, stderr, "permission denied for table contacts")
+    assert [p["tags"]["status"] for p in batch_metrics(stderr, S)] == ["failed"], stderr[-3000:]
+
+    rc, stderr = run(config, text, tmp_path)  # the same batch, committed
+    assert rc == 0, stderr[-2000:]
+    assert [p["tags"]["status"] for p in batch_metrics(stderr, S)] == ["succeeded"]
 
 
 FULL_REFRESH = lines(
