@@ -12,11 +12,10 @@ from psycopg import Cursor
 from psycopg import sql as q
 
 from target_hubspot_overwrite import ddl, load_sql
-from target_hubspot_overwrite.column_layout import OVERFLOW_COLUMN
-from target_hubspot_overwrite.rendering import PreparedRows
+from target_hubspot_overwrite.copy_text import PreparedRows
 from target_hubspot_overwrite.sql_log import log_sql
 from target_hubspot_overwrite.stats import LoadStats
-from target_hubspot_overwrite.stream_columns import StreamColumns
+from target_hubspot_overwrite.stream_columns import OVERFLOW_COLUMN, StreamColumns
 from target_hubspot_overwrite.stream_table import StreamTable
 
 

@@ -1,4 +1,5 @@
-"""Catalog reads and DDL (run inside the batch transaction)."""
+"""A table's shape as the catalog has it (``TableShape``) and the DDL that changes it, run
+inside the batch transaction; which columns a stream wants is decided in ``stream_columns``."""
 
 from __future__ import annotations
 
@@ -137,7 +138,7 @@ def replace_primary_key(
         )
 
 
-def prepare_table(
+def create_or_alter(
     cur: Cursor,
     schema: str,
     table: str,

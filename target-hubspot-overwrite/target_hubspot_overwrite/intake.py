@@ -9,15 +9,17 @@ from dataclasses import dataclass, field
 import orjson
 from singer_sdk.exceptions import InvalidRecord, MissingKeyPropertiesError
 
-from target_hubspot_overwrite.copyfmt import exact_json_default
-from target_hubspot_overwrite.generated_checks import CheckedField, RecordCheck, compile_check
+from target_hubspot_overwrite.copy_text import exact_json_default
 from target_hubspot_overwrite.naming import column_names
 from target_hubspot_overwrite.reader import LineEscapes
 from target_hubspot_overwrite.reconciliation import StreamRefresh
 from target_hubspot_overwrite.record_checks import (
+    CheckedField,
     InvalidValue,
     NulCounter,
+    RecordCheck,
     cleaner_for,
+    compile_check,
     has_constraints,
 )
 from target_hubspot_overwrite.sqltypes import field_type

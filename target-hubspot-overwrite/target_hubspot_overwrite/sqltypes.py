@@ -18,8 +18,8 @@ _INTEGERS = ("smallint", "integer", BIGINT)
 
 
 class ColumnKind(enum.StrEnum):
-    """What a property's values are: shared by the type mapping, the validators
-    (``record_checks``), the generated checks (``generated_checks``) and the sinks."""
+    """What a property's values are: shared by the type mapping, the checks
+    (``record_checks``), the generated COPY renderer (``copy_text``) and the sinks."""
 
     STRING = "string"
     DATE_TIME = "date-time"

@@ -1,4 +1,4 @@
-"""The generated hot path (generated_checks.py, the byte reader) agrees with the general path.
+"""The generated hot path (record check, COPY renderer, byte reader) agrees with the general path.
 
 The generated record check may only accept a record the general ``clean`` would return
 unchanged; the generated COPY renderer must produce the same text as the general formatter;
@@ -18,8 +18,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from target_helpers import BIN, lines, rec, run_cli, run_target, schema_msg, write_config
-from target_hubspot_overwrite.copyfmt import format_row, formatter_for
-from target_hubspot_overwrite.generated_checks import RenderedField, compile_renderer
+from target_hubspot_overwrite.copy_text import (
+    RenderedField,
+    compile_renderer,
+    format_row,
+    formatter_for,
+)
 from target_hubspot_overwrite.intake import NullKeyError
 from target_hubspot_overwrite.reader import LineEscapes, escapes_of
 from target_hubspot_overwrite.record_checks import InvalidValue

@@ -15,19 +15,18 @@ from typing import Any
 import orjson
 import pytest
 from target_helpers import activate, rec, run_cli, run_target, schema_msg
-from target_hubspot_overwrite.column_layout import (
+from target_hubspot_overwrite.copy_text import exact_json_default
+from target_hubspot_overwrite.naming import IdentifierClashError
+from target_hubspot_overwrite.stream_columns import (
     MAX_HEAP_TUPLE_BYTES,
     MAX_TYPED_COLUMNS,
     OVERFLOW_COLUMN,
     ROW_BUDGET_BYTES,
     ColumnLayout,
-    PlannedColumn,
     pinned_sources,
     plan_layout,
     row_cost,
 )
-from target_hubspot_overwrite.copyfmt import exact_json_default
-from target_hubspot_overwrite.naming import IdentifierClashError
 
 S = "wide_objects"
 FIXED = {
@@ -170,8 +169,9 @@ def test_budget_is_far_below_postgres_limits():
 
 
 def _plan(names_types, existing=None, pinned=()):
-    props = [PlannedColumn(n, t, n in pinned) for n, t in names_types]
-    return plan_layout(props, existing, [("_sdc_deleted_at", "timestamp with time zone")])
+    return plan_layout(
+        names_types, pinned, existing, [("_sdc_deleted_at", "timestamp with time zone")]
+    )
 
 
 def test_plan_prefix_in_schema_order_then_overflow():
