@@ -1,7 +1,8 @@
 """Count parity and deletion reconciliation for each object type (see README, "Parity").
 
 After an object stream's read, `ParityCheck` asks HubSpot how many live records the type has
-(one unfiltered search with `limit=1`: its `total`) and writes an `object_counts` record; the
+(one unfiltered search with `limit=1`: its `total`, the same one the read planner asks,
+so one count per type per run) and writes an `object_counts` record; the
 target compares it with the table's live rows. With `reconcile_deletions`, on incremental runs
 it first lists every live id of the type (id-only list pages, ceil(n/100) requests) as
 `object_ids` records; the `object_counts` record that follows closes that list
@@ -19,8 +20,6 @@ import logging
 from singer_sdk import Tap
 from singer_sdk import typing as th
 
-from tap_hubspot_assoc.answers import AnswerShapeError, object_page
-from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.driven_streams import DrivenStream
 from tap_hubspot_assoc.errors import DailyLimitError, HubSpotAPIError, HubSpotAuthError
 from tap_hubspot_assoc.properties import format_datetime
@@ -29,7 +28,6 @@ from tap_hubspot_assoc.streams import CrmObjectStream
 
 OBJECT_COUNTS_STREAM = "object_counts"
 OBJECT_IDS_STREAM = "object_ids"
-COUNT_REQUEST_KIND = "count"
 
 OBJECT_COUNTS_SCHEMA = th.PropertiesList(
     th.Property("object_type", th.StringType, required=True),
@@ -81,12 +79,10 @@ class ParityCheck:
 
     def __init__(
         self,
-        client: HubSpotClient,
         counts: ObjectCountsStream,
         ids: ObjectIdsStream | None,
         logger: logging.Logger,
     ) -> None:
-        self.client = client
         self.counts = counts
         self.ids = ids
         self.logger = logger
@@ -135,14 +131,9 @@ class ParityCheck:
         )
 
     def count(self, stream: CrmObjectStream) -> int:
-        """HubSpot's live records of the type: one unfiltered search, limit 1, its `total`."""
-        path = self.client.paths.search(stream.object_type.path_ref)
-        body = {"limit": 1, "properties": ["hs_object_id"]}
-        answer = self.client.post(path, body, kind=COUNT_REQUEST_KIND, search=True)
-        page = object_page(answer, f"POST {path}")
-        if page.total is None:
-            raise AnswerShapeError(f"POST {path}: the search answer has no `total`")
-        return page.total
+        """HubSpot's live records of the type: one unfiltered search of limit 1 (its `total`),
+        shared with the read planner: one count per type per run (`ObjectReader.live_count`)."""
+        return stream.reader.live_count()
 
     def _list_ids(self, stream: CrmObjectStream) -> int | None:
         """Send every live id; the number of distinct ids, or None when the listing failed."""
@@ -174,12 +165,7 @@ def parity_streams(tap: Tap, streams: list[CrmObjectStream]) -> list[DrivenStrea
     stream of `streams`."""
     counts = ObjectCountsStream(tap)
     ids = ObjectIdsStream(tap) if tap.config.get("reconcile_deletions") else None
-    check = ParityCheck(
-        tap.client,  # type: ignore[attr-defined]
-        counts,
-        ids,
-        tap.logger.getChild("parity"),
-    )
+    check = ParityCheck(counts, ids, tap.logger.getChild("parity"))
     for stream in streams:
         stream.read_observers.append(check)
     return [counts] if ids is None else [counts, ids]

@@ -6,25 +6,30 @@ anyway), and that request doubles as the scope check. With `"all"`, one object-l
 says which standard types the account has enabled (the others are skipped without a request);
 a type the token cannot read or the account has not activated is skipped with one warning;
 a type the user listed explicitly fails the run with the same message. Pairs for `"all"` come
-from the labels API: one request per unordered pair of synced types, and one more for the
-reverse direction of each pair that has association types.
+from the labels API (through `LabelRegistry.read_specs`, the one labels reader): one request per
+unordered pair of synced types, and one more for the reverse direction of each pair that has
+association types. Property and label requests are in flight at once on the request pool
+(under the one shared rate limiter); results are taken in the types' order.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import logging
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
-from tap_hubspot_assoc.answers import AssociationSpec, association_labels, object_library
+from tap_hubspot_assoc.answers import AssociationSpec, object_library
 from tap_hubspot_assoc.association.labels import LabelRegistry
 from tap_hubspot_assoc.association.pairs import AssociationConfigError, Direction
 from tap_hubspot_assoc.client import HubSpotClient
+from tap_hubspot_assoc.concurrency import RequestPool
 from tap_hubspot_assoc.errors import DailyLimitError, HubSpotAPIError, HubSpotAuthError
 from tap_hubspot_assoc.object_types import (
     STANDARD_TYPES,
@@ -93,9 +98,12 @@ class DiscoveryCost:
 class PortalTypes:
     """Resolves configured type names and discovers types and pairs, once per run."""
 
-    def __init__(self, client: HubSpotClient, logger: logging.Logger) -> None:
+    def __init__(
+        self, client: HubSpotClient, logger: logging.Logger, pool: RequestPool | None = None
+    ) -> None:
         self._client = client
         self._logger = logger
+        self._pool = pool or RequestPool(1)  # discovery's requests in flight at once
         self._custom: list[CrmObjectType] | None = None
         self._properties: dict[str, list[PropertyDef]] = {}
         self._property_results: dict[str, list[Mapping[str, Any]]] = {}
@@ -154,10 +162,10 @@ class PortalTypes:
         names = configured_list(configured, "object_types")
         if names is None:
             candidates = [*self._enabled_standard_types(), *self.custom_types(required=False)]
-            synced = [s for s in (self._probe(t, explicit=False) for t in candidates) if s]
+            synced = self._probe_all(candidates, explicit=False)
         else:
             wanted = list(dict.fromkeys(self.resolve(str(n)) for n in names if str(n).strip()))
-            synced = [s for s in (self._probe(t, explicit=True) for t in wanted) if s]
+            synced = self._probe_all(wanted, explicit=True)
         self.type_cost.requests += self._client.stats.total_requests - before
         self.type_cost.seconds += time.monotonic() - started
         if names is None:
@@ -225,8 +233,17 @@ class PortalTypes:
         """True once this run has read the type's active property definitions."""
         return object_type.name in self._property_results
 
-    def _probe(self, object_type: CrmObjectType, *, explicit: bool) -> SyncedType | None:
+    def _probe_all(self, types: Sequence[CrmObjectType], *, explicit: bool) -> list[SyncedType]:
+        """`_probe` of each type, their property requests in flight at once on the pool."""
+        answers = [self._pool.submit(functools.partial(self.property_results, t)) for t in types]
+        pairs = zip(types, answers, strict=True)
+        return [s for t, answer in pairs if (s := self._probe(t, answer, explicit=explicit))]
+
+    def _probe(
+        self, object_type: CrmObjectType, answer: Future[Any], *, explicit: bool
+    ) -> SyncedType | None:
         try:
+            answer.result()  # the properties request (its error raised here)
             return SyncedType(object_type, self.properties_of(object_type))
         except DailyLimitError:
             raise
@@ -256,12 +273,15 @@ class PortalTypes:
         started = time.monotonic()
         before = self._client.stats.total_requests
         found: list[Direction] = []
-        for a, b in combinations(types, 2):
-            forward = Direction.between(a, b)
-            results = self._labels(forward)
-            if not results:
-                continue
-            reverse_results = self._labels(forward.reverse)
+        forwards = [Direction.between(a, b) for a, b in combinations(types, 2)]
+        probes = [self._pool.submit(functools.partial(self._labels, d, labels)) for d in forwards]
+        with_types = [(d, r) for d, f in zip(forwards, probes, strict=True) if (r := f.result())]
+        reverses = [
+            self._pool.submit(functools.partial(self._labels, d.reverse, labels))
+            for d, _ in with_types
+        ]
+        for (forward, results), reverse in zip(with_types, reverses, strict=True):
+            reverse_results = reverse.result()
             if reverse_results is None:
                 continue
             labels.remember(forward, results)
@@ -280,13 +300,10 @@ class PortalTypes:
         )
         return found
 
-    def _labels(self, direction: Direction) -> list[AssociationSpec] | None:
+    def _labels(self, direction: Direction, labels: LabelRegistry) -> list[AssociationSpec] | None:
         """A direction's association types; None (with a warning) when they cannot be read."""
-        path = self._client.paths.association_labels(direction.from_path, direction.to_path)
         try:
-            specs = association_labels(
-                self._client.get(path, kind="association_labels"), f"GET {path}"
-            )
+            specs = labels.read_specs(direction)
         except DailyLimitError:
             raise
         except HubSpotAPIError as exc:

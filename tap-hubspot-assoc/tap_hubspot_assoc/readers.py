@@ -9,7 +9,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tap_hubspot_assoc.answers import CrmObject, ObjectPage, object_batch, object_page
+from tap_hubspot_assoc.answers import (
+    AnswerShapeError,
+    CrmObject,
+    ObjectPage,
+    object_batch,
+    object_page,
+)
 from tap_hubspot_assoc.chunking import (
     LIST_URL_LIMIT,
     SEARCH_BODY_LIMIT,
@@ -84,6 +90,9 @@ class ObjectReader:
         # The list cursor after the last page handed out (None once the listing is complete).
         self.list_cursor: str | None = None
         self._id_cursor: str | None = None
+        # HubSpot's count of live records, from this run's first unfiltered probe: the
+        # planner's and the parity check's question, asked once per type per run.
+        self._live_count: tuple[int | None, str] | None = None  # (total, endpoint)
 
     # -- list (full reads and archived records) -----------------------------------------
 
@@ -270,7 +279,20 @@ class ObjectReader:
         answer = self.client.post(path, body, kind="search", search=True)
         page = object_page(answer, f"POST {path}")
         first = int(page.objects[0]["id"]) if page.objects else None
+        if not filters:
+            self._live_count = (page.total, f"POST {path}")
         return page.total or 0, first
+
+    def live_count(self) -> int:
+        """HubSpot's count of live records of the type: this run's unfiltered probe when one
+        was made (the read planner's), else one search of limit 1 now."""
+        if self._live_count is None:
+            self.probe([], highest_first=True)
+        assert self._live_count is not None
+        total, endpoint = self._live_count
+        if total is None:
+            raise AnswerShapeError(f"{endpoint}: the search answer has no `total`")
+        return total
 
     def modified_filters(self, window: Window) -> list[dict[str, Any]]:
         """Search filters for records modified inside `window`."""

@@ -25,6 +25,7 @@ from tap_hubspot_assoc.properties import (
     parse_datetime,
     record_schema,
 )
+from tap_hubspot_assoc.read_ahead import ReadAhead
 from tap_hubspot_assoc.read_stats import ReadMode, ReadStats, log_progress, log_summary
 from tap_hubspot_assoc.readers import ObjectReader, Window
 from tap_hubspot_assoc.sdk_private import SdkStream
@@ -74,6 +75,8 @@ class CrmObjectStream(SdkStream):
         # Called once the read is complete (parity counts, deletion reconciliation).
         self.read_observers: list[Callable[[CrmObjectStream], None]] = []
         self.merges: MergesStream | None = None  # where merged-away ids are reported
+        # The full read's live pages, started ahead of this stream's turn (read_ahead.py).
+        self.read_ahead: ReadAhead[list[CrmObject]] | None = None
 
     # -- singer-sdk hooks ----------------------------------------------------------------
 
@@ -131,6 +134,15 @@ class CrmObjectStream(SdkStream):
             return ReadMode.INCREMENTAL
         return ReadMode.FULL
 
+    def read_mode(self) -> ReadMode:
+        """How this run reads the stream (from the config and the stream's state)."""
+        return self._mode()
+
+    def _live_pages(self) -> Iterator[list[CrmObject]]:
+        """A full read's live pages: from the read-ahead when one was started, else read now."""
+        ahead, self.read_ahead = self.read_ahead, None
+        return ahead.pages() if ahead is not None else self.planned.full_pages()
+
     def _scoped_records(self) -> Iterator[dict[str, Any]]:
         """Batch-read the configured contact ids; unknown ids are reported, not fatal."""
         ids = list(dict.fromkeys(str(i).strip() for i in self.config["contact_ids"] if str(i)))
@@ -160,7 +172,7 @@ class CrmObjectStream(SdkStream):
         complete_read = self._complete_read()
         if complete_read:
             self._open_version()
-        for page in self.planned.full_pages():
+        for page in self._live_pages():
             yield from self._emit(page)
             if self.read_stats.truncated:
                 return

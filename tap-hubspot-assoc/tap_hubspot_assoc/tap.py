@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
 
@@ -15,6 +16,7 @@ from tap_hubspot_assoc.association.labels import LabelRegistry
 from tap_hubspot_assoc.association.pairs import (
     DEFAULT_FALLBACK_TYPE_IDS,
     DEFAULT_PAIRS,
+    Direction,
     check_parents_configured,
     directions_from_config,
     fallback_type_ids,
@@ -33,13 +35,16 @@ from tap_hubspot_assoc.parity import parity_streams
 from tap_hubspot_assoc.paths import DEFAULT_API_VERSION, ApiPaths, ApiVersion
 from tap_hubspot_assoc.portal_types import PortalTypes, SyncedType, configured_list
 from tap_hubspot_assoc.ratelimit import SEARCH_MARGIN_SECONDS, RollingWindowLimiter
+from tap_hubspot_assoc.read_ahead import ReadAheads
 from tap_hubspot_assoc.read_plan import PlanGoal
+from tap_hubspot_assoc.read_stats import ReadMode
 from tap_hubspot_assoc.reference.kinds import REFERENCE_SETTINGS
 from tap_hubspot_assoc.reference.wiring import ReferenceRun, reference_streams
 from tap_hubspot_assoc.streams import CrmObjectStream
 
 DEFAULT_API_URL = "https://api.hubapi.com"
 DEFAULT_OBJECT_TYPES = ["contacts", "meetings"]
+REQUEST_BUDGET_SETTING = "request_budget"  # request_budget.SETTING: full reads in turn
 
 CONFIG_SCHEMA = th.PropertiesList(
     th.Property(
@@ -259,7 +264,47 @@ class TapHubspotAssoc(Tap):
         read: singer-sdk syncs streams by name, so no stream's own start comes first."""
         if self.streams and self.reference is not None:  # `streams` discovers on first use
             self.reference.prepare()
-        super().sync_all()
+        reading = self._start_reading()
+        try:
+            super().sync_all()
+        finally:
+            reading.cancel_all()  # sources whose pages were not taken (a failure): stopped
+
+    def _start_reading(self) -> ReadAheads:
+        """The sync's start, concurrently on the shared limiter (read_ahead.py, DESIGN.md
+        "Whole portals at the rate limit"): the labels of every selected direction through
+        the request pool, and every full read's pages on a thread of its own; the streams
+        then write in singer-sdk's order, taking the pages read meanwhile."""
+        reading = ReadAheads()
+        if self._labels is not None:
+            selected = [d for d in self._directions if self.streams[d.stream_name].selected]
+            self._labels.prefetch(selected, self.request_pool)
+        if not self._reads_ahead():
+            return reading
+        for stream in self.streams.values():
+            if not isinstance(stream, CrmObjectStream):
+                continue
+            if not (stream.selected or stream.has_selected_descendents):
+                continue  # singer-sdk skips it
+            if stream.read_mode() is ReadMode.FULL and "full_read" not in stream.stream_state:
+                stream.read_ahead = reading.start(stream.name, stream.planned.full_pages)
+        if reading.started:
+            self.logger.info(
+                "Reading ahead: the pages of %d full reads start now (%s), written in turn",
+                len(reading.started),
+                ", ".join(a.name for a in reading.started),
+            )
+        return reading
+
+    def _reads_ahead(self) -> bool:
+        """Full reads start together unless requests go one at a time, the run is capped
+        (max_records, --test) or spends a request budget (pages it would not write)."""
+        return (
+            self.request_pool.concurrent
+            and not self.config.get("max_records")
+            and not self.config.get(REQUEST_BUDGET_SETTING)
+            and CrmObjectStream.ABORT_AT_RECORD_COUNT is None
+        )
 
     @cached_property
     def client(self) -> HubSpotClient:
@@ -295,7 +340,7 @@ class TapHubspotAssoc(Tap):
     @cached_property
     def portal(self) -> PortalTypes:
         """Type resolution and discovery for this run (each request made once)."""
-        return PortalTypes(self.client, self.logger.getChild("discovery"))
+        return PortalTypes(self.client, self.logger.getChild("discovery"), self.request_pool)
 
     @cached_property
     def synced_types(self) -> list[SyncedType]:
@@ -308,6 +353,8 @@ class TapHubspotAssoc(Tap):
         return self.portal.select(self.config.get("object_types") or DEFAULT_OBJECT_TYPES)
 
     reference: ReferenceRun | None = None
+    _labels: LabelRegistry | None = None  # the run's association labels (prefetched)
+    _directions: Sequence[Direction] = ()
 
     def discover_streams(self) -> list[Stream]:
         """Object streams, association streams, merges, parity, property history and
@@ -345,6 +392,7 @@ class TapHubspotAssoc(Tap):
             fallback_type_ids(self.config.get("fallback_association_type_ids")),
             logger,
         )
+        self._labels = labels
         configured = self.config.get("association_pairs")
         pairs = configured_list(DEFAULT_PAIRS if configured is None else configured, "pairs")
         if pairs is None and self.input_catalog is not None:
@@ -354,6 +402,7 @@ class TapHubspotAssoc(Tap):
         else:
             directions = directions_from_config(pairs, self.portal.resolve)
         check_parents_configured(directions, [s.type.name for s in synced])
+        self._directions = directions
         objects = [
             CrmObjectStream(
                 self,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from tap_hubspot_assoc.answers import (
@@ -14,6 +15,7 @@ from tap_hubspot_assoc.answers import (
 )
 from tap_hubspot_assoc.association.pairs import Direction
 from tap_hubspot_assoc.client import HubSpotClient
+from tap_hubspot_assoc.concurrency import RequestPool
 from tap_hubspot_assoc.errors import DailyLimitError, HubSpotAPIError
 
 HUBSPOT_DEFINED = AssociationCategory.HUBSPOT_DEFINED.value
@@ -71,12 +73,22 @@ class LabelRegistry:
     def lookup(self, direction: Direction, type_id: int) -> AssociationType | None:
         return self.of(direction).types.get(type_id)
 
-    def _discover(self, direction: Direction) -> DirectionLabels:
+    def prefetch(self, directions: Iterable[Direction], pool: RequestPool) -> None:
+        """Discover the labels of `directions` not known yet, their requests in flight at once
+        on `pool` (the sync's start: one request per direction, none twice)."""
+        wanted = [d for d in dict.fromkeys(directions) if d not in self._cache]
+        found = [(d, pool.submit(functools.partial(self._discover, d))) for d in wanted]
+        for direction, future in found:
+            self._cache[direction] = future.result()
+
+    def read_specs(self, direction: Direction) -> list[AssociationSpec]:
+        """One labels request for `direction`, parsed (errors raised as they come)."""
         path = self._client.paths.association_labels(direction.from_path, direction.to_path)
+        return association_labels(self._client.get(path, kind="association_labels"), f"GET {path}")
+
+    def _discover(self, direction: Direction) -> DirectionLabels:
         try:
-            specs = association_labels(
-                self._client.get(path, kind="association_labels"), f"GET {path}"
-            )
+            specs = self.read_specs(direction)
         except (DailyLimitError, AnswerShapeError):
             raise
         except HubSpotAPIError as exc:
@@ -92,7 +104,7 @@ class LabelRegistry:
         return self.remember(direction, specs)
 
     def remember(self, direction: Direction, specs: Sequence[AssociationSpec]) -> DirectionLabels:
-        """Cache a direction's types read elsewhere (pair discovery reads them first)."""
+        """Cache a direction's types (pair discovery reads them first, through `read_specs`)."""
         types = {s.type_id: AssociationType(s.type_id, s.category, s.label) for s in specs}
         self._cache[direction] = found = DirectionLabels(direction, types, discovered=True)
         self._logger.info(
