@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from psycopg import Cursor
 
-from target_hubspot_overwrite import reconciliation
+from target_hubspot_overwrite import reconciliation, removals
 from target_hubspot_overwrite.reconciliation import MARKER_STREAM, MarkerField
 from target_hubspot_overwrite.sinks import HubspotOverwriteSink
 
@@ -36,17 +36,23 @@ class AssociationMarkerSink(HubspotOverwriteSink):
         if not self.session.settings.upsert:
             self.logger.warning("append-only: association markers ignored")
             return
-        session, hard = self.session, self.session.settings.hard_delete
+        session = self.session
         parents, mirrored = reconciliation.marked_parents(rows)
         for stream, ids in parents.items():
             table = session.stream_table(stream)
-            removed = reconciliation.remove_vanished(cur, table, ids, hard=hard, log=self.logger)
-            table.stats.deleted += removed.deleted
-            table.stats.soft_deleted += removed.soft_deleted
+            removed = session.remove(cur, removals.VanishedLinks(table, ids))
+            removed.count_into(table.stats)
+            if removed.rows:
+                self.logger.info(
+                    "Removed %d vanished association row(s) in %s", removed.rows, table.table
+                )
         for (stream, reverse), ids in mirrored.items():
             forward, backward = session.stream_table(stream), session.stream_table(reverse)
-            removed = reconciliation.remove_unmirrored(
-                cur, forward, backward, ids, hard=hard, log=self.logger
-            )
-            backward.stats.deleted += removed.deleted
-            backward.stats.soft_deleted += removed.soft_deleted
+            removed = session.remove(cur, removals.UnmirroredLinks(forward, backward, ids))
+            removed.count_into(backward.stats)
+            if removed.rows:
+                self.logger.info(
+                    "Removed %d %s row(s) whose link the marked parents no longer have",
+                    removed.rows,
+                    backward.table,
+                )

@@ -1,4 +1,5 @@
-"""Set-based SQL builders: staging, the write (upsert / overwrite / append), keys, removals."""
+"""Set-based SQL builders: staging, the write (upsert / overwrite / append), the run's key
+tables. Removing rows is built in ``removals``."""
 
 from __future__ import annotations
 
@@ -119,65 +120,6 @@ def index_keys_table(keys_table: str, keys: Sequence[str]) -> q.Composed:
     return q.SQL("CREATE INDEX IF NOT EXISTS {} ON {} ({})").format(
         Ident(f"{keys_table}_idx"), Ident(keys_table), _list(keys)
     )
-
-
-def _not_delivered(keys_table: str | None, keys: Sequence[str]) -> q.Composable:
-    if keys_table is None:
-        return q.SQL("TRUE")
-    return q.SQL("NOT EXISTS (SELECT 1 FROM {} AS k WHERE {})").format(
-        Ident(keys_table), _join(keys, "k", "t")
-    )
-
-
-def delete_missing(table: q.Composable, keys_table: str | None, keys: Sequence[str]) -> q.Composed:
-    """Hard delete of rows whose key was not delivered in this run."""
-    return q.SQL("DELETE FROM {} AS t WHERE {}").format(table, _not_delivered(keys_table, keys))
-
-
-def soft_delete_missing(
-    table: q.Composable, keys_table: str | None, keys: Sequence[str]
-) -> q.Composed:
-    """Flag (``_sdc_deleted_at``) rows whose key was not delivered in this run."""
-    return q.SQL("UPDATE {} AS t SET {} = now() WHERE t.{} IS NULL AND {}").format(
-        table, Ident(SOFT_DELETE), Ident(SOFT_DELETE), _not_delivered(keys_table, keys)
-    )
-
-
-def _remove(table: q.Composable, where: q.Composable, *, soft: bool) -> q.Composed:
-    if soft:
-        return q.SQL("UPDATE {} AS t SET {} = now() WHERE t.{} IS NULL AND {}").format(
-            table, Ident(SOFT_DELETE), Ident(SOFT_DELETE), where
-        )
-    return q.SQL("DELETE FROM {} AS t WHERE {}").format(table, where)
-
-
-def remove_vanished_associations(
-    table: q.Composable,
-    parent_column: str,
-    parents: Sequence[str],
-    keys_table: str | None,
-    keys: Sequence[str],
-    *,
-    soft: bool,
-) -> q.Composed:
-    """Flag (``soft``) or delete a parent's association rows not delivered in this run."""
-    where = q.SQL("t.{} = ANY({}) AND {}").format(
-        Ident(parent_column), q.Literal(list(parents)), _not_delivered(keys_table, keys)
-    )
-    return _remove(table, where, soft=soft)
-
-
-def remove_unmirrored(
-    reverse: q.Composable, forward: q.Composable, parents: Sequence[str], *, soft: bool
-) -> q.Composed:
-    """Flag (``soft``) or delete reverse-direction rows to `parents` with no live forward row
-    of the same link."""
-    where = q.SQL(
-        "t.to_object_id = ANY({}) AND NOT EXISTS "
-        "(SELECT 1 FROM {} AS f WHERE f.from_object_id = t.to_object_id "
-        "AND f.to_object_id = t.from_object_id AND f._sdc_deleted_at IS NULL)"
-    ).format(q.Literal(list(parents)), forward)
-    return _remove(reverse, where, soft=soft)
 
 
 def patch_object(column: str) -> q.Composed:

@@ -40,36 +40,25 @@ class MergesSink(HubspotOverwriteSink):
         """Flag (or delete) the merged-away rows and their association rows."""
         if not rows or not self.session.settings.upsert:
             return
-        hard = self.session.settings.hard_delete
         merged: dict[str, list[str]] = defaultdict(list)
         for row in rows:
             merged[str(row.get("object_type"))].append(str(row.get("merged_id")))
         at = dt.datetime.now(tz=dt.UTC)
+        schema, remove = self.table.schema, self.session.remove
         for object_type, ids in merged.items():
-            removed = removals.remove_objects(
-                cur,
-                self.table.schema,
-                object_type,
-                pg_identifier(object_type),
-                ids,
-                at,
-                hard=hard,
-                why=removals.Reason.MERGED,
+            objects = remove(cur, removals.ObjectRows(schema, pg_identifier(object_type), ids, at))
+            links = remove(
+                cur, removals.LinksNaming(schema, object_type, ids, at, removals.Reason.MERGED)
             )
-            history = removals.flag_history(
-                cur, self.table.schema, pg_identifier(history_stream(object_type)), ids, at
-            )
-            if hard:
-                self._batch.deleted += removed.objects + removed.associations
-            else:
-                self._batch.soft_deleted += removed.objects + removed.associations
-            self._batch.soft_deleted += history
-            if removed.objects or removed.associations or history:
+            history_table = pg_identifier(history_stream(object_type))
+            history = remove(cur, removals.HistoryRows(schema, history_table, ids, at))
+            (objects + links + history).count_into(self._batch)
+            if objects.rows or links.rows or history.rows:
                 self.logger.info(
                     "Merges: removed %d merged-away %s row(s) and %d association row(s); "
                     "flagged %d property history row(s)",
-                    removed.objects,
+                    objects.rows,
                     object_type,
-                    removed.associations,
-                    history,
+                    links.rows,
+                    history.rows,
                 )

@@ -65,7 +65,8 @@ class ParityResult:
     live_rows: int | None  # None: the type has no table
     run_changes: int
     reconciliation: Reconciliation
-    removed: removals.Removed
+    removed: removals.Removed  # the type's rows
+    removed_links: removals.Removed  # association rows naming them
 
     @property
     def gap(self) -> int | None:
@@ -133,11 +134,7 @@ class ObjectCountsSink(HubspotOverwriteSink):
         for row in rows:
             result = self._parity(cur, row)
             self.session.parity_results.append(result)
-            removed = result.removed.objects + result.removed.associations
-            if self.session.settings.hard_delete:
-                self._batch.deleted += removed
-            else:
-                self._batch.soft_deleted += removed
+            (result.removed + result.removed_links).count_into(self._batch)
             self._store(cur, result)
             log_metric(self.logger, result, dry_run=self.session.settings.dry_run)
 
@@ -150,7 +147,7 @@ class ObjectCountsSink(HubspotOverwriteSink):
         stats = counted.stats if counted is not None else LoadStats()
         changes = stats.created + stats.updated + stats.overwritten + stats.deleted
         changes += stats.soft_deleted
-        removed = removals.Removed()
+        removed = links = removals.Removed()
         listed = row.get("listed_ids")
         if listed is None:
             outcome = Reconciliation.NOT_REQUESTED
@@ -160,11 +157,13 @@ class ObjectCountsSink(HubspotOverwriteSink):
             outcome = Reconciliation.APPEND_ONLY
         else:
             at = _timestamp(row.get("counted_at"))
-            outcome, removed = self._reconcile(cur, object_type, table, shape, int(listed), at)
+            outcome, removed, links = self._reconcile(
+                cur, object_type, table, shape, int(listed), at
+            )
         live = None if shape is None else _live_rows(cur, schema, table, shape)
         _forget_ids(cur, object_type)
         return ParityResult(
-            object_type, hubspot_count, live, changes + removed.objects, outcome, removed
+            object_type, hubspot_count, live, changes + removed.rows, outcome, removed, links
         )
 
     def _reconcile(
@@ -175,7 +174,7 @@ class ObjectCountsSink(HubspotOverwriteSink):
         shape: ddl.TableShape,
         listed: int,
         at: dt.datetime,
-    ) -> tuple[Reconciliation, removals.Removed]:
+    ) -> tuple[Reconciliation, removals.Removed, removals.Removed]:
         _ensure_ids_table(cur)
         cur.execute(
             q.SQL("SELECT count(DISTINCT id) FROM {} WHERE object_type = %s").format(
@@ -191,7 +190,7 @@ class ObjectCountsSink(HubspotOverwriteSink):
                 listed,
                 received,
             )
-            return Reconciliation.INCOMPLETE, removals.Removed()
+            return Reconciliation.INCOMPLETE, removals.Removed(), removals.Removed()
         cur.execute(
             q.SQL(
                 "SELECT t.id FROM {} AS t WHERE {} AND NOT EXISTS "
@@ -202,27 +201,22 @@ class ObjectCountsSink(HubspotOverwriteSink):
             (object_type,),
         )
         gone = [str(r[0]) for r in cur.fetchall()]
-        removed = removals.remove_objects(
-            cur,
-            self.table.schema,
-            object_type,
-            table,
-            gone,
-            at,
-            hard=self.session.settings.hard_delete,
-            why=removals.Reason.DELETED,
+        schema = self.table.schema
+        removed = self.session.remove(cur, removals.ObjectRows(schema, table, gone, at))
+        links = self.session.remove(
+            cur, removals.LinksNaming(schema, object_type, gone, at, removals.Reason.DELETED)
         )
         if gone:
             self.logger.info(
                 "Reconciliation of %s: %d row(s) HubSpot no longer has (%s) and %d association "
                 "row(s) naming them %s",
                 object_type,
-                removed.objects,
+                removed.rows,
                 ", ".join(gone[:20]) + (" ..." if len(gone) > 20 else ""),
-                removed.associations,
+                links.rows,
                 "deleted" if self.session.settings.hard_delete else "flagged with _sdc_deleted_at",
             )
-        return Reconciliation.DONE, removed
+        return Reconciliation.DONE, removed, links
 
     def _store(self, cur: Cursor, result: ParityResult) -> None:
         """Fill live_rows and gap on the stored object_counts row (when the columns exist)."""
@@ -288,8 +282,8 @@ def log_metric(logger: logging.Logger, result: ParityResult, *, dry_run: bool) -
             "hubspot_count": result.hubspot_count,
             "live_rows": result.live_rows,
             "run_changes": result.run_changes,
-            "removed_rows": result.removed.objects,
-            "removed_association_rows": result.removed.associations,
+            "removed_rows": result.removed.rows,
+            "removed_association_rows": result.removed_links.rows,
             "reconciliation": result.reconciliation.value,
             "dry_run": dry_run,
         },
@@ -322,8 +316,7 @@ def log_parity(session: LoadSession) -> None:
             f"{r.live_rows} live rows, gap {r.gap:+d} (this run changed {r.run_changes} "
             f"row(s); reconciliation {r.reconciliation.value}"
             + (
-                f": removed {r.removed.objects} row(s), {r.removed.associations} association "
-                "row(s))"
+                f": removed {r.removed.rows} row(s), {r.removed_links.rows} association row(s))"
                 if r.reconciliation is Reconciliation.DONE
                 else ")"
             )

@@ -35,18 +35,9 @@ States of a stream (:class:`RefreshState`) and what moves them::
 from __future__ import annotations
 
 import enum
-import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-
-from psycopg import Cursor
-from psycopg import sql as q
-
-from target_hubspot_overwrite import ddl, load_sql
-from target_hubspot_overwrite.naming import pg_identifier
-from target_hubspot_overwrite.sql_log import log_sql
-from target_hubspot_overwrite.stream_table import StreamTable
 
 # --- the contract ---------------------------------------------------------------------------
 
@@ -241,32 +232,7 @@ class RunReconciliation:
         return dropped
 
 
-# --- the SQL of each reconciliation ---------------------------------------------------------
-
-
-@dataclass
-class Removed:
-    """Rows one reconciliation step removed."""
-
-    deleted: int = 0
-    soft_deleted: int = 0
-
-
-def remove_missing_rows(
-    cur: Cursor, table: StreamTable, key_columns: Sequence[str], *, hard: bool
-) -> Removed:
-    """Full refresh: flag (or delete) the rows whose key was not delivered in this run."""
-    keys_table = table.keys_table if table.key_columns == list(key_columns) else None
-    if keys_table is not None:
-        cur.execute(q.SQL("ANALYZE {}").format(q.Identifier(keys_table)))  # TEMP: no autovacuum
-    target = ddl.qualified(table.schema, table.table)
-    if hard:
-        log_sql("reconcile: delete rows of %s not delivered in this run", target)
-        cur.execute(load_sql.delete_missing(target, keys_table, key_columns))
-        return Removed(deleted=cur.rowcount)
-    log_sql("reconcile: flag rows of %s not delivered in this run", target)
-    cur.execute(load_sql.soft_delete_missing(target, keys_table, key_columns))
-    return Removed(soft_deleted=cur.rowcount)
+# --- markers ---------------------------------------------------------------------------------
 
 
 def marked_parents(
@@ -283,84 +249,3 @@ def marked_parents(
         if reverse:
             mirrored[stream, str(reverse)].append(parent)
     return parents, mirrored
-
-
-def remove_vanished(
-    cur: Cursor, table: StreamTable, parent_ids: list[str], *, hard: bool, log: logging.Logger
-) -> Removed:
-    """A marker: flag (or delete) the parents' rows of ``table`` not delivered in this run."""
-    if not table.shape_known:
-        table.shape = ddl.read_table(cur, table.schema, table.table)
-        table.shape_known = True
-    parent_col = pg_identifier(MarkerField.FROM_OBJECT_ID)
-    if table.shape is None or parent_col not in table.shape.columns:
-        return Removed()
-    keys = table.key_columns or table.shape.primary_key
-    keys_table = table.keys_table if table.key_columns else None
-    if keys_table is not None and not table.keys_indexed:
-        cur.execute(load_sql.index_keys_table(keys_table, keys))
-        table.keys_indexed = True
-    soft = not hard and load_sql.SOFT_DELETE in table.shape.columns
-    target = ddl.qualified(table.schema, table.table)
-    log_sql(
-        "%s vanished associations of %d parent(s) in %s",
-        "flag" if soft else "delete",
-        len(parent_ids),
-        target,
-    )
-    # Few rows (the marked parents') each probe the key table: an index nested loop,
-    # never a hash of every key delivered so far, which would grow with the run.
-    cur.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
-    cur.execute(
-        load_sql.remove_vanished_associations(
-            target, parent_col, parent_ids, keys_table, keys, soft=soft
-        )
-    )
-    count = cur.rowcount
-    cur.execute("SET LOCAL enable_hashjoin = DEFAULT; SET LOCAL enable_mergejoin = DEFAULT")
-    if count:
-        log.info(
-            "%s %d vanished association row(s) in %s",
-            "Flagged" if soft else "Deleted",
-            count,
-            table.table,
-        )
-    return Removed(soft_deleted=count) if soft else Removed(deleted=count)
-
-
-def remove_unmirrored(
-    cur: Cursor,
-    forward: StreamTable,
-    backward: StreamTable,
-    parent_ids: list[str],
-    *,
-    hard: bool,
-    log: logging.Logger,
-) -> Removed:
-    """A scoped marker: flag (or delete) ``backward`` rows pointing at the parents whose link
-    ``forward`` no longer has."""
-    shape = ddl.read_table(cur, backward.schema, backward.table)
-    if shape is None:
-        return Removed()
-    soft = not hard and load_sql.SOFT_DELETE in shape.columns
-    target = ddl.qualified(backward.schema, backward.table)
-    log_sql(
-        "%s unmirrored rows to %d parent(s) in %s",
-        "flag" if soft else "delete",
-        len(parent_ids),
-        target,
-    )
-    cur.execute(
-        load_sql.remove_unmirrored(
-            target, ddl.qualified(forward.schema, forward.table), parent_ids, soft=soft
-        )
-    )
-    count = cur.rowcount
-    if count:
-        log.info(
-            "%s %d %s row(s) whose link the marked parents no longer have",
-            "Flagged" if soft else "Deleted",
-            count,
-            backward.table,
-        )
-    return Removed(soft_deleted=count) if soft else Removed(deleted=count)

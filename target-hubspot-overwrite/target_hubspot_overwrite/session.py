@@ -19,7 +19,7 @@ from psycopg import Cursor
 from psycopg import sql as q
 from singer_sdk import metrics
 
-from target_hubspot_overwrite import ddl
+from target_hubspot_overwrite import ddl, removals
 from target_hubspot_overwrite.connector import connect, redact
 from target_hubspot_overwrite.naming import IdentifierClashError, pg_identifier
 from target_hubspot_overwrite.reconciliation import RunReconciliation
@@ -184,6 +184,10 @@ class LoadSession:
         except psycopg.Error as exc:
             msg = redact(str(exc)).strip()
             raise DatabaseError(f"PostgreSQL error during {what} (rolled back): {msg}") from None
+
+    def remove(self, cur: Cursor, request: removals.Request) -> removals.Removed:
+        """Flag or delete the rows ``request`` names, under this run's ``hard_delete``."""
+        return removals.remove(cur, request, hard_delete=self.settings.hard_delete)
 
     def lock_table_for_run(self, cur: Cursor, table: StreamTable) -> None:
         """Hold a session advisory lock on the table until this run ends.

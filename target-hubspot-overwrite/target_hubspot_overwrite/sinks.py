@@ -237,18 +237,15 @@ class HubspotOverwriteSink(SinkHooks):
             return
         archived = [str(r["id"]) for r in rows if r.get("archived") is True and "id" in r]
         live = [str(r["id"]) for r in rows if r.get("archived") is False and "id" in r]
-        schema, hard = self.table.schema, self.session.settings.hard_delete
+        schema = self.table.schema
         if live:
-            self._batch.updated += removals.restore_associations(
-                cur, schema, self.stream_name, live
-            )
+            self._batch.updated += removals.restore_links(cur, schema, self.stream_name, live)
         if archived:
             at = dt.datetime.now(tz=dt.UTC)
-            n = removals.remove_associations(cur, schema, self.stream_name, archived, at, hard=hard)
-            if hard:
-                self._batch.deleted += n
-            else:
-                self._batch.soft_deleted += n
+            gone = removals.LinksNaming(
+                schema, self.stream_name, archived, at, removals.Reason.ARCHIVED
+            )
+            self.session.remove(cur, gone).count_into(self._batch)
 
     def table_sql(self) -> q.Identifier:
         """Quoted target table name."""
@@ -307,8 +304,7 @@ class HubspotOverwriteSink(SinkHooks):
             self.load_batch(finalize=True)
 
     def reconcile(self, cur: Cursor) -> None:
-        """Flag (or delete) the rows whose key was not delivered in this run, when due.
-        Reference rows are flagged even under ``hard_delete`` (records keep their ids)."""
+        """Remove the rows whose key was not delivered in this run, when due (``removals``)."""
         if self.refresh.take() is None:
             return
         if not self.keys:
@@ -318,7 +314,5 @@ class HubspotOverwriteSink(SinkHooks):
             )
             return
         self.prepare_target_table(cur)
-        hard = self.session.settings.hard_delete and not self.kind.always_flags
-        removed = reconciliation.remove_missing_rows(cur, self.table, self.key_columns, hard=hard)
-        self._batch.deleted += removed.deleted
-        self._batch.soft_deleted += removed.soft_deleted
+        request = removals.NotDelivered(self.table, self.key_columns, self.kind)
+        self.session.remove(cur, request).count_into(self._batch)
