@@ -118,11 +118,17 @@ def _row_count(db: Database, schema: str, table: str) -> int:
 
 
 def _load(
-    loader: Loader, db: Database, schema: str, data: Path, workdir: Path, tag: str
+    loader: Loader,
+    db: Database,
+    schema: str,
+    data: Path,
+    workdir: Path,
+    tag: str,
+    env: dict[str, str] | None = None,
 ) -> tuple[float, float]:
     cmd = loader.command(db, schema, data, workdir)
     with data.open("rb") as stdin:
-        res = run_measured(cmd, stdin=stdin, cwd=ROOT, stderr_path=log_path(tag))
+        res = run_measured(cmd, stdin=stdin, cwd=ROOT, stderr_path=log_path(tag), env=env)
     return res.seconds, res.max_rss_mb
 
 

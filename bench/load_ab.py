@@ -1,0 +1,259 @@
+"""Issue 24's A/B of the target's load path: the same Singer files loaded by the target at two
+commits, their runs alternating, beside meltanolabs-target-postgres and the plain COPY floor.
+
+Usage (repository root)::
+
+    .venv/bin/python -m bench.load_ab --before 56592c5 --after HEAD [--runs 3]
+
+Each commit is checked out into its own git worktree (``bench-results/ab/<commit>``) and run
+through the installed ``target-hubspot-overwrite`` entry point with ``PYTHONPATH`` pointing at
+that worktree's package, so both commits share the same dependencies and neither sees
+uncommitted edits. Per run, stream and mode (``upsert``, ``force_overwrite``) the two commits
+load one after the other into fresh scratch schemas (fresh, then reload), the first of the
+pair alternating from run to run, so that load from other processes hits both alike; the 1-min
+load average is recorded before every load. target-postgres runs once at the sizes of
+``bench.target_bench`` (``--peer-runs 0`` skips it). Writes ``bench-results/load-ab.json`` and
+prints the Markdown tables of BENCHMARKS.md's "Load path A/B (issue 24)".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pipeline_devtools.postgres import Database, find_database, scratch_schema
+
+from bench import singer_data
+from bench.common import RESULTS_DIR, ROOT, VENV_BIN, median, progress
+from bench.target_bench import LOADERS, Loader, _load, _row_count, ensure_target_postgres
+
+MODES = {"upsert": False, "force-overwrite": True}
+FLOOR = next(loader for loader in LOADERS if loader.kind == "floor")
+PEER = next(loader for loader in LOADERS if loader.kind == "peer")
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def worktree(commit: str) -> tuple[str, Path]:
+    """The full hash of ``commit`` and a worktree of it (created once, then reused)."""
+    sha = _git("rev-parse", "--verify", f"{commit}^{{commit}}")
+    path = RESULTS_DIR / "ab" / sha[:12]
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _git("worktree", "add", "--detach", str(path), sha)
+    return sha, path
+
+
+def version_env(tree: Path) -> dict[str, str]:
+    """Environment that makes the entry point import the target package of ``tree``."""
+    package = tree / "target-hubspot-overwrite"
+    env = {**os.environ, "PYTHONPATH": str(package)}
+    found = subprocess.run(
+        [str(VENV_BIN / "python"), "-c", "import target_hubspot_overwrite as t; print(t.__file__)"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    if not found.startswith(str(package)):
+        raise RuntimeError(f"PYTHONPATH={package} imports {found}")
+    return env
+
+
+def measure(
+    loader: Loader, env: dict[str, str] | None, db: Database, data: Path, rows: int, workdir: Path
+) -> list[dict[str, Any]]:
+    """Fresh then reload of ``data`` into a new scratch schema."""
+    out = []
+    with scratch_schema(db, prefix="bench_ab") as schema:
+        for phase in ("fresh", "reload"):
+            load = os.getloadavg()[0]
+            seconds, rss = _load(loader, db, schema, data, workdir, f"ab-{loader.name}", env)
+            stream = data.name.split("-")[0]
+            loaded = _row_count(db, schema, stream)
+            if loaded != rows:
+                raise RuntimeError(f"{loader.name} {phase}: {loaded} rows, not {rows}")
+            out.append({"phase": phase, "seconds": seconds, "max_rss_mb": rss, "load": load})
+    return out
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """The whole A/B; raw measurements."""
+    db = find_database()
+    versions: dict[str, dict[str, Any]] = {}
+    for label, commit in (("before", args.before), ("after", args.after)):
+        sha, tree = worktree(commit)
+        versions[label] = {"commit": sha, "env": version_env(tree)}
+        progress(f"A/B: {label} = {sha[:12]} ({tree})")
+    workdir = Path(tempfile.mkdtemp(prefix="load-ab-"))
+    cases = []
+    for stream, rows in (
+        (singer_data.CONTACTS, args.contacts),
+        (singer_data.ASSOCIATIONS, args.associations),
+    ):
+        path = workdir / f"{stream}-{rows}.singer"
+        progress(f"A/B: generating {rows:,} {stream} records")
+        if stream == singer_data.CONTACTS:
+            singer_data.write_contacts(path, rows)
+        else:
+            singer_data.write_associations(path, rows)
+        cases.append((stream, rows, path))
+    empty = workdir / "empty-0.singer"
+    singer_data.write_contacts(empty, 0)
+    loaders = {
+        mode: Loader(f"ours-{mode}", "ours", {"force_overwrite": force})
+        for mode, force in MODES.items()
+    }
+    for label, version in versions.items():  # writes each worktree's bytecode caches
+        for loader in loaders.values():
+            with scratch_schema(db, prefix="bench_ab") as schema:
+                _load(loader, db, schema, empty, workdir, f"ab-warmup-{label}", version["env"])
+    results: list[dict[str, Any]] = []
+    order = list(versions)
+    for i in range(args.runs):
+        for stream, rows, path in cases:
+            for mode, loader in loaders.items():
+                for label in order if i % 2 == 0 else order[::-1]:
+                    for m in measure(loader, versions[label]["env"], db, path, rows, workdir):
+                        results.append(
+                            {
+                                "who": label,
+                                "mode": mode,
+                                "stream": stream,
+                                "rows": rows,
+                                "run": i,
+                                **m,
+                            }
+                        )
+                        progress(_line(results[-1]))
+            for m in measure(FLOOR, None, db, path, rows, workdir):
+                results.append(
+                    {"who": "floor", "mode": "-", "stream": stream, "rows": rows, "run": i, **m}
+                )
+                progress(_line(results[-1]))
+    peer: dict[str, Any] = {}
+    if args.peer_runs:
+        peer["version"] = ensure_target_postgres()
+        for stream, rows in (
+            (singer_data.CONTACTS, args.contacts),
+            (singer_data.ASSOCIATIONS, args.peer_associations),
+        ):
+            path = workdir / f"{stream}-{rows}.singer"
+            if not path.exists():
+                singer_data.write_associations(path, rows)
+            for i in range(args.peer_runs):
+                for m in measure(PEER, None, db, path, rows, workdir):
+                    results.append(
+                        {
+                            "who": "target-postgres",
+                            "mode": "upsert",
+                            "stream": stream,
+                            "rows": rows,
+                            "run": i,
+                            **m,
+                        }
+                    )
+                    progress(_line(results[-1]))
+    return {
+        "versions": {k: v["commit"] for k, v in versions.items()},
+        "target_postgres": peer.get("version"),
+        "runs": args.runs,
+        "measurements": results,
+    }
+
+
+def _line(m: dict[str, Any]) -> str:
+    return (
+        f"A/B: {m['who']:15s} {m['mode']:15s} {m['stream'][:8]:8s} {m['phase']:6s} run {m['run']}: "
+        f"{m['seconds']:6.2f} s = {m['rows'] / m['seconds']:9,.0f} rows/s (load {m['load']:.2f})"
+    )
+
+
+def markdown(raw: dict[str, Any]) -> str:
+    """The tables: per case the medians of both commits, their ratio, and ours against
+    target-postgres and the floor (rows/s)."""
+    ms = raw["measurements"]
+
+    def rate(who: str, mode: str | None, stream: str, phase: str) -> tuple[float, list[float]]:
+        sel = [m for m in ms if m["who"] == who and m["stream"] == stream and m["phase"] == phase]
+        if mode is not None:
+            sel = [m for m in sel if m["mode"] == mode]
+        secs = [m["seconds"] for m in sel]
+        rows = sel[0]["rows"] if sel else 0
+        return (rows / median(secs) if secs else float("nan")), secs
+
+    before, after = raw["versions"]["before"][:7], raw["versions"]["after"][:7]
+    lines = [
+        f"| stream | phase | mode | before `{before}` median s | after `{after}` median s "
+        "| after / before | after rows/s | x target-postgres | x floor |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for stream in (singer_data.CONTACTS, singer_data.ASSOCIATIONS):
+        for phase in ("fresh", "reload"):
+            peer, _ = rate("target-postgres", None, stream, phase)
+            floor, _ = rate("floor", None, stream, phase)
+            for mode in MODES:
+                _, sb = rate("before", mode, stream, phase)
+                ra, sa = rate("after", mode, stream, phase)
+                lines.append(
+                    f"| {stream} | {phase} | {mode} | {median(sb):.2f} | {median(sa):.2f} "
+                    f"| {median(sa) / median(sb):.3f} | {ra:,.0f} | {ra / peer:.1f} "
+                    f"| {ra / floor:.2f} |"
+                )
+    loads = [m["load"] for m in ms]
+    lines += [
+        "",
+        f"1-min load average before each load: min {min(loads):.2f}, median "
+        f"{statistics.median(loads):.2f}, max {max(loads):.2f} ({os.cpu_count()} cores).",
+        "",
+        "| who | stream | phase | rows | runs (s) | median s | rows/s |",
+        "|---|---|---|---:|---|---:|---:|",
+    ]
+    whos: list[tuple[str, str | None]] = [(w, m) for w in ("before", "after") for m in MODES]
+    for who, kind in [*whos, ("floor", None), ("target-postgres", None)]:
+        for stream in (singer_data.CONTACTS, singer_data.ASSOCIATIONS):
+            for phase in ("fresh", "reload"):
+                r, secs = rate(who, kind, stream, phase)
+                if not secs:
+                    continue
+                rows = next(m["rows"] for m in ms if m["who"] == who and m["stream"] == stream)
+                name = f"{who} {kind}" if kind else who
+                lines.append(
+                    f"| {name} | {stream} | {phase} | {rows:,} | "
+                    f"{', '.join(f'{s:.2f}' for s in secs)} | {median(secs):.2f} | {r:,.0f} |"
+                )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the A/B (or only print the tables of a saved run with ``--report``)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", default="56592c5")
+    parser.add_argument("--after", default="HEAD")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--contacts", type=int, default=200_000)
+    parser.add_argument("--associations", type=int, default=1_000_000)
+    parser.add_argument("--peer-associations", type=int, default=50_000)
+    parser.add_argument("--peer-runs", type=int, default=1)
+    parser.add_argument("--report", action="store_true", help="tables of the saved run only")
+    args = parser.parse_args(argv)
+    out = RESULTS_DIR / "load-ab.json"
+    if not args.report:
+        raw = run(args)
+        RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(raw, indent=1))
+    print(markdown(json.loads(out.read_text())))
+
+
+if __name__ == "__main__":
+    main()
