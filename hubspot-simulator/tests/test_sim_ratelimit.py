@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import time
 
+import pytest
+import requests
+from hubspot_simulator.admin import SimulatorAdminError
 from sim_helpers import without_ids
 
 LIST = "/crm/v3/objects/contacts"
@@ -84,6 +87,55 @@ def test_daily_limit(api, fresh_simulator):
     assert resp.status_code == 429
     assert resp.json()["policyName"] == "DAILY"
     assert resp.json()["message"] == "You have reached your daily limit."
+
+
+def _daily(resp) -> dict[str, str]:
+    return {k.lower(): v for k, v in resp.headers.items() if k.lower().startswith("x-hubspot")}
+
+
+def test_portal_near_its_daily_quota(api, fresh_simulator):
+    # A portal that other integrations already used today: 998 of 1,000 spent.
+    limits = fresh_simulator.admin.set_rate_limits(enabled=True, daily=1000, daily_used=998)
+    assert (limits["daily"], limits["dailyUsed"], limits["dailyRemaining"]) == (1000, 998, 2)
+    first = api.get(LIST)
+    assert first.headers["X-HubSpot-RateLimit-Daily"] == "1000"
+    assert first.headers["X-HubSpot-RateLimit-Daily-Remaining"] == "1"
+    # a new client (another tap process) shares the count: it lives in the portal
+    other = requests.Session()
+    other.headers.update(fresh_simulator.auth_headers())
+    search = other.post(fresh_simulator.base_url + SEARCH, json={"limit": 1})
+    assert search.status_code == 200
+    assert {k: v for k, v in _daily(search).items() if "ratelimit" in k} == {
+        "x-hubspot-ratelimit-daily": "1000",
+        "x-hubspot-ratelimit-daily-remaining": "0",
+    }
+    refused = other.get(fresh_simulator.base_url + LIST)
+    assert refused.status_code == 429
+    assert without_ids(refused.json()) == {
+        "status": "error",
+        "message": "You have reached your daily limit.",
+        "errorType": "RATE_LIMIT",
+        "policyName": "DAILY",
+    }
+    assert refused.headers["X-HubSpot-RateLimit-Daily-Remaining"] == "0"
+    refused_search = api.post(SEARCH, {"limit": 1})
+    assert refused_search.status_code == 429
+    assert refused_search.json()["policyName"] == "DAILY"
+    assert {k: v for k, v in _daily(refused_search).items() if "ratelimit" in k} == {
+        "x-hubspot-ratelimit-daily": "1000",
+        "x-hubspot-ratelimit-daily-remaining": "0",
+    }
+    assert fresh_simulator.admin.rate_limits()["dailyUsed"] == 1000  # refusals do not count
+
+
+def test_daily_used_is_validated_and_reset(api, fresh_simulator):
+    with pytest.raises(SimulatorAdminError, match="dailyUsed must be a non-negative integer"):
+        fresh_simulator.admin.set_rate_limits(daily_used=-1)
+    fresh_simulator.admin.set_rate_limits(enabled=True, daily_used=10)
+    api.get(LIST)
+    assert fresh_simulator.admin.rate_limits()["dailyUsed"] == 11
+    fresh_simulator.admin.reset_operations()
+    assert fresh_simulator.admin.rate_limits()["dailyUsed"] == 0
 
 
 def test_disabled(api, fresh_simulator):
