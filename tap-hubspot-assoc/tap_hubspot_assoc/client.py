@@ -27,6 +27,8 @@ RETRIABLE_STATUSES = frozenset({500, 502, 503, 504, 520, 521, 522, 523, 524, 423
 BACKOFF_BASE_SECONDS = 0.5
 MAX_THROTTLED = 20
 ROUND_TRIP_SAMPLES = 20
+HEADER_DAILY = "X-HubSpot-RateLimit-Daily"
+HEADER_DAILY_REMAINING = "X-HubSpot-RateLimit-Daily-Remaining"
 CONNECTION_ERRORS = (
     requests.ConnectionError,
     requests.Timeout,
@@ -44,6 +46,13 @@ class ClientStats:
     retries: int = 0
     rate_limited: int = 0
     rate_limit_wait_seconds: float = 0.0
+    # Requests sent per HubSpot budget ("burst": the ten-second window, "search": the
+    # per-second search limit); every one of them also counts against the daily limit.
+    by_budget: Counter[str] = field(default_factory=Counter)
+    # The account's daily limit and what is left of it, from the latest answer carrying
+    # X-HubSpot-RateLimit-Daily / -Daily-Remaining (None until one did: OAuth apps never get them).
+    daily_limit: int | None = None
+    daily_remaining: int | None = None
     # Round-trip seconds per request kind (recent answers), for the read planner.
     round_trips: dict[str, deque[float]] = field(default_factory=dict)
 
@@ -190,6 +199,7 @@ class HubSpotClient:
             with self._stats_lock:
                 self.stats.rate_limit_wait_seconds += waited
                 self.stats.requests[kind] += 1
+                self.stats.by_budget["search" if search else "burst"] += 1
             headers = {
                 "Authorization": self._credentials.authorization(),
                 "Accept": "application/json",
@@ -210,6 +220,7 @@ class HubSpotClient:
             with self._stats_lock:
                 self.stats.observe_round_trip(kind, time.monotonic() - sent_at)
                 self.stats.statuses[response.status_code] += 1
+                _observe_daily(self.stats, response.headers)
         if not search:
             self.limiter.observe_headers(response.headers)
         return response
@@ -277,6 +288,21 @@ class HubSpotClient:
             if secret:
                 text = text.replace(secret, "***")
         return text
+
+
+def _observe_daily(stats: ClientStats, headers: Mapping[str, str]) -> None:
+    """Remember the daily limit headers when the answer has both (search answers may too)."""
+    limit = _int_or_none(headers.get(HEADER_DAILY))
+    remaining = _int_or_none(headers.get(HEADER_DAILY_REMAINING))
+    if limit is not None and remaining is not None and limit > 0:
+        stats.daily_limit, stats.daily_remaining = limit, max(0, remaining)
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _decoded(response: requests.Response) -> Any:

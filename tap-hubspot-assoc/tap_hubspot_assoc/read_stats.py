@@ -37,6 +37,7 @@ class ReadStats:
     merged_away_ids: int = 0
     unknown_ids: list[str] = field(default_factory=list)
     truncated: bool = False
+    budget_stopped: bool = False  # truncated by the request budget (not max_records)
     window_violations: int = 0
     started: float = field(default_factory=time.monotonic)
     last_log: float = field(default_factory=time.monotonic)
@@ -71,7 +72,7 @@ def log_summary(
         read.archived_records,
         time.monotonic() - read.started,
         requests,
-        ", stopped at max_records" if read.truncated else "",
+        _stop_text(read),
         f", {read.merged_away_ids} merged-away ids listed in hs_merged_object_ids"
         if read.merged_away_ids
         else "",
@@ -82,13 +83,27 @@ def log_summary(
     )
     stats = client.stats
     errors = sum(count for status, count in stats.statuses.items() if status >= 400)
+    daily = (
+        f", {stats.daily_remaining} of the daily {stats.daily_limit} left"
+        if stats.daily_limit is not None and stats.daily_remaining is not None
+        else ""
+    )
     logger.info(
-        "Run totals so far: %d requests (%s), %d error answers, %d retries, %d answered 429, "
-        "%.1fs rate-limit waits",
+        "Run totals so far: %d requests (%s; per budget: burst %d, search %d%s), %d error "
+        "answers, %d retries, %d answered 429, %.1fs rate-limit waits",
         stats.total_requests,
         ", ".join(f"{kind}={count}" for kind, count in sorted(stats.requests.items())),
+        stats.by_budget["burst"],
+        stats.by_budget["search"],
+        daily,
         errors,
         stats.retries,
         stats.rate_limited,
         stats.rate_limit_wait_seconds,
     )
+
+
+def _stop_text(read: ReadStats) -> str:
+    if read.budget_stopped:
+        return ", stopped at the request budget (goes on next run)"
+    return ", stopped at max_records" if read.truncated else ""

@@ -96,19 +96,21 @@ class ObjectReader:
 
     # -- list (full reads and archived records) -----------------------------------------
 
-    def list_pages(self, *, archived: bool = False) -> Iterator[list[CrmObject]]:
+    def list_pages(
+        self, *, archived: bool = False, after: str | None = None
+    ) -> Iterator[list[CrmObject]]:
         """Every page of GET /crm/v3/objects/{type}, 100 per page, all properties included.
 
         Properties go in the query string in chunks that keep the URL under LIST_URL_LIMIT.
         With up to two chunks a page costs that many requests (merged by id); a wider type
         lists ids only and batch-reads each page (properties in the POST body), two requests
-        per 100 records however many properties it has.
+        per 100 records however many properties it has. `after`: the cursor to start from
+        (a full read going on from an earlier run).
         """
         chunks = self._list_property_chunks(archived=archived)
         if len(chunks) > WIDE_LIST_CHUNKS:
-            yield from self._wide_list_pages(archived=archived)
+            yield from self._wide_list_pages(archived=archived, after=after)
             return
-        after: str | None = None
         while True:
             objects, after = self._list_page(chunks, after=after, archived=archived)
             self.list_cursor = after
@@ -126,8 +128,9 @@ class ObjectReader:
         """Ids of every active record: list pages of 100 asking only for hs_object_id."""
         return self._id_pages(archived=False, kind="list_ids")
 
-    def _id_pages(self, *, archived: bool, kind: str) -> Iterator[list[str]]:
-        after: str | None = None
+    def _id_pages(
+        self, *, archived: bool, kind: str, after: str | None = None
+    ) -> Iterator[list[str]]:
         while True:
             objects, after = self._list_page(
                 [[ID_PROPERTY]], after=after, archived=archived, kind=kind
@@ -138,9 +141,11 @@ class ObjectReader:
             if not after:
                 return
 
-    def _wide_list_pages(self, *, archived: bool) -> Iterator[list[CrmObject]]:
+    def _wide_list_pages(
+        self, *, archived: bool, after: str | None = None
+    ) -> Iterator[list[CrmObject]]:
         """List ids, batch-read their properties; ids gone in between are left out."""
-        for ids in self._id_pages(archived=archived, kind="list"):
+        for ids in self._id_pages(archived=archived, kind="list", after=after):
             self.list_cursor = self._id_cursor
             found = self.batch_read(ids, archived=archived)
             by_id = {str(obj["id"]): obj for obj in found.objects}

@@ -28,8 +28,14 @@ from tap_hubspot_assoc.properties import (
 from tap_hubspot_assoc.read_ahead import ReadAhead
 from tap_hubspot_assoc.read_stats import ReadMode, ReadStats, log_progress, log_summary
 from tap_hubspot_assoc.readers import ObjectReader, Window
+from tap_hubspot_assoc.request_budget import log_stop, run_budget
 from tap_hubspot_assoc.sdk_private import SdkStream
-from tap_hubspot_assoc.sync_state import REPLICATION_KEY, StreamProgress
+from tap_hubspot_assoc.sync_state import (
+    REPLICATION_KEY,
+    FullReadPhase,
+    FullReadPosition,
+    StreamProgress,
+)
 from tap_hubspot_assoc.versions import announce_complete, new_version
 
 
@@ -77,6 +83,10 @@ class CrmObjectStream(SdkStream):
         self.merges: MergesStream | None = None  # where merged-away ids are reported
         # The full read's live pages, started ahead of this stream's turn (read_ahead.py).
         self.read_ahead: ReadAhead[list[CrmObject]] | None = None
+        # The run's request budget (request_budget.py), shared by every object stream.
+        self.budget = run_budget(client, self.config)
+        if self.budget is not None:
+            self.budget.register(self.name)
 
     # -- singer-sdk hooks ----------------------------------------------------------------
 
@@ -93,6 +103,10 @@ class CrmObjectStream(SdkStream):
         requests_before = self.client.stats.total_requests
         self.logger.info("Syncing %s: %s read", self.name, self.read_stats.mode)
         mode = self.read_stats.mode
+        if mode.reads and self._budget_spent():
+            self.read_stats.mode = ReadMode.NOT_READ
+            self.logger.info("Not reading %s: the request budget is spent", self.name)
+            mode = ReadMode.NOT_READ
         readers = {
             ReadMode.SCOPED: self._scoped_records,
             ReadMode.FULL: self._full_records,
@@ -101,8 +115,14 @@ class CrmObjectStream(SdkStream):
         if mode.reads:
             incremental = mode is ReadMode.INCREMENTAL
             retry = self._progress_state().association_retry if incremental else {}
+            # A full read going on from an earlier run opens no association versions: their
+            # rows of the earlier runs would not be in this run's version (README, budget).
+            resumed = mode is ReadMode.FULL and self._progress_state().full_read is not None
+            complete_read = self._complete_read() and not resumed
+            if self.budget is not None:
+                self.budget.started(self.name)
             for consumer in self.page_consumers:
-                consumer.begin(mode, complete_read=self._complete_read(), retry=retry)
+                consumer.begin(mode, complete_read=complete_read, retry=retry)
             yield from readers[mode]()
             if incremental and not self.read_stats.truncated:
                 self._sweep_for_associations()
@@ -113,6 +133,10 @@ class CrmObjectStream(SdkStream):
                 self._remember_failed_parents()
             for observe in self.read_observers:
                 observe(self)
+            if self.budget is not None:
+                self.budget.finished(self.name, stopped=self.read_stats.budget_stopped)
+        if self.budget is not None and self.budget.stopped is not None:
+            log_stop(self.logger, self.budget)
         self.read_stats.window_violations = self.reader.window_violations
         log_summary(
             self.logger,
@@ -130,6 +154,8 @@ class CrmObjectStream(SdkStream):
         if self.replication_method == "FULL_TABLE":  # forced through catalog metadata
             return ReadMode.FULL
         progress = self._progress_state()
+        if progress.full_read is not None:  # a full read stopped by the budget goes on
+            return ReadMode.FULL
         if progress.bookmark or progress.pending or self.config.get("start_date"):
             return ReadMode.INCREMENTAL
         return ReadMode.FULL
@@ -168,6 +194,9 @@ class CrmObjectStream(SdkStream):
 
     def _full_records(self) -> Iterator[dict[str, Any]]:
         """Every record via the list endpoint; ACTIVATE_VERSION once the read is complete."""
+        if self.budget is not None or self._progress_state().full_read is not None:
+            yield from self._resumable_full_records()
+            return
         read_end = self._read_end()
         complete_read = self._complete_read()
         if complete_read:
@@ -187,13 +216,95 @@ class CrmObjectStream(SdkStream):
             self._progress_state().finish_full_read(read_end)
             self._checkpoint()
 
+    def _resumable_full_records(self) -> Iterator[dict[str, Any]]:
+        """A full read that may span runs (request_budget): list pages only, the position
+        (phase, list cursor) and the table version kept in the state after every page."""
+        if self.read_ahead is not None:  # pages from the start: not this read's
+            self.read_ahead.cancel()
+            self.read_ahead = None
+        progress = self._progress_state()
+        position = progress.full_read
+        spans_runs = position is not None
+        if position is None:
+            position = FullReadPosition(new_version(), self._read_end())
+            progress.save_full_read(position)
+            self._checkpoint()
+        else:
+            self.logger.info(
+                "Going on with the %s full read of version %d (%s records, cursor %s)",
+                self.name,
+                position.version,
+                position.phase,
+                "at the start" if position.after is None else "saved",
+            )
+        self.table_version = position.version
+        self._records_at_version_open = self.read_stats.records
+        phases = [FullReadPhase.LIVE]
+        if self.config.get("include_archived"):
+            phases.append(FullReadPhase.ARCHIVED)
+        for phase in phases[phases.index(position.phase) :] if position.phase in phases else []:
+            after = position.after if phase is position.phase else None
+            archived = phase is FullReadPhase.ARCHIVED
+            for page in self.reader.list_pages(archived=archived, after=after):
+                mark = self._position_mark(progress, position, phase, len(page))
+                yield from self._emit(page, checkpoint=mark)
+                if self.read_stats.truncated:
+                    return
+                more = self.reader.list_cursor is not None or phase is not phases[-1]
+                if more and self._budget_spent():
+                    return
+        self._drain()
+        if self._complete_read():
+            if spans_runs:
+                self.logger.warning(
+                    "%s: full read of version %d complete over several runs; no "
+                    "ACTIVATE_VERSION (the target reconciles a version against the rows of one "
+                    "run), so rows deleted in HubSpot before this read are not removed",
+                    self.name,
+                    position.version,
+                )
+            else:
+                self._announce_version()
+        progress.finish_full_read(position.read_end)
+        self._checkpoint()
+
+    def _position_mark(
+        self,
+        progress: StreamProgress,
+        position: FullReadPosition,
+        phase: FullReadPhase,
+        page_size: int,
+    ) -> Callable[[list[str]], None]:
+        """The state change of one list page (applied once its consumers are done): the
+        cursor after it, or the next phase after the last page. A page cut short by
+        max_records moves nothing."""
+        cursor = self.reader.list_cursor
+
+        def advance(ids: list[str]) -> None:
+            if len(ids) < page_size:
+                return
+            if cursor is None:
+                position.phase, position.after = FullReadPhase.ARCHIVED, None
+            else:
+                position.phase, position.after = phase, cursor
+            progress.save_full_read(position)
+
+        return advance
+
+    def _budget_spent(self) -> bool:
+        """True when the request budget allows no new page (the read is then marked stopped)."""
+        if self.budget is None or self.budget.reached() is None:
+            return False
+        self.read_stats.truncated = self.read_stats.budget_stopped = True
+        return True
+
     def _incremental_records(self) -> Iterator[dict[str, Any]]:
         """Resume any interrupted window, then search the next closed window."""
         progress = self._progress_state()
         read_end = self._read_end()
         pending = progress.pending
         next_start = self._next_window_start(progress)
-        if progress.bookmark is None and pending is None:
+        if progress.bookmark is None and pending is None and self.budget is None:
             first_window = Window(next_start, read_end)
             if self.planned.first_run_lists(first_window):
                 yield from self._first_run_listed(first_window, read_end)
@@ -243,7 +354,7 @@ class CrmObjectStream(SdkStream):
 
         for page in self.reader.search_window(window, after_id=after_id):
             yield from self._emit(page, checkpoint=advance)
-            if self.read_stats.truncated:
+            if self.read_stats.truncated or self._budget_spent():
                 return
         self._drain()
         progress.finish_window(window)
@@ -254,7 +365,7 @@ class CrmObjectStream(SdkStream):
         for page in self.reader.list_pages(archived=True):
             recent = [obj for obj in page if _archived_inside(obj, window)]
             yield from self._emit(recent)
-            if self.read_stats.truncated:
+            if self.read_stats.truncated or self._budget_spent():
                 return
 
     def _emit(
@@ -279,6 +390,8 @@ class CrmObjectStream(SdkStream):
                 self._report_merges(record["id"], absorbed)
             yield record
             emitted.append(record["id"])
+        if self.budget is not None:
+            self.budget.page(self.name, len(emitted))
         self._page_done(emitted, checkpoint)
         log_progress(self.logger, self.name, self.read_stats, self.client)
 
@@ -351,6 +464,9 @@ class CrmObjectStream(SdkStream):
             listed += len(ids)
             for consumer in consumers:
                 consumer.sweep(ids)
+            if self._budget_spent():
+                self.logger.info("%s: association sweep stopped by the request budget", self.name)
+                break
         self.logger.info("Listed %d %s ids for association reads", listed, self.name)
 
     def _next_window_start(self, progress: StreamProgress) -> dt.datetime:

@@ -3,15 +3,21 @@
     {"replication_key": "updated_at",
      "replication_key_value": "2026-01-01T00:00:00.000Z",   # all changes up to here emitted
      "window": {"start": "...", "end": "...", "last_id": "1234"},  # only mid-window
+     "full_read": {"version": 1767225600000, "read_end": "...",   # only mid full read
+                   "phase": "live", "after": "<list cursor>"},      # (request_budget)
      "association_retry": {"contacts_to_meetings_associations": ["5"]}}  # failed parents
 
 `replication_key_value` only ever moves to the end of a window (or of a full read) that was
-emitted completely. `window` lets an interrupted run resume exactly where it stopped.
+emitted completely. `window` lets an interrupted run resume exactly where it stopped;
+`full_read` lets a full read stopped by the request budget go on in the next run: the table
+version its records carry, the bookmark it will set (the first run's read end), and the list
+cursor after the last page whose records (and their associations and history) were emitted.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +34,23 @@ class PendingWindow:
 
     window: Window
     last_id: int | None
+
+
+class FullReadPhase(enum.StrEnum):
+    """Which listing a resumable full read is in."""
+
+    LIVE = "live"
+    ARCHIVED = "archived"  # live records all read (archived ones listed with include_archived)
+
+
+@dataclass
+class FullReadPosition:
+    """A full read spanning runs: its version, bookmark to be, phase and list cursor."""
+
+    version: int
+    read_end: dt.datetime
+    phase: FullReadPhase = FullReadPhase.LIVE
+    after: str | None = None
 
 
 class StreamProgress:
@@ -70,7 +93,33 @@ class StreamProgress:
     def finish_full_read(self, read_end: dt.datetime) -> None:
         """A full read supersedes any half-read window."""
         self._state.pop("window", None)
+        self._state.pop("full_read", None)
         self.set_bookmark(read_end)
+
+    @property
+    def full_read(self) -> FullReadPosition | None:
+        """The full read a previous run left unfinished (None: none, or unreadable)."""
+        raw = self._state.get("full_read")
+        if not isinstance(raw, dict):
+            return None
+        read_end = parse_datetime(raw.get("read_end"))
+        version = raw.get("version")
+        if read_end is None or not isinstance(version, int):
+            return None
+        try:
+            phase = FullReadPhase(raw.get("phase") or FullReadPhase.LIVE)
+        except ValueError:
+            return None
+        after = raw.get("after")
+        return FullReadPosition(version, read_end, phase, str(after) if after else None)
+
+    def save_full_read(self, position: FullReadPosition) -> None:
+        self._state["full_read"] = {
+            "version": position.version,
+            "read_end": format_datetime(position.read_end),
+            "phase": position.phase.value,
+            "after": position.after,
+        }
 
     @property
     def association_retry(self) -> dict[str, list[str]]:

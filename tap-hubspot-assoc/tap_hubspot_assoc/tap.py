@@ -239,6 +239,16 @@ CONFIG_SCHEMA = th.PropertiesList(
         "type) or an empty value (off). Unknown names fail the run before any read. Costs one "
         "batch read per 50 records each run reads (printed before the read).",
     ),
+    th.Property(
+        "request_budget",
+        th.CustomType({"type": ["integer", "string", "null"]}),
+        description="Cap on this run's requests: a number (20000) or a share of the account's "
+        'daily limit ("25%", read from the X-HubSpot-RateLimit-Daily header; without it, '
+        "OAuth apps, the run fails in one line before reading). With a budget the run also "
+        "stops when Daily-Remaining falls to 10% of the daily limit (the other apps' reserve). "
+        "At the cap the run stops at a clean checkpoint, exit code 0, and the next run goes "
+        "on from there; full reads then read list pages only. Unset: no cap.",
+    ),
     *REFERENCE_SETTINGS,  # reference_data, list_members
 ).to_dict()
 
