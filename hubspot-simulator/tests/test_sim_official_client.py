@@ -306,3 +306,52 @@ def test_invoices_and_taxes_through_their_own_client_apis(hs, portal_info):
     assert all(r.properties["hs_number"] == f"INV-{r.id}" for r in invoices.results)
     taxes = hs.crm.objects.taxes.basic_api.get_page(limit=100)
     assert len(taxes.results) == portal_info["counts"]["taxes"]["active"]
+
+
+def test_realistic_11_digit_ids_through_the_client(fresh_simulator):
+    fresh_simulator.admin.reset(
+        contacts=2000, meetings=200, appointments=0, big_fanout=0, id_layout="realistic"
+    )
+    fresh_simulator.admin.set_rate_limits(enabled=False)
+    hs = client(fresh_simulator)
+    truth = fresh_simulator.admin.snapshot("contacts", ["hs_object_id"])["objects"]
+    active = [o["id"] for o in truth if not o["archived"]]
+    listed: list[str] = []
+    after = None
+    while True:
+        page = hs.crm.objects.basic_api.get_page("contacts", limit=100, after=after)
+        listed += [r.id for r in page.results]
+        if page.paging is None:
+            break
+        after = page.paging.next.after
+    assert listed == active
+    big = [i for i in listed if len(i) == 11]
+    assert len(big) > 20
+    found = hs.crm.objects.search_api.do_search(
+        "contacts",
+        PublicObjectSearchRequest(
+            filter_groups=[
+                {"filters": [{"propertyName": "hs_object_id", "operator": "GTE", "value": big[0]}]}
+            ],
+            sorts=[{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
+            limit=10,
+        ),
+    )
+    assert _cls(found) == "CollectionResponseWithTotalSimplePublicObjectForwardPaging"
+    assert [r.id for r in found.results] == big[:10]
+    assert found.total == len([i for i in listed if int(i) >= int(big[0])])
+    batch = hs.crm.objects.batch_api.read(
+        "contacts",
+        BatchReadInputSimplePublicObjectId(
+            inputs=[{"id": i} for i in big[-3:]],
+            properties=["hs_object_id"],
+            properties_with_history=[],
+        ),
+    )
+    assert sorted(r.id for r in batch.results) == sorted(big[-3:])
+    links = fresh_simulator.admin.association_snapshot("meetings", "contacts")
+    meeting = max(links, key=lambda x: int(x["fromId"]))
+    got = hs.crm.associations.v4.basic_api.get_page("meetings", meeting["fromId"], "contacts")
+    want = {int(x["toId"]) for x in links if x["fromId"] == meeting["fromId"]}
+    assert {int(r.to_object_id) for r in got.results} == want  # the client keeps a str
+    assert int(meeting["fromId"]) >= 10**10
