@@ -53,8 +53,34 @@ def exact_json_default(value: Any) -> orjson.Fragment:
     raise TypeError(f"Type is not JSON serializable: {type(value).__name__}")
 
 
+_INT64 = range(-(2**63), 2**64)
+
+
+def _exact(value: Any) -> Any:
+    """``value`` with integers beyond 64 bits (orjson refuses them) as JSON fragments."""
+    if value.__class__ is int and value not in _INT64:
+        return orjson.Fragment(str(value))
+    if isinstance(value, dict):
+        return {k: _exact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_exact(v) for v in value]
+    return value
+
+
+def json_text(obj: Any) -> str:
+    """JSON text with every number exact (Decimals and big integers digit for digit)."""
+    try:
+        return orjson.dumps(obj, default=exact_json_default).decode()
+    except orjson.JSONEncodeError:
+        return orjson.dumps(_exact(obj), default=exact_json_default).decode()
+
+
 def _json(value: Any) -> str:
-    return escape(orjson.dumps(value, default=exact_json_default).decode())
+    try:
+        text = orjson.dumps(value, default=exact_json_default).decode()
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits: not on the common path
+        text = orjson.dumps(_exact(value), default=exact_json_default).decode()
+    return escape(text)
 
 
 def _as_text(value: Any) -> str:
@@ -113,27 +139,6 @@ def format_row(
 
 
 # --- the overflow value --------------------------------------------------------------------
-
-_INT64 = range(-(2**63), 2**64)
-
-
-def _exact(value: Any) -> Any:
-    """``value`` with integers beyond 64 bits (orjson refuses them) as JSON fragments."""
-    if value.__class__ is int and value not in _INT64:
-        return orjson.Fragment(str(value))
-    if isinstance(value, dict):
-        return {k: _exact(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_exact(v) for v in value]
-    return value
-
-
-def json_text(obj: Any) -> str:
-    """JSON text with every number exact (Decimals and big integers digit for digit)."""
-    try:
-        return orjson.dumps(obj, default=exact_json_default).decode()
-    except orjson.JSONEncodeError:
-        return orjson.dumps(_exact(obj), default=exact_json_default).decode()
 
 
 def overflow_renderer(sources: Iterable[str]) -> Callable[[dict[str, Any]], str]:

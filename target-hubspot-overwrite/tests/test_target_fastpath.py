@@ -321,6 +321,30 @@ def test_exact_numbers_and_dates_on_the_byte_path(config, db, tmp_path):
     ]
 
 
+BIG = 123456789012345678901234567890  # beyond 64 bits: orjson cannot write it
+
+
+@pytest.mark.parametrize("runner", ["cli", "in_process"])
+def test_integers_beyond_64_bits_inside_json_values_load_exactly(config, db, tmp_path, runner):
+    """In a typed jsonb column (object, array, untyped) and a text column of mixed types, as
+    the overflow column stores them: digit for digit, not a crash."""
+    props = {
+        "id": {"type": "string"},
+        "doc": {"type": ["object", "null"]},
+        "items": {"type": ["array", "null"]},
+        "anything": {},
+        "mixed": {"type": ["string", "integer", "object"]},
+    }
+    record = {"id": "1", "doc": {"n": BIG}, "items": [BIG, -BIG], "anything": {"a": [BIG]}}
+    text = lines(schema_msg(S, props, ["id"]), rec(S, {**record, "mixed": {"n": BIG}}))
+    res = run_cli(config, text, tmp_path) if runner == "cli" else run_target(config, text)
+    assert res.returncode == 0, res.stderr[-2000:]
+    got = db.rows(
+        "SELECT doc->>'n', items->>0, items->>1, anything #>> '{a,0}', mixed FROM {s}.things"
+    )
+    assert got == [(str(BIG), str(BIG), str(-BIG), str(BIG), f'{{"n":{BIG}}}')]
+
+
 def test_invalid_utf8_line_is_a_clear_error(config, tmp_path):
     # Bytes input (run_cli feeds text, which cannot carry invalid UTF-8).
     good = lines(schema_msg(S, PROPS, ["id"])).encode()
