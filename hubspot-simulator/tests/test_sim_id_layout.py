@@ -8,6 +8,7 @@ from array import array
 from itertools import pairwise
 
 import pytest
+from hubspot_simulator.cli import build_parser, dataset_spec
 from hubspot_simulator.generator import DatasetSpec
 from hubspot_simulator.idlayout import IdLayout, era_sizes, make_ids
 
@@ -269,3 +270,15 @@ def test_list_memberships_in_id_order(fresh_simulator, api, truth):
     assert str(lst["listId"]) in [str(m["listId"]) for m in mine]
     hole = api.get(f"/crm/v3/lists/records/0-1/{ids[-1] - 1}/memberships").json()["results"]
     assert hole == []
+
+
+def test_cli_flags_reach_the_spec():
+    parse = build_parser().parse_args
+    assert dataset_spec(parse(["serve"])).id_layout is IdLayout.UNIFORM
+    assert dataset_spec(parse(["serve", "--id-layout", "realistic"])).id_layout is (
+        IdLayout.REALISTIC
+    )
+    by_size = dataset_spec(parse(["serve", "--portal", "--size", "id_layout=realistic"]))
+    assert by_size.id_layout is IdLayout.REALISTIC
+    with pytest.raises(ValueError, match="contacts: 'many' is not an integer"):
+        dataset_spec(parse(["serve", "--size", "contacts=many"]))
