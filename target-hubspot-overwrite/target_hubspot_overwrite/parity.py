@@ -4,12 +4,12 @@
 to a run-scoped TEMP table, never to a warehouse table. ``object_counts`` (object_type,
 hubspot_count, counted_at, listed_ids) follows a type's read and closes its id list. It is
 stored like any stream (key object_type) and, in its batch transaction, after that type's
-object stream and the ids are committed:
+object stream and the ids are committed (``ordering``):
 
 1. when ``listed_ids`` is set and equals the distinct ids received for the type, the table's
    live rows (``_sdc_deleted_at IS NULL`` and not ``archived``) whose id is not among them are
    flagged with ``_sdc_deleted_at`` (deleted under ``hard_delete``), together with every
-   association row naming them in either direction (``removals.remove_objects``); a missing
+   association row naming them in either direction (``removals``); a missing
    or different count removes nothing (warning);
 2. the table's live rows are counted and compared with ``hubspot_count``; the row gets
    ``live_rows`` and ``gap`` (live_rows - hubspot_count).
@@ -30,8 +30,8 @@ from psycopg import Cursor
 from psycopg import sql as q
 
 from target_hubspot_overwrite import ddl, load_sql, removals
+from target_hubspot_overwrite.batch_context import BatchContext
 from target_hubspot_overwrite.naming import pg_identifier
-from target_hubspot_overwrite.sinks import HubspotOverwriteSink
 from target_hubspot_overwrite.sql_log import log_sql
 from target_hubspot_overwrite.stats import LoadStats
 
@@ -87,148 +87,117 @@ def _ensure_ids_table(cur: Cursor) -> None:
     )
 
 
-class ObjectIdsSink(HubspotOverwriteSink):
-    """Buffers listed ids and copies each batch into the run's TEMP id table."""
-
-    def load_batch(self, *, finalize: bool, wait: bool = True) -> None:
-        """One transaction: COPY the batch's (object_type, id) pairs; no warehouse table."""
-        timer = self.batch_timer()
-        batch = self.intake.take()
-
-        def finish(cur: Cursor) -> None:
-            _ensure_ids_table(cur)
-            copy_sql = q.SQL("COPY {} (object_type, id) FROM STDIN")
-            log_sql("copy %d rows into temp %s", len(batch.rows), IDS_TABLE)
-            with cur.copy(copy_sql.format(q.Identifier(IDS_TABLE))) as copy:
-                for row in batch.rows:
-                    copy.write_row((row["object_type"], row["id"]))
-            self.write_rejects(cur, batch)
-
-        def committed() -> None:
-            self.table.stats.add(batch.stats)
-
-        self.session.run_batch(
-            f"ids of stream '{self.stream_name}'",
-            lambda cur: None,
-            finish,
-            committed,
-            wait=wait,
-            timer=timer,
-        )
-
-
-class ObjectCountsSink(HubspotOverwriteSink):
-    """Stores counts; reconciles a closed id list and checks parity in the same transaction."""
-
-    def process_batch(self, context: dict) -> None:
-        """Commit the counted types' records and the listed ids first."""
-        buffered = self.intake.buffered_rows()
-        for object_type in dict.fromkeys(str(r.get("object_type")) for r in buffered):
-            self.session.router.drain_stream(object_type)
-        self.session.router.drain_stream(IDS_STREAM)
-        super().process_batch(context)
-
-    def after_rows(self, cur: Cursor, rows: list[dict]) -> None:
-        """Per counted type: reconcile (if its id list is complete), count, record the gap."""
-        super().after_rows(cur, rows)
+def copy_ids(cur: Cursor, rows: list[dict]) -> None:
+    """An ``object_ids`` batch: its (object_type, id) pairs into the run's TEMP id table."""
+    _ensure_ids_table(cur)
+    copy_sql = q.SQL("COPY {} (object_type, id) FROM STDIN")
+    log_sql("copy %d rows into temp %s", len(rows), IDS_TABLE)
+    with cur.copy(copy_sql.format(q.Identifier(IDS_TABLE))) as copy:
         for row in rows:
-            result = self._parity(cur, row)
-            self.session.parity_results.append(result)
-            (result.removed + result.removed_links).count_into(self._batch)
-            self._store(cur, result)
-            log_metric(self.logger, result, dry_run=self.session.settings.dry_run)
+            copy.write_row((row["object_type"], row["id"]))
 
-    def _parity(self, cur: Cursor, row: dict) -> ParityResult:
-        object_type = str(row["object_type"])
-        hubspot_count = int(row["hubspot_count"])
-        schema, table = self.table.schema, pg_identifier(object_type)
-        shape = ddl.read_table(cur, schema, table)
-        counted = self.session.known_table(object_type)
-        stats = counted.stats if counted is not None else LoadStats()
-        changes = stats.created + stats.updated + stats.overwritten + stats.deleted
-        changes += stats.soft_deleted
-        removed = links = removals.Removed()
-        listed = row.get("listed_ids")
-        if listed is None:
-            outcome = Reconciliation.NOT_REQUESTED
-        elif shape is None:
-            outcome = Reconciliation.NO_TABLE
-        elif not self.session.settings.upsert:
-            outcome = Reconciliation.APPEND_ONLY
-        else:
-            at = _timestamp(row.get("counted_at"))
-            outcome, removed, links = self._reconcile(
-                cur, object_type, table, shape, int(listed), at
-            )
-        live = None if shape is None else _live_rows(cur, schema, table, shape)
-        _forget_ids(cur, object_type)
-        return ParityResult(
-            object_type, hubspot_count, live, changes + removed.rows, outcome, removed, links
-        )
 
-    def _reconcile(
-        self,
-        cur: Cursor,
-        object_type: str,
-        table: str,
-        shape: ddl.TableShape,
-        listed: int,
-        at: dt.datetime,
-    ) -> tuple[Reconciliation, removals.Removed, removals.Removed]:
-        _ensure_ids_table(cur)
-        cur.execute(
-            q.SQL("SELECT count(DISTINCT id) FROM {} WHERE object_type = %s").format(
-                q.Identifier(IDS_TABLE)
-            ),
-            (object_type,),
-        )
-        received = int(cur.fetchone()[0])  # type: ignore[index]
-        if received != listed:
-            self.logger.warning(
-                "Reconciliation of %s skipped: the tap listed %d ids, %d arrived; nothing removed",
-                object_type,
-                listed,
-                received,
-            )
-            return Reconciliation.INCOMPLETE, removals.Removed(), removals.Removed()
-        cur.execute(
-            q.SQL(
-                "SELECT t.id FROM {} AS t WHERE {} AND NOT EXISTS "
-                "(SELECT 1 FROM {} AS k WHERE k.object_type = %s AND k.id = t.id)"
-            ).format(
-                ddl.qualified(self.table.schema, table), _live(shape), q.Identifier(IDS_TABLE)
-            ),
-            (object_type,),
-        )
-        gone = [str(r[0]) for r in cur.fetchall()]
-        schema = self.table.schema
-        removed = self.session.remove(cur, removals.ObjectRows(schema, table, gone, at))
-        links = self.session.remove(
-            cur, removals.LinksNaming(schema, object_type, gone, at, removals.Reason.DELETED)
-        )
-        if gone:
-            self.logger.info(
-                "Reconciliation of %s: %d row(s) HubSpot no longer has (%s) and %d association "
-                "row(s) naming them %s",
-                object_type,
-                removed.rows,
-                ", ".join(gone[:20]) + (" ..." if len(gone) > 20 else ""),
-                links.rows,
-                "deleted" if self.session.settings.hard_delete else "flagged with _sdc_deleted_at",
-            )
-        return Reconciliation.DONE, removed, links
+def check_parity(batch: BatchContext) -> None:
+    """After the counts are stored, per counted type: reconcile (if its id list is complete),
+    count, record the gap."""
+    for row in batch.rows:
+        result = _parity(batch, row)
+        batch.session.parity_results.append(result)
+        (result.removed + result.removed_links).count_into(batch.stats)
+        _store(batch, result)
+        log_metric(batch.logger, result, dry_run=batch.session.settings.dry_run)
 
-    def _store(self, cur: Cursor, result: ParityResult) -> None:
-        """Fill live_rows and gap on the stored object_counts row (when the columns exist)."""
-        shape = self.table.shape
-        if not self.upsert or shape is None or not {"live_rows", "gap"} <= set(shape.columns):
-            return
-        cur.execute(
-            q.SQL("UPDATE {} SET live_rows = %s, gap = %s WHERE object_type = %s").format(
-                self.table_sql()
-            ),
-            (result.live_rows, result.gap, result.object_type),
+
+def _parity(batch: BatchContext, row: dict) -> ParityResult:
+    cur, session = batch.cur, batch.session
+    object_type = str(row["object_type"])
+    hubspot_count = int(row["hubspot_count"])
+    schema, table = batch.table.schema, pg_identifier(object_type)
+    shape = ddl.read_table(cur, schema, table)
+    counted = session.known_table(object_type)
+    stats = counted.stats if counted is not None else LoadStats()
+    changes = stats.created + stats.updated + stats.overwritten + stats.deleted
+    changes += stats.soft_deleted
+    removed = links = removals.Removed()
+    listed = row.get("listed_ids")
+    if listed is None:
+        outcome = Reconciliation.NOT_REQUESTED
+    elif shape is None:
+        outcome = Reconciliation.NO_TABLE
+    elif not session.settings.upsert:
+        outcome = Reconciliation.APPEND_ONLY
+    else:
+        at = _timestamp(row.get("counted_at"))
+        outcome, removed, links = _reconcile(batch, object_type, table, shape, int(listed), at)
+    live = None if shape is None else _live_rows(cur, schema, table, shape)
+    _forget_ids(cur, object_type)
+    return ParityResult(
+        object_type, hubspot_count, live, changes + removed.rows, outcome, removed, links
+    )
+
+
+def _reconcile(
+    batch: BatchContext,
+    object_type: str,
+    table: str,
+    shape: ddl.TableShape,
+    listed: int,
+    at: dt.datetime,
+) -> tuple[Reconciliation, removals.Removed, removals.Removed]:
+    cur, schema = batch.cur, batch.table.schema
+    _ensure_ids_table(cur)
+    cur.execute(
+        q.SQL("SELECT count(DISTINCT id) FROM {} WHERE object_type = %s").format(
+            q.Identifier(IDS_TABLE)
+        ),
+        (object_type,),
+    )
+    received = int(cur.fetchone()[0])  # type: ignore[index]
+    if received != listed:
+        batch.logger.warning(
+            "Reconciliation of %s skipped: the tap listed %d ids, %d arrived; nothing removed",
+            object_type,
+            listed,
+            received,
         )
+        return Reconciliation.INCOMPLETE, removals.Removed(), removals.Removed()
+    cur.execute(
+        q.SQL(
+            "SELECT t.id FROM {} AS t WHERE {} AND NOT EXISTS "
+            "(SELECT 1 FROM {} AS k WHERE k.object_type = %s AND k.id = t.id)"
+        ).format(ddl.qualified(schema, table), _live(shape), q.Identifier(IDS_TABLE)),
+        (object_type,),
+    )
+    gone = [str(r[0]) for r in cur.fetchall()]
+    removed = batch.remove(removals.ObjectRows(schema, table, gone, at))
+    links = batch.remove(
+        removals.LinksNaming(schema, object_type, gone, at, removals.Reason.DELETED)
+    )
+    if gone:
+        batch.logger.info(
+            "Reconciliation of %s: %d row(s) HubSpot no longer has (%s) and %d association "
+            "row(s) naming them %s",
+            object_type,
+            removed.rows,
+            ", ".join(gone[:20]) + (" ..." if len(gone) > 20 else ""),
+            links.rows,
+            "deleted" if batch.session.settings.hard_delete else "flagged with _sdc_deleted_at",
+        )
+    return Reconciliation.DONE, removed, links
+
+
+def _store(batch: BatchContext, result: ParityResult) -> None:
+    """Fill live_rows and gap on the stored object_counts row (when the columns exist)."""
+    table = batch.table
+    shape = table.shape
+    if not batch.upsert or shape is None or not {"live_rows", "gap"} <= set(shape.columns):
+        return
+    batch.cur.execute(
+        q.SQL("UPDATE {} SET live_rows = %s, gap = %s WHERE object_type = %s").format(
+            ddl.qualified(table.schema, table.table)
+        ),
+        (result.live_rows, result.gap, result.object_type),
+    )
 
 
 def _timestamp(value: object) -> dt.datetime:
@@ -329,9 +298,3 @@ def log_parity(session: LoadSession) -> None:
             )
         else:
             logger.info("%s", line)
-
-
-PARITY_SINKS: dict[str, type[HubspotOverwriteSink]] = {
-    COUNTS_STREAM: ObjectCountsSink,
-    IDS_STREAM: ObjectIdsSink,
-}

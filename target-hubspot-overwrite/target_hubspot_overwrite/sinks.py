@@ -8,7 +8,6 @@ wires them to the SDK and to the run's :class:`~target_hubspot_overwrite.session
 
 from __future__ import annotations
 
-import datetime as dt
 import typing as t
 
 from psycopg import Cursor
@@ -16,7 +15,8 @@ from psycopg import sql as q
 from singer_sdk import metrics
 from singer_sdk.exceptions import MissingKeyPropertiesError
 
-from target_hubspot_overwrite import ddl, reconciliation, removals
+from target_hubspot_overwrite import ddl, handlers, ordering, parity, reconciliation, removals
+from target_hubspot_overwrite.batch_context import BatchContext
 from target_hubspot_overwrite.batch_upsert import BatchUpsert
 from target_hubspot_overwrite.connector import HubspotOverwriteConnector
 from target_hubspot_overwrite.copy_text import (
@@ -113,7 +113,7 @@ class HubspotOverwriteSink(SinkHooks):
             self.force,
             insert_only=self.kind.insert_only,
         )
-        self._batch = LoadStats()  # stats of the batch being written (writer side)
+        self.handlers = handlers.for_stream(stream_name, self.schema, upsert=self.upsert)
 
     # --- SDK hooks -------------------------------------------------------------------------
 
@@ -151,7 +151,9 @@ class HubspotOverwriteSink(SinkHooks):
         )
 
     def process_batch(self, context: dict) -> None:
-        """Load the buffered batch in one transaction (plus reconciliation when due)."""
+        """Load the buffered batch in one transaction (plus reconciliation when due), after
+        what it needs committed first (``ordering``)."""
+        ordering.before_batch(self.session.router, self.stream_name, self.intake.buffered_rows)
         finalize = self.refresh.due and self.session.router.is_active(self)
         self.load_batch(finalize=finalize, wait=finalize)
 
@@ -175,27 +177,34 @@ class HubspotOverwriteSink(SinkHooks):
         rows = batch.rows
         prepared: list[PreparedRows] = []
         rendered = None
-        if rows:
+        stores_rows = self.handlers.stores_rows
+        if rows and stores_rows:
             presence = self.upsert and not self.force and needs_presence(self.columns, rows)
             rendered = render_rows(self.columns, self.table, rows, batch.escaped, presence)
 
         def stage(cur: Cursor) -> None:
-            self.session.lock_table_for_run(cur, self.table)
+            if stores_rows:
+                self.session.lock_table_for_run(cur, self.table)
             if rendered is not None:
                 prepared.append(self.prepare_rows(cur, rendered))
 
         def finish(cur: Cursor) -> None:
-            self._batch = batch.stats
-            if prepared:
+            if not stores_rows:
+                parity.copy_ids(cur, rows)
+            elif prepared:
                 self.upserter.load_rows(cur, prepared[0], batch.stats)
-            self.after_rows(cur, rows)
-            if finalize:
-                self.reconcile(cur)
+            after = BatchContext(
+                cur, rows, batch.stats, self.table, self.session, self.logger, self.upsert
+            )
+            for effect in self.handlers.effects:
+                effect(after)
+            if finalize and stores_rows:
+                self.reconcile(cur, batch.stats)
             self.write_rejects(cur, batch)
 
         def committed() -> None:
             self.table.stats.add(batch.stats)
-            self._log_batch(len(rows))
+            self._log_batch(len(rows), batch.stats)
 
         self.session.run_batch(
             f"batch of stream '{self.stream_name}'",
@@ -212,8 +221,7 @@ class HubspotOverwriteSink(SinkHooks):
             self.session.write_rejects(cur, self.stream_name, batch.rejects)
             batch.stats.rejected += len(batch.rejects)
 
-    def _log_batch(self, rows: int) -> None:
-        b = self._batch
+    def _log_batch(self, rows: int, b: LoadStats) -> None:
         self.record_counter_metric.increment(rows)
         self.logger.info(
             "%s batch of '%s': %d row(s) -> created=%d updated=%d overwritten=%d unchanged=%d "
@@ -229,23 +237,6 @@ class HubspotOverwriteSink(SinkHooks):
             b.soft_deleted,
             b.rejected,
         )
-
-    def after_rows(self, cur: Cursor, rows: list[dict]) -> None:
-        """In the batch transaction after the upsert: archived records take their association
-        rows (both directions) with them, and bring them back when restored (removals.py)."""
-        if "archived" not in self.schema.get("properties", {}) or not self.upsert:
-            return
-        archived = [str(r["id"]) for r in rows if r.get("archived") is True and "id" in r]
-        live = [str(r["id"]) for r in rows if r.get("archived") is False and "id" in r]
-        schema = self.table.schema
-        if live:
-            self._batch.updated += removals.restore_links(cur, schema, self.stream_name, live)
-        if archived:
-            at = dt.datetime.now(tz=dt.UTC)
-            gone = removals.LinksNaming(
-                schema, self.stream_name, archived, at, removals.Reason.ARCHIVED
-            )
-            self.session.remove(cur, gone).count_into(self._batch)
 
     def table_sql(self) -> q.Identifier:
         """Quoted target table name."""
@@ -297,13 +288,10 @@ class HubspotOverwriteSink(SinkHooks):
             self.stream_name,
             "after its records" if meaning is VersionMessage.CLOSING else "repeated (empty read)",
         )
-        self.session.router.drain_retired(self.stream_name)
-        if self.current_size:
-            self.session.router.drain_sink(self)
-        else:
-            self.load_batch(finalize=True)
+        if not ordering.before_closing(self.session.router, self):
+            self.load_batch(finalize=True)  # nothing buffered: the reconciliation alone
 
-    def reconcile(self, cur: Cursor) -> None:
+    def reconcile(self, cur: Cursor, stats: LoadStats) -> None:
         """Remove the rows whose key was not delivered in this run, when due (``removals``)."""
         if self.refresh.take() is None:
             return
@@ -315,4 +303,4 @@ class HubspotOverwriteSink(SinkHooks):
             return
         self.prepare_target_table(cur)
         request = removals.NotDelivered(self.table, self.key_columns, self.kind)
-        self.session.remove(cur, request).count_into(self._batch)
+        self.session.remove(cur, request).count_into(stats)

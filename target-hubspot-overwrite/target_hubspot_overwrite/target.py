@@ -15,10 +15,9 @@ from singer_sdk.exceptions import RecordsWithoutSchemaException
 from singer_sdk.helpers.capabilities import PluginCapabilities, TargetCapabilities
 from singer_sdk.mapper import SameRecordTransform
 
-from target_hubspot_overwrite.associations import MARKER_STREAM, AssociationMarkerSink
+from target_hubspot_overwrite import ordering
 from target_hubspot_overwrite.errors import run_or_exit
-from target_hubspot_overwrite.merged_records import MERGES_STREAM, MergesSink
-from target_hubspot_overwrite.parity import PARITY_SINKS, log_parity
+from target_hubspot_overwrite.parity import log_parity
 from target_hubspot_overwrite.reader import (
     Line,
     LineEscapes,
@@ -95,16 +94,6 @@ class TargetHubspotOverwrite(TargetHooks):
         run_or_exit(lambda: super(TargetHubspotOverwrite, cls).invoke(**kwargs), cls.logger)
 
     # --- routing -----------------------------------------------------------------------------
-
-    def get_sink_class(self, stream_name: str) -> type[HubspotOverwriteSink]:
-        """Marker, merges and parity streams get their own sinks."""
-        if stream_name == MARKER_STREAM:
-            return AssociationMarkerSink
-        if stream_name == MERGES_STREAM:
-            return MergesSink
-        if stream_name in PARITY_SINKS:
-            return PARITY_SINKS[stream_name]
-        return HubspotOverwriteSink
 
     def is_active(self, sink: Sink) -> bool:
         """``sink`` is its stream's current sink."""
@@ -183,7 +172,7 @@ class TargetHubspotOverwrite(TargetHooks):
         self.sdk_process_schema(message_dict)
         stream = message_dict.get("stream")
         if isinstance(stream, str):
-            self.drain_retired(stream)
+            ordering.before_schema(self, stream)
 
     def route_activate_version(self, message_dict: dict) -> None:
         """Hand an ACTIVATE_VERSION to the stream's sinks (``reconciliation`` decides)."""

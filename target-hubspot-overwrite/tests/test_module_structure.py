@@ -1,5 +1,6 @@
 """The package's shape: no import cycles, sinks never import the target, no module over 400
-lines, singer-sdk private members only in ``sdk_private.py``."""
+lines, singer-sdk private members only in ``sdk_private.py``, stream ordering only in
+``ordering.py``."""
 
 from __future__ import annotations
 
@@ -116,3 +117,38 @@ def test_sdk_private_members_only_in_sdk_private():
     inside = sdk_member_uses(PACKAGE / "sdk_private.py", names)
     assert any("_sinks_active" in use for use in inside)  # the scan sees them
     assert any("def _handle_termination" in use for use in inside)
+
+
+DRAINS = {"drain_stream", "drain_sink", "drain_retired"}
+
+
+def test_stream_ordering_only_in_ordering():
+    """Which stream is committed before which is decided in ``ordering.py`` alone: the router's
+    drain methods are called nowhere else (except inside their own definitions)."""
+    calls = []
+    for path in sorted(PACKAGE.glob("*.py")):
+        if path.name == "ordering.py":
+            continue
+        tree = ast.parse(path.read_text())
+        inside_drains = {
+            id(n)
+            for f in ast.walk(tree)
+            if isinstance(f, ast.FunctionDef) and f.name in DRAINS
+            for n in ast.walk(f)
+        }
+        calls += [
+            f"{path.name}:{node.lineno} .{node.func.attr}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in DRAINS
+            and id(node) not in inside_drains
+        ]
+    assert calls == []
+    ordering = ast.parse((PACKAGE / "ordering.py").read_text())
+    called = {
+        n.func.attr
+        for n in ast.walk(ordering)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+    }
+    assert called >= DRAINS  # the scan sees them
