@@ -1,9 +1,12 @@
-"""The stream sink: intake → one transaction per batch (DDL, COPY + upsert, reconciliation).
+"""The one sink of every stream: intake → one transaction per batch.
 
-Each idea lives in its own module: checking and buffering in ``intake``, COPY text in
-``copy_text``, the table's columns in ``stream_columns`` (DDL in ``ddl``), the upsert in
-``batch_upsert``/``load_sql``, full-refresh reconciliation in ``reconciliation``. The sink
-wires them to the SDK and to the run's :class:`~target_hubspot_overwrite.session.LoadSession`.
+Each idea lives in its own module: checking and buffering in ``intake``, what must be committed
+first in ``ordering``, COPY text in ``copy_text``, the table's columns in ``stream_columns``
+(DDL in ``ddl``), the upsert in ``batch_upsert``/``load_sql``, what else a stream's batch does in
+``handlers``, the full-refresh machine in ``reconciliation`` and removing rows in ``removals``.
+The sink wires them to the SDK and to the run's
+:class:`~target_hubspot_overwrite.session.LoadSession`, whose writer commits the batch and logs
+its ``batch_processing_time`` (the load path: ``docs/DESIGN.md``).
 """
 
 from __future__ import annotations
