@@ -11,8 +11,9 @@ that worktree's package, so both commits share the same dependencies and neither
 uncommitted edits. Per run, stream and mode (``upsert``, ``force_overwrite``) the two commits
 load one after the other into fresh scratch schemas (fresh, then reload), the first of the
 pair alternating from run to run, so that load from other processes hits both alike; the 1-min
-load average is recorded before every load. target-postgres runs once at the sizes of
-``bench.target_bench`` (``--peer-runs 0`` skips it). Writes ``bench-results/load-ab.json`` and
+load average is recorded before every load. target-postgres runs in the first run, after
+the floor of each stream (the same stretch of load), at the sizes of ``bench.target_bench``
+(``--peer-runs 0`` skips it). Writes ``bench-results/load-ab.json`` and
 prints the Markdown tables of BENCHMARKS.md's "Load path A/B (issue 24)".
 """
 
@@ -87,89 +88,68 @@ def measure(
     return out
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
-    """The whole A/B; raw measurements."""
+def run(args: argparse.Namespace, out: Path) -> dict[str, Any]:
+    """The whole A/B; raw measurements (also written to ``out`` after every load)."""
     db = find_database()
     versions: dict[str, dict[str, Any]] = {}
     for label, commit in (("before", args.before), ("after", args.after)):
         sha, tree = worktree(commit)
         versions[label] = {"commit": sha, "env": version_env(tree)}
         progress(f"A/B: {label} = {sha[:12]} ({tree})")
-    workdir = Path(tempfile.mkdtemp(prefix="load-ab-"))
-    cases = []
-    for stream, rows in (
-        (singer_data.CONTACTS, args.contacts),
-        (singer_data.ASSOCIATIONS, args.associations),
-    ):
-        path = workdir / f"{stream}-{rows}.singer"
-        progress(f"A/B: generating {rows:,} {stream} records")
-        if stream == singer_data.CONTACTS:
-            singer_data.write_contacts(path, rows)
-        else:
-            singer_data.write_associations(path, rows)
-        cases.append((stream, rows, path))
-    empty = workdir / "empty-0.singer"
-    singer_data.write_contacts(empty, 0)
-    loaders = {
-        mode: Loader(f"ours-{mode}", "ours", {"force_overwrite": force})
-        for mode, force in MODES.items()
-    }
-    for label, version in versions.items():  # writes each worktree's bytecode caches
-        for loader in loaders.values():
-            with scratch_schema(db, prefix="bench_ab") as schema:
-                _load(loader, db, schema, empty, workdir, f"ab-warmup-{label}", version["env"])
-    results: list[dict[str, Any]] = []
-    order = list(versions)
-    for i in range(args.runs):
-        for stream, rows, path in cases:
-            for mode, loader in loaders.items():
-                for label in order if i % 2 == 0 else order[::-1]:
-                    for m in measure(loader, versions[label]["env"], db, path, rows, workdir):
-                        results.append(
-                            {
-                                "who": label,
-                                "mode": mode,
-                                "stream": stream,
-                                "rows": rows,
-                                "run": i,
-                                **m,
-                            }
-                        )
-                        progress(_line(results[-1]))
-            for m in measure(FLOOR, None, db, path, rows, workdir):
-                results.append(
-                    {"who": "floor", "mode": "-", "stream": stream, "rows": rows, "run": i, **m}
-                )
-                progress(_line(results[-1]))
-    peer: dict[str, Any] = {}
-    if args.peer_runs:
-        peer["version"] = ensure_target_postgres()
-        for stream, rows in (
-            (singer_data.CONTACTS, args.contacts),
-            (singer_data.ASSOCIATIONS, args.peer_associations),
-        ):
-            path = workdir / f"{stream}-{rows}.singer"
-            if not path.exists():
-                singer_data.write_associations(path, rows)
-            for i in range(args.peer_runs):
-                for m in measure(PEER, None, db, path, rows, workdir):
-                    results.append(
-                        {
-                            "who": "target-postgres",
-                            "mode": "upsert",
-                            "stream": stream,
-                            "rows": rows,
-                            "run": i,
-                            **m,
-                        }
-                    )
-                    progress(_line(results[-1]))
-    return {
+    raw: dict[str, Any] = {
         "versions": {k: v["commit"] for k, v in versions.items()},
-        "target_postgres": peer.get("version"),
+        "target_postgres": ensure_target_postgres() if args.peer_runs else None,
         "runs": args.runs,
-        "measurements": results,
+        "measurements": [],
     }
+    with tempfile.TemporaryDirectory(prefix="load-ab-") as tmp:
+        workdir = Path(tmp)
+        cases = []
+        for stream, rows, peer_rows in (
+            (singer_data.CONTACTS, args.contacts, args.contacts),
+            (singer_data.ASSOCIATIONS, args.associations, args.peer_associations),
+        ):
+            files = {}
+            for n in {rows, peer_rows}:
+                files[n] = workdir / f"{stream}-{n}.singer"
+                progress(f"A/B: generating {n:,} {stream} records")
+                if stream == singer_data.CONTACTS:
+                    singer_data.write_contacts(files[n], n)
+                else:
+                    singer_data.write_associations(files[n], n)
+            cases.append((stream, rows, files[rows], peer_rows, files[peer_rows]))
+        empty = workdir / "empty-0.singer"
+        singer_data.write_contacts(empty, 0)
+        loaders = {
+            mode: Loader(f"ours-{mode}", "ours", {"force_overwrite": force})
+            for mode, force in MODES.items()
+        }
+        for label, version in versions.items():  # writes each worktree's bytecode caches
+            for loader in loaders.values():
+                with scratch_schema(db, prefix="bench_ab") as schema:
+                    _load(loader, db, schema, empty, workdir, f"ab-warmup-{label}", version["env"])
+
+        def record(who: str, mode: str, stream: str, rows: int, run: int, m: dict) -> None:
+            raw["measurements"].append(
+                {"who": who, "mode": mode, "stream": stream, "rows": rows, "run": run, **m}
+            )
+            progress(_line(raw["measurements"][-1]))
+            out.write_text(json.dumps(raw, indent=1))
+
+        order = list(versions)
+        for i in range(args.runs):
+            for stream, rows, path, peer_rows, peer_path in cases:
+                for mode, loader in loaders.items():
+                    for label in order if i % 2 == 0 else order[::-1]:
+                        env = versions[label]["env"]
+                        for m in measure(loader, env, db, path, rows, workdir):
+                            record(label, mode, stream, rows, i, m)
+                for m in measure(FLOOR, None, db, path, rows, workdir):
+                    record("floor", "-", stream, rows, i, m)
+                if i < args.peer_runs:  # in the same stretch of load as ours
+                    for m in measure(PEER, None, db, peer_path, peer_rows, workdir):
+                        record("target-postgres", "upsert", stream, peer_rows, i, m)
+    return raw
 
 
 def _line(m: dict[str, Any]) -> str:
@@ -249,9 +229,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     out = RESULTS_DIR / "load-ab.json"
     if not args.report:
-        raw = run(args)
         RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(raw, indent=1))
+        run(args, out)
     print(markdown(json.loads(out.read_text())))
 
 
