@@ -1,7 +1,10 @@
 """Full reads through keyset search chains over `hs_object_id` ranges, batch reads in parallel.
 
-The id space up to the highest id at the start is cut into `chains` ranges, the last one open
-upwards (records created meanwhile). Each chain asks for the next 200 ids above its last one
+The ids are cut into ranges holding about equal counts (`id_split`: the planner counts, it
+never assumes how ids are spread), the last range open upwards (records created meanwhile).
+A chain that runs dry takes the upper half, by count (one search), of the range with the most
+records left, the list tail's included; results a chain had in flight above its new upper end
+are dropped, as the thief reads them. Each chain asks for the next 200 ids above its last one
 (a fresh query each time, never the offset cursor, so the 10,000-result cap does not apply);
 the chains' searches are in flight together, on the search budget. When the properties do not
 fit a search body, each page's ids are batch-read, 100 per request, several in flight, on the
@@ -12,6 +15,7 @@ order); records are written there only, and a full read has no checkpoint before
 from __future__ import annotations
 
 import functools
+import itertools
 import queue
 import threading
 from collections.abc import Container, Iterator
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 
 from tap_hubspot_assoc.answers import CrmObject, object_page
 from tap_hubspot_assoc.concurrency import OrderedPipeline, RequestPool
+from tap_hubspot_assoc.id_split import MAX_OFFSET, Anchor, range_search
 from tap_hubspot_assoc.readers import (
     BATCH_READ_SIZE,
     ID_PROPERTY,
@@ -29,6 +34,7 @@ from tap_hubspot_assoc.readers import (
 
 Page = list[CrmObject]
 RUN_AHEAD_PAGES = 2  # answers per chain waiting to be written, at most
+STEAL_MIN_RECORDS = 1_000  # a dry chain takes half of a range holding at least this many
 
 
 @dataclass(frozen=True)
@@ -53,13 +59,35 @@ def probe_extent(reader: ObjectReader) -> PortalExtent:
 
 @dataclass
 class _Chain:
-    """One id range (lower exclusive, upper inclusive or open) and where it has got to."""
+    """One id range (lower exclusive, upper inclusive or open) and where it has got to.
+
+    `expected` is the range's count when it was given (records), `read` what its answers held
+    since: a chain that runs dry takes half of the busiest one's `left`. Index -1: the list tail
+    (`after` its highest listed id, `upper` its split)."""
 
     index: int
     after: int | None
     upper: int | None
+    expected: int = 0
+    read: int = 0
     queued: int = 0  # pages handed to the reader's queue and not taken yet
     parked: bool = False  # stopped at RUN_AHEAD_PAGES; the reader relaunches it
+    done: bool = False  # its last answer came
+    splitting: bool = False  # a dry chain is counting its range to take half
+
+    @property
+    def left(self) -> int:
+        return max(0, self.expected - self.read)
+
+
+@dataclass(frozen=True)
+class Steal:
+    """A chain that ran dry took the upper part of `victim`'s range (-1: the list tail)."""
+
+    thief: int
+    victim: int
+    at: int  # the victim's range now ends at this id; the thief reads above it
+    records: int  # the records the thief's range held, counted
 
 
 @dataclass(frozen=True)
@@ -74,14 +102,40 @@ class _Answer:
 class ListTail:
     """The list chain going on below `split` while the search chains read above it.
 
-    `listed` holds every id the list handed out (before the switch too); when the tail ends,
-    one count checks that the list covered every id up to `split`, else a search chain reads
-    that range again and skips the listed ids.
+    `listed` holds every id the list handed out (before the switch too), `expected` the count
+    of records between the highest listed id and `split`. A dry search chain may lower the
+    split and read above it. When the tail ends, one count checks that the list covered every
+    id up to the split, else a search chain reads that range again and skips the listed ids.
     """
 
     pages: Iterator[Page]
     split: int
     listed: set[str]
+    expected: int = 0
+
+
+@dataclass(frozen=True)
+class ChainRanges:
+    """The chains' ranges: (after, bounds[0]], (bounds[0], bounds[1]], ..., (bounds[-1], open),
+    and the records each held when counted."""
+
+    after: int | None
+    bounds: list[int]
+    counts: list[int]
+
+    @classmethod
+    def at_ranks(cls, after: int | None, points: list[Anchor], total: int) -> ChainRanges:
+        """Ranges cut at counted points (rank: records above `after` up to the id)."""
+        ranks = [0, *(p.rank for p in points), total]
+        counts = [max(0, b - a) for a, b in itertools.pairwise(ranks)]
+        return cls(after, [p.id for p in points if p.id is not None], counts)
+
+    def chains(self) -> list[_Chain]:
+        lowers: list[int | None] = [self.after, *self.bounds]
+        uppers: list[int | None] = [*self.bounds, None]
+        counts = [*self.counts, *[0] * (len(lowers) - len(self.counts))]
+        ranges = zip(lowers, uppers, counts[: len(lowers)], strict=True)
+        return [_Chain(i, lo, hi, n) for i, (lo, hi, n) in enumerate(ranges)]
 
 
 class KeysetFullRead:
@@ -91,36 +145,35 @@ class KeysetFullRead:
         self,
         reader: ObjectReader,
         pool: RequestPool,
+        ranges: ChainRanges,
         *,
-        chains: int,
-        max_id: int,
-        low_id: int = 0,
-        after_id: int | None = None,
         skip_ids: Container[str] = (),
         list_tail: ListTail | None = None,
     ) -> None:
-        """Ranges split (low_id, max_id] evenly; with `after_id` only ids above it are read
-        (the caller knows every id up to it), else the first range is open downwards. With
-        `list_tail` the chains start above its split, and the list covers the ids below."""
+        """Chains over `ranges`; with `list_tail` they start above its split and the list
+        covers the ids below (one request at a time: one chain over every id, skipping the
+        listed ones)."""
         self._reader = reader
         self._pool = pool
         self._skip = skip_ids if list_tail is None else list_tail.listed
         self._tail = list_tail if pool.concurrent else None
         self._tail_slots = threading.Semaphore(RUN_AHEAD_PAGES)
-        chains = chains if pool.concurrent else 1
+        if not pool.concurrent:
+            total = sum(ranges.counts)
+            after = ranges.after if list_tail is None else None
+            ranges = ChainRanges(after, [], [total])
+        self._chains = ranges.chains()
+        self._tail_chain: _Chain | None = None
         if self._tail is not None:
-            after_id = self._tail.split
-        low = after_id if after_id is not None else low_id
-        step = max(1, (max_id - low + chains) // max(1, chains))
-        bounds = [low + step * i for i in range(1, chains)]
-        lowers: list[int | None] = [after_id, *bounds]
-        uppers: list[int | None] = [*bounds, None]
-        ranges = enumerate(zip(lowers, uppers, strict=True))
-        self._chains = [_Chain(i, lo, hi) for i, (lo, hi) in ranges]
+            highest = max((int(i) for i in self._tail.listed), default=0)
+            self._tail_chain = _Chain(-1, highest, self._tail.split, self._tail.expected)
         self.properties = reader.keyset_search_properties()
-        self.searches = 0
+        self.searches = 0  # the chains' searches
+        self.probes = 0  # the counts of dry chains taking work (and of the list tail's gap)
+        self.steals: list[Steal] = []
         self._answers: queue.Queue[_Answer] = queue.Queue()
         self._lock = threading.Lock()
+        self._cut = threading.Condition(self._lock)  # a dry chain finished cutting a range
 
     @property
     def carries_properties(self) -> bool:
@@ -151,8 +204,9 @@ class KeysetFullRead:
                 self._tail_slots.release()
                 if answer.results:
                     yield answer.results
-                if answer.last and self._list_left_a_gap():
-                    self._launch(self._gap_chain())
+                gap = self._list_left_a_gap() if answer.last else None
+                if gap is not None:
+                    self._launch(gap)
                     open_chains += 1
             else:
                 self._taken(answer.chain)
@@ -164,11 +218,10 @@ class KeysetFullRead:
         """One request at a time (max_concurrent_requests = 1)."""
         batches: OrderedPipeline[Page] = OrderedPipeline(self._pool, 1)
         for chain in self._chains:
-            while True:
-                results = self._search_chain(chain)
+            last = False
+            while not last:
+                results, last = self._search_chain(chain)
                 yield from self._records(results, batches)
-                if len(results) < SEARCH_PAGE_SIZE:
-                    break
         yield from _pages(batches.drain())
 
     def _records(self, results: list[CrmObject], batches: OrderedPipeline[Page]) -> Iterator[Page]:
@@ -187,31 +240,39 @@ class KeysetFullRead:
 
     def _list_tail(self) -> None:
         """Go on listing (on a worker) until a page passes the split; queue the pages."""
-        tail = self._tail
+        tail, progress = self._tail, self._tail_chain
         assert tail is not None
+        assert progress is not None
         try:
             for page in tail.pages:
-                keep = [obj for obj in page if int(obj["id"]) <= tail.split]
-                tail.listed.update(str(obj["id"]) for obj in keep)
-                passed = len(keep) < len(page)
+                with self._lock:  # the split may have been lowered by a dry chain
+                    keep = [obj for obj in page if int(obj["id"]) <= tail.split]
+                    tail.listed.update(str(obj["id"]) for obj in keep)
+                    progress.read += len(keep)
+                    progress.after = max([progress.after or 0, *(int(o["id"]) for o in keep)])
+                    passed = progress.done = len(keep) < len(page)
                 self._tail_slots.acquire()
                 self._answers.put(_Answer(None, keep, passed))
                 if passed:
                     return
+            with self._lock:
+                progress.done = True
             self._tail_slots.acquire()
             self._answers.put(_Answer(None, [], True))
         except BaseException as exc:  # handed to the reading thread, which raises it
             self._answers.put(_Answer(None, [], True, exc))
 
-    def _list_left_a_gap(self) -> bool:
-        """One count: did the list hand out every live id up to the split?"""
-        tail = self._tail
-        assert tail is not None
-        return count_at_most(self._reader, tail.split) != len(tail.listed)
-
-    def _gap_chain(self) -> _Chain:
-        """A chain over every id up to the split (the listed ones are skipped)."""
-        chain = _Chain(len(self._chains), None, self._tail.split if self._tail else None)
+    def _list_left_a_gap(self) -> _Chain | None:
+        """One count: did the list hand out every live id up to the split? If not, a chain
+        over every id up to the split (the listed ones are skipped)."""
+        assert self._tail is not None
+        split = self._tail.split
+        counted = count_at_most(self._reader, split)
+        with self._lock:
+            self.probes += 1
+        if counted == len(self._tail.listed):
+            return None
+        chain = _Chain(len(self._chains), None, split, counted)
         self._chains.append(chain)
         return chain
 
@@ -223,13 +284,15 @@ class KeysetFullRead:
         self._pool.submit(functools.partial(self._step, chain))
 
     def _step(self, chain: _Chain) -> None:
-        """One search of `chain` (on a worker); queues the answer, relaunches unless parked."""
+        """One search of `chain` (on a worker); queues the answer, relaunches unless parked.
+        A chain whose range is read takes half of the busiest range left, if any."""
         try:
-            results = self._search_chain(chain)
+            results, last = self._search_chain(chain)
+            if last and self._steal(chain):
+                last = False
         except BaseException as exc:  # handed to the reading thread, which raises it
             self._answers.put(_Answer(chain, [], True, exc))
             return
-        last = len(results) < SEARCH_PAGE_SIZE
         with self._lock:
             chain.queued += 1
             go_on = not last and chain.queued < RUN_AHEAD_PAGES
@@ -247,15 +310,62 @@ class KeysetFullRead:
         if relaunch:
             self._launch(chain)
 
-    def _search_chain(self, chain: _Chain) -> list[CrmObject]:
-        """The next page of `chain` (its steps never overlap, so `after` is its own)."""
+    def _search_chain(self, chain: _Chain) -> tuple[list[CrmObject], bool]:
+        """The next page of `chain` and whether its range is read. Its steps never overlap;
+        a dry chain may lower `upper` meanwhile: results above it are the thief's."""
+        with self._lock:
+            after, upper = chain.after, chain.upper
         path = self._reader.client.paths.search(self._reader.path_ref)
-        body = self._reader.id_range_search_body(chain.after, chain.upper, self.properties)
+        body = self._reader.id_range_search_body(after, upper, self.properties)
         answer = self._reader.client.post(path, body, kind="search", search=True)
         results = object_page(answer, f"POST {path}").objects
-        if results:
-            chain.after = last_keyset_id(results, chain.after, self._reader.object_type)
-        return results
+        with self._lock:
+            upper = chain.upper
+            keep = [o for o in results if upper is None or int(o["id"]) <= upper]
+            if keep:
+                chain.after = last_keyset_id(keep, chain.after, self._reader.object_type)
+            chain.read += len(keep)
+            chain.done = len(results) < SEARCH_PAGE_SIZE or len(keep) < len(results)
+            return keep, chain.done
+
+    # -- work stealing -----------------------------------------------------------------
+
+    def _steal(self, thief: _Chain) -> bool:
+        """Take the upper half (by count: one search) of the busiest range left, when it holds
+        at least STEAL_MIN_RECORDS; False when there is none or the victim got there first.
+        While another dry chain is cutting the busiest range, wait for its cut."""
+        with self._lock:
+            while True:
+                candidates = [c for c in self._chains if c is not thief and not c.done]
+                if self._tail_chain is not None and not self._tail_chain.done:
+                    candidates.append(self._tail_chain)
+                victim = max(candidates, key=lambda c: c.left, default=None)
+                if victim is None or victim.left < STEAL_MIN_RECORDS:
+                    return False
+                if not victim.splitting:
+                    break
+                self._cut.wait()
+            victim.splitting = True
+            after, upper, half = victim.after, victim.upper, min(victim.left // 2, MAX_OFFSET + 1)
+            read_then = victim.read
+        try:
+            count, at = range_search(self._reader, after, upper, offset=half - 1)
+        finally:
+            with self._lock:
+                victim.splitting = False
+                self.probes += 1
+                self._cut.notify_all()
+        with self._lock:
+            moved = victim.after is not None and at is not None and victim.after >= at
+            if at is None or count <= half or victim.done or victim.upper != upper or moved:
+                return False
+            victim.upper, victim.expected = at, read_then + half
+            if victim is self._tail_chain and self._tail is not None:
+                self._tail.split = at
+            thief.after, thief.upper, thief.expected, thief.read = at, upper, count - half, 0
+            thief.done = False
+            self.steals.append(Steal(thief.index, victim.index, at, count - half))
+        return True
 
     def _batch_read(self, ids: list[str]) -> Page:
         """Ids gone since the search (archived meanwhile) are left out, as list reads do."""

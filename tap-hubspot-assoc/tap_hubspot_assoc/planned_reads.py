@@ -21,7 +21,14 @@ from typing import Any
 from tap_hubspot_assoc.answers import CrmObject
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.concurrency import RequestPool
-from tap_hubspot_assoc.keyset_reads import KeysetFullRead, ListTail, count_at_most, probe_extent
+from tap_hubspot_assoc.id_split import ids_at_ranks
+from tap_hubspot_assoc.keyset_reads import (
+    ChainRanges,
+    KeysetFullRead,
+    ListTail,
+    count_at_most,
+    probe_extent,
+)
 from tap_hubspot_assoc.properties import parse_datetime
 from tap_hubspot_assoc.read_plan import (
     BATCH_READ,
@@ -140,27 +147,36 @@ class PlannedReads:
         # When the listed ids are exactly the ids up to the highest listed (the list endpoint
         # reads in id order, though HubSpot does not document it), the list goes on below a
         # split, on the burst budget, while the chains search above it; otherwise the chains
-        # cover every id and skip the listed ones.
+        # cover every id and skip the listed ones. Splits are chosen by counted ranks.
         highest = max(int(i) for i in listed)
         if count_at_most(self.reader, highest) != len(listed):
             self._say("the listing was not in id order: the chains cover every id")
-            return KeysetFullRead(
-                self.reader,
-                self.pool,
-                chains=plan.chains,
-                max_id=extent.max_id,
-                low_id=min(int(i) for i in listed),
-                skip_ids=listed,
-            )
-        split = highest + int((extent.max_id - highest) * self._list_share(trips, per_page))
-        self._say(f"list pages go on up to id {split:,}, the chains search above it")
-        return KeysetFullRead(
-            self.reader,
-            self.pool,
-            chains=plan.chains,
-            max_id=extent.max_id,
-            list_tail=ListTail(listing, split, listed),
+            total = extent.total
+            ranks = [round(total * j / plan.chains) for j in range(1, plan.chains)]
+            ranges = self._ranges(None, total, ranks)
+            return KeysetFullRead(self.reader, self.pool, ranges, skip_ids=listed)
+        left = shape.records
+        listing_share = max(1, round(left * self._list_share(trips, per_page)))
+        searched = left - listing_share
+        ranks = [listing_share + round(searched * j / plan.chains) for j in range(plan.chains)]
+        ranges = self._ranges(highest, left, ranks)
+        if not ranges.bounds:  # no record counted above the listed ids: the list reads on
+            self.chosen = ReadPlanKind.LIST
+            return None
+        split = ranges.bounds[0]
+        chains = ChainRanges(split, ranges.bounds[1:], ranges.counts[1:])
+        self._say(
+            f"list pages go on up to id {split:,} (~{ranges.counts[0]:,} records), "
+            f"{len(chains.counts)} chains search above it (~{sum(chains.counts):,} records)"
         )
+        tail = ListTail(listing, split, listed, ranges.counts[0])
+        return KeysetFullRead(self.reader, self.pool, chains, list_tail=tail)
+
+    def _ranges(self, low: int | None, records: int, ranks: list[int]) -> ChainRanges:
+        """Ranges above `low` cut at the ids of counted `ranks` among its `records`."""
+        points, searches = ids_at_ranks(self.reader, self.pool, low=low, total=records, ranks=ranks)
+        self._say(f"ranges cut by counts: {len(points)} ids found by {searches} searches")
+        return ChainRanges.at_ranks(low, points, records)
 
     def _list_share(self, trips: RoundTrips, per_page: int) -> float:
         """The share of the remaining ids the list reads so that it ends with the chains."""
