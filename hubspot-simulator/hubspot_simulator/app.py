@@ -23,6 +23,8 @@ from .routes import Route, match
 from .state import SimulatorState
 from .versions import ApiVersion
 
+DAILY_HEADER = "X-HubSpot-RateLimit-Daily"  # and -Daily-Remaining
+
 ASGIReceive = Callable[[], Awaitable[dict[str, Any]]]
 ASGISend = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -120,6 +122,9 @@ class SimulatorApp:
                     policy, headers = state.limiter.check_search()
                 else:
                     policy, headers = state.limiter.check()
+                if state.auth.is_oauth(req.headers.get("authorization")):
+                    # HubSpot sends no daily headers to OAuth apps (hubspot-api.md §1.4).
+                    headers = [h for h in headers if not h[0].startswith(DAILY_HEADER)]
                 if policy is not None:
                     resp = rate_limit_response(policy)
                     _add_headers(resp, headers)

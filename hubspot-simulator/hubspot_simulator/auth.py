@@ -36,6 +36,7 @@ class TokenInfo:
 
     scopes: frozenset[str] | None = None
     expires_at_ms: int | None = None
+    oauth: bool = False  # issued by the refresh-token grant (HubSpot sends no daily headers)
 
 
 class Authenticator:
@@ -64,6 +65,12 @@ class Authenticator:
     def remove_token(self, token: str) -> None:
         """Stop accepting a token."""
         self.tokens.pop(token, None)
+
+    def is_oauth(self, authorization: str | None) -> bool:
+        """Whether the request's bearer token came from the OAuth refresh grant."""
+        token = authorization[7:].strip() if authorization else ""
+        info = self.tokens.get(token)
+        return info is not None and info.oauth
 
     def check(self, authorization: str | None, required: list[tuple[str, ...]]) -> None:
         """Raise the 401/403 ``ApiError`` unless the header carries a good token with, for
@@ -147,6 +154,7 @@ class Authenticator:
         access = "sim-oat-" + secrets.token_hex(24)
         scopes = self.refresh_tokens[refresh]
         self.add_token(access, None if scopes is None else sorted(scopes), self.token_ttl_s)
+        self.tokens[access].oauth = True
         return 200, {
             "token_type": "bearer",
             "refresh_token": refresh,

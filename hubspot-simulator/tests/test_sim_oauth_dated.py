@@ -120,3 +120,22 @@ def test_the_2026_09_token_endpoint_is_the_same(fresh_simulator):
     assert bad.json()["error"] == "invalid_grant"
     counts = fresh_simulator.admin.request_counts()
     assert counts["byEndpointVersion"] == {"POST /oauth/2026-03/token": {"2026-09": 2}}
+
+
+def test_oauth_tokens_get_no_daily_headers(fresh_simulator):
+    """HubSpot omits X-HubSpot-RateLimit-Daily(-Remaining) for OAuth apps; private-app tokens
+    get them (hubspot-api.md §1.4), on list and search answers alike."""
+    base = fresh_simulator.base_url
+    fresh_simulator.admin.set_rate_limits(enabled=True)
+    token = requests.post(base + TOKEN, data=FORM, timeout=10).json()["access_token"]
+    listing = "/crm/objects/2026-09/contacts"
+    search = "/crm/objects/2026-09/contacts/search"
+    for auth, daily in ((token, False), ("pat-na1-simulator-token", True)):
+        headers = {"Authorization": f"Bearer {auth}"}
+        listed = requests.get(base + listing, headers=headers, timeout=10)
+        searched = requests.post(base + search, json={"limit": 1}, headers=headers, timeout=10)
+        assert (listed.status_code, searched.status_code) == (200, 200)
+        for resp in (listed, searched):
+            assert ("X-HubSpot-RateLimit-Daily" in resp.headers) is daily, auth[:8]
+            assert ("X-HubSpot-RateLimit-Daily-Remaining" in resp.headers) is daily
+        assert "X-HubSpot-RateLimit-Max" in listed.headers  # the burst headers stay
