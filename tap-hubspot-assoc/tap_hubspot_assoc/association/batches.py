@@ -55,12 +55,14 @@ class BatchRead:
     sync: DirectionBatches
     linked: set[str] | None = None
     linked_from: Container[str] | None = None
+    exclude: Container[str] = frozenset()  # parents whose set this run already wrote
 
 
 @dataclass(frozen=True)
 class _Key:
     batch: int
-    ids: list[str]
+    ids: list[str]  # the batch's ids (what the stream holds back)
+    read_ids: list[str]  # the ids this direction reads (the batch less `read.exclude`)
     read: BatchRead
     after: Callable[[], None] | None  # run once the batch's last direction is written
 
@@ -94,8 +96,9 @@ class BatchPipeline:
             sync = read.sync
             sync.prepare()  # on this thread, not a worker
             last = index == len(reads) - 1
-            key = _Key(self._batches, batch, read, after if last else None)
-            self._write(self._pipeline.submit(key, functools.partial(sync.fetch, batch)))
+            read_ids = [i for i in batch if i not in read.exclude]
+            key = _Key(self._batches, batch, read_ids, read, after if last else None)
+            self._write(self._pipeline.submit(key, functools.partial(sync.fetch, read_ids)))
 
     def write_ready(self) -> None:
         """Write the answers that arrived, oldest first, without waiting."""
@@ -114,7 +117,7 @@ class BatchPipeline:
             assert isinstance(key, _Key)
             read = key.read
             read.sync.read_batch(
-                key.ids, read.linked, linked_from=read.linked_from, fetched=fetched
+                key.read_ids, read.linked, linked_from=read.linked_from, fetched=fetched
             )
             if key.after is not None:
                 key.after()

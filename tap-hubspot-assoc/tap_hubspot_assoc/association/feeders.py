@@ -10,7 +10,7 @@ every direction from that type (`DirectionSync`, direction_sync.py) on the share
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from tap_hubspot_assoc.association.batches import BatchPipeline, BatchRead
 from tap_hubspot_assoc.association.direction_sync import DirectionSync
@@ -28,7 +28,10 @@ class ParentFeeder:
     records linked to them are read in the reverse direction so their sets are complete).
     On incremental runs the records linked to a merge survivor are re-read in the reverse
     direction too: HubSpot moved the merged-away records' links to the survivor without
-    changing the other ends' modified dates.
+    changing the other ends' modified dates. Never a set this run reads anyway: not when the
+    other type is full-read this run (before or after), not a record its incremental read
+    already fed, not one re-read before; a set re-read for a survivor is left out when its
+    type's own read feeds it later. So no association record is written twice in a run.
     """
 
     def __init__(self, object_type: str, fan_out: AssociationFanOut) -> None:
@@ -62,6 +65,7 @@ class ParentFeeder:
         self._linked = {s.direction: set() for s in self._syncs} if mode is ReadMode.SCOPED else {}
         self._scope = set() if mode is ReadMode.SCOPED else None
         scoped = mode is ReadMode.SCOPED
+        self._fan_out.began(self.object_type, mode)
         for sync in self._syncs:
             sync.reverse_stream = sync.direction.reverse.stream_name if scoped else None
             sync.begin(full_version=mode is ReadMode.FULL and complete_read)
@@ -116,6 +120,8 @@ class ParentFeeder:
         for direction, linked in self._linked.items():
             scope = self._scope or set()
             self._fan_out.read_reverse(direction, sorted(linked, key=_id_order), scope)
+        if self._seen is not None:
+            self._fan_out.fed(self.object_type, self._seen)
         self._syncs, self._linked, self._seen = [], {}, None
         self._survivors = set()
 
@@ -133,11 +139,12 @@ class ParentFeeder:
         survivor_links: dict[Direction, set[str]] = {}
         plan: list[BatchRead] = []
         for sync in self._syncs:
+            done = self._fan_out.reread_ids(sync.direction)  # read whole for a survivor
             if sync.direction in self._linked or not survivors:
-                plan.append(BatchRead(sync, self._linked.get(sync.direction)))
+                plan.append(BatchRead(sync, self._linked.get(sync.direction), exclude=done))
             else:
                 links = survivor_links.setdefault(sync.direction, set())
-                plan.append(BatchRead(sync, links, linked_from=survivors))
+                plan.append(BatchRead(sync, links, linked_from=survivors, exclude=done))
 
         def reread() -> None:
             # Before the stream may checkpoint past these ids (they are held until now).
@@ -155,11 +162,37 @@ class AssociationFanOut:
         syncs: Sequence[DirectionSync],
         logger: logging.Logger,
         pool: RequestPool | None = None,
+        modes: Mapping[str, Callable[[], ReadMode]] | None = None,
     ) -> None:
         self.pool = pool or RequestPool(1)
         self._syncs = {s.direction: s for s in syncs}
         self._logger = logger
         self._feeders: dict[str, ParentFeeder] = {}
+        # How this run reads each parent type: asked before the type's read begins (its
+        # state is untouched then), remembered once it begins.
+        self._modes = dict(modes or {})
+        self._began: dict[str, ReadMode] = {}
+        self._fed: dict[str, set[str]] = {}  # incremental reads: the ids each type fed
+        self._reread: dict[Direction, set[str]] = {}  # sets written for merge survivors
+
+    def began(self, object_type: str, mode: ReadMode) -> None:
+        self._began[object_type] = mode
+
+    def fed(self, object_type: str, ids: set[str]) -> None:
+        """An incremental read's ids (their sets of every direction written this run)."""
+        self._fed.setdefault(object_type, set()).update(ids)
+
+    def reread_ids(self, direction: Direction) -> frozenset[str]:
+        """Parents of `direction` whose whole set this run already wrote for a survivor."""
+        return frozenset(self._reread.get(direction, ()))
+
+    def _reads_every_record(self, object_type: str) -> bool:
+        """Whether this run full-reads `object_type` (before or after now): every record's
+        sets are then read by its own stream, after any merge HubSpot made before the run."""
+        mode = self._began.get(object_type)
+        if mode is None and object_type in self._modes:
+            mode = self._modes[object_type]()
+        return mode is ReadMode.FULL
 
     def syncs_from(self, object_type: str) -> list[DirectionSync]:
         return [s for d, s in self._syncs.items() if d.from_type == object_type]
@@ -192,8 +225,15 @@ class AssociationFanOut:
         reverse = self._syncs.get(direction.reverse)
         if reverse is None or not reverse.active or reverse.direction == direction:
             return
+        other = direction.to_type
+        if self._reads_every_record(other):
+            return  # the other type's full read reads every one of these sets this run
+        read = self._fed.get(other, set())
+        done = self._reread.setdefault(reverse.direction, set())
+        linked_ids = [i for i in linked_ids if i not in read and i not in done]
         if not linked_ids:
             return
+        done.update(linked_ids)
         requests_before = reverse.reader.requests
         reverse.stream.announce()
         if reverse.markers.selected:

@@ -51,6 +51,7 @@ def association_streams(
         ],
         logger,
         pool,
+        modes={parent.name: parent.read_mode for parent in objects},
     )
     for parent in objects:
         feeder = fan_out.feeder(parent.name)
