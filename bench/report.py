@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 from pipeline_devtools.postgres import Database
 
-from bench import history_report, latency_bench, memory_bench
+from bench import budget_bench, history_report, latency_bench, memory_bench
 from bench.common import ROOT, TARGET_POSTGRES_VENV, median
 from bench.plots import plot_all
 
@@ -377,6 +377,8 @@ def render(results: dict[str, Any], plots: list[Path], out_dir: Path) -> str:
         lines += memory_bench.render(results["memory"], commits.get("memory"))
     if "history" in results:
         lines += history_report.render(results["history"], commits.get("history"))
+    if "budget" in results:
+        lines += budget_bench.render(results["budget"], commits.get("budget"))
     if plots:
         lines += ["## Plots", ""]
         lines += [f"![{p.stem}]({os.path.relpath(p, out_dir)})" for p in plots]

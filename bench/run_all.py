@@ -16,7 +16,9 @@ tap's peak RSS for full syncs of 10k, 100k, 1M contacts; ``BENCH_MEMORY_SIZES``,
 ``BENCH_MEMORY_RUNS`` [1]; skipped when ``BENCH_SKIP_MEMORY=1`` unless named by ``--only``),
 history (``bench.history_bench``: property history with the default set, first run and an
 incremental run with 1 % changed, 100k contacts + 30k deals at realistic latency under
-HubSpot's limits; ``BENCH_HISTORY_CONTACTS``, ``BENCH_HISTORY_RUNS`` [--runs]).
+HubSpot's limits; ``BENCH_HISTORY_CONTACTS``, ``BENCH_HISTORY_RUNS`` [--runs]), budget
+(``bench.budget_bench``: issue 22, a first run capped by ``request_budget`` and continued
+against one uncapped run, 20k contacts + 2k meetings at 0 ms).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ if __package__ in (None, ""):  # run as a script: bench/run_all.py
 from pipeline_devtools.postgres import find_database, redact_url
 
 from bench import (
+    budget_bench,
     e2e_bench,
     history_bench,
     latency_bench,
@@ -46,7 +49,7 @@ from bench import (
 )
 from bench.common import PLOTS_DIR, RESULTS_DIR, ROOT, progress
 
-PARTS = ("target", "tap", "e2e", "latency", "memory", "history")
+PARTS = ("target", "tap", "e2e", "latency", "memory", "history", "budget")
 
 
 def plans(quick: bool, runs: int) -> dict[str, Any]:
@@ -69,6 +72,7 @@ def plans(quick: bool, runs: int) -> dict[str, Any]:
             "latency": latency_bench.plan_from_env(10_000, runs),  # bound > 0: > 100 requests
             "memory": memory_bench.plan_from_env((2_000, 10_000), 1),
             "history": history_bench.plan_from_env(5_000, runs),  # 203 burst: bound > 0
+            "budget": budget_bench.BudgetPlan(contacts=3_000, runs=runs),
         }
     return {
         "target": target_bench.TargetPlan(
@@ -93,6 +97,7 @@ def plans(quick: bool, runs: int) -> dict[str, Any]:
         "latency": latency_bench.plan_from_env(100_000, runs),
         "memory": memory_bench.plan_from_env((10_000, 100_000, 1_000_000), 1),
         "history": history_bench.plan_from_env(100_000, runs),
+        "budget": budget_bench.BudgetPlan(contacts=20_000, runs=runs),
     }
 
 
@@ -157,6 +162,8 @@ def main(argv: list[str] | None = None) -> None:
                 results["memory"] = memory_bench.measure(plan["memory"], workdir)
             elif part == "history":
                 results["history"] = history_bench.measure(plan["history"], workdir)
+            elif part == "budget":
+                results["budget"] = budget_bench.measure(plan["budget"], workdir)
             else:
                 results["e2e"] = e2e_bench.run(plan["e2e"], db, workdir)
             results["seconds"][part] = time.monotonic() - started
