@@ -145,6 +145,9 @@ class RequestBudget:
     # -- progress per type ---------------------------------------------------------------
 
     def register(self, name: str) -> None:
+        """A type this run may read (the streams are built after the properties requests,
+        so a share without the daily header fails here, before any stream is synced)."""
+        _ = self.cap
         self.types.setdefault(name, TypeProgress())
 
     def started(self, name: str) -> None:

@@ -86,7 +86,7 @@ class CrmObjectStream(SdkStream):
         # The run's request budget (request_budget.py), shared by every object stream.
         self.budget = run_budget(client, self.config)
         if self.budget is not None:
-            self.budget.register(self.name)
+            self.budget.register(self.name)  # and a share without daily header fails here
 
     # -- singer-sdk hooks ----------------------------------------------------------------
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -175,3 +178,38 @@ def test_state_and_logs_of_a_stopped_run_hold_no_secret(fresh_simulator, admin, 
     assert fresh_simulator.token not in json.dumps(output.states)
     assert fresh_simulator.token not in caplog.text
     assert "Request budget reached" in caplog.text
+
+
+def _cli(tmp_path: Path, config: dict[str, Any]) -> subprocess.CompletedProcess[str]:
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "tap-hubspot-assoc"), "--config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_cli_a_share_without_the_daily_header_is_one_error_line(fresh_simulator, admin, tmp_path):
+    run = _cli(tmp_path, tap_config(fresh_simulator, request_budget="25%"))
+    assert run.returncode == 1
+    errors = [line for line in run.stderr.splitlines() if "| ERROR " in line]
+    assert len(errors) == 1, run.stderr[-3000:]
+    assert errors[0].endswith(
+        "invalid settings: request_budget is 25% of the daily limit, but HubSpot sent no "
+        "X-HubSpot-RateLimit-Daily header (OAuth apps never get one): set an absolute number "
+        "of requests instead (`meltano config tap-hubspot-assoc list` shows them)"
+    )
+    assert '"type":"RECORD"' not in run.stdout.replace(" ", "")
+    assert "Traceback" not in run.stderr
+
+
+def test_cli_a_run_stopped_by_its_budget_exits_0(fresh_simulator, admin, tmp_path):
+    admin.regenerate(contacts=600, meetings=0)
+    run = _cli(tmp_path, tap_config(fresh_simulator, request_budget=3))
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "| WARNING  | tap-hubspot-assoc.contacts     | Request budget reached" in run.stderr
+    assert "| ERROR " not in run.stderr
+    assert fresh_simulator.token not in run.stderr + run.stdout
