@@ -213,3 +213,23 @@ def test_cli_a_run_stopped_by_its_budget_exits_0(fresh_simulator, admin, tmp_pat
     assert "| WARNING  | tap-hubspot-assoc.contacts     | Request budget reached" in run.stderr
     assert "| ERROR " not in run.stderr
     assert fresh_simulator.token not in run.stderr + run.stdout
+
+
+def test_a_budgeted_full_read_killed_mid_way_goes_on_from_its_last_state(fresh_simulator, admin):
+    admin.regenerate(contacts=1000, meetings=0)
+    whole = run_tap(tap_config(fresh_simulator, request_budget=100_000))
+    # The output cut after the STATE that follows the fourth page (as if the run was killed).
+    cut = [
+        i
+        for i, m in enumerate(whole.messages)
+        if m["type"] == "STATE"
+        and m["value"]["bookmarks"].get("contacts", {}).get("full_read", {}).get("after")
+    ][3]
+    before = TapOutput(whole.messages[: cut + 1])
+    state = before.final_state
+    rest = run_tap(tap_config(fresh_simulator, request_budget=100_000), state=state)
+    first, second = before.by_id("contacts"), rest.by_id("contacts")
+    assert len(first) == 400
+    assert set(first).isdisjoint(second)
+    assert set(first) | set(second) == active_ids(admin, "contacts")
+    assert {r["id"] for r in whole.records("contacts")} == set(first) | set(second)
