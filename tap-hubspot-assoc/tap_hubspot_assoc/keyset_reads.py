@@ -175,6 +175,16 @@ class KeysetFullRead:
         self._lock = threading.Lock()
         self._cut = threading.Condition(self._lock)  # a dry chain finished cutting a range
 
+    def summary(self) -> str:
+        """`keyset read done: 480 chain searches, 6 count searches, 5 ranges taken by ...`."""
+        taken = len(self.steals)
+        tail = sum(s.victim == -1 for s in self.steals)
+        from_tail = f" ({tail} from the list tail)" if tail else ""
+        return (
+            f"keyset read done: {self.searches:,} chain searches, {self.probes} count searches, "
+            f"{taken} range{'s' if taken != 1 else ''} taken by dry chains{from_tail}"
+        )
+
     @property
     def carries_properties(self) -> bool:
         return self.properties == self._reader.property_names

@@ -111,6 +111,7 @@ class PlannedReads:
                 yield from listing
             else:
                 yield from switched.pages()
+                self._say(switched.summary())
             return
 
     def _replan(self, listed: set[str], listing: Iterator[Page]) -> KeysetFullRead | None:

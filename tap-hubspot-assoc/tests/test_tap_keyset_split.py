@@ -179,6 +179,7 @@ def test_a_switched_read_on_realistic_ids_cuts_by_counts_and_reads_the_same_reco
     assert tail_records + chain_records <= n
     assert chain_records > n // 2  # the chains hold most (search is the faster budget)
     assert tail_records > 0
+    assert "Plan contacts: keyset read done: " in caplog.text  # what the chains spent
     assert fastest.by_id("contacts") == listed.by_id("contacts")
     assert len(fastest.records("contacts")) == n
     assert_version_follows_records(fastest, "contacts")
