@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from singer_sdk.exceptions import ConfigValidationError
-from tap_helpers import TapOutput, active_ids, run_tap, tap_config
+from tap_helpers import TapOutput, active_ids, run_tap, simulator_objects, tap_config
 from tap_hubspot_assoc.request_budget import BudgetKind, BudgetSetting
 
 STREAMS = ("contacts", "meetings", "meetings_to_contacts_associations", "contacts_property_history")
@@ -233,3 +233,21 @@ def test_a_budgeted_full_read_killed_mid_way_goes_on_from_its_last_state(fresh_s
     assert set(first).isdisjoint(second)
     assert set(first) | set(second) == active_ids(admin, "contacts")
     assert {r["id"] for r in whole.records("contacts")} == set(first) | set(second)
+
+
+def test_capped_runs_with_archived_records_continue_through_both_listings(fresh_simulator, admin):
+    admin.regenerate(contacts=700, meetings=0)
+    archived = [i for i, o in simulator_objects(admin, "contacts").items() if o["archived"]]
+    assert len(archived) > 0
+    uncapped = run_tap(tap_config(fresh_simulator, include_archived=True))
+    state: dict[str, Any] | None = None
+    emitted: list[str] = []
+    for _ in range(20):
+        run = run_tap(tap_config(fresh_simulator, include_archived=True, request_budget=3), state)
+        emitted += [r["id"] for r in run.records("contacts")]
+        state = run.final_state
+        if "replication_key_value" in state["bookmarks"]["contacts"]:
+            break
+    assert len(emitted) == len(set(emitted))
+    assert set(emitted) == set(uncapped.by_id("contacts"))
+    assert set(archived) <= set(emitted)
