@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 from pipeline_devtools.postgres import Database
 
-from bench import budget_bench, history_report, latency_bench, memory_bench
+from bench import budget_bench, history_report, latency_bench, memory_bench, portal_bench
 from bench.common import ROOT, TARGET_POSTGRES_VENV, median
 from bench.plots import plot_all
 
@@ -379,6 +379,8 @@ def render(results: dict[str, Any], plots: list[Path], out_dir: Path) -> str:
         lines += history_report.render(results["history"], commits.get("history"))
     if "budget" in results:
         lines += budget_bench.render(results["budget"], commits.get("budget"))
+    if "portal" in results:
+        lines += portal_bench.render(results["portal"], commits.get("portal"))
     if plots:
         lines += ["## Plots", ""]
         lines += [f"![{p.stem}]({os.path.relpath(p, out_dir)})" for p in plots]

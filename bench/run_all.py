@@ -18,7 +18,10 @@ history (``bench.history_bench``: property history with the default set, first r
 incremental run with 1 % changed, 100k contacts + 30k deals at realistic latency under
 HubSpot's limits; ``BENCH_HISTORY_CONTACTS``, ``BENCH_HISTORY_RUNS`` [--runs]), budget
 (``bench.budget_bench``: issue 22, a first run capped by ``request_budget`` and continued
-against one uncapped run, 20k contacts + 2k meetings at 0 ms).
+against one uncapped run, 20k contacts + 2k meetings at 0 ms), portal
+(``bench.portal_bench``: issue 22, ``object_types: all`` on the whole-portal preset scaled to
+20k contacts, ``--discover`` + sync at realistic latency and 0 ms; ``BENCH_PORTAL_CONTACTS``,
+``BENCH_PORTAL_RUNS`` [--runs]).
 """
 
 from __future__ import annotations
@@ -43,13 +46,14 @@ from bench import (
     history_bench,
     latency_bench,
     memory_bench,
+    portal_bench,
     report,
     tap_bench,
     target_bench,
 )
 from bench.common import PLOTS_DIR, RESULTS_DIR, ROOT, progress
 
-PARTS = ("target", "tap", "e2e", "latency", "memory", "history", "budget")
+PARTS = ("target", "tap", "e2e", "latency", "memory", "history", "budget", "portal")
 
 
 def plans(quick: bool, runs: int) -> dict[str, Any]:
@@ -73,6 +77,7 @@ def plans(quick: bool, runs: int) -> dict[str, Any]:
             "memory": memory_bench.plan_from_env((2_000, 10_000), 1),
             "history": history_bench.plan_from_env(5_000, runs),  # 203 burst: bound > 0
             "budget": budget_bench.BudgetPlan(contacts=3_000, runs=runs),
+            "portal": portal_bench.plan_from_env(2_000, runs),
         }
     return {
         "target": target_bench.TargetPlan(
@@ -98,6 +103,7 @@ def plans(quick: bool, runs: int) -> dict[str, Any]:
         "memory": memory_bench.plan_from_env((10_000, 100_000, 1_000_000), 1),
         "history": history_bench.plan_from_env(100_000, runs),
         "budget": budget_bench.BudgetPlan(contacts=20_000, runs=runs),
+        "portal": portal_bench.plan_from_env(20_000, runs),
     }
 
 
@@ -164,6 +170,8 @@ def main(argv: list[str] | None = None) -> None:
                 results["history"] = history_bench.measure(plan["history"], workdir)
             elif part == "budget":
                 results["budget"] = budget_bench.measure(plan["budget"], workdir)
+            elif part == "portal":
+                results["portal"] = portal_bench.measure(plan["portal"], workdir)
             else:
                 results["e2e"] = e2e_bench.run(plan["e2e"], db, workdir)
             results["seconds"][part] = time.monotonic() - started

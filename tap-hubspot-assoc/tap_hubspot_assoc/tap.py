@@ -296,6 +296,8 @@ class TapHubspotAssoc(Tap):
                 continue
             if not (stream.selected or stream.has_selected_descendents):
                 continue  # singer-sdk skips it
+            if stream.ABORT_AT_RECORD_COUNT is not None:
+                continue  # --test: capped
             if stream.read_mode() is ReadMode.FULL and "full_read" not in stream.stream_state:
                 stream.read_ahead = reading.start(stream.name, stream.planned.full_pages)
         if reading.started:
@@ -313,7 +315,6 @@ class TapHubspotAssoc(Tap):
             self.request_pool.concurrent
             and not self.config.get("max_records")
             and not self.config.get(REQUEST_BUDGET_SETTING)
-            and CrmObjectStream.ABORT_AT_RECORD_COUNT is None
         )
 
     @cached_property
