@@ -14,7 +14,14 @@ from typing import Any
 import psycopg
 from pipeline_devtools.postgres import Database
 
-from bench import budget_bench, history_report, latency_bench, memory_bench, portal_bench
+from bench import (
+    budget_bench,
+    history_report,
+    latency_bench,
+    memory_bench,
+    portal_bench,
+    skewed_bench,
+)
 from bench.common import ROOT, TARGET_POSTGRES_VENV, median
 from bench.plots import plot_all
 
@@ -379,6 +386,8 @@ def render(results: dict[str, Any], plots: list[Path], out_dir: Path) -> str:
         lines += history_report.render(results["history"], commits.get("history"))
     if "budget" in results:
         lines += budget_bench.render(results["budget"], commits.get("budget"))
+    if "skewed" in results:
+        lines += skewed_bench.render(results["skewed"], commits.get("skewed"))
     if "portal" in results:
         lines += portal_bench.render(results["portal"], commits.get("portal"))
     if plots:

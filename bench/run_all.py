@@ -18,7 +18,9 @@ history (``bench.history_bench``: property history with the default set, first r
 incremental run with 1 % changed, 100k contacts + 30k deals at realistic latency under
 HubSpot's limits; ``BENCH_HISTORY_CONTACTS``, ``BENCH_HISTORY_RUNS`` [--runs]), budget
 (``bench.budget_bench``: issue 22, a first run capped by ``request_budget`` and continued
-against one uncapped run, 20k contacts + 2k meetings at 0 ms), portal
+against one uncapped run, 20k contacts + 2k meetings at 0 ms), skewed (``bench.skewed_bench``:
+issue 22, full reads of 10k and 100k contacts with the simulator's realistic ids at 0 ms and
+realistic latency; ``BENCH_SKEWED_SIZES``, ``BENCH_SKEWED_RUNS`` [--runs]), portal
 (``bench.portal_bench``: issue 22, ``object_types: all`` on the whole-portal preset scaled to
 20k contacts, ``--discover`` + sync at realistic latency and 0 ms; ``BENCH_PORTAL_CONTACTS``,
 ``BENCH_PORTAL_RUNS`` [--runs]).
@@ -48,12 +50,13 @@ from bench import (
     memory_bench,
     portal_bench,
     report,
+    skewed_bench,
     tap_bench,
     target_bench,
 )
 from bench.common import PLOTS_DIR, RESULTS_DIR, ROOT, progress
 
-PARTS = ("target", "tap", "e2e", "latency", "memory", "history", "budget", "portal")
+PARTS = ("target", "tap", "e2e", "latency", "memory", "history", "budget", "skewed", "portal")
 
 
 def plans(quick: bool, runs: int) -> dict[str, Any]:
@@ -77,6 +80,7 @@ def plans(quick: bool, runs: int) -> dict[str, Any]:
             "memory": memory_bench.plan_from_env((2_000, 10_000), 1),
             "history": history_bench.plan_from_env(5_000, runs),  # 203 burst: bound > 0
             "budget": budget_bench.BudgetPlan(contacts=3_000, runs=runs),
+            "skewed": skewed_bench.plan_from_env((3_000,), runs),
             "portal": portal_bench.plan_from_env(2_000, runs),
         }
     return {
@@ -103,6 +107,7 @@ def plans(quick: bool, runs: int) -> dict[str, Any]:
         "memory": memory_bench.plan_from_env((10_000, 100_000, 1_000_000), 1),
         "history": history_bench.plan_from_env(100_000, runs),
         "budget": budget_bench.BudgetPlan(contacts=20_000, runs=runs),
+        "skewed": skewed_bench.plan_from_env((10_000, 100_000), runs),
         "portal": portal_bench.plan_from_env(20_000, runs),
     }
 
@@ -170,6 +175,8 @@ def main(argv: list[str] | None = None) -> None:
                 results["history"] = history_bench.measure(plan["history"], workdir)
             elif part == "budget":
                 results["budget"] = budget_bench.measure(plan["budget"], workdir)
+            elif part == "skewed":
+                results["skewed"] = skewed_bench.measure(plan["skewed"], workdir)
             elif part == "portal":
                 results["portal"] = portal_bench.measure(plan["portal"], workdir)
             else:
