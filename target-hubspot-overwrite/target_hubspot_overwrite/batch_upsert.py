@@ -1,17 +1,19 @@
-"""One batch into its table: COPY into a TEMP stage, set-based upsert, key tracking.
+"""One batch into its table: COPY into a TEMP stage, set-based upsert, key tracking (the run's
+TEMP key table, and for records carrying a table version the lasting one of ``open_versions``).
 
 The SQL text itself is built in ``load_sql``; this module runs it in order and counts.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from psycopg import Cursor
 from psycopg import sql as q
 
-from target_hubspot_overwrite import ddl, load_sql
+from target_hubspot_overwrite import ddl, load_sql, open_versions
 from target_hubspot_overwrite.copy_text import PreparedRows
 from target_hubspot_overwrite.sql_log import log_sql
 from target_hubspot_overwrite.stats import LoadStats
@@ -34,9 +36,17 @@ class BatchUpsert:
         """Quoted target table name."""
         return ddl.qualified(self.table.schema, self.table.table)
 
-    def load_rows(self, cur: Cursor, prepared: PreparedRows, stats: LoadStats) -> None:
+    def load_rows(
+        self,
+        cur: Cursor,
+        prepared: PreparedRows,
+        stats: LoadStats,
+        version: int | None = None,
+        logger: logging.Logger | None = None,
+    ) -> None:
         """COPY the rows into a TEMP stage, write them set-based (upsert, overwrite or append),
-        then drop the stage."""
+        track their keys (also under ``version``, the records' table version), then drop the
+        stage."""
         presence, layout = prepared.presence, prepared.layout
         stage = self.table.stage_table
         typed = self.columns.staged(layout, prepared.types)
@@ -59,6 +69,10 @@ class BatchUpsert:
             stats.created += cur.rowcount
         if self.key_columns:
             self._track_keys(cur, prepared.shape)
+            if version is not None and not self.insert_only:
+                keys = [(c, prepared.shape.columns[c]) for c in self.key_columns]
+                log = logger or logging.getLogger(__name__)
+                open_versions.track(cur, self.table, stage, keys, version, log)
         cur.execute(q.SQL("DROP TABLE {}").format(q.Identifier(stage)))
 
     def _assignments(self, prepared: PreparedRows) -> list[tuple[str, q.Composable]]:

@@ -8,7 +8,8 @@ SQL builder (:func:`removal_sql`). Everything runs in the caller's batch transac
 request                     rows                                                 kind
 ==========================  ===================================================  ==========
 :class:`NotDelivered`       a stream's rows whose key this run did not deliver   the stream's
-                            (full refresh closed by ACTIVATE_VERSION)
+                            (full refresh closed by ACTIVATE_VERSION), nor an
+                            earlier run under the same open version
 :class:`VanishedLinks`      a marked parent's association rows not delivered     ASSOCIATION
 :class:`UnmirroredLinks`    reverse rows to a marked parent whose link is gone   ASSOCIATION
 :class:`ObjectRows`         an object table's rows by id (merged, deleted)       OBJECT
@@ -160,11 +161,18 @@ def remove(cur: Cursor, request: Request, *, hard_delete: bool) -> Removed:
 # --- the requests ---------------------------------------------------------------------------
 
 
-def _not_delivered(keys_table: str | None, keys: Sequence[str]) -> q.Composable:
-    if keys_table is None:
-        return q.SQL("TRUE")
+def _not_delivered(
+    keys_table: str | None, keys: Sequence[str], kept: q.Identifier | None = None
+) -> q.Composable:
+    """Rows ``t`` whose key is in neither key table (no table: every row)."""
     join = q.SQL(" AND ").join(q.SQL("k.{0} = t.{0}").format(Ident(k)) for k in keys)
-    return q.SQL("NOT EXISTS (SELECT 1 FROM {} AS k WHERE {})").format(Ident(keys_table), join)
+    tables = [Ident(keys_table)] if keys_table is not None else []
+    tables += [kept] if kept is not None else []
+    if not tables:
+        return q.SQL("TRUE")
+    return q.SQL(" AND ").join(
+        q.SQL("NOT EXISTS (SELECT 1 FROM {} AS k WHERE {})").format(k, join) for k in tables
+    )
 
 
 def _exists(cur: Cursor, schema: str, table: str) -> bool:
@@ -175,22 +183,26 @@ def _exists(cur: Cursor, schema: str, table: str) -> bool:
 
 @dataclass(frozen=True)
 class NotDelivered:
-    """Full refresh: a stream's rows whose key was not delivered in this run."""
+    """Full refresh: a stream's rows whose key was not delivered in this run, nor (``kept``,
+    a lasting table of the target schema) under the same version in earlier runs."""
 
     table: StreamTable
     key_columns: Sequence[str]
     kind: StreamKind
     at: dt.datetime | None = None
+    kept: str | None = None
 
     def steps(self, cur: Cursor) -> Iterator[Step]:
-        """One anti-join against the run's key table (none delivered: every row)."""
+        """One anti-join against the run's and the kept key tables (none: every row)."""
         table = self.table
         keys_table = table.keys_table if table.key_columns == list(self.key_columns) else None
         if keys_table is not None:
             cur.execute(q.SQL("ANALYZE {}").format(Ident(keys_table)))  # TEMP: no autovacuum
         target = ddl.qualified(table.schema, table.table)
-        where = _not_delivered(keys_table, self.key_columns)
+        kept = Ident(table.schema, self.kept) if self.kept is not None else None
+        where = _not_delivered(keys_table, self.key_columns, kept)
         what = f"rows of {target.as_string(cur)} not delivered in this run"
+        what += " nor kept for its version" if kept is not None else ""
         yield Step(target, where, what, prefix="reconcile: ")
 
 

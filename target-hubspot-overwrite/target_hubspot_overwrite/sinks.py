@@ -18,7 +18,15 @@ from psycopg import sql as q
 from singer_sdk import metrics
 from singer_sdk.exceptions import MissingKeyPropertiesError
 
-from target_hubspot_overwrite import ddl, handlers, ordering, parity, reconciliation, removals
+from target_hubspot_overwrite import (
+    ddl,
+    handlers,
+    open_versions,
+    ordering,
+    parity,
+    reconciliation,
+    removals,
+)
 from target_hubspot_overwrite.batch_context import BatchContext
 from target_hubspot_overwrite.batch_upsert import BatchUpsert
 from target_hubspot_overwrite.connector import HubspotOverwriteConnector
@@ -117,6 +125,8 @@ class HubspotOverwriteSink(SinkHooks):
             insert_only=self.kind.insert_only,
         )
         self.handlers = handlers.for_stream(stream_name, self.schema, upsert=self.upsert)
+        # The table version the buffered records carry (RECORD ``version``; one per batch).
+        self.record_version: int | None = None
 
     # --- SDK hooks -------------------------------------------------------------------------
 
@@ -177,6 +187,7 @@ class HubspotOverwriteSink(SinkHooks):
         """
         timer = self.batch_timer()
         batch = self.intake.take()
+        version = self.record_version if self.kind.reconciled else None
         rows = batch.rows
         prepared: list[PreparedRows] = []
         rendered = None
@@ -195,7 +206,7 @@ class HubspotOverwriteSink(SinkHooks):
             if not stores_rows:
                 parity.copy_ids(cur, rows)
             elif prepared:
-                self.upserter.load_rows(cur, prepared[0], batch.stats)
+                self.upserter.load_rows(cur, prepared[0], batch.stats, version, self.logger)
             after = BatchContext(
                 cur, rows, batch.stats, self.table, self.session, self.logger, self.upsert
             )
@@ -294,9 +305,19 @@ class HubspotOverwriteSink(SinkHooks):
         if not ordering.before_closing(self.session.router, self):
             self.load_batch(finalize=True)  # nothing buffered: the reconciliation alone
 
+    def set_version(self, version: object) -> None:
+        """The next records carry table version ``version`` (None: none); the caller has
+        committed the buffered ones (a batch has one version)."""
+        if version is not None and version.__class__ is not int:
+            msg = f"Stream '{self.stream_name}': RECORD version {version!r} is not an integer"
+            raise InvalidRecordError(msg, {})
+        self.record_version = t.cast("int | None", version)
+
     def reconcile(self, cur: Cursor, stats: LoadStats) -> None:
-        """Remove the rows whose key was not delivered in this run, when due (``removals``)."""
-        if self.refresh.take() is None:
+        """Remove the rows whose key was delivered neither in this run nor, under the closing
+        version, in earlier runs (``open_versions``), when due (``removals``)."""
+        version = self.refresh.take()
+        if version is None:
             return
         if not self.keys:
             self.logger.warning(
@@ -305,5 +326,7 @@ class HubspotOverwriteSink(SinkHooks):
             )
             return
         self.prepare_target_table(cur)
-        request = removals.NotDelivered(self.table, self.key_columns, self.kind)
+        kept = open_versions.closing(cur, self.table, version, self.key_columns)
+        request = removals.NotDelivered(self.table, self.key_columns, self.kind, kept=kept)
         self.session.remove(cur, request).count_into(stats)
+        open_versions.close(cur, self.table)

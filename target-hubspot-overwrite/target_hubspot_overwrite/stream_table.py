@@ -22,6 +22,10 @@ class StreamTable:
     key_columns: list[str] = field(default_factory=list)
     keys_table: str | None = None
     keys_indexed: bool = False
+    # The stream's open version whose keys this run keeps in a lasting table (open_versions).
+    open_version: int | None = None
+    open_keys_table: str | None = None
+    open_key_columns: list[str] | None = None
     stats: LoadStats = field(default_factory=LoadStats)
 
     @property

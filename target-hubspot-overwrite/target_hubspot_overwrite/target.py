@@ -15,7 +15,7 @@ from singer_sdk.exceptions import RecordsWithoutSchemaException
 from singer_sdk.helpers.capabilities import PluginCapabilities, TargetCapabilities
 from singer_sdk.mapper import SameRecordTransform
 
-from target_hubspot_overwrite import ordering
+from target_hubspot_overwrite import open_versions, ordering
 from target_hubspot_overwrite.errors import run_or_exit
 from target_hubspot_overwrite.parity import log_parity
 from target_hubspot_overwrite.reader import (
@@ -142,8 +142,16 @@ class TargetHubspotOverwrite(TargetHooks):
             raise RecordsWithoutSchemaException(msg)
         sink = self._fast_sink(stream) if isinstance(stream, str) else None
         if sink is None or "record" not in message_dict:
+            for stream_map in self.mapper.stream_maps.get(t.cast("str", stream), []):
+                mapped = self.active_sinks.get(stream_map.stream_alias)
+                version = message_dict.get("version")
+                if isinstance(mapped, HubspotOverwriteSink) and version != mapped.record_version:
+                    self._new_version(mapped, version)
             self.sdk_process_record(message_dict)
             return
+        version = message_dict.get("version")
+        if version != sink.record_version:
+            self._new_version(sink, version)
         self._fast_sinks[t.cast("str", stream)] = sink
         if sink.accept(message_dict["record"]):
             self.drain_one(sink)
@@ -155,6 +163,9 @@ class TargetHubspotOverwrite(TargetHooks):
         sink = self._fast_sinks.get(stream) if stream.__class__ is str else None
         if sink is None or "record" not in message:
             return False
+        version = message.get("version")
+        if version != sink.record_version:
+            self._new_version(sink, version)
         if sink.needs_exact and needs_exact(line):
             message = parse_exact(line)
         if sink.accept(message["record"], escapes):
@@ -164,6 +175,13 @@ class TargetHubspotOverwrite(TargetHooks):
             self._records_since_age_check = 0
             self.check_max_record_age()
         return True
+
+    def _new_version(self, sink: HubspotOverwriteSink, version: object) -> None:
+        """Records of ``sink``'s stream now carry another table version: its buffered records
+        are committed first (a batch's keys are kept under one version, ``open_versions``)."""
+        if sink.current_size:
+            self.drain_one(sink)
+        sink.set_version(version)
 
     def route_schema(self, message_dict: dict) -> None:
         """Register the schema; commit a retired sink's rows before any newer record."""
@@ -201,6 +219,15 @@ class TargetHubspotOverwrite(TargetHooks):
                 stream,
             )
         super().process_endofpipe()
+        for table in self.session.tables():
+            if table.open_version is not None:
+                self.logger.info(
+                    "Stream '%s': version %d still open at end of input: the keys delivered "
+                    "under it are kept (%s) for the run that closes it",
+                    table.stream_name,
+                    table.open_version,
+                    open_versions.OPEN_VERSIONS_TABLE,
+                )
         self._summarize()
         self.close()
 
