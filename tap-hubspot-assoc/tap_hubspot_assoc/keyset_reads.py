@@ -204,7 +204,11 @@ class KeysetFullRead:
             self._launch(chain)
         open_chains = len(self._chains)
         if self._tail is not None:
-            self._pool.submit(self._list_tail)
+            # A thread of its own, never a pool worker: the tail waits whenever its pages are
+            # not taken (a read-ahead waiting for its stream's turn), and workers held by such
+            # waits would starve every other read sharing the pool.
+            name = f"list-tail-{self._reader.object_type}"
+            threading.Thread(target=self._list_tail, name=name, daemon=True).start()
             open_chains += 1
         while open_chains:
             answer = self._answers.get()

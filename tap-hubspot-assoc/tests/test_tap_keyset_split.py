@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -32,8 +33,8 @@ def realistic(simulator, request: pytest.FixtureRequest) -> Iterator[Any]:
     admin.reset(seed=7, contacts=250, meetings=60, appointments=20)
 
 
-def _reader_and_pool(simulator) -> tuple[Any, Any]:
-    config = tap_config(simulator, max_concurrent_requests=8, object_types=["contacts"])
+def _reader_and_pool(simulator, workers: int = 8) -> tuple[Any, Any]:
+    config = tap_config(simulator, max_concurrent_requests=workers, object_types=["contacts"])
     tap = TapHubspotAssoc(config=config, parse_env_config=False)
     return tap.streams["contacts"].reader, tap.request_pool
 
@@ -183,3 +184,34 @@ def test_a_switched_read_on_realistic_ids_cuts_by_counts_and_reads_the_same_reco
     assert fastest.by_id("contacts") == listed.by_id("contacts")
     assert len(fastest.records("contacts")) == n
     assert_version_follows_records(fastest, "contacts")
+
+
+def test_list_tails_waiting_for_their_reader_hold_no_pool_worker(realistic):
+    """Two switched reads whose pages are not taken (read-ahead streams waiting for their
+    turn) and a third read, all on one pool of 2 workers: the waiting list tails hold no
+    worker, so the third read's chains run and it reads every id once."""
+    ids = _sorted_ids(realistic.admin)
+    reader, pool = _reader_and_pool(realistic, workers=2)
+
+    def switched_read() -> tuple[KeysetFullRead, Counter[str]]:
+        listing = reader.list_pages()
+        first = next(listing)
+        listed = {str(obj["id"]) for obj in first}
+        split = ids[len(ids) // 2]
+        tail = ListTail(listing, split, listed, len(ids) // 2 - len(listed))
+        read = KeysetFullRead(reader, pool, ChainRanges(split, [], [len(ids) // 2]), list_tail=tail)
+        return read, Counter(str(obj["id"]) for obj in first)
+
+    waiting = []
+    for _ in range(2):
+        read, _first = switched_read()
+        pages = read.pages()
+        next(pages)  # started, then left waiting
+        waiting.append(pages)
+    read, first = switched_read()
+    done: list[Counter[str]] = []
+    worker = threading.Thread(target=lambda: done.append(_read_all(read) + first), daemon=True)
+    worker.start()
+    worker.join(120)  # a guard against a hang, not a measurement
+    assert done, "the third read never finished: its chains found no free worker"
+    assert done[0] == Counter({str(i): 1 for i in ids})
