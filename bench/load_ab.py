@@ -31,7 +31,8 @@ from typing import Any
 from pipeline_devtools.postgres import Database, find_database, scratch_schema
 
 from bench import singer_data
-from bench.common import RESULTS_DIR, ROOT, VENV_BIN, median, progress
+from bench.common import RESULTS_DIR, ROOT, VENV_BIN, log_path, median, progress
+from bench.procs import run_measured
 from bench.target_bench import LOADERS, Loader, _load, _row_count, ensure_target_postgres
 
 MODES = {"upsert": False, "force-overwrite": True}
@@ -79,12 +80,24 @@ def measure(
     with scratch_schema(db, prefix="bench_ab") as schema:
         for phase in ("fresh", "reload"):
             load = os.getloadavg()[0]
-            seconds, rss = _load(loader, db, schema, data, workdir, f"ab-{loader.name}", env)
+            cmd = loader.command(db, schema, data, workdir)
+            with data.open("rb") as stdin:
+                res = run_measured(
+                    cmd, stdin=stdin, cwd=ROOT, stderr_path=log_path(f"ab-{loader.name}"), env=env
+                )
             stream = data.name.split("-")[0]
             loaded = _row_count(db, schema, stream)
             if loaded != rows:
                 raise RuntimeError(f"{loader.name} {phase}: {loaded} rows, not {rows}")
-            out.append({"phase": phase, "seconds": seconds, "max_rss_mb": rss, "load": load})
+            out.append(
+                {
+                    "phase": phase,
+                    "seconds": res.seconds,
+                    "cpu_seconds": res.cpu_seconds,
+                    "max_rss_mb": res.max_rss_mb,
+                    "load": load,
+                }
+            )
     return out
 
 
@@ -99,9 +112,13 @@ def run(args: argparse.Namespace, out: Path) -> dict[str, Any]:
     raw: dict[str, Any] = {
         "versions": {k: v["commit"] for k, v in versions.items()},
         "target_postgres": ensure_target_postgres() if args.peer_runs else None,
-        "runs": args.runs,
         "measurements": [],
     }
+    if args.append:  # more runs of the same pair of commits
+        saved = json.loads(out.read_text())
+        if saved["versions"] != raw["versions"]:
+            raise SystemExit(f"{out} holds {saved['versions']}, not {raw['versions']}")
+        raw = saved
     with tempfile.TemporaryDirectory(prefix="load-ab-") as tmp:
         workdir = Path(tmp)
         cases = []
@@ -137,7 +154,7 @@ def run(args: argparse.Namespace, out: Path) -> dict[str, Any]:
             out.write_text(json.dumps(raw, indent=1))
 
         order = list(versions)
-        for i in range(args.runs):
+        for i in range(args.start, args.start + args.runs):
             for stream, rows, path, peer_rows, peer_path in cases:
                 for mode, loader in loaders.items():
                     for label in order if i % 2 == 0 else order[::-1]:
@@ -175,9 +192,32 @@ def markdown(raw: dict[str, Any]) -> str:
     before, after = raw["versions"]["before"][:7], raw["versions"]["after"][:7]
     lines = [
         f"| stream | phase | mode | before `{before}` median s | after `{after}` median s "
-        "| after / before | after rows/s | x target-postgres | x floor |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|",
+        "| after / before (medians) | after / before (paired, median) | after rows/s "
+        "| x target-postgres | x target-postgres (its run) | x floor |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+
+    def same_run(mode: str, stream: str, phase: str) -> float:
+        """rows/s of "after" in the run in which target-postgres was measured."""
+        peer_runs = {m["run"] for m in ms if m["who"] == "target-postgres"}
+        secs = [
+            m["seconds"]
+            for m in ms
+            if (m["who"], m["mode"], m["stream"], m["phase"]) == ("after", mode, stream, phase)
+            and m["run"] in peer_runs
+        ]
+        rows = next(m["rows"] for m in ms if m["who"] == "after" and m["stream"] == stream)
+        return rows / median(secs) if secs else float("nan")
+
+    def paired(mode: str, stream: str, phase: str) -> float:
+        """Median over runs of after / before within the run (adjacent loads)."""
+        by_run: dict[int, dict[str, float]] = {}
+        for m in ms:
+            if (m["mode"], m["stream"], m["phase"]) == (mode, stream, phase):
+                by_run.setdefault(m["run"], {})[m["who"]] = m["seconds"]
+        ratios = [r["after"] / r["before"] for r in by_run.values() if len(r) == 2]
+        return median(ratios)
+
     for stream in (singer_data.CONTACTS, singer_data.ASSOCIATIONS):
         for phase in ("fresh", "reload"):
             peer, _ = rate("target-postgres", None, stream, phase)
@@ -187,9 +227,36 @@ def markdown(raw: dict[str, Any]) -> str:
                 ra, sa = rate("after", mode, stream, phase)
                 lines.append(
                     f"| {stream} | {phase} | {mode} | {median(sb):.2f} | {median(sa):.2f} "
-                    f"| {median(sa) / median(sb):.3f} | {ra:,.0f} | {ra / peer:.1f} "
+                    f"| {median(sa) / median(sb):.3f} | {paired(mode, stream, phase):.3f} "
+                    f"| {ra:,.0f} | {ra / peer:.1f} | {same_run(mode, stream, phase) / peer:.1f} "
                     f"| {ra / floor:.2f} |"
                 )
+    timed = [m for m in ms if "cpu_seconds" in m and m["who"] in ("before", "after")]
+    if timed:
+        lines += [
+            "",
+            "CPU seconds (user + system) of the target process, runs "
+            f"{sorted({m['run'] for m in timed})}:",
+            "",
+            "| stream | phase | mode | before median CPU s | after median CPU s | after / before |",
+            "|---|---|---|---:|---:|---:|",
+        ]
+        for stream in (singer_data.CONTACTS, singer_data.ASSOCIATIONS):
+            for phase in ("fresh", "reload"):
+                for mode in MODES:
+                    cpu = {
+                        who: median(
+                            m["cpu_seconds"]
+                            for m in timed
+                            if (m["who"], m["mode"], m["stream"], m["phase"])
+                            == (who, mode, stream, phase)
+                        )
+                        for who in ("before", "after")
+                    }
+                    lines.append(
+                        f"| {stream} | {phase} | {mode} | {cpu['before']:.2f} "
+                        f"| {cpu['after']:.2f} | {cpu['after'] / cpu['before']:.3f} |"
+                    )
     loads = [m["load"] for m in ms]
     lines += [
         "",
@@ -221,6 +288,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--before", default="56592c5")
     parser.add_argument("--after", default="HEAD")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--start", type=int, default=0, help="index of the first run (odd: after first)"
+    )
+    parser.add_argument("--append", action="store_true", help="add to the saved measurements")
     parser.add_argument("--contacts", type=int, default=200_000)
     parser.add_argument("--associations", type=int, default=1_000_000)
     parser.add_argument("--peer-associations", type=int, default=50_000)

@@ -42,6 +42,7 @@ class ProcResult:
     max_rss_mb: float
     returncode: int
     stderr_tail: str = ""
+    cpu_seconds: float = 0.0  # user + system of the command and its waited-for descendants
     tree_peaks_mb: dict[str, float] = field(default_factory=dict)
 
 
@@ -77,7 +78,7 @@ def run_measured(
     try:
         if on_start:
             on_start(proc)
-        _, status = os.waitpid(proc.pid, 0)
+        _, status, usage = os.wait4(proc.pid, 0)
     finally:
         seconds = time.perf_counter() - start
         if sampler:
@@ -95,6 +96,7 @@ def run_measured(
         max_rss_mb=peak_kib / 1024,
         returncode=proc.returncode,
         stderr_tail=tail,
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
         tree_peaks_mb=sampler.peaks_mb() if sampler else {},
     )
 
