@@ -133,3 +133,18 @@ def test_kill_mid_run_keeps_the_committed_keys(config, db, tmp_path):
     rows = _rows(db, S)
     assert [k for k, live in rows.items() if not live] == ["gone"]
     assert sum(rows.values()) == 400
+
+
+def test_mapped_streams_keep_their_versions_keys_too(config, db):
+    """Stream maps send records through singer-sdk's general path: versions are kept there too."""
+    mapped = {**config, "stream_maps": {S: {"n": None}}}
+    _run(mapped, S, ["a", "b", "c"], 1, close=True)
+    _run(mapped, S, ["a"], 2, close=False)
+    _run(mapped, S, ["b"], 2, close=True)
+    assert _rows(db, S) == {"a": True, "b": True, "c": False}
+
+
+def test_a_version_that_is_no_integer_is_bad_input(config):
+    text = lines(STREAMS[S][0], {**_object("a", None), "version": "v2"})
+    with pytest.raises(Exception, match="RECORD version 'v2' is not an integer"):
+        run_target(config, text)
