@@ -1,4 +1,4 @@
-"""Streams whose records are written while another stream is read, and the `merges` stream."""
+"""Streams whose records are written while another stream is read (`streams.attach`)."""
 
 from __future__ import annotations
 
@@ -6,20 +6,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from singer_sdk import Tap
-from singer_sdk import typing as th
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.helpers.types import Context
 
 from tap_hubspot_assoc.sdk_private import SdkStream
 from tap_hubspot_assoc.versions import announce_complete
-
-MERGES_STREAM = "merges"
-MERGES_SCHEMA = th.PropertiesList(
-    th.Property("object_type", th.StringType, required=True),
-    th.Property("merged_id", th.StringType, required=True),
-    th.Property("survivor_id", th.StringType, required=True),
-    th.Property("seen_at", th.DateTimeType, required=True),
-).to_dict()
 
 
 class DrivenStream(SdkStream):
@@ -64,16 +55,3 @@ class DrivenStream(SdkStream):
         if self.table_version is not None:
             empty = self.written == self._written_at_version_open
             announce_complete(self.write_activate_version, self.table_version, empty=empty)
-
-
-class MergesStream(DrivenStream):
-    """`merges`: one record per merged-away id, written when its survivor is read.
-
-    The survivor lists every id it absorbed in `hs_merged_object_ids`; the target removes the
-    merged-away rows and their association rows (both directions) when it loads these records.
-    """
-
-    primary_keys = ("object_type", "merged_id")
-
-    def __init__(self, tap: Tap) -> None:
-        super().__init__(tap, name=MERGES_STREAM, schema=MERGES_SCHEMA)

@@ -23,8 +23,9 @@ from singer_sdk import typing as th
 from tap_hubspot_assoc.driven_streams import DrivenStream
 from tap_hubspot_assoc.errors import DailyLimitError, HubSpotAPIError, HubSpotAuthError
 from tap_hubspot_assoc.properties import format_datetime
+from tap_hubspot_assoc.read_hooks import ReadEnd, ReadHook, ReadStart, ReadStop
 from tap_hubspot_assoc.read_stats import ReadMode
-from tap_hubspot_assoc.streams import CrmObjectStream
+from tap_hubspot_assoc.streams import CrmObjectStream, attach
 
 OBJECT_COUNTS_STREAM = "object_counts"
 OBJECT_IDS_STREAM = "object_ids"
@@ -49,7 +50,8 @@ class ParitySkip(enum.Enum):
 
     NOT_SELECTED = "the object stream or object_counts is not selected"
     SCOPED = "contact_ids run (only the listed contacts are read)"
-    CAPPED = "read stopped at max_records"
+    MAX_RECORDS = ReadStop.MAX_RECORDS.value
+    REQUEST_BUDGET = ReadStop.REQUEST_BUDGET.value
     NOT_READ = "the stream was not read"
 
 
@@ -74,8 +76,8 @@ class ObjectIdsStream(DrivenStream):
         super().__init__(tap, name=OBJECT_IDS_STREAM, schema=OBJECT_IDS_SCHEMA)
 
 
-class ParityCheck:
-    """Called by each object stream once its read is done (`CrmObjectStream.read_observers`)."""
+class ParityCheck(ReadHook):
+    """Read hook of every object stream: the count (and id listing) once its read is done."""
 
     def __init__(
         self,
@@ -87,16 +89,22 @@ class ParityCheck:
         self.ids = ids
         self.logger = logger
 
-    def __call__(self, stream: CrmObjectStream) -> None:
-        skip = self._skip(stream)
+    def begin(self, start: ReadStart) -> None:
+        if self.counts.selected:
+            self.counts.announce()
+        if self.ids is not None and self.ids.selected:
+            self.ids.announce()
+
+    def after(self, read: ReadEnd) -> None:
+        skip = self._skip(read)
         if skip is not None:
-            self.logger.info("Parity %s: not checked (%s)", stream.name, skip.value)
+            self.logger.info("Parity %s: not checked (%s)", read.stream, skip.value)
             return
-        hubspot_count = self.count(stream)
-        listed = self._list_ids(stream) if self._reconciles(stream) else None
+        hubspot_count = self.count(read)
+        listed = self._list_ids(read) if self._reconciles(read) else None
         self.counts.write(
             {
-                "object_type": stream.name,
+                "object_type": read.stream,
                 "hubspot_count": hubspot_count,
                 "counted_at": format_datetime(dt.datetime.now(tz=dt.UTC)),
                 "listed_ids": listed,
@@ -104,55 +112,53 @@ class ParityCheck:
         )
         self.logger.info(
             "Parity %s: HubSpot count %d%s",
-            stream.name,
+            read.stream,
             hubspot_count,
             f", {listed} live ids listed for reconciliation" if listed is not None else "",
         )
 
-    def _skip(self, stream: CrmObjectStream) -> ParitySkip | None:
-        if not (stream.selected and self.counts.selected):
+    def _skip(self, read: ReadEnd) -> ParitySkip | None:
+        if not (read.selected and self.counts.selected):
             return ParitySkip.NOT_SELECTED
-        if stream.config.get("contact_ids"):
+        if read.mode is ReadMode.SCOPED:
             return ParitySkip.SCOPED
-        if stream.read_stats.truncated:
-            return ParitySkip.CAPPED
-        if stream.read_stats.mode not in (ReadMode.FULL, ReadMode.INCREMENTAL):
+        if read.stop is not None:
+            return ParitySkip(read.stop.value)
+        if read.mode not in (ReadMode.FULL, ReadMode.INCREMENTAL):
             return ParitySkip.NOT_READ
         return None
 
-    def _reconciles(self, stream: CrmObjectStream) -> bool:
+    def _reconciles(self, read: ReadEnd) -> bool:
         """Incremental, uncapped runs only (a full read reconciles through ACTIVATE_VERSION)."""
         return (
             self.ids is not None
             and self.ids.selected
-            and stream.read_stats.mode is ReadMode.INCREMENTAL
-            and not stream.config.get("max_records")
-            and stream.ABORT_AT_RECORD_COUNT is None
+            and read.mode is ReadMode.INCREMENTAL
+            and not read.capped
         )
 
-    def count(self, stream: CrmObjectStream) -> int:
+    def count(self, read: ReadEnd) -> int:
         """HubSpot's live records of the type: one unfiltered search of limit 1 (its `total`),
         shared with the read planner: one count per type per run (`ObjectReader.live_count`)."""
-        return stream.reader.live_count()
+        return read.reader.live_count()
 
-    def _list_ids(self, stream: CrmObjectStream) -> int | None:
+    def _list_ids(self, read: ReadEnd) -> int | None:
         """Send every live id; the number of distinct ids, or None when the listing failed."""
         assert self.ids is not None
         seen: set[int] = set()
-        self.ids.announce()
         try:
-            for page in stream.reader.list_ids():
+            for page in read.reader.list_ids():
                 for record_id in page:
                     if int(record_id) not in seen:
                         seen.add(int(record_id))
-                        self.ids.write({"object_type": stream.name, "id": record_id})
+                        self.ids.write({"object_type": read.stream, "id": record_id})
         except (HubSpotAuthError, DailyLimitError):
             raise
         except HubSpotAPIError as exc:
             self.logger.warning(
                 "Parity %s: id listing failed after %d ids (%s): no reconciliation, nothing "
                 "is removed",
-                stream.name,
+                read.stream,
                 len(seen),
                 exc,
             )
@@ -165,7 +171,7 @@ def parity_streams(tap: Tap, streams: list[CrmObjectStream]) -> list[DrivenStrea
     stream of `streams`."""
     counts = ObjectCountsStream(tap)
     ids = ObjectIdsStream(tap) if tap.config.get("reconcile_deletions") else None
+    written: list[DrivenStream] = [counts] if ids is None else [counts, ids]
     check = ParityCheck(counts, ids, tap.logger.getChild("parity"))
-    for stream in streams:
-        stream.read_observers.append(check)
-    return [counts] if ids is None else [counts, ids]
+    attach(check, to=streams, writes=written)
+    return written

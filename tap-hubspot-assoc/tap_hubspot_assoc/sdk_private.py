@@ -67,8 +67,9 @@ class SdkStream(Stream):
 
 def drive(child: Stream, *, by: Sequence[Stream] = ()) -> None:
     """Hook a stream whose records are written while other streams are read into the SDK:
-    the tap's one way (association streams are driven by the object stream of their `from`
-    type, through its page consumer; the markers stream by no stream of its own).
+    the tap's one way, called by `streams.attach` for the streams a read hook writes
+    (association and history streams driven by their object stream; markers, merges and
+    parity by no stream of their own) and by the reference companions.
 
     The SDK needs two things, and this sets exactly those:
     (a) never syncing `child` on its own: `Tap.sync_all` (and the `--test` dry run) skips
@@ -78,8 +79,9 @@ def drive(child: Stream, *, by: Sequence[Stream] = ()) -> None:
     (b) running each stream of `by` when only `child` is selected: `has_selected_descendents`
         looks at `child_streams`, which also makes the SDK finalize the child's state after
         the parent's sync. The parents' `generate_child_contexts` return nothing, so the SDK
-        never syncs the child per record; its records come from the parents' page consumers.
-    A stream driven by no stream (`by` empty) is written only alongside others (markers).
+        never syncs the child per record; its records come from the parents' read hooks.
+    A stream driven by no stream (`by` empty) is written only alongside others (markers,
+    merges, object_counts, object_ids).
     """
     # Reason: see (a); sync_all tests the instance's `parent_stream_type` for truth only.
     child.parent_stream_type = SdkStream

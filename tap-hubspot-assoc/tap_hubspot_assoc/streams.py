@@ -1,35 +1,30 @@
-"""One Singer stream per CRM object type: full list reads, windowed search, targeted reads."""
+"""One Singer stream per CRM object type: its read modes, versions and state, and `attach`,
+the one way other streams hook into its reads (read_hooks.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from singer_sdk import Tap
+from singer_sdk import Stream, Tap
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.helpers.types import Context, Record
 
 from tap_hubspot_assoc.answers import CrmObject
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.concurrency import RequestPool
-from tap_hubspot_assoc.driven_streams import MergesStream
-from tap_hubspot_assoc.object_records import merged_ids, to_record
+from tap_hubspot_assoc.incremental_reads import IncrementalRead
 from tap_hubspot_assoc.object_types import CrmObjectType
-from tap_hubspot_assoc.page_consumer import PageConsumer
+from tap_hubspot_assoc.page_flow import PageFlow
 from tap_hubspot_assoc.planned_reads import PlannedReads, budgets_from_config, plan_goal
-from tap_hubspot_assoc.properties import (
-    PropertyDef,
-    format_datetime,
-    parse_datetime,
-    record_schema,
-)
+from tap_hubspot_assoc.properties import PropertyDef, record_schema
 from tap_hubspot_assoc.read_ahead import ReadAhead
-from tap_hubspot_assoc.read_stats import ReadMode, ReadStats, log_progress, log_summary
-from tap_hubspot_assoc.readers import ObjectReader, Window
+from tap_hubspot_assoc.read_hooks import ReadEnd, ReadHook, ReadStart, ReadStop
+from tap_hubspot_assoc.read_stats import ReadMode, ReadStats, log_summary
+from tap_hubspot_assoc.readers import ObjectReader
 from tap_hubspot_assoc.request_budget import log_stop, run_budget
-from tap_hubspot_assoc.sdk_private import SdkStream
+from tap_hubspot_assoc.sdk_private import SdkStream, drive
 from tap_hubspot_assoc.sync_state import (
     REPLICATION_KEY,
     FullReadPhase,
@@ -73,33 +68,40 @@ class CrmObjectStream(SdkStream):
             self.logger,
         )
         self._records_at_version_open = 0
-        self.read_stats = ReadStats()
-        # Get the ids of every emitted page (batched association reads).
-        self.page_consumers: list[PageConsumer] = []
-        self._fed = 0  # ids handed to the consumers so far
-        self._marks: deque[tuple[int, Callable[[], None]]] = deque()  # state changes waiting
-        # Called once the read is complete (parity counts, deletion reconciliation).
-        self.read_observers: list[Callable[[CrmObjectStream], None]] = []
-        self.merges: MergesStream | None = None  # where merged-away ids are reported
         # The full read's live pages, started ahead of this stream's turn (read_ahead.py).
         self.read_ahead: ReadAhead[list[CrmObject]] | None = None
         # The run's request budget (request_budget.py), shared by every object stream.
         self.budget = run_budget(client, self.config)
         if self.budget is not None:
             self.budget.register(self.name)  # and a share without daily header fails here
+        # Emitted pages, and the hooks told of every read (`attach`).
+        self.pages = PageFlow(
+            self.name,
+            self.property_defs,
+            max_records=self.config.get("max_records"),
+            budget=self.budget,
+            client=client,
+            logger=self.logger,
+            checkpoint=self._checkpoint,
+        )
+
+    @property
+    def read_stats(self) -> ReadStats:
+        """What this run's read of the stream emitted and why it stopped."""
+        return self.pages.stats
 
     # -- singer-sdk hooks ----------------------------------------------------------------
 
     def generate_child_contexts(
         self, record: Record, context: Context | None
     ) -> Iterable[Context | None]:
-        """None: the streams in `child_streams` are driven through `page_consumers`, in
-        batches (sdk_private.drive)."""
+        """None: the streams in `child_streams` are written by this stream's read hooks, in
+        batches (`attach`)."""
         return ()
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         """Emit this run's records: scoped, full or incremental (see README)."""
-        self.read_stats = ReadStats(mode=self._mode())
+        self.pages.stats = ReadStats(mode=self._mode())
         requests_before = self.client.stats.total_requests
         self.logger.info("Syncing %s: %s read", self.name, self.read_stats.mode)
         mode = self.read_stats.mode
@@ -121,18 +123,20 @@ class CrmObjectStream(SdkStream):
             complete_read = self._complete_read() and not resumed
             if self.budget is not None:
                 self.budget.started(self.name)
-            for consumer in self.page_consumers:
-                consumer.begin(mode, complete_read=complete_read, retry=retry)
+            start = ReadStart(self.name, mode, complete_read, retry)
+            for hook in self.pages.hooks:
+                hook.begin(start)
             yield from readers[mode]()
             if incremental and not self.read_stats.truncated:
                 self._sweep_for_associations()
-            self._drain()
-            for consumer in self.page_consumers:
-                consumer.finish(completed=not self.read_stats.truncated)
+            self.pages.drain()
+            for hook in self.pages.hooks:
+                hook.finish(completed=not self.read_stats.truncated)
             if mode is not ReadMode.SCOPED:
                 self._remember_failed_parents()
-            for observe in self.read_observers:
-                observe(self)
+            end = self._read_end_event(mode)
+            for hook in self.pages.hooks:
+                hook.after(end)
             if self.budget is not None:
                 self.budget.finished(self.name, stopped=self.read_stats.budget_stopped)
         if self.budget is not None and self.budget.stopped is not None:
@@ -145,6 +149,11 @@ class CrmObjectStream(SdkStream):
             self.client,
             self.client.stats.total_requests - requests_before,
         )
+
+    def _read_end_event(self, mode: ReadMode) -> ReadEnd:
+        stop = ReadStop.of(self.read_stats)
+        capped = not self._complete_read()
+        return ReadEnd(self.name, bool(self.selected), mode, stop, capped, self.reader)
 
     # -- modes ------------------------------------------------------------------------
 
@@ -174,11 +183,11 @@ class CrmObjectStream(SdkStream):
         ids = list(dict.fromkeys(str(i).strip() for i in self.config["contact_ids"] if str(i)))
         result = self.reader.batch_read(ids)
         missing = result.missing_ids
-        yield from self._emit(result.objects)
+        yield from self.pages.emit(result.objects)
         if missing and self.config.get("include_archived") and not self.read_stats.truncated:
             archived = self.reader.batch_read(missing, archived=True)
             missing = archived.missing_ids
-            yield from self._emit(archived.objects)
+            yield from self.pages.emit(archived.objects)
         self.read_stats.unknown_ids = missing
         if missing:
             self.logger.warning(
@@ -202,16 +211,16 @@ class CrmObjectStream(SdkStream):
         if complete_read:
             self._open_version()
         for page in self._live_pages():
-            yield from self._emit(page)
+            yield from self.pages.emit(page)
             if self.read_stats.truncated:
                 return
         if self.config.get("include_archived"):
             for page in self.reader.list_pages(archived=True):
-                yield from self._emit(page)
+                yield from self.pages.emit(page)
                 if self.read_stats.truncated:
                     return
         if complete_read:
-            self._drain()  # the bookmark may only move once every parent's associations are read
+            self.pages.drain()  # the bookmark moves once every parent's associations are read
             self._announce_version()
             self._progress_state().finish_full_read(read_end)
             self._checkpoint()
@@ -247,13 +256,13 @@ class CrmObjectStream(SdkStream):
             archived = phase is FullReadPhase.ARCHIVED
             for page in self.reader.list_pages(archived=archived, after=after):
                 mark = self._position_mark(progress, position, phase, len(page))
-                yield from self._emit(page, checkpoint=mark)
+                yield from self.pages.emit(page, mark=mark)
                 if self.read_stats.truncated:
                     return
                 more = self.reader.list_cursor is not None or phase is not phases[-1]
                 if more and self._budget_spent():
                     return
-        self._drain()
+        self.pages.drain()
         if self._complete_read():
             if spans_runs:
                 self.logger.warning(
@@ -299,162 +308,35 @@ class CrmObjectStream(SdkStream):
         return True
 
     def _incremental_records(self) -> Iterator[dict[str, Any]]:
-        """Resume any interrupted window, then search the next closed window."""
-        progress = self._progress_state()
-        read_end = self._read_end()
-        pending = progress.pending
-        next_start = self._next_window_start(progress)
-        if progress.bookmark is None and pending is None and self.budget is None:
-            first_window = Window(next_start, read_end)
-            if self.planned.first_run_lists(first_window):
-                yield from self._first_run_listed(first_window, read_end)
-                return
-        if self.config.get("include_archived"):
-            self.planned.archived_listing_note()
-            oldest = min(pending.window.start, next_start) if pending else next_start
-            yield from self._archived_between(Window(oldest, read_end))
-        if pending and not self.read_stats.truncated:
-            self.logger.info(
-                "Resuming %s window %s after id %s",
-                self.name,
-                _window_text(pending.window),
-                pending.last_id,
-            )
-            yield from self._window_records(pending.window, pending.last_id)
-        next_start = self._next_window_start(progress)
-        if self.read_stats.truncated or next_start >= read_end:
-            return
-        window = Window(next_start, read_end)
-        progress.start_window(window)
-        self._checkpoint()
-        yield from self._window_records(window, None)
+        """Search windows since the bookmark (incremental_reads.py)."""
+        return IncrementalRead(
+            self.name,
+            self.config,
+            self.reader,
+            self.planned,
+            self.pages,
+            self._progress_state(),
+            self._read_end(),
+            budgeted=self.budget is not None,
+            budget_spent=self._budget_spent,
+            checkpoint=self._checkpoint,
+            logger=self.logger,
+        ).records()
 
-    # -- building blocks ----------------------------------------------------------------
-
-    def _first_run_listed(self, window: Window, read_end: dt.datetime) -> Iterator[dict[str, Any]]:
-        """First run since start_date through list pages kept to the window (the plan's
-        choice when the window holds most records); the bookmark then moves to read_end."""
-        for page in self.planned.filtered_list_pages(window):
-            yield from self._emit(page)
-            if self.read_stats.truncated:
-                return
-        if self.config.get("include_archived"):
-            yield from self._archived_between(window)
-            if self.read_stats.truncated:
-                return
-        self._drain()
-        self._progress_state().finish_full_read(read_end)
-        self._checkpoint()
-
-    def _window_records(self, window: Window, after_id: int | None) -> Iterator[dict[str, Any]]:
-        progress = self._progress_state()
-
-        def advance(ids: list[str]) -> None:
-            progress.advance_window(int(ids[-1]))
-
-        for page in self.reader.search_window(window, after_id=after_id):
-            yield from self._emit(page, checkpoint=advance)
-            if self.read_stats.truncated or self._budget_spent():
-                return
-        self._drain()
-        progress.finish_window(window)
-        self._checkpoint()
-
-    def _archived_between(self, window: Window) -> Iterator[dict[str, Any]]:
-        """Archived records (never in search) whose archivedAt falls inside `window`."""
-        for page in self.reader.list_pages(archived=True):
-            recent = [obj for obj in page if _archived_inside(obj, window)]
-            yield from self._emit(recent)
-            if self.read_stats.truncated or self._budget_spent():
-                return
-
-    def _emit(
-        self,
-        objects: Iterable[CrmObject],
-        *,
-        checkpoint: Callable[[list[str]], None] | None = None,
-    ) -> Iterator[dict[str, Any]]:
-        """Yield one page's records, then hand their ids on; `checkpoint` (called with the
-        ids) records the page in the state once the consumers have read them."""
-        limit = self.config.get("max_records")
-        emitted: list[str] = []
-        for obj in objects:
-            if limit and self.read_stats.records >= limit:
-                self.read_stats.truncated = True
-                break
-            record = to_record(obj, self.property_defs)
-            self.read_stats.records += 1
-            self.read_stats.archived_records += int(bool(record["archived"]))
-            absorbed = merged_ids(obj)
-            if absorbed:
-                self._report_merges(record["id"], absorbed)
-            yield record
-            emitted.append(record["id"])
-        if self.budget is not None:
-            self.budget.page(self.name, len(emitted))
-        self._page_done(emitted, checkpoint)
-        log_progress(self.logger, self.name, self.read_stats, self.client)
-
-    def _report_merges(self, survivor: str, absorbed: list[str]) -> None:
-        """`merges` records for the absorbed ids; consumers re-read what the survivor links."""
-        self.read_stats.merged_away_ids += len(absorbed)
-        self.logger.debug("%s %s absorbed merged ids %s", self.name, survivor, ", ".join(absorbed))
-        for consumer in self.page_consumers:
-            consumer.note_survivors([survivor])
-        if self.merges is None or not self.merges.selected:
-            return
-        seen_at = format_datetime(dt.datetime.now(tz=dt.UTC))
-        for merged in absorbed:
-            if merged != survivor:
-                self.merges.write(
-                    {
-                        "object_type": self.name,
-                        "merged_id": merged,
-                        "survivor_id": survivor,
-                        "seen_at": seen_at,
-                    }
-                )
-
-    # -- pages, consumers and checkpoints ----------------------------------------------
-
-    def _page_done(self, ids: list[str], checkpoint: Callable[[list[str]], None] | None) -> None:
-        self._fed += len(ids)
-        if checkpoint is not None and ids:
-            self._marks.append((self._fed, lambda: checkpoint(ids)))
-        for consumer in self.page_consumers:
-            consumer.feed(ids)
-        self._apply_durable_marks()
-
-    def _apply_durable_marks(self) -> None:
-        """Apply the state changes of pages whose ids every consumer has processed."""
-        durable = self._fed - max((c.holding for c in self.page_consumers), default=0)
-        applied = False
-        while self._marks and self._marks[0][0] <= durable:
-            self._marks.popleft()[1]()
-            applied = True
-        if applied:
-            self._checkpoint()
-
-    def _drain(self) -> None:
-        """Let the consumers process everything they hold, then apply every waiting mark."""
-        for consumer in self.page_consumers:
-            consumer.flush()
-        self._apply_durable_marks()
+    # -- hooks and checkpoints -----------------------------------------------------------
 
     def _remember_failed_parents(self) -> None:
         """Parents whose associations could not be read are retried by the next run."""
-        failed: dict[str, list[str]] = {}
-        for consumer in self.page_consumers:
-            failed.update(consumer.failed_parents())
+        failed = self.pages.failed_parents()
         progress = self._progress_state()
         if failed != progress.association_retry:
             progress.set_association_retry(failed)
             self._checkpoint()
 
     def _sweep_for_associations(self) -> None:
-        """full_association_sync: list every active id (no properties) for the consumers."""
-        consumers = [c for c in self.page_consumers if c.active]
-        if not consumers or not self.config.get("full_association_sync"):
+        """full_association_sync: list every active id (no properties) for the hooks."""
+        sweepers = self.pages.sweepers()
+        if not sweepers or not self.config.get("full_association_sync"):
             return
         self.logger.info(
             "Listing every %s id to re-read its associations (full_association_sync)", self.name
@@ -462,19 +344,12 @@ class CrmObjectStream(SdkStream):
         listed = 0
         for ids in self.reader.list_ids():
             listed += len(ids)
-            for consumer in consumers:
-                consumer.sweep(ids)
+            for hook in sweepers:
+                hook.sweep(ids)
             if self._budget_spent():
                 self.logger.info("%s: association sweep stopped by the request budget", self.name)
                 break
         self.logger.info("Listed %d %s ids for association reads", listed, self.name)
-
-    def _next_window_start(self, progress: StreamProgress) -> dt.datetime:
-        lookback = dt.timedelta(minutes=float(self.config.get("lookback_minutes") or 0))
-        if progress.bookmark:
-            return progress.bookmark - lookback
-        start = parse_datetime(self.config.get("start_date"))
-        return start or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
     def _read_end(self) -> dt.datetime:
         """Upper end of what this run reads: sync start minus the search-index safety lag."""
@@ -501,10 +376,20 @@ class CrmObjectStream(SdkStream):
         announce_complete(self.write_activate_version, self.table_version, empty=empty)
 
 
-def _archived_inside(obj: CrmObject, window: Window) -> bool:
-    archived_at = parse_datetime(obj.get("archivedAt"))
-    return archived_at is None or window.contains(archived_at)
-
-
-def _window_text(window: Window) -> str:
-    return f"[{window.start.isoformat()}, {window.end.isoformat()}]"
+def attach(
+    hook: ReadHook,
+    *,
+    to: Sequence[CrmObjectStream],
+    drives: Sequence[Stream] = (),
+    writes: Sequence[Stream] = (),
+) -> None:
+    """The one wiring of a read hook: it is told of every read of the streams `to` and writes
+    `drives` and `writes`, which singer-sdk then never syncs on their own (sdk_private.drive).
+    Selecting one of `drives` makes singer-sdk read `to` for it (association and history
+    streams); `writes` are written only while `to` is read anyway (markers, merges, parity)."""
+    for stream in to:
+        stream.pages.hooks.append(hook)
+    for driven in drives:
+        drive(driven, by=to)
+    for written in writes:
+        drive(written)

@@ -26,11 +26,11 @@ from tap_hubspot_assoc.auth import credentials_from_config
 from tap_hubspot_assoc.catalog_types import directions_from_catalog, synced_types_from_catalog
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.concurrency import DEFAULT_MAX_CONCURRENT_REQUESTS, RequestPool
-from tap_hubspot_assoc.driven_streams import MergesStream
 from tap_hubspot_assoc.error_boundary import guard_command
 from tap_hubspot_assoc.history.config import cost_line, history_properties
 from tap_hubspot_assoc.history.feeder import history_streams
 from tap_hubspot_assoc.history.records import HISTORY_BATCH
+from tap_hubspot_assoc.merges import merges_stream
 from tap_hubspot_assoc.parity import parity_streams
 from tap_hubspot_assoc.paths import DEFAULT_API_VERSION, ApiPaths, ApiVersion
 from tap_hubspot_assoc.portal_types import PortalTypes, SyncedType, configured_list
@@ -425,9 +425,7 @@ class TapHubspotAssoc(Tap):
             )
             for s in synced
         ]
-        merges = MergesStream(self)
-        for stream in objects:
-            stream.merges = merges
+        merges = merges_stream(self, objects)  # merges.py
         if not directions:
             return [*objects, merges, *parity_streams(self, objects)]
         return [

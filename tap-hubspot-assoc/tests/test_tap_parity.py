@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from tap_helpers import active_ids, endpoint_count, pages, run_tap, tap_config
 
 SEARCH = "POST /crm/v3/objects/{type}/search"
@@ -68,3 +70,32 @@ def test_a_failed_listing_closes_with_null_and_scoped_runs_count_nothing(
     assert scoped.records("object_ids") == []
     capped = run_tap(tap_config(fresh_simulator, max_records=5, reconcile_deletions=True))
     assert capped.records("object_counts") == []
+
+
+def test_a_stopped_read_is_not_counted_and_the_log_says_what_stopped_it(
+    fresh_simulator, admin, caplog
+):
+    caplog.set_level(logging.INFO)
+    budgeted = run_tap(tap_config(fresh_simulator, request_budget=3))
+    assert budgeted.records("contacts")  # read, then stopped mid-way
+    assert budgeted.records("object_counts") == []
+    assert "Parity contacts: not checked (read stopped by the request budget)" in caplog.text
+    assert "read stopped at max_records" not in caplog.text
+    caplog.clear()
+    run_tap(tap_config(fresh_simulator, max_records=5))
+    assert "Parity contacts: not checked (read stopped at max_records)" in caplog.text
+
+
+def test_streams_written_during_reads_are_not_synced_on_their_own(fresh_simulator, admin):
+    """merges, object_counts and object_ids: one SCHEMA each, before their first record,
+    and no state of their own (singer-sdk never syncs them as streams)."""
+    output = run_tap(
+        tap_config(fresh_simulator, object_types=["contacts", "meetings"], reconcile_deletions=True)
+    )
+    assert output.records("merges")
+    assert output.records("object_counts")
+    for stream in ("merges", "object_counts", "object_ids"):
+        kinds = [m["type"] for m in output.messages if m.get("stream") == stream]
+        assert kinds.count("SCHEMA") == 1, stream
+        assert kinds.index("SCHEMA") == 0, stream
+        assert stream not in output.final_state["bookmarks"]

@@ -5,7 +5,7 @@
 - `reader.py`: one direction's v4 batch reads (1,000 parents, each parent's cursor, 207s);
 - `batches.py`: batch reads in flight on the shared workers, written in feed order;
 - `direction_sync.py`: one direction's records, markers, version and summary;
-- `feeders.py`: the object streams' page consumers (1,000-id batches, sweeps, scoped and
+- `feeders.py`: the object streams' read hooks (1,000-id batches, sweeps, scoped and
   merge re-reads);
 - `streams.py`: the Singer streams (labels, `{from}_to_{to}_associations`, markers);
 - `wiring.py`: builds all of it for a run and hooks it into singer-sdk (one way).

@@ -1,7 +1,7 @@
-"""The object streams' page consumers: ids batched into association reads of every direction.
+"""The object streams' association read hooks: ids batched into reads of every direction.
 
 Each object stream that is the `from` type of some direction gets one `ParentFeeder` (a
-`page_consumer.PageConsumer`). The feeder buffers the ids of emitted pages and, at 1,000 ids
+`read_hooks.ReadHook`). The feeder buffers the ids of emitted pages and, at 1,000 ids
 and at the end of the stream, hands them to the `BatchPipeline` (batches.py), which reads
 every direction from that type (`DirectionSync`, direction_sync.py) on the shared workers.
 `AssociationFanOut` holds every direction of the run and one feeder per parent type.
@@ -10,18 +10,19 @@ every direction from that type (`DirectionSync`, direction_sync.py) on the share
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from tap_hubspot_assoc.association.batches import BatchPipeline, BatchRead
 from tap_hubspot_assoc.association.direction_sync import DirectionSync
 from tap_hubspot_assoc.association.pairs import Direction
 from tap_hubspot_assoc.association.reader import BATCH_SIZE
 from tap_hubspot_assoc.concurrency import RequestPool
+from tap_hubspot_assoc.read_hooks import ReadHook, ReadStart
 from tap_hubspot_assoc.read_stats import ReadMode
 
 
-class ParentFeeder:
-    """Page consumer of one object stream: batches its ids into association reads.
+class ParentFeeder(ReadHook):
+    """Read hook of one object stream: batches its ids into association reads.
 
     Modes: `full` (every emitted id), `incremental` (changed ids, plus every other id
     through `sweep` with full_association_sync), `scoped` (the contact_ids; afterwards the
@@ -46,7 +47,7 @@ class ParentFeeder:
         self._pipeline = BatchPipeline(fan_out.pool)  # batches read on the workers
 
     @property
-    def active(self) -> bool:
+    def sweeps(self) -> bool:
         """True when some direction from this type is selected."""
         return any(s.active for s in self._fan_out.syncs_from(self.object_type))
 
@@ -55,11 +56,10 @@ class ParentFeeder:
         """Ids fed but not written yet: the stream must not checkpoint past them."""
         return len(self._buffer) + self._pipeline.holding
 
-    def begin(
-        self, mode: ReadMode, *, complete_read: bool, retry: Mapping[str, list[str]] | None = None
-    ) -> None:
-        """Start of the object stream's read (full, incremental or scoped); `retry`:
+    def begin(self, start: ReadStart) -> None:
+        """Start of the object stream's read (full, incremental or scoped); `start.retry`:
         parents whose read failed last run, per association stream, read first."""
+        mode, complete_read, retry = start.mode, start.complete_read, start.retry
         self._syncs = [s for s in self._fan_out.syncs_from(self.object_type) if s.active]
         self._seen = set() if mode is ReadMode.INCREMENTAL else None
         self._linked = {s.direction: set() for s in self._syncs} if mode is ReadMode.SCOPED else {}
@@ -69,7 +69,7 @@ class ParentFeeder:
         for sync in self._syncs:
             sync.reverse_stream = sync.direction.reverse.stream_name if scoped else None
             sync.begin(full_version=mode is ReadMode.FULL and complete_read)
-            again = list(dict.fromkeys((retry or {}).get(sync.stream.name) or []))
+            again = list(dict.fromkeys(retry.get(sync.stream.name) or []))
             if again:
                 self._fan_out.log(
                     "Associations %s: retrying %d parents whose read failed last run",
@@ -78,7 +78,7 @@ class ParentFeeder:
                 )
                 sync.read_all(again)
 
-    def feed(self, ids: Iterable[str]) -> None:
+    def feed(self, ids: Sequence[str]) -> None:
         """Buffer a page's ids (every one: `holding` counts the newest positions fed)."""
         ids = list(ids)
         if self._seen is not None:
@@ -87,12 +87,12 @@ class ParentFeeder:
             self._scope.update(ids)
         self._add(ids)
 
-    def note_survivors(self, ids: Iterable[str]) -> None:
-        """Ids (fed next) that absorbed merged records: re-read what they link to, reversed."""
+    def merged(self, stream: str, survivor: str, absorbed: Sequence[str]) -> None:
+        """A survivor (fed next) absorbed merged records: re-read what it links to, reversed."""
         if self._seen is not None:  # incremental: full reads re-read every set anyway
-            self._survivors.update(ids)
+            self._survivors.add(survivor)
 
-    def sweep(self, ids: Iterable[str]) -> None:
+    def sweep(self, ids: Sequence[str]) -> None:
         """Ids listed only to re-read associations; ids already read this run are skipped."""
         seen = self._seen if self._seen is not None else set()
         self._add([i for i in ids if i not in seen])
@@ -198,7 +198,7 @@ class AssociationFanOut:
         return [s for d, s in self._syncs.items() if d.from_type == object_type]
 
     def feeder(self, object_type: str) -> ParentFeeder | None:
-        """The page consumer for an object type that is the `from` of some direction."""
+        """The read hook for an object type that is the `from` of some direction."""
         if not self.syncs_from(object_type):
             return None
         return self._feeders.setdefault(object_type, ParentFeeder(object_type, self))

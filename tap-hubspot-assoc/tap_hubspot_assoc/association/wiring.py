@@ -1,8 +1,9 @@
 """The association fan-out's streams, built for one run and hooked into singer-sdk.
 
 Association streams are driven by the object stream of their `from` type: their records are
-written by that stream's page consumer (`feeders.ParentFeeder`), never by the SDK syncing
-them. `sdk_private.drive` is the only link to the SDK (its docstring says what the SDK needs).
+written by that stream's read hook (`feeders.ParentFeeder`), never by the SDK syncing them;
+the markers are written alongside. `streams.attach` is the one wiring (through
+`sdk_private.drive`, whose docstring says what the SDK needs).
 """
 
 from __future__ import annotations
@@ -24,8 +25,7 @@ from tap_hubspot_assoc.association.streams import (
 )
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.concurrency import RequestPool
-from tap_hubspot_assoc.sdk_private import drive
-from tap_hubspot_assoc.streams import CrmObjectStream
+from tap_hubspot_assoc.streams import CrmObjectStream, attach
 
 
 def association_streams(
@@ -38,8 +38,8 @@ def association_streams(
     pool: RequestPool,
     logger: logging.Logger,
 ) -> list[Stream]:
-    """`association_labels`, one stream per direction and the markers, with a feeder added
-    to the page consumers of every object stream that is the `from` of some direction."""
+    """`association_labels`, one stream per direction and the markers, with a feeder
+    attached to every object stream that is the `from` of some direction."""
     markers = AssociationParentSyncsStream(tap)
     streams = [AssociationStream(tap, direction=d) for d in directions]
     fan_out = AssociationFanOut(
@@ -57,11 +57,8 @@ def association_streams(
         feeder = fan_out.feeder(parent.name)
         if feeder is None:
             continue
-        parent.page_consumers.append(feeder)
-        for stream in streams:
-            if stream.direction.from_type == feeder.object_type:
-                drive(stream, by=[parent])
-    drive(markers)  # written with the association records only
+        from_parent = [s for s in streams if s.direction.from_type == feeder.object_type]
+        attach(feeder, to=[parent], drives=from_parent, writes=[markers])
     return [
         AssociationLabelsStream(tap, directions=directions, labels=labels),
         *streams,

@@ -1,6 +1,6 @@
-"""The history page consumer: every emitted record's versions, 50 records per batch read.
+"""The history read hook: every emitted record's versions, 50 records per batch read.
 
-A `HistoryFeeder` sits in its object stream's `page_consumers` (like the association feeders):
+A `HistoryFeeder` is a read hook of its object stream (like the association feeders):
 it buffers the ids of emitted pages and, at `HISTORY_BATCH` ids and at the end of the read,
 batch-reads them with `propertiesWithHistory` (properties in the POST body, only
 `hs_object_id` as plain property). Reads run on the request pool, several in flight; rows are
@@ -29,9 +29,8 @@ from tap_hubspot_assoc.history.records import (
     history_stream_name,
 )
 from tap_hubspot_assoc.planned_reads import PlannedReads
-from tap_hubspot_assoc.read_stats import ReadMode
-from tap_hubspot_assoc.sdk_private import drive
-from tap_hubspot_assoc.streams import CrmObjectStream
+from tap_hubspot_assoc.read_hooks import ReadHook, ReadStart
+from tap_hubspot_assoc.streams import CrmObjectStream, attach
 
 REQUEST_KIND = "history_read"
 
@@ -47,8 +46,8 @@ class PropertyHistoryStream(DrivenStream):
         self.history_properties = list(properties)
 
 
-class HistoryFeeder:
-    """Page consumer of one object stream: batch reads of its records' property history."""
+class HistoryFeeder(ReadHook):
+    """Read hook of one object stream: batch reads of its records' property history."""
 
     def __init__(
         self,
@@ -84,20 +83,14 @@ class HistoryFeeder:
         """Ids fed whose history is not written yet."""
         return len(self._buffer) + self._in_flight
 
-    def begin(
-        self, mode: ReadMode, *, complete_read: bool, retry: Mapping[str, list[str]] | None = None
-    ) -> None:
+    def begin(self, start: ReadStart) -> None:
         self.records = self.rows = self.requests = self.truncated = 0
         if self._planned is not None:
             self._planned.history_batch = HISTORY_BATCH if self.active else 0
         if self.active:
             self.stream.announce()
 
-    def note_survivors(self, ids: Iterable[str]) -> None:
-        """Nothing: a survivor's history (the merged records' versions included) is read
-        with the survivor itself."""
-
-    def feed(self, ids: Iterable[str]) -> None:
+    def feed(self, ids: Sequence[str]) -> None:
         if not self.active:
             return
         self._buffer.extend(ids)
@@ -105,9 +98,6 @@ class HistoryFeeder:
             self._submit(self._buffer[:HISTORY_BATCH])
             del self._buffer[:HISTORY_BATCH]
         self._write(self._pipeline.ready())
-
-    def sweep(self, ids: Iterable[str]) -> None:
-        """Nothing: ids listed for association re-reads did not change."""
 
     def flush(self) -> None:
         if self._buffer:
@@ -128,9 +118,6 @@ class HistoryFeeder:
                 VERSION_CAP,
                 self.requests,
             )
-
-    def failed_parents(self) -> dict[str, list[str]]:
-        return {}
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -187,8 +174,8 @@ def history_streams(
     pool: RequestPool,
     logger: logging.Logger,
 ) -> list[PropertyHistoryStream]:
-    """One history stream per object stream in `chosen`, its feeder in the object stream's
-    page consumers, driven by that stream (`sdk_private.drive`)."""
+    """One history stream per object stream in `chosen`, its feeder a read hook of the object
+    stream, which the history stream drives (`streams.attach`)."""
     streams: list[PropertyHistoryStream] = []
     for parent in objects:
         props = chosen.get(parent.name)
@@ -204,7 +191,6 @@ def history_streams(
             logger=logger,
             planned=parent.planned,
         )
-        parent.page_consumers.append(feeder)
-        drive(stream, by=[parent])
+        attach(feeder, to=[parent], drives=[stream])
         streams.append(stream)
     return streams
