@@ -124,3 +124,35 @@ def test_sdk_private_members_only_in_sdk_private():
     inside = sdk_member_uses("tap_hubspot_assoc.sdk_private", PACKAGE / "sdk_private.py", names)
     assert any("_increment_stream_state" in use for use in inside)  # the scan sees them
     assert any("child_streams" in use for use in inside)
+
+
+def wiring_uses(path: Path) -> list[str]:
+    """Calls of `sdk_private.drive` and additions to an object stream's read hooks."""
+    uses = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Name) and func.id == "drive":
+            uses.append(f"{path.name}:{node.lineno} drive")
+        is_append = isinstance(func, ast.Attribute) and func.attr in ("append", "extend")
+        if is_append and isinstance(func.value, ast.Attribute) and func.value.attr == "hooks":
+            uses.append(f"{path.name}:{node.lineno} hooks.{func.attr}")
+    return uses
+
+
+def test_one_wiring_for_streams_written_during_other_reads():
+    """Read hooks are attached and their streams handed to singer-sdk only by
+    `streams.attach`; the reference companions (driven by their main reference stream, no
+    object stream) are the one other `drive`."""
+    allowed = {"tap_hubspot_assoc.streams", "tap_hubspot_assoc.reference.wiring"}
+    outside = [
+        use
+        for name, path in modules().items()
+        if name not in allowed | {"tap_hubspot_assoc.sdk_private"}
+        for use in wiring_uses(path)
+    ]
+    assert outside == []
+    inside = wiring_uses(PACKAGE / "streams.py")
+    assert any("hooks.append" in use for use in inside)
+    assert sum("drive" in use for use in inside) == 2  # the streams a hook drives / writes
