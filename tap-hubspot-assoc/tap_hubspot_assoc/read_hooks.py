@@ -37,8 +37,11 @@ class ReadStart:
 
     stream: str
     mode: ReadMode
-    complete_read: bool  # a full read that opens versions (not capped, not going on)
+    complete_read: bool  # a full read that opens versions (not capped)
     retry: Mapping[str, list[str]] = field(default_factory=dict)  # failed parents, per stream
+    # A full read that may span runs (request_budget): its table version, which its
+    # association streams use too (None: they number their own).
+    version: int | None = None
 
 
 @dataclass(frozen=True)

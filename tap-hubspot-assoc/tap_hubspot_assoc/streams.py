@@ -116,14 +116,16 @@ class CrmObjectStream(SdkStream):
         }
         if mode.reads:
             incremental = mode is ReadMode.INCREMENTAL
-            retry = self._progress_state().association_retry if incremental else {}
-            # A full read going on from an earlier run opens no association versions: their
-            # rows of the earlier runs would not be in this run's version (README, budget).
+            # A full read that may span runs numbers its version now: its association streams
+            # take the same one, and go on under it with their parents (README, budget).
             resumed = mode is ReadMode.FULL and self._progress_state().full_read is not None
-            complete_read = self._complete_read() and not resumed
+            spanning = self._spanning_position(mode)
+            again = incremental or resumed  # a read going on retries last run's failed parents
+            retry = self._progress_state().association_retry if again else {}
             if self.budget is not None:
                 self.budget.started(self.name)
-            start = ReadStart(self.name, mode, complete_read, retry)
+            version = spanning.version if spanning is not None else None
+            start = ReadStart(self.name, mode, self._complete_read(), retry, version)
             for hook in self.pages.hooks:
                 hook.begin(start)
             yield from readers[mode]()
@@ -232,20 +234,7 @@ class CrmObjectStream(SdkStream):
             self.read_ahead.cancel()
             self.read_ahead = None
         progress = self._progress_state()
-        position = progress.full_read
-        spans_runs = position is not None
-        if position is None:
-            position = FullReadPosition(new_version(), self._read_end())
-            progress.save_full_read(position)
-            self._checkpoint()
-        else:
-            self.logger.info(
-                "Going on with the %s full read of version %d (%s records, cursor %s)",
-                self.name,
-                position.version,
-                position.phase,
-                "at the start" if position.after is None else "saved",
-            )
+        position = progress.full_read or self._full_read_position()
         self.table_version = position.version
         self._records_at_version_open = self.read_stats.records
         phases = [FullReadPhase.LIVE]
@@ -264,18 +253,34 @@ class CrmObjectStream(SdkStream):
                     return
         self.pages.drain()
         if self._complete_read():
-            if spans_runs:
-                self.logger.warning(
-                    "%s: full read of version %d complete over several runs; no "
-                    "ACTIVATE_VERSION (the target reconciles a version against the rows of one "
-                    "run), so rows deleted in HubSpot before this read are not removed",
-                    self.name,
-                    position.version,
-                )
-            else:
-                self._announce_version()
+            # Also over several runs: the target kept the earlier runs' keys of the version.
+            self._announce_version()
         progress.finish_full_read(position.read_end)
         self._checkpoint()
+
+    def _spanning_position(self, mode: ReadMode) -> FullReadPosition | None:
+        """A full read that may span runs (a budget, or one going on): its position."""
+        going_on = self._progress_state().full_read is not None
+        spans = mode is ReadMode.FULL and (going_on or self.budget is not None)
+        return self._full_read_position() if spans else None
+
+    def _full_read_position(self) -> FullReadPosition:
+        """The saved position of a full read going on, or a new one saved now."""
+        progress = self._progress_state()
+        position = progress.full_read
+        if position is None:
+            position = FullReadPosition(new_version(), self._read_end())
+            progress.save_full_read(position)
+            self._checkpoint()
+        else:
+            self.logger.info(
+                "Going on with the %s full read of version %d (%s records, cursor %s)",
+                self.name,
+                position.version,
+                position.phase,
+                "at the start" if position.after is None else "saved",
+            )
+        return position
 
     def _position_mark(
         self,

@@ -59,6 +59,14 @@ def _continue_until_done(
     pytest.fail("the capped runs never finished their full reads")
 
 
+def _bookmark(output: TapOutput, stream: str) -> dict[str, Any]:
+    return dict(output.final_state.get("bookmarks", {}).get(stream, {}))
+
+
+def _record_of(message: dict[str, Any], stream: str) -> bool:
+    return message["type"] == "RECORD" and message["stream"] == stream
+
+
 @pytest.mark.parametrize(
     ("value", "kind", "amount"),
     [
@@ -104,6 +112,20 @@ def test_capped_runs_continue_to_exactly_the_uncapped_result(fresh_simulator, ad
         if m["type"] == "RECORD" and m["stream"] == "contacts"
     }
     assert contact_versions == {first_version}
+    # The run that reads the last page closes the version (the target kept the earlier runs'
+    # keys); the association stream's records carry its parents' version in every run, and
+    # the run that completes the meetings closes it.
+    last = next(i for i, run in enumerate(runs) if "full_read" not in _bookmark(run, "contacts"))
+    assert [run.activate_versions("contacts") for run in runs[: last + 1]][-1] == [first_version]
+    assert all(run.activate_versions("contacts") == [] for run in runs[:last])
+    linked = "meetings_to_contacts_associations"
+    meetings_versions = {
+        m["version"] for run in runs for m in run.messages if _record_of(m, "meetings")
+    }
+    link_versions = {m["version"] for run in runs for m in run.messages if _record_of(m, linked)}
+    assert len(meetings_versions) == 1
+    assert link_versions == meetings_versions
+    assert [v for run in runs for v in run.activate_versions(linked)] == sorted(link_versions)
     # Each run repeats its start (properties, labels, counts): a few requests per run.
     assert capped_requests <= uncapped_requests + 6 * len(runs)
     stops = [r.getMessage() for r in caplog.records if "Request budget reached" in r.getMessage()]

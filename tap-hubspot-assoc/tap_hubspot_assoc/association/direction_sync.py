@@ -73,8 +73,9 @@ class DirectionSync:
         """Read only when the association stream is selected."""
         return bool(self.stream.selected)
 
-    def begin(self, *, full_version: bool) -> None:
-        """Announce the streams; on a complete full read of the parents open a table version."""
+    def begin(self, *, full_version: bool, version: int | None = None) -> None:
+        """Announce the streams; on a complete full read of the parents open a table version
+        (``version``: the parents' read spanning runs, else a new one)."""
         if self._begun:
             return
         self._begun = True
@@ -83,7 +84,7 @@ class DirectionSync:
         if self.markers.selected:
             self.markers.announce()
         if full_version:
-            self._version = new_version()
+            self._version = version if version is not None else new_version()
             self.stream.open_version(self._version)
 
     def prepare(self) -> None:

@@ -68,7 +68,7 @@ class ParentFeeder(ReadHook):
         self._fan_out.began(self.object_type, mode)
         for sync in self._syncs:
             sync.reverse_stream = sync.direction.reverse.stream_name if scoped else None
-            sync.begin(full_version=mode is ReadMode.FULL and complete_read)
+            sync.begin(full_version=mode is ReadMode.FULL and complete_read, version=start.version)
             again = list(dict.fromkeys(retry.get(sync.stream.name) or []))
             if again:
                 self._fan_out.log(
