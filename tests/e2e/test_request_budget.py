@@ -1,9 +1,12 @@
 """request_budget end to end: `meltano run` capped, continued, into a real PostgreSQL.
 
 A first run capped at a budget, then continued from Meltano's stored state, loads exactly the
-tables one uncapped run loads, for at most 1.05x its requests; every capped run exits 0. (Runs
-of three and more, and their requests on a bigger portal: tap-hubspot-assoc's
-test_tap_request_budget.py and bench/budget_bench.py; meltano runs are slow to start.)
+tables one uncapped run loads, for at most 1.05x its requests; every capped run exits 0. The
+contacts read spans both runs under one table version; a contact deleted in HubSpot between
+them, in a warehouse that already had it, ends flagged as an uncapped full refresh flags it (the
+target keeps the first run's keys of the open version: `_sdc_open_versions`). (Runs of three
+and more, and their requests on a bigger portal: tap-hubspot-assoc's test_tap_request_budget.py
+and bench/budget_bench.py; meltano runs are slow to start.)
 """
 
 from __future__ import annotations
@@ -92,6 +95,44 @@ def _has_column(conn: psycopg.Connection[Any], schema: str, table: str, column: 
     return found is not None
 
 
+def _copy_stream_tables(url: str, source: str, dest: str) -> None:
+    """The stream tables of ``source`` (rows, keys, flags) into ``dest``: a warehouse that
+    already holds the portal."""
+    with psycopg.connect(url) as conn:
+        names = [
+            row[0]
+            for row in conn.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = %s AND left(table_name, 1) <> '_'",
+                (source,),
+            )
+        ]
+        for name in names:
+            new, old = sql.Identifier(dest, name), sql.Identifier(source, name)
+            conn.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING ALL)").format(new, old))
+            conn.execute(sql.SQL("INSERT INTO {} SELECT * FROM {}").format(new, old))
+
+
+def _last_contact(project: MeltanoProject) -> str:
+    """The contact listed last (the list is in id order): not read by a capped first run."""
+    with psycopg.connect(project.database_url) as conn:
+        query = sql.SQL("SELECT max(id::numeric)::text FROM {}").format(
+            sql.Identifier(project.schema, "contacts")
+        )
+        found = conn.execute(query).fetchone()
+    assert found is not None
+    return str(found[0])
+
+
+def _flagged(project: MeltanoProject, contact: str) -> bool | None:
+    with psycopg.connect(project.database_url) as conn:
+        query = sql.SQL("SELECT _sdc_deleted_at IS NOT NULL FROM {} WHERE id = %s").format(
+            sql.Identifier(project.schema, "contacts")
+        )
+        found = conn.execute(query, (contact,)).fetchone()
+    return None if found is None else bool(found[0])
+
+
 def test_capped_then_continued_runs_load_the_uncapped_tables(
     fresh_simulator, database, pg_schema, tmp_path
 ):
@@ -100,8 +141,10 @@ def test_capped_then_continued_runs_load_the_uncapped_tables(
     fresh_simulator.admin.reset_request_counts()
     uncapped.run(*RUN)
     uncapped_requests = fresh_simulator.admin.request_counts()["total"]
+    deleted = _last_contact(uncapped)
 
     with scratch_schema(database) as capped_schema:
+        _copy_stream_tables(database.url, pg_schema, capped_schema)
         capped = _project(fresh_simulator, database, capped_schema, tmp_path, "capped")
         capped.set_config(TAP, "request_budget", str(uncapped_requests * 60 // 100))
         summed, runs = 0, 0
@@ -114,6 +157,8 @@ def test_capped_then_continued_runs_load_the_uncapped_tables(
                 break
             if runs == 1:
                 stop = result.stderr
+                # Deleted in HubSpot while the contacts read is half done: not read yet.
+                fresh_simulator.admin.delete_permanently("contacts", deleted)
         assert runs == 2
         assert "stopped at a clean checkpoint" in stop
         assert "Read: contacts" in stop
@@ -121,6 +166,10 @@ def test_capped_then_continued_runs_load_the_uncapped_tables(
         assert "Not started: meetings" in stop
         assert fresh_simulator.token not in stop
         assert summed <= 1.05 * uncapped_requests, (summed, uncapped_requests)
+        # The uncapped reference: a full refresh of the changed portal.
+        uncapped.run("run", "--full-refresh", *RUN[1:])
+        assert _flagged(uncapped, deleted) is True
+        assert _flagged(capped, deleted) is True
         assert _tables(capped) == _tables(uncapped)
         state = capped.state()["singer_state"]["bookmarks"]
         assert all("full_read" not in state[t] for t in ("contacts", "meetings"))
