@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Generic, TypeVar
 
 DEFAULT_MAX_CONCURRENT_REQUESTS = 8
@@ -45,6 +45,15 @@ class RequestPool:
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(self.size, thread_name_prefix="hubspot")
             return self._executor.submit(task)
+
+    def settle_all(self, tasks: Iterable[Callable[[], T]]) -> list[Future[T]]:
+        """Start every task, wait until each has finished, and return their futures in order.
+
+        Callers read the results only then, so an error raised from one result comes after
+        every sibling request has ended: nothing is logged after the run's error line."""
+        futures = [self.submit(task) for task in tasks]
+        wait(futures)
+        return futures
 
     def shutdown(self) -> None:
         """Wait for running tasks, then stop the workers."""

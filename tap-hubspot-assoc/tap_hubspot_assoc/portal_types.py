@@ -235,7 +235,7 @@ class PortalTypes:
 
     def _probe_all(self, types: Sequence[CrmObjectType], *, explicit: bool) -> list[SyncedType]:
         """`_probe` of each type, their property requests in flight at once on the pool."""
-        answers = [self._pool.submit(functools.partial(self.property_results, t)) for t in types]
+        answers = self._pool.settle_all(functools.partial(self.property_results, t) for t in types)
         pairs = zip(types, answers, strict=True)
         return [s for t, answer in pairs if (s := self._probe(t, answer, explicit=explicit))]
 
@@ -274,12 +274,11 @@ class PortalTypes:
         before = self._client.stats.total_requests
         found: list[Direction] = []
         forwards = [Direction.between(a, b) for a, b in combinations(types, 2)]
-        probes = [self._pool.submit(functools.partial(self._labels, d, labels)) for d in forwards]
+        probes = self._pool.settle_all(functools.partial(self._labels, d, labels) for d in forwards)
         with_types = [(d, r) for d, f in zip(forwards, probes, strict=True) if (r := f.result())]
-        reverses = [
-            self._pool.submit(functools.partial(self._labels, d.reverse, labels))
-            for d, _ in with_types
-        ]
+        reverses = self._pool.settle_all(
+            functools.partial(self._labels, d.reverse, labels) for d, _ in with_types
+        )
         for (forward, results), reverse in zip(with_types, reverses, strict=True):
             reverse_results = reverse.result()
             if reverse_results is None:

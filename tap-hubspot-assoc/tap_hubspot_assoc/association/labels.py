@@ -77,8 +77,8 @@ class LabelRegistry:
         """Discover the labels of `directions` not known yet, their requests in flight at once
         on `pool` (the sync's start: one request per direction, none twice)."""
         wanted = [d for d in dict.fromkeys(directions) if d not in self._cache]
-        found = [(d, pool.submit(functools.partial(self._discover, d))) for d in wanted]
-        for direction, future in found:
+        found = pool.settle_all(functools.partial(self._discover, d) for d in wanted)
+        for direction, future in zip(wanted, found, strict=True):
             self._cache[direction] = future.result()
 
     def read_specs(self, direction: Direction) -> list[AssociationSpec]:
