@@ -35,16 +35,14 @@ from tap_hubspot_assoc.parity import parity_streams
 from tap_hubspot_assoc.paths import DEFAULT_API_VERSION, ApiPaths, ApiVersion
 from tap_hubspot_assoc.portal_types import PortalTypes, SyncedType, configured_list
 from tap_hubspot_assoc.ratelimit import SEARCH_MARGIN_SECONDS, RollingWindowLimiter
-from tap_hubspot_assoc.read_ahead import ReadAheads
 from tap_hubspot_assoc.read_plan import PlanGoal
-from tap_hubspot_assoc.read_stats import ReadMode
 from tap_hubspot_assoc.reference.kinds import REFERENCE_SETTINGS
 from tap_hubspot_assoc.reference.wiring import ReferenceRun, reference_streams
 from tap_hubspot_assoc.streams import CrmObjectStream
+from tap_hubspot_assoc.sync_start import start_reading
 
 DEFAULT_API_URL = "https://api.hubapi.com"
 DEFAULT_OBJECT_TYPES = ["contacts", "meetings"]
-REQUEST_BUDGET_SETTING = "request_budget"  # request_budget.SETTING: full reads in turn
 
 CONFIG_SCHEMA = th.PropertiesList(
     th.Property(
@@ -274,48 +272,18 @@ class TapHubspotAssoc(Tap):
         read: singer-sdk syncs streams by name, so no stream's own start comes first."""
         if self.streams and self.reference is not None:  # `streams` discovers on first use
             self.reference.prepare()
-        reading = self._start_reading()
+        reading = start_reading(
+            self.streams,
+            self._labels,
+            self._directions,
+            self.request_pool,
+            self.config,
+            self.logger,
+        )  # labels at once, full reads read ahead (sync_start.py)
         try:
             super().sync_all()
         finally:
             reading.cancel_all()  # sources whose pages were not taken (a failure): stopped
-
-    def _start_reading(self) -> ReadAheads:
-        """The sync's start, concurrently on the shared limiter (read_ahead.py, DESIGN.md
-        "Whole portals at the rate limit"): the labels of every selected direction through
-        the request pool, and every full read's pages on a thread of its own; the streams
-        then write in singer-sdk's order, taking the pages read meanwhile."""
-        reading = ReadAheads()
-        if self._labels is not None:
-            selected = [d for d in self._directions if self.streams[d.stream_name].selected]
-            self._labels.prefetch(selected, self.request_pool)
-        if not self._reads_ahead():
-            return reading
-        for stream in self.streams.values():
-            if not isinstance(stream, CrmObjectStream):
-                continue
-            if not (stream.selected or stream.has_selected_descendents):
-                continue  # singer-sdk skips it
-            if stream.ABORT_AT_RECORD_COUNT is not None:
-                continue  # --test: capped
-            if stream.read_mode() is ReadMode.FULL and "full_read" not in stream.stream_state:
-                stream.read_ahead = reading.start(stream.name, stream.planned.full_pages)
-        if reading.started:
-            self.logger.info(
-                "Reading ahead: the pages of %d full reads start now (%s), written in turn",
-                len(reading.started),
-                ", ".join(a.name for a in reading.started),
-            )
-        return reading
-
-    def _reads_ahead(self) -> bool:
-        """Full reads start together unless requests go one at a time, the run is capped
-        (max_records, --test) or spends a request budget (pages it would not write)."""
-        return (
-            self.request_pool.concurrent
-            and not self.config.get("max_records")
-            and not self.config.get(REQUEST_BUDGET_SETTING)
-        )
 
     @cached_property
     def client(self) -> HubSpotClient:
