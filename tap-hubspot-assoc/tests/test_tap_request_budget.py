@@ -274,3 +274,21 @@ def test_capped_runs_with_archived_records_continue_through_both_listings(fresh_
     assert len(emitted) == len(set(emitted))
     assert set(emitted) == set(uncapped.by_id("contacts"))
     assert set(archived) <= set(emitted)
+
+
+def test_failed_parents_of_a_read_spanning_runs_are_read_before_it_closes(fresh_simulator, admin):
+    """Association parents whose read failed in one run of a spanning full read are read again
+    at the start of the next one, so the version closed at the end holds their rows."""
+    admin.regenerate(contacts=300, meetings=1200)
+    uncapped = run_tap(_config(fresh_simulator))
+    admin.add_fault("status", count=1, status=400, path="/meetings/contacts/batch/read")
+    runs, _ = _continue_until_done(fresh_simulator, admin, budget=8)
+    assert admin.faults() == []
+    linked = "meetings_to_contacts_associations"
+    failed = [i for i, run in enumerate(runs) if "association_retry" in _bookmark(run, "meetings")]
+    closing = [i for i, run in enumerate(runs) if run.activate_versions(linked)]
+    assert len(failed) == 1
+    assert closing == [len(runs) - 1]
+    assert failed[0] < closing[0]
+    emitted = {key for run in runs for key in _keyed(run, linked)}
+    assert emitted == set(_keyed(uncapped, linked))
