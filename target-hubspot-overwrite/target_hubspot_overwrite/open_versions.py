@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from psycopg import Cursor
 from psycopg import sql as q
 
+from target_hubspot_overwrite import ddl
 from target_hubspot_overwrite.sql_log import log_sql
 from target_hubspot_overwrite.stream_table import StreamTable
 
@@ -86,7 +87,7 @@ def track(
 ) -> None:
     """One batch under ``version``: its staged keys (column, type) into the lasting table."""
     names = [c for c, _ in key_columns]
-    if table.open_version != version or table.open_key_columns != names:
+    if table.open_version != version or table.open_key_types != list(key_columns):
         _open(cur, table, key_columns, version, logger)
     cols = q.SQL(", ").join(map(Ident, names))
     log_sql('keep keys of version %d in "%s"', version, table.open_keys_table)
@@ -122,10 +123,12 @@ def _open(
             table.stream_name,
             version,
         )
-        cur.execute(
-            q.SQL("UPDATE {} SET runs = runs + 1 WHERE stream = %s").format(_registry(schema)),
-            (table.stream_name,),
-        )
+        if table.open_version != version:
+            cur.execute(
+                q.SQL("UPDATE {} SET runs = runs + 1 WHERE stream = %s").format(_registry(schema)),
+                (table.stream_name,),
+            )
+        _widen(cur, schema, name, key_columns)
     else:
         if found is not None:
             logger.info(
@@ -150,6 +153,20 @@ def _open(
             (table.stream_name, version, name, names),
         )
     table.open_version, table.open_keys_table, table.open_key_columns = version, name, names
+    table.open_key_types = list(key_columns)
+
+
+def _widen(cur: Cursor, schema: str, name: str, key_columns: Sequence[tuple[str, str]]) -> None:
+    """The kept keys typed like the stream's key columns now (widened with the table)."""
+    shape = ddl.read_table(cur, schema, name)
+    for column, pg_type in key_columns:
+        if shape is not None and shape.columns.get(column) not in (None, pg_type):
+            log_sql('widen column "%s" of "%s"', column, name)
+            cur.execute(
+                q.SQL("ALTER TABLE {0} ALTER COLUMN {1} TYPE {2} USING {1}::{2}").format(
+                    Ident(schema, name), Ident(column), q.SQL(pg_type)
+                )
+            )
 
 
 def closing(
@@ -172,6 +189,7 @@ def closing(
 def close(cur: Cursor, table: StreamTable) -> None:
     """After a reconciliation: the stream's open version (whichever) and its keys are gone."""
     table.open_version = table.open_keys_table = table.open_key_columns = None
+    table.open_key_types = None
     if not _exists(cur, table.schema, OPEN_VERSIONS_TABLE):
         return
     cur.execute(

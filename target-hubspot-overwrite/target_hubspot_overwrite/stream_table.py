@@ -26,6 +26,7 @@ class StreamTable:
     open_version: int | None = None
     open_keys_table: str | None = None
     open_key_columns: list[str] | None = None
+    open_key_types: list[tuple[str, str]] | None = None
     stats: LoadStats = field(default_factory=LoadStats)
 
     @property

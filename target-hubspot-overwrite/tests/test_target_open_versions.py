@@ -148,3 +148,19 @@ def test_a_version_that_is_no_integer_is_bad_input(config):
     text = lines(STREAMS[S][0], {**_object("a", None), "version": "v2"})
     with pytest.raises(Exception, match="RECORD version 'v2' is not an integer"):
         run_target(config, text)
+
+
+def test_kept_keys_follow_a_widened_key_column(config, db):
+    """A key column widened between the runs of a version (integer to text): the kept keys are
+    widened with it, and the close still sees them."""
+    integer = schema_msg(S, {"id": {"type": "integer"}}, ["id"])
+    text = schema_msg(S, {"id": {"type": "string"}}, ["id"])
+    run_target(config, lines(integer, *(rec(S, {"id": i}, 1) for i in (1, 2, 3)), activate(S, 1)))
+    run_target(config, lines(integer, rec(S, {"id": 1}, 2)))
+    run_target(config, lines(text, rec(S, {"id": "x"}, 2), activate(S, 2)))
+    assert dict(db.rows("SELECT id, _sdc_deleted_at IS NULL FROM {s}.contacts")) == {
+        "1": True,
+        "2": False,
+        "3": False,
+        "x": True,
+    }
