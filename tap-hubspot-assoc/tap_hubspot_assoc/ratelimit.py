@@ -3,7 +3,11 @@
 `RollingWindowLimiter` is a token bucket whose tokens come back exactly one interval after they
 were spent, which is how HubSpot counts (TEN_SECONDLY_ROLLING, and the per-second search limit).
 It also listens to the X-HubSpot-RateLimit-* headers: when the server says fewer requests are
-left than we think (other clients share the app's budget), it slows down before a 429.
+left than we think (another process of the same app, such as the discovery run just before a
+sync, or another integration spent part of the window), the difference is counted as spent now,
+so the limiter waits before a 429 instead of after. Until the first answer has arrived (and with
+it the server's count), only one held request is in flight: a new process learns the window's
+state before it sends requests in parallel.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ class RollingWindowLimiter:
         self.margin = margin
         self._widened_at = float("-inf")
         self._in_flight = 0
+        self._answered = False  # no held request has been answered yet
         self._lock = threading.Lock()
         self.wait_count = 0
 
@@ -90,6 +95,7 @@ class RollingWindowLimiter:
     def settle(self) -> None:
         """The answer to a request acquired with `hold` arrived (or it failed)."""
         with self._lock:
+            self._answered = True
             self._in_flight = max(0, self._in_flight - 1)
             self._spent.append(self._clock())
 
@@ -120,7 +126,7 @@ class RollingWindowLimiter:
             self._paused_until = max(self._paused_until, self._clock() + seconds)
 
     def observe_headers(self, headers: Mapping[str, str]) -> None:
-        """Adopt the server's window if it is stricter; slow down when Remaining runs low."""
+        """Adopt the server's window if it is stricter; count what others spent as spent."""
         server_max = _int_header(headers, HEADER_MAX)
         remaining = _int_header(headers, HEADER_REMAINING)
         interval_ms = _int_header(headers, HEADER_INTERVAL)
@@ -133,18 +139,28 @@ class RollingWindowLimiter:
                 self.capacity = max(1, int(self.capacity * interval / self.interval))
                 self.interval = interval
             self.capacity = min(self.capacity, server_max)
-        margin = max(1, server_max // 20)
         with self._lock:
+            now = self._clock()
+            self._expire(now)
             ours_left = self.capacity - len(self._spent) - self._in_flight
-        if remaining < margin and remaining < ours_left:
-            # Someone else is spending this budget too: wait for part of the window to roll.
-            self.pause(interval * (margin - remaining) / server_max)
+            if remaining < ours_left:
+                # Spent elsewhere: count it as spent now (it returns one interval later, a
+                # little after the server's own tokens do).
+                self._spent.extend([now] * (ours_left - remaining))
 
-    def _delay(self, now: float) -> float:
+    def _expire(self, now: float) -> None:
+        """Drop the tokens that have come back."""
         hold = self.interval + self.margin
         while self._spent and now - self._spent[0] >= hold:
             self._spent.popleft()
+
+    def _delay(self, now: float) -> float:
+        hold = self.interval + self.margin
+        self._expire(now)
         delay = self._paused_until - now
+        if not self._answered and self._in_flight:
+            # The first answer brings the server's count: wait for it before sending more.
+            delay = max(delay, IN_FLIGHT_POLL_SECONDS)
         if len(self._spent) + self._in_flight >= self.capacity:
             # Every token is spent or in flight: wait for the oldest to return, or (all in
             # flight) for an answer to settle one.

@@ -129,8 +129,11 @@ def _assert_checkpoints_wait_for_markers(output: TapOutput) -> None:
 
 
 def test_held_tokens_count_while_in_flight_and_return_one_interval_after_the_answer():
-    now = [100.0]
+    now = [80.0]
     limiter = RollingWindowLimiter(2, 10.0, clock=lambda: now[0], sleep=lambda s: None)
+    limiter.acquire(hold=True)  # a new limiter's first request goes alone: the answer comes
+    limiter.settle()  # back (its token has returned by 100 s), then requests go in parallel
+    now[0] = 100.0
     limiter.acquire(hold=True)
     limiter.acquire(hold=True)
     assert limiter.in_flight == 2

@@ -114,6 +114,43 @@ def test_limiter_adopts_server_budget_and_slows_when_low():
     assert limiter.acquire() > 0
 
 
+def test_limiter_counts_what_others_spent_in_the_window():
+    """The server says 3 of 10 are left while we spent none (the discovery process just before,
+    another app): exactly 3 more go now, the 4th waits for the window to roll."""
+    clock = FakeClock()
+    limiter = RollingWindowLimiter(10, 10.0, clock=clock.time, sleep=clock.sleep)
+    limiter.acquire(hold=True)
+    limiter.settle()
+    limiter.observe_headers(
+        {
+            "X-HubSpot-RateLimit-Max": "10",
+            "X-HubSpot-RateLimit-Remaining": "3",
+            "X-HubSpot-RateLimit-Interval-Milliseconds": "10000",
+        }
+    )
+    assert [limiter.acquire() for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert limiter.acquire() >= 10.0
+
+
+def test_limiter_sends_one_request_until_the_first_answer():
+    """A new process learns the window's state from its first answer before it sends more."""
+    clock = FakeClock()
+    limiter = RollingWindowLimiter(10, 10.0, clock=clock.time, sleep=clock.sleep)
+    assert limiter.acquire(hold=True) == 0.0
+    slept: list[float] = []
+
+    def answer_arrives(seconds: float) -> None:
+        slept.append(seconds)
+        clock.sleep(seconds)
+        limiter.settle()  # the first answer comes while the second request waits
+
+    limiter._sleep = answer_arrives
+    assert limiter.acquire(hold=True) > 0
+    assert len(slept) == 1
+    limiter._sleep = clock.sleep
+    assert [limiter.acquire(hold=True) for _ in range(3)] == [0.0, 0.0, 0.0]  # then in parallel
+
+
 def test_state_round_trip():
     state: dict = {}
     progress = StreamProgress(state)
