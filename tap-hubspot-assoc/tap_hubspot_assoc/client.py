@@ -200,12 +200,12 @@ class HubSpotClient:
                 self.stats.rate_limit_wait_seconds += waited
                 self.stats.requests[kind] += 1
                 self.stats.by_budget["search" if search else "burst"] += 1
-            headers = {
-                "Authorization": self._credentials.authorization(),
-                "Accept": "application/json",
-            }
             sent_at = time.monotonic()
-            try:
+            try:  # the held token is settled whatever happens, a failed token refresh included
+                headers = {
+                    "Authorization": self._credentials.authorization(),
+                    "Accept": "application/json",
+                }
                 response = self._session.request(
                     method,
                     self.api_url + path,
