@@ -33,7 +33,7 @@ lint: venv
 # Test files run in parallel worker processes (most tests wait on subprocesses, the simulator
 # and PostgreSQL, not on the CPU); each file stays on one worker, so its module fixtures are
 # shared. PYTEST_WORKERS=0 runs everything in this process. The 15 slowest tests are printed.
-PYTEST_WORKERS ?= 3
+PYTEST_WORKERS ?= 4
 test: install lint
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15
 
