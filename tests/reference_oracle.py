@@ -15,21 +15,13 @@ from typing import Any
 
 import psycopg
 from hubspot_simulator.testing import SimulatorProcess
+from pipeline_devtools import reference_truth as truth
+from pipeline_devtools.reference_truth import KEYS as KEYS
 from psycopg import sql
 
 Key = tuple[Any, ...]
 Rows = dict[Key, dict[str, Any]]
 
-KEYS: dict[str, tuple[str, ...]] = {
-    "owners": ("owner_id",),
-    "owner_teams": ("owner_id", "team_id"),
-    "pipelines": ("object_type", "pipeline_id"),
-    "pipeline_stages": ("object_type", "pipeline_id", "stage_id"),
-    "properties": ("object_type", "property_name"),
-    "property_options": ("object_type", "property_name", "option_value"),
-    "lists": ("list_id",),
-    "list_memberships": ("list_id", "record_id"),
-}
 HISTORY_KEY = ("object_id", "property_name", "changed_at", "same_time_seq")
 HISTORY_CAP = 20  # versions HubSpot returns per property
 
@@ -61,175 +53,30 @@ def _keyed(table: str, rows: Iterable[dict[str, Any]]) -> Rows:
 
 def owners(sim: SimulatorProcess) -> dict[str, Rows]:
     """`owners` and `owner_teams` (every owner, those who left included)."""
-    everyone = sim.admin.owners_truth()["owners"]
-    owner_rows = [
-        {
-            "owner_id": o["id"],
-            "user_id": o.get("userId"),
-            "user_id_including_inactive": o.get("userIdIncludingInactive"),
-            "email": o.get("email"),
-            "first_name": o.get("firstName"),
-            "last_name": o.get("lastName"),
-            "owner_type": o["type"],
-            "created_at": o["createdAt"],
-            "updated_at": o["updatedAt"],
-            "archived": bool(o.get("archived")),
-        }
-        for o in everyone
-    ]
-    team_rows = [
-        {
-            "owner_id": o["id"],
-            "team_id": t["id"],
-            "team_name": t["name"],
-            "is_primary": t["primary"],
-        }
-        for o in everyone
-        for t in o.get("teams") or []
-    ]
-    return {"owners": _keyed("owners", owner_rows), "owner_teams": _keyed("owner_teams", team_rows)}
-
-
-def _stage(object_type: str, pipeline_id: str, s: dict[str, Any], *, audit: bool) -> dict:
-    meta = s.get("metadata") or {}
-    probability = meta.get("probability")
-    return {
-        "object_type": object_type,
-        "pipeline_id": pipeline_id,
-        "stage_id": s["id"],
-        "label": s["label"],
-        "display_order": s["displayOrder"],
-        "probability": None if probability is None else float(probability),
-        "is_closed": None if "isClosed" not in meta else meta["isClosed"] == "true",
-        "ticket_state": meta.get("ticketState"),
-        "metadata": meta,
-        "created_at": s.get("createdAt"),
-        "updated_at": s.get("updatedAt"),
-        "archived": bool(s.get("archived")) or audit,
-        "archived_at": s.get("archivedAt"),
-        "from_audit": audit,
-    }
+    return _keyed_tables(truth.owner_rows(sim.admin.owners_truth()))
 
 
 def pipelines(sim: SimulatorProcess, types: Iterable[str]) -> dict[str, Rows]:
-    """`pipelines` and `pipeline_stages` of the synced types that have pipelines; stages known
-    only from the audit log of a pipeline still listed are archived `from_audit` rows."""
-    truth = sim.admin.pipelines_truth()
+    """`pipelines` and `pipeline_stages` of the synced types that have pipelines."""
     type_ids = {n: c["objectTypeId"] for n, c in sim.admin.info()["counts"].items()}
-    pipe_rows, stage_rows = [], []
-    for object_type in types:
-        if object_type not in truth:
-            continue
-        per_type = truth[object_type]
-        for p in per_type["pipelines"]:
-            pipe_rows.append(
-                {
-                    "object_type": object_type,
-                    "pipeline_id": p["id"],
-                    "object_type_id": type_ids[object_type],
-                    "label": p["label"],
-                    "display_order": p["displayOrder"],
-                    "created_at": p["createdAt"],
-                    "updated_at": p["updatedAt"],
-                    "archived": bool(p["archived"]),
-                    "archived_at": p.get("archivedAt"),
-                }
-            )
-            stage_rows += [_stage(object_type, p["id"], s, audit=False) for s in p["stages"]]
-        gone = set(per_type["deletedPipelines"])
-        stage_rows += [
-            _stage(object_type, s["pipelineId"], s, audit=True)
-            for s in per_type["auditOnlyStages"]
-            if s["pipelineId"] not in gone
-        ]
-    return {
-        "pipelines": _keyed("pipelines", pipe_rows),
-        "pipeline_stages": _keyed("pipeline_stages", stage_rows),
-    }
+    return _keyed_tables(
+        truth.pipeline_rows(sim.admin.pipelines_truth(), {t: type_ids[t] for t in types})
+    )
 
 
 def properties(sim: SimulatorProcess, types: Iterable[str]) -> dict[str, Rows]:
     """`properties` (archived included) and `property_options` of the synced types."""
-    prop_rows, option_rows = [], []
-    for object_type in types:
-        truth = sim.admin.properties_truth(object_type)
-        for archived, definitions in ((False, truth["properties"]), (True, truth["archived"])):
-            for p in definitions:
-                prop_rows.append(
-                    {
-                        "object_type": object_type,
-                        "property_name": p["name"],
-                        "label": p["label"],
-                        "property_type": p["type"],
-                        "field_type": p["fieldType"],
-                        "group_name": p["groupName"],
-                        "description": p.get("description"),
-                        "display_order": p.get("displayOrder"),
-                        "calculated": p.get("calculated", False),
-                        "external_options": p.get("externalOptions", False),
-                        "hubspot_defined": p.get("hubspotDefined", False),
-                        "has_unique_value": p.get("hasUniqueValue", False),
-                        "hidden": p.get("hidden", False),
-                        "referenced_object_type": p.get("referencedObjectType"),
-                        "archived": archived,
-                        "archived_at": p.get("archivedAt"),
-                        "created_at": p.get("createdAt"),
-                        "updated_at": p.get("updatedAt"),
-                    }
-                )
-                option_rows += [
-                    {
-                        "object_type": object_type,
-                        "property_name": p["name"],
-                        "option_value": o["value"],
-                        "label": o["label"],
-                        "description": o.get("description"),
-                        "display_order": o.get("displayOrder"),
-                        "hidden": o.get("hidden", False),
-                    }
-                    for o in p.get("options") or []
-                ]
-    return {
-        "properties": _keyed("properties", prop_rows),
-        "property_options": _keyed("property_options", option_rows),
-    }
+    return _keyed_tables(truth.property_rows({t: sim.admin.properties_truth(t) for t in types}))
 
 
 def lists(sim: SimulatorProcess, synced: Iterable[str], chosen: set[str]) -> dict[str, Rows]:
     """`lists` (every list) and `list_memberships` (the members of the `chosen` list ids)."""
     names = {c["objectTypeId"]: n for n, c in sim.admin.info()["counts"].items() if n in synced}
-    list_rows, member_rows = [], []
-    for lst in sim.admin.lists_truth():
-        list_rows.append(
-            {
-                "list_id": lst["listId"],
-                "name": lst["name"],
-                "object_type_id": lst["objectTypeId"],
-                "object_type": names.get(lst["objectTypeId"]),
-                "processing_type": lst["processingType"],
-                "processing_status": lst["processingStatus"],
-                "list_version": lst["listVersion"],
-                "size": lst["size"],
-                "created_at": lst["createdAt"],
-                "updated_at": lst["updatedAt"],
-                "filters_updated_at": lst.get("filtersUpdatedAt"),
-                "members_synced": lst["listId"] in chosen,
-            }
-        )
-        if lst["listId"] in chosen:
-            member_rows += [
-                {
-                    "list_id": lst["listId"],
-                    "record_id": m["recordId"],
-                    "object_type": names.get(lst["objectTypeId"], lst["objectTypeId"]),
-                    "added_at": m["membershipTimestamp"],
-                }
-                for m in lst["members"]
-            ]
-    return {
-        "lists": _keyed("lists", list_rows),
-        "list_memberships": _keyed("list_memberships", member_rows),
-    }
+    return _keyed_tables(truth.list_rows(sim.admin.lists_truth(), names, chosen))
+
+
+def _keyed_tables(tables: dict[str, list[dict[str, Any]]]) -> dict[str, Rows]:
+    return {name: _keyed(name, rows) for name, rows in tables.items()}
 
 
 def _iso_ms(ms: int | str) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import requests
 from hubspot_simulator.testing import SimulatorProcess
+from reference_helpers import ms
 from tap_helpers import assert_version_follows_records, run_tap, tap_config
 from tap_hubspot_assoc.reference.kinds import ReferenceSettingsError
 
@@ -53,11 +54,6 @@ def members_truth(sim: SimulatorProcess, list_id: str) -> set[tuple[str, str]]:
         if not following:
             return found
         params["after"] = following["after"]
-
-
-def ms(text: str) -> str:
-    head, _, rest = text.rstrip("Z").partition(".")
-    return f"{head}.{(rest + '000')[:3]}Z"
 
 
 def run_lists(sim: SimulatorProcess, members: Any, caplog: pytest.LogCaptureFixture):
