@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 import time
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
+from pipeline_devtools.design_contract import contract, single
 from tap_hubspot_assoc import versions
 from tap_hubspot_assoc.association.direction_sync import DirectionSync
 from tap_hubspot_assoc.association.pairs import Direction
@@ -26,28 +24,6 @@ from tap_hubspot_assoc.association.streams import (
     AssociationParentSyncsStream,
     AssociationStream,
 )
-
-DESIGN = Path(__file__).resolve().parents[2] / "docs" / "DESIGN.md"
-HEADING = "### Tap\u2013target contract"  # an en dash
-
-
-def contract() -> dict[str, list[list[str]]]:
-    """Rows of the contract table: item -> list of its values (backticked names, in order)."""
-    text = DESIGN.read_text()
-    assert HEADING in text, f"{HEADING!r} missing from {DESIGN}"
-    section = text.split(HEADING, 1)[1].split("\n#", 1)[0]
-    rows: dict[str, list[list[str]]] = defaultdict(list)
-    for line in section.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) != 3 or cells[0] in ("item", "") or set(cells[0]) <= {"-"}:
-            continue
-        rows[cells[0]].append(re.findall(r"`([^`]+)`", cells[1]) or [cells[1]])
-    return rows
-
-
-def single(rows: list[list[str]]) -> list[str]:
-    assert len(rows) == 1, rows
-    return rows[0]
 
 
 class _Reader:
