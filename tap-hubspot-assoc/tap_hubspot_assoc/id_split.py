@@ -72,8 +72,10 @@ class RankSearch:
     """The ids at given ranks above `low` (exclusive; None: from the lowest id) among `total`
     records, found by offset searches from the nearest known point (see the module docstring).
 
-    `searches` counts the requests spent. A rank the range no longer holds (records archived
-    meanwhile) has no id: the caller gets fewer boundaries, never a wrong one.
+    `searches` counts the requests spent, `counted` the records above `low` as the last search
+    over all of them answered (None before one did: the first round's searches all are). A rank
+    the range no longer holds (records archived meanwhile) has no id: the caller gets fewer
+    boundaries, never a wrong one.
     """
 
     def __init__(self, reader: ObjectReader, pool: RequestPool, low: int | None, total: int):
@@ -83,6 +85,7 @@ class RankSearch:
         self._bottom, self._top = Anchor(0, low), Anchor(total, None)
         self._anchors = [self._bottom, self._top]
         self.searches = 0
+        self.counted: int | None = None
 
     def ids_at(self, ranks: Sequence[int]) -> dict[int, int]:
         """{rank: id} for every rank in 1..total the range still holds."""
@@ -149,7 +152,9 @@ class RankSearch:
     def _search(self, probe: _Probe) -> Anchor | None:
         """One search from `probe.anchor`: the point it lands on (None: the range ran out)."""
         if probe.direction is Direction.UP:
-            _, found = range_search(self._reader, probe.anchor.id, None, offset=probe.offset)
+            count, found = range_search(self._reader, probe.anchor.id, None, offset=probe.offset)
+            if probe.anchor is self._bottom:
+                self.counted = count  # (low, open): every record above `low`
             rank = probe.anchor.rank + probe.offset + 1
         else:
             count, found = range_search(
@@ -160,15 +165,26 @@ class RankSearch:
                 direction=Direction.DOWN,
             )
             rank = count - probe.offset  # the range's own count: right even if the top moved
+            if probe.anchor.id is None:
+                self.counted = count
         return None if found is None else Anchor(rank, found)
 
 
-def ids_at_ranks(
+@dataclass(frozen=True)
+class Cuts:
+    """Counted cut points, the searches they cost, and the records counted above the range's
+    lower end (None: no search counted them)."""
+
+    points: list[Anchor]
+    searches: int
+    counted: int | None
+
+
+def cuts_at_ranks(
     reader: ObjectReader, pool: RequestPool, *, low: int | None, total: int, ranks: Sequence[int]
-) -> tuple[list[Anchor], int]:
+) -> Cuts:
     """The ids at `ranks` among the `total` records above `low`, in order (ranks the range no
-    longer holds, and ids out of order after concurrent changes, left out), and the searches
-    spent."""
+    longer holds, and ids out of order after concurrent changes, left out)."""
     search = RankSearch(reader, pool, low, total)
     at = search.ids_at(ranks)
     points: list[Anchor] = []
@@ -177,4 +193,12 @@ def ids_at_ranks(
         if floor is None or at[rank] > floor:
             points.append(Anchor(rank, at[rank]))
             floor = at[rank]
-    return points, search.searches
+    return Cuts(points, search.searches, search.counted)
+
+
+def ids_at_ranks(
+    reader: ObjectReader, pool: RequestPool, *, low: int | None, total: int, ranks: Sequence[int]
+) -> tuple[list[Anchor], int]:
+    """`cuts_at_ranks`' points and searches."""
+    cuts = cuts_at_ranks(reader, pool, low=low, total=total, ranks=ranks)
+    return cuts.points, cuts.searches

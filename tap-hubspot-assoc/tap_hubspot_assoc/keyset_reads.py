@@ -104,8 +104,9 @@ class ListTail:
 
     `listed` holds every id the list handed out (before the switch too), `expected` the count
     of records between the highest listed id and `split`. A dry search chain may lower the
-    split and read above it. When the tail ends, one count checks that the list covered every
-    id up to the split, else a search chain reads that range again and skips the listed ids.
+    split and read above it (and `expected` with it). When the tail ends having read other than
+    `expected` records, one count checks that the list covered every id up to the split, else
+    a search chain reads that range again and skips the listed ids.
     """
 
     pages: Iterator[Page]
@@ -277,9 +278,15 @@ class KeysetFullRead:
             self._answers.put(_Answer(None, [], True, exc))
 
     def _list_left_a_gap(self) -> _Chain | None:
-        """One count: did the list hand out every live id up to the split? If not, a chain
-        over every id up to the split (the listed ones are skipped)."""
+        """Did the list hand out every live id up to the split? Yes when it read exactly the
+        records counted up to it (the cut's or the thief's count); else one count, and if
+        that differs from the listed ids, a chain over every id up to the split (the listed
+        ones are skipped)."""
         assert self._tail is not None
+        with self._lock:
+            progress = self._tail_chain
+            if progress is not None and 0 < progress.expected == progress.read:
+                return None
         split = self._tail.split
         counted = count_at_most(self._reader, split)
         with self._lock:

@@ -10,11 +10,20 @@ Rule: the list plan (the fewest burst requests, and the source of truth for full
 unless latency makes it slower than the rate limit allows and another plan is expected to take
 at most `SWITCH_GAIN` of its time and save at least `MIN_SAVING_SECONDS`. With no latency to
 hide the list plan is therefore always chosen; `read_plan: fewest_requests` forbids the switch.
+
+When to weigh (`look_at_listing`, after every list page): early, from `EARLY_PAGES` pages on,
+with the fastest list answer seen (load on the machine only ever adds time, so one fast answer
+among slow ones means the list chain can keep up: no switch); the records are counted next to
+the next page as soon as every answer so far was slower than the burst limit allows and than
+`EARLY_SLOW_SECONDS`. Last, after `PLAN_AFTER_SECONDS` of listing, once with the median
+answer (slower than the burst limit allows: weighed; else the list reads to the end).
 """
 
 from __future__ import annotations
 
 import math
+import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -24,6 +33,11 @@ BATCH_READ = 100
 SWITCH_GAIN = 0.8  # another plan must take at most 80 % of the list plan's expected time
 MIN_SAVING_SECONDS = 10.0  # ... and save at least this much: short reads stay on list pages
 MAX_CHAINS = 5
+EARLY_PAGES = 2  # list pages answered before the plans are first weighed
+# An early look counts only list answers slower than this (as well as slower than the burst
+# limit allows): a local or instant server, even on a loaded machine, answers faster.
+EARLY_SLOW_SECONDS = 0.15
+PLAN_AFTER_SECONDS = 3.0  # the last look: the plans weighed with the median list answer
 
 
 class PlanGoal(StrEnum):
@@ -140,19 +154,6 @@ def choose(
     return listed, listed
 
 
-def list_is_rate_bound(
-    trips: RoundTrips, budgets: Budgets, requests_per_page: int, *, records: int | None = None
-) -> bool:
-    """True when the list chain already runs at the burst limit (nothing to gain by planning).
-
-    Without a count it compares one page's round trip with the burst budget's interval.
-    """
-    seconds_per_request = 1.0 / budgets.burst_per_second
-    return trips.list_page <= seconds_per_request / SWITCH_GAIN or (
-        records is not None and records <= LIST_PAGE * requests_per_page
-    )
-
-
 def filtered_list_or_window(
     *, window_records: int, all_records: int, shape: ReadShape
 ) -> tuple[bool, int, int]:
@@ -168,3 +169,48 @@ def filtered_list_or_window(
     if not shape.search_carries_properties:
         search_requests += math.ceil(window_records / BATCH_READ)
     return list_requests < search_requests, list_requests, search_requests
+
+
+class Look(StrEnum):
+    """What the planner does after a list page (see `look_at_listing`)."""
+
+    WATCH = "watch"  # the list chain keeps up so far: look again after the next page
+    COUNT = "count"  # every answer was slow: count the records next to the next page
+    WEIGH = "weigh"  # weigh the plans now with `Glance.list_page`
+    FINAL = "final"  # the last look: weigh with `Glance.list_page` (median), then stay
+    STAY = "stay"  # the list chain runs at the burst limit: list to the end
+
+
+@dataclass(frozen=True)
+class Glance:
+    """The planner's look after a list page, and the list round trip to weigh with."""
+
+    look: Look
+    list_page: float = 0.0
+
+
+def look_at_listing(
+    samples: Sequence[float],
+    pages: int,
+    elapsed: float,
+    budgets: Budgets,
+    *,
+    history: bool = False,
+) -> Glance:
+    """After `pages` list pages and `elapsed` seconds of listing, with `samples` the measured
+    list round trips (seconds): watch, count, weigh early (fastest answer), or the last look
+    (median answer; with property history the plans are weighed even at the burst limit)."""
+    if not samples:
+        return Glance(Look.WATCH)
+    slow_after = 1.0 / budgets.burst_per_second / SWITCH_GAIN
+    if elapsed >= PLAN_AFTER_SECONDS:
+        median = statistics.median(samples)
+        if median <= slow_after and not history:
+            return Glance(Look.STAY, median)
+        return Glance(Look.FINAL, median)
+    fastest = min(samples)
+    if fastest <= max(slow_after, EARLY_SLOW_SECONDS):
+        return Glance(Look.WATCH, fastest)
+    if pages < EARLY_PAGES:
+        return Glance(Look.COUNT, fastest)
+    return Glance(Look.WEIGH, fastest)

@@ -164,7 +164,7 @@ def test_a_switched_read_on_realistic_ids_cuts_by_counts_and_reads_the_same_reco
     admin = realistic.admin
     slow_list = {"list": {"fixedMs": 40, "perRecordMs": 0}, "search": {"fixedMs": 20}}
     admin.set_latency("off", endpoints=slow_list, jitter=0)
-    monkeypatch.setattr(planned_reads, "PLAN_AFTER_SECONDS", 0.3)
+    monkeypatch.setattr(read_plan, "PLAN_AFTER_SECONDS", 0.3)
     monkeypatch.setattr(read_plan, "MIN_SAVING_SECONDS", 0.0)
     config = tap_config(realistic, max_concurrent_requests=8, object_types=["contacts"])
     with caplog.at_level(logging.INFO):

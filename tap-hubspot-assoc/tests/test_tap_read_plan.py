@@ -97,15 +97,27 @@ def test_a_slow_list_chain_switches_to_keyset_search_and_reads_the_same_records(
     case,
 ):
     """list-tail: the listing covered every id up to its highest, so it goes on below a split
-    while the chains search above; list-tail-gap: the count after the tail says an id below
-    the split was missed, so a chain searches that range skipping the listed ids;
-    not-in-id-order: the first count disagrees with the listing (here the search index lags:
-    the lowest contact, just modified, is listed but not yet counted), so the chains cover every
-    id and skip the listed ones. Each reads every record exactly once."""
+    while the chains search above, and having read as many records as the cut counted up to
+    the split it needs no count at its end; list-tail-gap: the tail read other than counted and
+    the count after it says an id below the split was missed, so a chain searches that range
+    skipping the listed ids; not-in-id-order: the first count disagrees with the listing (here
+    the search index lags: the lowest contact, just modified, is listed but not yet counted),
+    so the chains cover every id and skip the listed ones. Each reads every record once."""
+    counts_at_end: list[int] = []
+
+    def count_at_most(reader, highest: int) -> int:
+        counts_at_end.append(highest)
+        return -1 if case == "list-tail-gap" else planned_count(reader, highest)
+
+    planned_count = keyset_reads.count_at_most
+    monkeypatch.setattr(keyset_reads, "count_at_most", count_at_most)
     if case == "list-tail-gap":
         # Forced: producing it in data needs a record hidden from search between the highest
         # id listed before the switch and the split, and both follow the measured round trips.
-        monkeypatch.setattr(keyset_reads, "count_at_most", lambda reader, highest: -1)
+        def miscounted_tail(pages, split, listed, expected):  # type: ignore[no-untyped-def]
+            return keyset_reads.ListTail(pages, split, listed, expected + 1)
+
+        monkeypatch.setattr(planned_reads, "ListTail", miscounted_tail)
     admin = simulator.admin
     admin.reset(seed=3, contacts=3000, meetings=0, appointments=0)
     admin.set_rate_limits(enabled=False)
@@ -115,7 +127,7 @@ def test_a_slow_list_chain_switches_to_keyset_search_and_reads_the_same_records(
         admin.touch("contacts", [min(active_ids(admin, "contacts"), key=int)])
     slow_list = {"list": {"fixedMs": 40, "perRecordMs": 0}, "search": {"fixedMs": 20}}
     admin.set_latency("off", endpoints=slow_list, jitter=0)
-    monkeypatch.setattr(planned_reads, "PLAN_AFTER_SECONDS", 0.3)
+    monkeypatch.setattr(read_plan, "PLAN_AFTER_SECONDS", 0.3)
     monkeypatch.setattr(read_plan, "MIN_SAVING_SECONDS", 0.0)  # the read is short
     config = tap_config(simulator, max_concurrent_requests=8)
 
@@ -139,6 +151,8 @@ def test_a_slow_list_chain_switches_to_keyset_search_and_reads_the_same_records(
     assert switched["maxInFlight"] >= 2  # the chains' searches overlapped
     assert set(switched["statuses"]) <= {"200", "207"}  # no request the API would refuse
     assert only_lists["byObjectType"]["GET /crm/v3/objects/{type}"]["contacts"] == 30
+    if case != "not-in-id-order":  # (its chains have no list tail)
+        assert len(counts_at_end) == (1 if case == "list-tail-gap" else 0)
 
 
 def test_a_run_killed_during_keyset_chains_leaves_no_bookmark_and_the_next_reads_everything(
