@@ -4,7 +4,7 @@ the one way other streams hook into its reads (read_hooks.py)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from singer_sdk import Stream, Tap
@@ -14,7 +14,13 @@ from singer_sdk.helpers.types import Context, Record
 from tap_hubspot_assoc.answers import CrmObject
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.concurrency import RequestPool
-from tap_hubspot_assoc.incremental_reads import IncrementalRead
+from tap_hubspot_assoc.incremental_reads import (
+    IncrementalRead,
+    IncrementalSource,
+    IncrementalStart,
+    ReadStep,
+    steps_of,
+)
 from tap_hubspot_assoc.object_types import CrmObjectType
 from tap_hubspot_assoc.page_flow import PageFlow
 from tap_hubspot_assoc.planned_reads import PlannedReads, budgets_from_config, plan_goal
@@ -30,6 +36,7 @@ from tap_hubspot_assoc.sync_state import (
     FullReadPhase,
     FullReadPosition,
     StreamProgress,
+    list_page_mark,
 )
 from tap_hubspot_assoc.versions import announce_complete, new_version
 
@@ -68,8 +75,10 @@ class CrmObjectStream(SdkStream):
             self.logger,
         )
         self._records_at_version_open = 0
-        # The full read's live pages, started ahead of this stream's turn (read_ahead.py).
+        # The full read's live pages or the incremental read's steps, started ahead of this
+        # stream's turn (sync_start.py), the latter with the state they started from.
         self.read_ahead: ReadAhead[list[CrmObject]] | None = None
+        self.steps_ahead: tuple[IncrementalStart, ReadAhead[ReadStep]] | None = None
         # The run's request budget (request_budget.py), shared by every object stream.
         self.budget = run_budget(client, self.config)
         if self.budget is not None:
@@ -244,7 +253,8 @@ class CrmObjectStream(SdkStream):
             after = position.after if phase is position.phase else None
             archived = phase is FullReadPhase.ARCHIVED
             for page in self.reader.list_pages(archived=archived, after=after):
-                mark = self._position_mark(progress, position, phase, len(page))
+                cursor = self.reader.list_cursor
+                mark = list_page_mark(progress, position, phase, len(page), cursor)
                 yield from self.pages.emit(page, mark=mark)
                 if self.read_stats.truncated:
                     return
@@ -282,29 +292,6 @@ class CrmObjectStream(SdkStream):
             )
         return position
 
-    def _position_mark(
-        self,
-        progress: StreamProgress,
-        position: FullReadPosition,
-        phase: FullReadPhase,
-        page_size: int,
-    ) -> Callable[[list[str]], None]:
-        """The state change of one list page (applied once its consumers are done): the
-        cursor after it, or the next phase after the last page. A page cut short by
-        max_records moves nothing."""
-        cursor = self.reader.list_cursor
-
-        def advance(ids: list[str]) -> None:
-            if len(ids) < page_size:
-                return
-            if cursor is None:
-                position.phase, position.after = FullReadPhase.ARCHIVED, None
-            else:
-                position.phase, position.after = phase, cursor
-            progress.save_full_read(position)
-
-        return advance
-
     def _budget_spent(self) -> bool:
         """True when the request budget allows no new page (the read is then marked stopped)."""
         if self.budget is None or self.budget.reached() is None:
@@ -312,21 +299,25 @@ class CrmObjectStream(SdkStream):
         self.read_stats.truncated = self.read_stats.budget_stopped = True
         return True
 
+    def incremental_source(self) -> IncrementalSource:
+        """This run's incremental read (its steps read now, or ahead: sync_start.py)."""
+        start = IncrementalStart.of(self._progress_state())
+        budgeted = self.budget is not None
+        args = (self.config, self.reader, self.planned, start, self._read_end(), budgeted)
+        return IncrementalSource(self.name, *args, self.logger)
+
     def _incremental_records(self) -> Iterator[dict[str, Any]]:
-        """Search windows since the bookmark (incremental_reads.py)."""
-        return IncrementalRead(
-            self.name,
-            self.config,
-            self.reader,
-            self.planned,
+        """Search windows since the bookmark (incremental_reads.py), read ahead or now."""
+        ahead, self.steps_ahead = self.steps_ahead, None
+        read = IncrementalRead(
+            steps_of(self.incremental_source(), ahead),
             self.pages,
             self._progress_state(),
             self._read_end(),
-            budgeted=self.budget is not None,
-            budget_spent=self._budget_spent,
-            checkpoint=self._checkpoint,
-            logger=self.logger,
-        ).records()
+            self._budget_spent,
+            self._checkpoint,
+        )
+        return read.records()
 
     # -- hooks and checkpoints -----------------------------------------------------------
 

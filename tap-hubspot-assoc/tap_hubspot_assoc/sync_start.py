@@ -2,12 +2,15 @@
 
 Before singer-sdk syncs the streams in turn: the labels of every selected association
 direction are read through the request pool at once, and every full read's pages start on a
-read-ahead thread of its own (`read_ahead.py`); each stream then takes its pages at its turn.
+read-ahead thread of its own (`read_ahead.py`), and so does every incremental read's source
+(`incremental_reads.py`: pages with the positions they reach); each stream then takes its
+pages at its turn and applies their positions to its state as it writes them.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -38,19 +41,27 @@ def start_reading(
         labels.prefetch([d for d in directions if streams[d.stream_name].selected], pool)
     if not reads_ahead(pool, config):
         return reading
+    kinds: Counter[ReadMode] = Counter()
     for stream in _read_ahead_candidates(streams.values()):
-        stream.read_ahead = reading.start(stream.name, stream.planned.full_pages)
+        mode = stream.read_mode()
+        kinds[mode] += 1
+        if mode is ReadMode.FULL:
+            stream.read_ahead = reading.start(stream.name, stream.planned.full_pages)
+        else:  # the steps carry their positions, applied as they are written
+            source = stream.incremental_source()
+            stream.steps_ahead = (source.start, reading.start(stream.name, source.steps))
     if reading.started:
+        reads = [f"{kinds[m]} {m} reads" for m in (ReadMode.FULL, ReadMode.INCREMENTAL) if kinds[m]]
         logger.info(
-            "Reading ahead: the pages of %d full reads start now (%s), written in turn",
-            len(reading.started),
+            "Reading ahead: the pages of %s start now (%s), written in turn",
+            " and ".join(reads),
             ", ".join(a.name for a in reading.started),
         )
     return reading
 
 
 def reads_ahead(pool: RequestPool, config: Mapping[str, Any]) -> bool:
-    """Full reads start together unless requests go one at a time, the run is capped
+    """Reads start together unless requests go one at a time, the run is capped
     (max_records) or spends a request budget (pages it might not write)."""
     return (
         pool.concurrent and not config.get("max_records") and not config.get(REQUEST_BUDGET_SETTING)
@@ -58,7 +69,8 @@ def reads_ahead(pool: RequestPool, config: Mapping[str, Any]) -> bool:
 
 
 def _read_ahead_candidates(streams: Iterable[Stream]) -> Iterable[CrmObjectStream]:
-    """Object streams singer-sdk will sync whose read is a full read from the start."""
+    """Object streams singer-sdk will sync whose read is incremental, or a full read from
+    the start (not one going on from an earlier run: list pages from its saved cursor)."""
     for stream in streams:
         if not isinstance(stream, CrmObjectStream):
             continue
@@ -66,5 +78,7 @@ def _read_ahead_candidates(streams: Iterable[Stream]) -> Iterable[CrmObjectStrea
             continue  # singer-sdk skips it
         if stream.ABORT_AT_RECORD_COUNT is not None:
             continue  # --test: capped
-        if stream.read_mode() is ReadMode.FULL and "full_read" not in stream.stream_state:
-            yield stream  # (a `full_read` in the state goes on from an earlier run)
+        mode = stream.read_mode()  # scoped and skipped reads are not read ahead
+        going_on = "full_read" in stream.stream_state  # a full read from an earlier run
+        if mode is ReadMode.INCREMENTAL or (mode is ReadMode.FULL and not going_on):
+            yield stream

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,3 +139,26 @@ class StreamProgress:
     def finish_window(self, window: Window) -> None:
         self._state.pop("window", None)
         self.set_bookmark(window.end)
+
+
+def list_page_mark(
+    progress: StreamProgress,
+    position: FullReadPosition,
+    phase: FullReadPhase,
+    page_size: int,
+    cursor: str | None,
+) -> Callable[[list[str]], None]:
+    """The state change of one list page of a full read spanning runs (applied once its
+    consumers are done): the `cursor` after it, or the next phase after the last page. A page
+    cut short by max_records moves nothing."""
+
+    def advance(ids: list[str]) -> None:
+        if len(ids) < page_size:
+            return
+        if cursor is None:
+            position.phase, position.after = FullReadPhase.ARCHIVED, None
+        else:
+            position.phase, position.after = phase, cursor
+        progress.save_full_read(position)
+
+    return advance

@@ -168,6 +168,9 @@ def test_killed_incremental_run_never_checkpoints_past_unread_associations(
     }
     assert len(changed) == 2500
     admin.add_fault("slow", count=None, path="contacts/meetings/batch/read", delay_ms=400)
+    # Search pages slow too: with 2 in flight the window's pages are read ahead, and without
+    # it every page would be written before the first association batch came back.
+    admin.add_fault("slow", count=None, path="contacts/search", delay_ms=150)
 
     admin.reset_request_counts()
     messages = _run_and_kill(config, first.final_state, tmp_path)
