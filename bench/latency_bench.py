@@ -38,7 +38,7 @@ if __package__ in (None, ""):  # run as a script: bench/latency_bench.py
 
 from hubspot_simulator.testing import SimulatorProcess
 
-from bench.common import RESULTS_DIR, median, progress
+from bench.common import measured_commit, median, progress, write_results
 from bench.tap_bench import (
     ASSOC_BATCH,
     BURST_WINDOW_S,
@@ -455,26 +455,11 @@ def main(argv: list[str] | None = None) -> None:
         runs=args.runs or args.repeat or plan.runs,
         cases=cases,
     )
-    # BENCH_COMMIT names the code measured when it is not HEAD's working tree (for example a
-    # `git archive` of an earlier commit put first on PYTHONPATH).
-    commit = (
-        os.environ.get("BENCH_COMMIT")
-        or subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
-        ).stdout.strip()
-    )
+    commit = measured_commit()
     with tempfile.TemporaryDirectory(prefix="hubspot-latency-") as tmp:
         result = measure(plan, Path(tmp))
-    result["commit"] = commit
-    result["pythonpath"] = os.environ.get("PYTHONPATH", "")
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     tag = "" if cases == tuple(CASES) else "-" + "-".join(c.replace(":", "x") for c in cases)
-    stem = RESULTS_DIR / f"latency-{plan.contacts}{tag}"
-    stem.with_suffix(".json").write_text(json.dumps(result, indent=1, default=str))
-    text = "\n".join(render(result, commit))
-    stem.with_suffix(".md").write_text(text)
-    print(text)
-    progress(f"wrote {stem}.json and {stem}.md")
+    write_results(f"latency-{plan.contacts}{tag}", result, render(result, commit), commit)
 
 
 if __name__ == "__main__":

@@ -19,9 +19,7 @@ or ``BENCH_MEMORY_SIZES`` / ``BENCH_MEMORY_RUNS``; writes ``bench-results/memory
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +32,7 @@ if __package__ in (None, ""):  # run as a script: bench/memory_bench.py
 
 from hubspot_simulator.testing import SimulatorProcess
 
-from bench.common import RESULTS_DIR, median, progress
+from bench.common import measured_commit, median, progress, write_results
 from bench.tap_bench import UNLIMITED_ARGS, _config, _requests, run_tap
 
 GOAL_MB, GOAL_FLAT = 250.0, 1.10  # under 250 MB; largest size's peak ≤ 1.1x the smallest's
@@ -180,25 +178,10 @@ def main(argv: list[str] | None = None) -> None:
         sizes=tuple(int(s) for s in args.sizes.split(",")) if args.sizes else plan.sizes,
         runs=args.runs or plan.runs,
     )
-    # BENCH_COMMIT names the code measured when it is not HEAD's working tree (for example a
-    # `git archive` of an earlier commit put first on PYTHONPATH).
-    commit = (
-        os.environ.get("BENCH_COMMIT")
-        or subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
-        ).stdout.strip()
-    )
+    commit = measured_commit()
     with tempfile.TemporaryDirectory(prefix="hubspot-memory-") as tmp:
         result = measure(plan, Path(tmp))
-    result["commit"] = commit
-    result["pythonpath"] = os.environ.get("PYTHONPATH", "")
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    stem = RESULTS_DIR / "memory"
-    stem.with_suffix(".json").write_text(json.dumps(result, indent=1, default=str))
-    text = "\n".join(render(result, commit))
-    stem.with_suffix(".md").write_text(text)
-    print(text)
-    progress(f"wrote {stem}.json and {stem}.md")
+    write_results("memory", result, render(result, commit), commit)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ import argparse
 import json
 import math
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,7 +37,7 @@ if __package__ in (None, ""):  # run as a script: bench/skewed_bench.py
 
 from hubspot_simulator.testing import SimulatorProcess
 
-from bench.common import RESULTS_DIR, log_path, median, progress
+from bench.common import log_path, measured_commit, median, progress, write_results
 from bench.tap_bench import (
     BURST_WINDOW_S,
     _kind_totals,
@@ -255,25 +254,12 @@ def main(argv: list[str] | None = None) -> None:
     plan = plan_from_env((10_000, 100_000), 3)
     sizes = tuple(int(s) for s in args.sizes.split(",")) if args.sizes else plan.sizes
     plan = SkewedPlan(sizes=sizes, runs=args.runs or plan.runs)
-    commit = (
-        os.environ.get("BENCH_COMMIT")
-        or subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
-        ).stdout.strip()
-    )
+    commit = measured_commit()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="hubspot-skewed-") as tmp:
         result = measure(plan, Path(tmp))
-    result["commit"] = commit
-    result["pythonpath"] = os.environ.get("PYTHONPATH", "")
     result["seconds"] = time.monotonic() - started
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    stem = RESULTS_DIR / "skewed"
-    stem.with_suffix(".json").write_text(json.dumps(result, indent=1, default=str))
-    text = "\n".join(render(result, commit))
-    stem.with_suffix(".md").write_text(text)
-    print(text)
-    progress(f"wrote {stem}.json and {stem}.md")
+    write_results("skewed", result, render(result, commit), commit)
 
 
 if __name__ == "__main__":
