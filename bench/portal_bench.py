@@ -13,9 +13,17 @@ defaults otherwise (reference data, the default property history,
 Requests are counted per endpoint by the simulator and compared with the fewest the dataset
 allows (``tests/portal_oracle.full_run_minimum``: the whole-portal e2e test's minimum, the
 parity count included); wall time (discover + sync) with ``budget_seconds`` of that minimum
-(first burst window free). Medians of ``--runs`` runs per latency::
+(first burst window free). Medians of ``--runs`` runs per latency.
+
+Then the scheduled run (``incremental``): one first run without limits or latency gives the
+state; every type gets ``CHANGED_SHARE`` of its records modified through the admin API (a few
+search pages each); then ``--runs`` incremental runs per latency, each ``--discover`` + the
+sync from that same state (so each reads the same changes), under the default limits after a
+pause that empties the rolling window (not counted). Its bound is ``budget_seconds`` of the
+run's own requests::
 
     python -m bench.portal_bench [--contacts 20000] [--runs 3] [--latency realistic,off]
+                                 [--parts full,incremental]
 
 writes ``bench-results/portal-<contacts>.{json,md}`` and prints the markdown.
 """
@@ -39,6 +47,7 @@ if __package__ in (None, ""):  # run as a script: bench/portal_bench.py
 
 from hubspot_simulator.testing import SimulatorProcess
 
+from bench import portal_incremental
 from bench.common import RESULTS_DIR, log_path, progress
 from bench.tap_bench import TAP, budget_seconds
 from tests import portal_oracle as oracle
@@ -56,6 +65,7 @@ class PortalPlan:
     contacts: int = 20_000
     runs: int = 3
     latencies: tuple[str, ...] = ("realistic", "off")  # the simulator's latency presets
+    parts: tuple[str, ...] = ("full", "incremental")  # first runs; then a scheduled run
 
 
 def plan_from_env(contacts: int, runs: int) -> PortalPlan:
@@ -82,15 +92,7 @@ def sizes(contacts: int) -> dict[str, int]:
     return out | dict.fromkeys(ENGAGEMENTS, int(2_000 * share))
 
 
-def _tap(args: list[str], tag: str, stdout: Any) -> float:
-    started = time.monotonic()
-    with log_path(tag).open("w") as err:
-        subprocess.run([str(TAP), *args], stdout=stdout, stderr=err, check=True)
-    return time.monotonic() - started
-
-
-def one_run(sim: SimulatorProcess, workdir: Path, latency: str, i: int) -> dict[str, Any]:
-    """`--discover` then the sync, on a quiet account (empty rate-limit windows)."""
+def _config(sim: SimulatorProcess, workdir: Path) -> Path:
     cfg = workdir / "portal.json"
     cfg.write_text(
         json.dumps(
@@ -102,6 +104,19 @@ def one_run(sim: SimulatorProcess, workdir: Path, latency: str, i: int) -> dict[
             }
         )
     )
+    return cfg
+
+
+def _tap(args: list[str], tag: str, stdout: Any) -> float:
+    started = time.monotonic()
+    with log_path(tag).open("w") as err:
+        subprocess.run([str(TAP), *args], stdout=stdout, stderr=err, check=True)
+    return time.monotonic() - started
+
+
+def one_run(sim: SimulatorProcess, workdir: Path, latency: str, i: int) -> dict[str, Any]:
+    """`--discover` then the sync, on a quiet account (empty rate-limit windows)."""
+    cfg = _config(sim, workdir)
     sim.admin.set_latency(latency, seed=7 + i)
     sim.admin.set_rate_limits(enabled=True)
     sim.admin.reset_request_counts()
@@ -145,7 +160,7 @@ def measure(plan: PortalPlan, workdir: Path) -> dict[str, Any]:
         out |= {"types": len(portal.types), "directions": len(portal.directions)}
         out |= {"minimum": total, "minimum_search": searches, "bound_seconds": bound}
         out["minimum_by_endpoint"] = dict(minimum)
-        for latency in plan.latencies:
+        for latency in plan.latencies if "full" in plan.parts else ():
             results = []
             for i in range(runs):
                 r = one_run(sim, workdir, latency, i)
@@ -162,6 +177,11 @@ def measure(plan: PortalPlan, workdir: Path) -> dict[str, Any]:
                 "median_requests": median(r["requests"] for r in results),
                 "answered_429": sum(r["answered_429"] for r in results),
             }
+        if "incremental" in plan.parts:
+            _config(sim, workdir)
+            out["incremental"] = portal_incremental.measure(
+                sim, workdir, portal.types, plan.latencies, runs, _tap
+            )
     out["load_average"].append(os.getloadavg())
     return out
 
@@ -169,6 +189,10 @@ def measure(plan: PortalPlan, workdir: Path) -> dict[str, Any]:
 def render(result: dict[str, Any], commit: str | None = None) -> list[str]:
     """The markdown section of a whole-portal measurement."""
     s = result["sizes"]
+    if not any(latency in result for latency in ("realistic", "off")):  # the scheduled run only
+        return (
+            [*portal_incremental.render(result["incremental"])] if "incremental" in result else []
+        )
     lines = [
         "## Whole portal at the rate limit (issue 22)",
         "",
@@ -197,6 +221,8 @@ def render(result: dict[str, Any], commit: str | None = None) -> list[str]:
             f"{r['answered_429']} |"
         )
     lines.append("")
+    if "incremental" in result:
+        lines += portal_incremental.render(result["incremental"])
     return lines
 
 
@@ -205,6 +231,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--contacts", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--latency", default="realistic,off")
+    parser.add_argument("--parts", default="full,incremental")
     args = parser.parse_args(argv)
     commit = (
         os.environ.get("BENCH_COMMIT")
@@ -213,7 +240,9 @@ def main(argv: list[str] | None = None) -> None:
         ).stdout.strip()
     )
     progress(f"portal bench at commit {commit}: {args}")
-    plan = PortalPlan(args.contacts, args.runs, tuple(args.latency.split(",")))
+    plan = PortalPlan(
+        args.contacts, args.runs, tuple(args.latency.split(",")), tuple(args.parts.split(","))
+    )
     with tempfile.TemporaryDirectory(prefix="hubspot-portal-") as tmp:
         result = measure(plan, Path(tmp))
     result["commit"] = commit
