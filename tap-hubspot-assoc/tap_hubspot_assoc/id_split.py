@@ -7,6 +7,10 @@ request. Eras of 11-digit ids next to small ones, dense import blocks, holes and
 the same as uniform ids. A rank further than 10,000 from both ends of the range is reached in
 strides of 10,000 records (one search each); the searches of one round (one per boundary still
 open) are in flight together, so a split of n records costs about n / 20,000 round trips.
+The search landing on a cut from below can ask for a search page of records with their
+properties instead of one id: the first page of the chain starting at the cut, read by the
+cut's own request (`CutPage`). Also here: the planner's other `limit=1` counts
+(`probe_extent`, `count_at_most`).
 """
 
 from __future__ import annotations
@@ -14,13 +18,13 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from tap_hubspot_assoc.answers import object_page
+from tap_hubspot_assoc.answers import CrmObject, object_page
 from tap_hubspot_assoc.concurrency import RequestPool
-from tap_hubspot_assoc.readers import ID_PROPERTY, ObjectReader
+from tap_hubspot_assoc.readers import ID_PROPERTY, SEARCH_PAGE_SIZE, ObjectReader
 
 MAX_OFFSET = 9_999  # the last result a search query can reach (10,000 per query)
 
@@ -41,10 +45,20 @@ class Anchor:
 
 
 @dataclass(frozen=True)
+class CutPage:
+    """The records a cut's search read just above the cut (the first page of the chain that
+    starts there), and whether the search got all it asked for (else the ids end in it)."""
+
+    records: list[CrmObject]
+    complete: bool
+
+
+@dataclass(frozen=True)
 class _Probe:
     direction: Direction
     anchor: Anchor
     offset: int
+    page: bool = False  # also read the records after the rank (a chain's first page)
 
 
 def range_search(
@@ -57,15 +71,51 @@ def range_search(
 ) -> tuple[int, int | None]:
     """One `limit=1` search of after < id <= upper (open ends left out): (the range's count,
     the id `offset` places from its lower end, or from its upper end going DOWN)."""
-    body: dict[str, Any] = reader.id_range_search_body(after, upper, [ID_PROPERTY])
+    count, objects = range_page(reader, after, upper, offset=offset, direction=direction)
+    return count, int(objects[0]["id"]) if objects else None
+
+
+def range_page(
+    reader: ObjectReader,
+    after: int | None,
+    upper: int | None,
+    *,
+    offset: int = 0,
+    direction: Direction = Direction.UP,
+    properties: Sequence[str] = (ID_PROPERTY,),
+    limit: int = 1,
+) -> tuple[int, list[CrmObject]]:
+    """One search of after < id <= upper sorted by id: (the range's count, the `limit` records
+    from `offset` places past its lower end, or its upper end going DOWN)."""
+    body: dict[str, Any] = reader.id_range_search_body(after, upper, list(properties))
     body["sorts"] = [{"propertyName": ID_PROPERTY, "direction": direction.value}]
-    body["limit"] = 1
+    body["limit"] = limit
     if offset:
         body["after"] = str(offset)
     path = reader.client.paths.search(reader.path_ref)
     answer = reader.client.post(path, body, kind="search", search=True)
     page = object_page(answer, f"POST {path}")
-    return page.total or 0, int(page.objects[0]["id"]) if page.objects else None
+    return page.total or 0, page.objects
+
+
+@dataclass(frozen=True)
+class PortalExtent:
+    """What one `limit=1` search sorted by id descending tells: the count and the highest id."""
+
+    total: int
+    max_id: int
+
+
+def count_at_most(reader: ObjectReader, highest: int) -> int:
+    """One search request: how many live records have an id <= `highest`."""
+    at_most = {"propertyName": ID_PROPERTY, "operator": "LTE", "value": str(highest)}
+    return reader.probe([at_most])[0]
+
+
+def probe_extent(reader: ObjectReader) -> PortalExtent:
+    """One search request: HubSpot's count of live records and the highest id."""
+    total, highest = reader.probe([], highest_first=True)
+    return PortalExtent(total, highest or 0)
 
 
 class RankSearch:
@@ -78,10 +128,19 @@ class RankSearch:
     boundaries, never a wrong one.
     """
 
-    def __init__(self, reader: ObjectReader, pool: RequestPool, low: int | None, total: int):
+    def __init__(
+        self,
+        reader: ObjectReader,
+        pool: RequestPool,
+        low: int | None,
+        total: int,
+        page_properties: Sequence[str] | None = None,
+    ):
         self._reader = reader
         self._pool = pool
         self._low = low
+        self._page_properties = page_properties
+        self.pages: dict[int, CutPage] = {}  # by cut id: the records just above it
         self._bottom, self._top = Anchor(0, low), Anchor(total, None)
         self._anchors = [self._bottom, self._top]
         self.searches = 0
@@ -136,7 +195,7 @@ class RankSearch:
             return above
         up, down = rank - below.rank - 1, above.rank - rank
         if up <= MAX_OFFSET:
-            return _Probe(Direction.UP, below, up)
+            return _Probe(Direction.UP, below, up, page=self._page_properties is not None)
         if down <= MAX_OFFSET:
             return _Probe(Direction.DOWN, above, down)
         if up <= down:
@@ -152,7 +211,19 @@ class RankSearch:
     def _search(self, probe: _Probe) -> Anchor | None:
         """One search from `probe.anchor`: the point it lands on (None: the range ran out)."""
         if probe.direction is Direction.UP:
-            count, found = range_search(self._reader, probe.anchor.id, None, offset=probe.offset)
+            properties = self._page_properties if probe.page else None
+            limit = min(SEARCH_PAGE_SIZE, MAX_OFFSET + 1 - probe.offset) if properties else 1
+            count, objects = range_page(
+                self._reader,
+                probe.anchor.id,
+                None,
+                offset=probe.offset,
+                properties=properties or (ID_PROPERTY,),
+                limit=limit,
+            )
+            found = int(objects[0]["id"]) if objects else None
+            if properties and found is not None:
+                self.pages[found] = CutPage(objects[1:], complete=len(objects) == limit)
             if probe.anchor is self._bottom:
                 self.counted = count  # (low, open): every record above `low`
             rank = probe.anchor.rank + probe.offset + 1
@@ -178,14 +249,24 @@ class Cuts:
     points: list[Anchor]
     searches: int
     counted: int | None
+    pages: dict[int, CutPage] = field(default_factory=dict)
 
 
 def cuts_at_ranks(
-    reader: ObjectReader, pool: RequestPool, *, low: int | None, total: int, ranks: Sequence[int]
+    reader: ObjectReader,
+    pool: RequestPool,
+    *,
+    low: int | None,
+    total: int,
+    ranks: Sequence[int],
+    page_properties: Sequence[str] | None = None,
 ) -> Cuts:
     """The ids at `ranks` among the `total` records above `low`, in order (ranks the range no
-    longer holds, and ids out of order after concurrent changes, left out)."""
-    search = RankSearch(reader, pool, low, total)
+    longer holds, and ids out of order after concurrent changes, left out). With
+    `page_properties`, the search landing on a cut also reads the records just above it with
+    those properties (up to a search page: `Cuts.pages`), so the chain starting there has its
+    first page for no request of its own."""
+    search = RankSearch(reader, pool, low, total, page_properties)
     at = search.ids_at(ranks)
     points: list[Anchor] = []
     floor = low
@@ -193,7 +274,7 @@ def cuts_at_ranks(
         if floor is None or at[rank] > floor:
             points.append(Anchor(rank, at[rank]))
             floor = at[rank]
-    return Cuts(points, search.searches, search.counted)
+    return Cuts(points, search.searches, search.counted, search.pages)
 
 
 def ids_at_ranks(

@@ -18,15 +18,14 @@ import functools
 import itertools
 import queue
 import threading
-from collections.abc import Container, Iterator
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass
 
 from tap_hubspot_assoc.answers import CrmObject, object_page
 from tap_hubspot_assoc.concurrency import OrderedPipeline, RequestPool
-from tap_hubspot_assoc.id_split import MAX_OFFSET, Anchor, range_search
+from tap_hubspot_assoc.id_split import MAX_OFFSET, Anchor, CutPage, count_at_most, range_search
 from tap_hubspot_assoc.readers import (
     BATCH_READ_SIZE,
-    ID_PROPERTY,
     SEARCH_PAGE_SIZE,
     ObjectReader,
     last_keyset_id,
@@ -35,26 +34,6 @@ from tap_hubspot_assoc.readers import (
 Page = list[CrmObject]
 RUN_AHEAD_PAGES = 2  # answers per chain waiting to be written, at most
 STEAL_MIN_RECORDS = 1_000  # a dry chain takes half of a range holding at least this many
-
-
-@dataclass(frozen=True)
-class PortalExtent:
-    """What one `limit=1` search sorted by id descending tells: the count and the highest id."""
-
-    total: int
-    max_id: int
-
-
-def count_at_most(reader: ObjectReader, highest: int) -> int:
-    """One search request: how many live records have an id <= `highest`."""
-    at_most = {"propertyName": ID_PROPERTY, "operator": "LTE", "value": str(highest)}
-    return reader.probe([at_most])[0]
-
-
-def probe_extent(reader: ObjectReader) -> PortalExtent:
-    """One search request: HubSpot's count of live records and the highest id."""
-    total, highest = reader.probe([], highest_first=True)
-    return PortalExtent(total, highest or 0)
 
 
 @dataclass
@@ -150,12 +129,15 @@ class KeysetFullRead:
         *,
         skip_ids: Container[str] = (),
         list_tail: ListTail | None = None,
+        first_pages: Mapping[int, CutPage] | None = None,
     ) -> None:
         """Chains over `ranges`; with `list_tail` they start above its split and the list
         covers the ids below (one request at a time: one chain over every id, skipping the
-        listed ones)."""
+        listed ones). A chain starting at an id of `first_pages` takes that page (read by the
+        cut's search) as its first answer instead of searching."""
         self._reader = reader
         self._pool = pool
+        self._first_pages = first_pages or {}
         self._skip = skip_ids if list_tail is None else list_tail.listed
         self._tail = list_tail if pool.concurrent else None
         self._tail_slots = threading.Semaphore(RUN_AHEAD_PAGES)
@@ -202,7 +184,8 @@ class KeysetFullRead:
             return
         batches: OrderedPipeline[Page] = OrderedPipeline(self._pool, self._pool.size)
         for chain in self._chains:
-            self._launch(chain)
+            first = None if chain.after is None else self._first_pages.get(chain.after)
+            self._launch(chain, first)
         open_chains = len(self._chains)
         if self._tail is not None:
             # A thread of its own, never a pool worker: the tail waits whenever its pages are
@@ -299,16 +282,21 @@ class KeysetFullRead:
 
     # -- chains ------------------------------------------------------------------------
 
-    def _launch(self, chain: _Chain) -> None:
-        with self._lock:
-            self.searches += 1
-        self._pool.submit(functools.partial(self._step, chain))
+    def _launch(self, chain: _Chain, first: CutPage | None = None) -> None:
+        if first is None:
+            with self._lock:
+                self.searches += 1
+        self._pool.submit(functools.partial(self._step, chain, first))
 
-    def _step(self, chain: _Chain) -> None:
-        """One search of `chain` (on a worker); queues the answer, relaunches unless parked.
-        A chain whose range is read takes half of the busiest range left, if any."""
+    def _step(self, chain: _Chain, first: CutPage | None = None) -> None:
+        """One search of `chain` (on a worker; or its `first` page, read by its cut's search);
+        queues the answer, relaunches unless parked. A chain whose range is read takes half
+        of the busiest range left, if any."""
         try:
-            results, last = self._search_chain(chain)
+            if first is None:
+                results, last = self._search_chain(chain)
+            else:
+                results, last = self._advance(chain, first.records, complete=first.complete)
             if last and self._steal(chain):
                 last = False
         except BaseException as exc:  # handed to the reading thread, which raises it
@@ -340,13 +328,20 @@ class KeysetFullRead:
         body = self._reader.id_range_search_body(after, upper, self.properties)
         answer = self._reader.client.post(path, body, kind="search", search=True)
         results = object_page(answer, f"POST {path}").objects
+        return self._advance(chain, results, complete=len(results) >= SEARCH_PAGE_SIZE)
+
+    def _advance(
+        self, chain: _Chain, results: list[CrmObject], *, complete: bool
+    ) -> tuple[list[CrmObject], bool]:
+        """`chain` past the results up to its upper end (lowered meanwhile: the rest is the
+        thief's); whether its range is read (`complete`: the search got all it asked for)."""
         with self._lock:
             upper = chain.upper
             keep = [o for o in results if upper is None or int(o["id"]) <= upper]
             if keep:
                 chain.after = last_keyset_id(keep, chain.after, self._reader.object_type)
             chain.read += len(keep)
-            chain.done = len(results) < SEARCH_PAGE_SIZE or len(keep) < len(results)
+            chain.done = not complete or len(keep) < len(results)
             return keep, chain.done
 
     # -- work stealing -----------------------------------------------------------------

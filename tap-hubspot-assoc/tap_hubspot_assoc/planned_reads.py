@@ -27,14 +27,8 @@ from typing import Any
 from tap_hubspot_assoc.answers import CrmObject
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.concurrency import RequestPool
-from tap_hubspot_assoc.id_split import Cuts, cuts_at_ranks
-from tap_hubspot_assoc.keyset_reads import (
-    ChainRanges,
-    KeysetFullRead,
-    ListTail,
-    PortalExtent,
-    probe_extent,
-)
+from tap_hubspot_assoc.id_split import Cuts, PortalExtent, cuts_at_ranks, probe_extent
+from tap_hubspot_assoc.keyset_reads import ChainRanges, KeysetFullRead, ListTail
 from tap_hubspot_assoc.properties import parse_datetime
 from tap_hubspot_assoc.ratelimit import SEARCH_MARGIN_SECONDS
 from tap_hubspot_assoc.read_plan import (
@@ -204,8 +198,11 @@ class PlannedReads:
             self._say("the listing was not in id order: the chains cover every id")
             total = extent.total
             ranks = [round(total * j / plan.chains) for j in range(1, plan.chains)]
-            ranges = ChainRanges.at_ranks(None, self._cuts(None, total, ranks).points, total)
-            return KeysetFullRead(self.reader, self.pool, ranges, skip_ids=listed)
+            cuts = self._cuts(None, total, ranks)
+            ranges = ChainRanges.at_ranks(None, cuts.points, total)
+            return KeysetFullRead(
+                self.reader, self.pool, ranges, skip_ids=listed, first_pages=cuts.pages
+            )
         ranges = ChainRanges.at_ranks(highest, cuts.points, left)
         if not ranges.bounds:  # no record counted above the listed ids: the list reads on
             self.chosen = ReadPlanKind.LIST
@@ -217,11 +214,21 @@ class PlannedReads:
             f"{len(chains.counts)} chains search above it (~{sum(chains.counts):,} records)"
         )
         tail = ListTail(listing, split, listed, ranges.counts[0])
-        return KeysetFullRead(self.reader, self.pool, chains, list_tail=tail)
+        return KeysetFullRead(
+            self.reader, self.pool, chains, list_tail=tail, first_pages=cuts.pages
+        )
 
     def _cuts(self, low: int | None, records: int, ranks: list[int]) -> Cuts:
-        """The ids of counted `ranks` among the `records` above `low`."""
-        cuts = cuts_at_ranks(self.reader, self.pool, low=low, total=records, ranks=ranks)
+        """The ids of counted `ranks` among the `records` above `low`; each cut's search also
+        reads the first page of the chain starting there (`id_split.cuts_at_ranks`)."""
+        cuts = cuts_at_ranks(
+            self.reader,
+            self.pool,
+            low=low,
+            total=records,
+            ranks=ranks,
+            page_properties=self.reader.keyset_search_properties(),
+        )
         self._say(f"ranges cut by counts: {len(cuts.points)} ids found by {cuts.searches} searches")
         return cuts
 

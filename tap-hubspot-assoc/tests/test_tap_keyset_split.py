@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 from tap_helpers import active_ids, assert_version_follows_records, run_tap, tap_config
-from tap_hubspot_assoc import planned_reads, read_plan
-from tap_hubspot_assoc.id_split import MAX_OFFSET, ids_at_ranks
+from tap_hubspot_assoc import read_plan
+from tap_hubspot_assoc.id_split import MAX_OFFSET, cuts_at_ranks, ids_at_ranks
 from tap_hubspot_assoc.keyset_reads import ChainRanges, KeysetFullRead, ListTail
 from tap_hubspot_assoc.tap import TapHubspotAssoc
 
@@ -71,6 +71,35 @@ def test_counted_cuts_give_every_chain_an_equal_share_where_id_arithmetic_does_n
     low = ids[3_000]
     points, _ = ids_at_ranks(reader, pool, low=low, total=n - 3_001, ranks=[1, 5_000])
     assert [(p.rank, p.id) for p in points] == [(1, ids[3_001]), (5_000, ids[3_000 + 5_000])]
+
+
+def test_each_cut_search_reads_the_first_page_of_the_chain_starting_there(realistic):
+    """With page properties the search landing on a cut also reads the records just above it
+    (a chain's first page, with its properties); chains given those pages search once less
+    each and still read every id once."""
+    ids = _sorted_ids(realistic.admin)
+    n = len(ids)
+    reader, pool = _reader_and_pool(realistic)
+    properties = reader.keyset_search_properties()
+    assert properties == reader.property_names  # contacts' properties fit a search body
+    ranks = [n * j // CHAINS for j in range(1, CHAINS)]
+    cuts = cuts_at_ranks(
+        reader, pool, low=None, total=n, ranks=[*ranks, n // 2], page_properties=properties
+    )
+    assert {p.rank: p.id for p in cuts.points} == {r: ids[r - 1] for r in [*ranks, n // 2]}
+    # Every cut an upward search lands on (n/2's too, after its stride) has its page.
+    assert {ids[r - 1] for r in ranks} <= set(cuts.pages) <= {p.id for p in cuts.points}
+    for r in ranks:
+        page = cuts.pages[ids[r - 1]]
+        assert [int(o["id"]) for o in page.records] == ids[r : r + 199]
+        assert page.complete
+        assert set(properties) <= set(page.records[0]["properties"])
+
+    ranges = ChainRanges.at_ranks(None, [p for p in cuts.points if p.rank in ranks], n)
+    plain = KeysetFullRead(reader, pool, ranges)
+    with_pages = KeysetFullRead(reader, pool, ranges, first_pages=cuts.pages)
+    assert _read_all(with_pages) == _read_all(plain) == Counter({str(i): 1 for i in ids})
+    assert with_pages.searches == plain.searches - len(ranks)
 
 
 def _read_all(read: KeysetFullRead) -> Counter[str]:

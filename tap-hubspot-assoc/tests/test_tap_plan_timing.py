@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from tap_hubspot_assoc.concurrency import RequestPool
-from tap_hubspot_assoc.keyset_reads import PortalExtent
+from tap_hubspot_assoc.id_split import PortalExtent
 from tap_hubspot_assoc.planned_reads import PlannedReads
 from tap_hubspot_assoc.read_plan import (
     PLAN_AFTER_SECONDS,
