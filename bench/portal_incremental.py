@@ -27,6 +27,15 @@ from tests import portal_oracle as oracle
 
 CHANGED_SHARE = 0.05  # of each type's active records, modified between the runs
 WINDOW_PAUSE_SECONDS = 10.5  # an empty rolling window before each measured run
+DEFAULT_BURST = 100  # requests per 10 s (HubSpot Free/Starter; 190 Professional/Enterprise)
+
+
+def bound_seconds(burst_requests: int, search_requests: int, burst: int) -> float:
+    """`tap_bench.budget_seconds` at a burst limit of `burst` per 10 s."""
+    if burst == DEFAULT_BURST:
+        return budget_seconds(burst_requests, search_requests)
+    scaled = math.ceil(burst_requests * DEFAULT_BURST / burst)
+    return budget_seconds(scaled, search_requests)
 
 
 def first_state(sim: SimulatorProcess, workdir: Path, cfg: Path, tap: Any) -> dict[str, Any]:
@@ -75,12 +84,18 @@ def make_changes(sim: SimulatorProcess, types: list[str], state: dict[str, Any])
 
 
 def one_run(
-    sim: SimulatorProcess, workdir: Path, cfg: Path, latency: str, i: int, tap: Any
+    sim: SimulatorProcess,
+    workdir: Path,
+    cfg: Path,
+    latency: str,
+    i: int,
+    tap: Any,
+    burst: int = DEFAULT_BURST,
 ) -> dict[str, Any]:
     """`--discover`, then the sync from the first run's state."""
     time.sleep(WINDOW_PAUSE_SECONDS)  # not counted: the runs before leave the window empty
     sim.admin.set_latency(latency, seed=7 + i)
-    sim.admin.set_rate_limits(enabled=True)
+    sim.admin.set_rate_limits(enabled=True, burst=burst)
     sim.admin.reset_request_counts()
     catalog = workdir / "catalog.json"
     with catalog.open("w") as out:
@@ -99,7 +114,7 @@ def one_run(
         "sync_seconds": sync,
         "requests": requests,
         "search": searches,
-        "bound_seconds": budget_seconds(requests - searches, searches),
+        "bound_seconds": bound_seconds(requests - searches, searches, burst),
         "answered_429": int(counts["statuses"].get("429", 0)),
         "max_in_flight": counts.get("maxInFlight"),
         "by_endpoint": dict(got),
@@ -113,20 +128,26 @@ def measure(
     latencies: tuple[str, ...],
     runs: int,
     tap: Any,
+    burst: int = DEFAULT_BURST,
 ) -> dict[str, Any]:
-    """The first run's state, the changes, then ``runs`` incremental runs per latency."""
+    """The first run's state, the changes, then ``runs`` incremental runs per latency, under
+    a burst limit of ``burst`` per 10 s (the simulator's and the tap's)."""
     cfg = workdir / "portal.json"
+    if burst != DEFAULT_BURST:
+        cfg.write_text(
+            json.dumps(json.loads(cfg.read_text()) | {"requests_per_ten_seconds": burst})
+        )
     state = first_state(sim, workdir, cfg, tap)
     (workdir / "state").write_text(json.dumps(state))
     changed = make_changes(sim, types, state)
     progress(
         f"portal incremental: {sum(changed.values()):,} records changed in {len(changed)} types"
     )
-    out: dict[str, Any] = {"changed": changed, "share": CHANGED_SHARE}
+    out: dict[str, Any] = {"changed": changed, "share": CHANGED_SHARE, "burst": burst}
     for latency in latencies:
         results = []
         for i in range(runs):
-            r = one_run(sim, workdir, cfg, latency, i, tap)
+            r = one_run(sim, workdir, cfg, latency, i, tap, burst)
             results.append(r)
             progress(
                 f"portal incremental {latency} run {i + 1}/{runs}: {r['seconds']:.1f} s "
@@ -153,8 +174,9 @@ def render(result: dict[str, Any]) -> list[str]:
         "",
         f"After one first run, {result['share']:.0%} of every type's records modified "
         f"({sum(changed.values()):,} records in {len(changed)} types); each run `--discover` + "
-        "the sync from the first run's state; bound = the least time HubSpot's limits allow "
-        "for the run's own requests.",
+        "the sync from the first run's state, burst limit "
+        f"{result.get('burst', DEFAULT_BURST)} per 10 s; bound = the least time HubSpot's "
+        "limits allow for the run's own requests.",
         "",
         "| latency | runs (s): discover + sync | median wall | median sync | bound | ratio "
         "| requests (median) | 429s |",
