@@ -144,7 +144,8 @@ class IncrementalRead:
 
     def records(self) -> Iterator[dict[str, Any]]:
         """Emit every step's records, applying its position once they are written; stop at
-        max_records or the request budget (a read ahead is then cancelled by the caller)."""
+        max_records or the request budget (both keep reading ahead off; the sync's end
+        cancels any source left)."""
         progress, flow = self.progress, self.flow
         try:
             for step in self.steps:

@@ -21,7 +21,15 @@ from hubspot_simulator.admin import SimulatorAdmin
 from hubspot_simulator.testing import SimulatorProcess
 from tap_helpers import TapOutput, now_ms, parse_messages, tap_config
 from tap_hubspot_assoc.errors import HubSpotAPIError
+from tap_hubspot_assoc.incremental_reads import (
+    IncrementalSource,
+    IncrementalStart,
+    Reach,
+    ReadStep,
+    steps_of,
+)
 from tap_hubspot_assoc.properties import format_datetime, parse_datetime
+from tap_hubspot_assoc.read_ahead import PageBudget, ReadAheads
 from tap_hubspot_assoc.streams import CrmObjectStream
 from tap_hubspot_assoc.tap import TapHubspotAssoc
 
@@ -189,3 +197,22 @@ def test_a_failing_read_ahead_raises_at_its_streams_turn(changed_portal: dict[st
     assert "contacts" in streams
     assert "tickets" not in streams
     assert without_run_clock(ahead) == without_run_clock(sequential)
+
+
+def test_steps_read_ahead_from_another_state_are_dropped_and_read_now() -> None:
+    """The stream's state at its turn is not the one its read-ahead started from: the pages
+    read ahead are cancelled and the source reads from the state as it is."""
+    read_end = dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
+    then = IncrementalStart(None, None)
+    now = IncrementalStart(dt.datetime(2026, 1, 1, tzinfo=dt.UTC), None)
+    source = IncrementalSource(
+        "contacts", {}, None, None, now, read_end, False, logging.getLogger("test")
+    )  # type: ignore[arg-type]  # steps() is not run: reader and planner unused
+    reading = ReadAheads(PageBudget(limit=2))
+    stale = reading.start("contacts", lambda: iter([ReadStep(Reach.NOTHING)] * 5))
+    steps = steps_of(source, (then, stale))
+    assert stale.cancelled
+    assert getattr(steps, "gi_code", None) is source.steps.__func__.__code__  # type: ignore[attr-defined]
+    same = reading.start("contacts", lambda: iter([ReadStep(Reach.NOTHING)] * 5))
+    assert list(steps_of(source, (now, same))) == [ReadStep(Reach.NOTHING)] * 5
+    reading.cancel_all()
