@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
-from tap_hubspot_assoc.concurrency import RequestPool
 from tap_hubspot_assoc.id_split import PortalExtent
 from tap_hubspot_assoc.planned_reads import PlannedReads
 from tap_hubspot_assoc.read_plan import (
@@ -26,6 +26,7 @@ from tap_hubspot_assoc.read_plan import (
     look_at_listing,
 )
 
+T = TypeVar("T")
 HUBSPOT = Budgets(burst_per_second=10, search_per_second=5, in_flight=8)
 REALISTIC = [0.30, 0.27, 0.33, 0.29, 0.31, 0.28]  # the simulator's list pages at realistic latency
 INSTANT = [0.009, 0.008, 0.011, 0.009, 0.010, 0.008]  # at 0 ms on a machine at load 8
@@ -150,6 +151,19 @@ class _Reader:
         return True
 
 
+class _InlinePool:
+    """A pool that counts as concurrent but runs each task when it is submitted, so the
+    count search is noted with the page it was sent after, whatever the threads do."""
+
+    concurrent = True
+    size = 4
+
+    def submit(self, task: Callable[[], T]) -> Future[T]:
+        future: Future[T] = Future()
+        future.set_result(task())
+        return future
+
+
 def _full_read(
     trips: Sequence[float], monkeypatch: pytest.MonkeyPatch, *, goal: PlanGoal = PlanGoal.FASTEST
 ) -> tuple[_Reader, list[tuple[int, float, bool]], int]:
@@ -172,13 +186,10 @@ def _full_read(
         return Look.STAY if final else Look.WATCH
 
     monkeypatch.setattr(PlannedReads, "_replan", replan)
-    pool = RequestPool(4)
+    pool = _InlinePool()
     planned = PlannedReads(reader, pool, HUBSPOT, goal, logging.getLogger("test"))  # type: ignore[arg-type]
     planned.clock = clock
-    try:
-        pages = sum(1 for _ in planned.full_pages())
-    finally:
-        pool.shutdown()
+    pages = sum(1 for _ in planned.full_pages())
     return reader, weighed, pages
 
 
