@@ -27,7 +27,13 @@ from typing import Any
 from tap_hubspot_assoc.answers import CrmObject
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.concurrency import RequestPool
-from tap_hubspot_assoc.id_split import Cuts, PortalExtent, cuts_at_ranks, probe_extent
+from tap_hubspot_assoc.id_split import (
+    Cuts,
+    PortalExtent,
+    count_at_most,
+    cuts_at_ranks,
+    probe_extent,
+)
 from tap_hubspot_assoc.keyset_reads import ChainRanges, KeysetFullRead, ListTail
 from tap_hubspot_assoc.properties import parse_datetime
 from tap_hubspot_assoc.ratelimit import SEARCH_MARGIN_SECONDS
@@ -184,8 +190,10 @@ class PlannedReads:
         # reads in id order, though HubSpot does not document it), the list goes on below a
         # split, on the burst budget, while the chains search above it; otherwise the chains
         # cover every id and skip the listed ones. Splits are chosen by counted ranks; the
-        # cuts' first searches count the records above the highest listed id, which tells
-        # whether the listing was in id order (no count of its own).
+        # cuts' first searches count the records above the highest listed id: as many as
+        # the type's count leaves, the listing was in id order; else (it was not, or records
+        # were created or archived since the count) one count of the ids up to the highest
+        # listed tells.
         highest = max(int(i) for i in listed)
         left = shape.records
         # The list's share follows its median answer (the switch was weighed with its fastest).
@@ -194,7 +202,7 @@ class PlannedReads:
         searched = left - listing_share
         ranks = [listing_share + round(searched * j / plan.chains) for j in range(plan.chains)]
         cuts = self._cuts(highest, left, ranks)
-        if cuts.counted is not None and cuts.counted != left:
+        if not self._in_id_order(cuts, left, highest, len(listed)):
             self._say("the listing was not in id order: the chains cover every id")
             total = extent.total
             ranks = [round(total * j / plan.chains) for j in range(1, plan.chains)]
@@ -217,6 +225,17 @@ class PlannedReads:
         return KeysetFullRead(
             self.reader, self.pool, chains, list_tail=tail, first_pages=cuts.pages
         )
+
+    def _in_id_order(self, cuts: Cuts, left: int, highest: int, listed: int) -> bool:
+        """Were the listed ids exactly the ids up to `highest`? (See `_replan`.)"""
+        if cuts.counted is None or cuts.counted == left:
+            return True
+        at_most = count_at_most(self.reader, highest)
+        self._say(
+            f"{cuts.counted:,} records above the listed ids where the count left {left:,}: "
+            f"{at_most:,} ids up to the highest listed, {listed:,} listed"
+        )
+        return at_most == listed
 
     def _cuts(self, low: int | None, records: int, ranks: list[int]) -> Cuts:
         """The ids of counted `ranks` among the `records` above `low`; each cut's search also

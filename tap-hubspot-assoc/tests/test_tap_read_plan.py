@@ -88,7 +88,9 @@ def test_first_run_lists_and_filters_when_the_window_holds_most_records():
     assert (lists, search_requests) == (False, 5 + 10)
 
 
-@pytest.mark.parametrize("case", ["list-tail", "list-tail-gap", "not-in-id-order"])
+@pytest.mark.parametrize(
+    "case", ["list-tail", "list-tail-gap", "not-in-id-order", "archived-since-the-count"]
+)
 def test_a_slow_list_chain_switches_to_keyset_search_and_reads_the_same_records(
     simulator,
     monkeypatch: pytest.MonkeyPatch,
@@ -102,7 +104,10 @@ def test_a_slow_list_chain_switches_to_keyset_search_and_reads_the_same_records(
     the count after it says an id below the split was missed, so a chain searches that range
     skipping the listed ids; not-in-id-order: the first count disagrees with the listing (here
     the search index lags: the lowest contact, just modified, is listed but not yet counted),
-    so the chains cover every id and skip the listed ones. Each reads every record once."""
+    so the chains cover every id and skip the listed ones; archived-since-the-count: records
+    archived between the type's count and the cuts leave fewer above the listing than the
+    count said, and one count of the ids up to the highest listed shows the listing was in id
+    order, so the list tail goes on. Each reads every record once."""
     counts_at_end: list[int] = []
 
     def count_at_most(reader, highest: int) -> int:
@@ -121,6 +126,17 @@ def test_a_slow_list_chain_switches_to_keyset_search_and_reads_the_same_records(
     admin = simulator.admin
     admin.reset(seed=3, contacts=3000, meetings=0, appointments=0)
     admin.set_rate_limits(enabled=False)
+    if case == "archived-since-the-count":
+        counted = planned_reads.probe_extent
+
+        def count_then_archive(reader):  # type: ignore[no-untyped-def]
+            extent = counted(reader)
+            for record_id in sorted(active_ids(admin, "contacts"), key=int)[-3:]:
+                admin.archive("contacts", record_id)
+            monkeypatch.setattr(planned_reads, "probe_extent", counted)  # once
+            return extent
+
+        monkeypatch.setattr(planned_reads, "probe_extent", count_then_archive)
     if case == "not-in-id-order":
         request.addfinalizer(lambda: admin.set_search_lag(0))
         admin.set_search_lag(600_000)  # far longer than both runs
@@ -141,6 +157,8 @@ def test_a_slow_list_chain_switches_to_keyset_search_and_reads_the_same_records(
 
     assert "Plan contacts: switching to keyset search" in caplog.text
     assert ("list pages go on up to id" in caplog.text) is (case != "not-in-id-order")
+    recounted = "records above the listed ids where the count left" in caplog.text
+    assert recounted is (case in ("not-in-id-order", "archived-since-the-count"))
     assert fastest.by_id("contacts") == listed.by_id("contacts")
     assert len(fastest.records("contacts")) == len(active_ids(admin, "contacts"))  # no repeats
     assert_version_follows_records(fastest, "contacts")
