@@ -10,6 +10,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import psycopg
+from psycopg import sql
+
 TOP_LEVEL_FIELDS = {"id", "created_at", "updated_at", "archived", "archived_at"}
 
 
@@ -57,3 +60,46 @@ def expected_rows(
             row[column_name(name)] = typed_value(raw, property_types.get(name, "string"))
         rows[obj["id"]] = row
     return rows
+
+
+# Stamped at sync or load time, not data: left out when two loads are compared.
+RUN_CLOCK_COLUMNS = frozenset({"synced_at", "seen_at", "counted_at", "removed_at"})
+
+
+def schema_tables(url: str, schema: str, *, flagged: bool) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table of ``schema`` as sorted rows of text, without ``_sdc_*`` and run-clock columns.
+
+    ``flagged=True``: every row, led by whether it is flagged deleted (``_sdc_deleted_at`` set),
+    the target's ``_sdc*`` bookkeeping tables included. ``flagged=False``: live rows only, the
+    bookkeeping tables (when the target removed what) left out.
+    """
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    with psycopg.connect(url) as conn:
+        names = conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (schema,)
+        ).fetchall()
+        for (table,) in names:
+            if not flagged and table.startswith("_sdc"):
+                continue
+            columns = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_schema = %s AND table_name = %s ORDER BY column_name",
+                    (schema, table),
+                )
+            ]
+            kept = [
+                sql.SQL("{}::text").format(sql.Identifier(c))
+                for c in columns
+                if not c.startswith("_sdc") and c not in RUN_CLOCK_COLUMNS
+            ]
+            deleted = "_sdc_deleted_at" in columns
+            if flagged:
+                kept.insert(0, sql.SQL("_sdc_deleted_at IS NOT NULL" if deleted else "FALSE"))
+            live = sql.SQL(" WHERE _sdc_deleted_at IS NULL" if deleted and not flagged else "")
+            query = sql.SQL("SELECT {} FROM {}.{}{}").format(
+                sql.SQL(", ").join(kept), sql.Identifier(schema), sql.Identifier(table), live
+            )
+            out[table] = sorted(conn.execute(query).fetchall(), key=repr)
+    return out

@@ -308,24 +308,33 @@ PLANTED = {
 }
 
 
-@pytest.mark.parametrize("test_name", sorted(PLANTED))
-def test_data_test_fails_on_a_planted_fault(project, test_name):
-    fault, repair = (
-        sql.SQL(statement).format(s=sql.Identifier(project.schema))
-        for statement in PLANTED[test_name]
-    )
-    with psycopg.connect(project.database_url, autocommit=True) as conn:
-        conn.execute(fault)
-        try:
-            result = project.run(
-                "invoke", "dbt-postgres", "test", *VARS, "--select", test_name, expect_success=False
-            )
-        finally:
-            conn.execute(repair)
-    assert result.returncode != 0
-    assert f"FAIL 1 {test_name}" in output(result)
-    passed = project.run("invoke", "dbt-postgres", "test", *VARS, "--select", test_name)
-    assert f"PASS {test_name}" in output(passed)
+def test_each_data_test_fails_on_its_planted_fault(project):
+    """Each fault alone makes its data test fail (one meltano invoke per fault); once all are
+    repaired, one invoke of the five passes them all."""
+    for test_name in sorted(PLANTED):
+        fault, repair = (
+            sql.SQL(statement).format(s=sql.Identifier(project.schema))
+            for statement in PLANTED[test_name]
+        )
+        with psycopg.connect(project.database_url, autocommit=True) as conn:
+            conn.execute(fault)
+            try:
+                result = project.run(
+                    "invoke",
+                    "dbt-postgres",
+                    "test",
+                    *VARS,
+                    "--select",
+                    test_name,
+                    expect_success=False,
+                )
+            finally:
+                conn.execute(repair)
+        assert result.returncode != 0, test_name
+        assert f"FAIL 1 {test_name}" in output(result)
+    passed = output(project.run("invoke", "dbt-postgres", "test", *VARS, "--select", *PLANTED))
+    for test_name in PLANTED:
+        assert f"PASS {test_name}" in passed, test_name
 
 
 def labelled_tables(project: MeltanoProject) -> list[str]:

@@ -383,15 +383,17 @@ WAIT_LINE = re.compile(r"Rate-limit wait: (\d+\.\d{3})s for the budget of \d+ re
 SQL_STEPS = ("SQL copy", "SQL upsert", "SQL commit")
 
 
-def test_debug_logging_shows_every_request_and_wait_and_never_the_token(
+def test_debug_logging_shows_every_request_wait_and_sql_step_and_never_the_token(
     meltano_project, fresh_simulator
 ):
+    """One debug run and one quiet run: the tap's request and wait lines and the target's SQL
+    steps are in the debug run only; the token is in neither."""
     admin = fresh_simulator.admin
     # One 429 asking for a 1 s pause: the client must wait for the budget once, about 1 s.
     admin.add_fault("rate_limit", count=1, path=r"/objects/(\d{4}-\d{2}/)?contacts$", retry_after=1)
     admin.reset_request_counts()
-    result = meltano_project.run("--log-level=debug", *RUN)
-    output = result.stdout + result.stderr
+    debug = meltano_project.run("--log-level=debug", *RUN)
+    output = debug.stdout + debug.stderr
 
     served = admin.request_counts()
     logged = REQUEST_LINE.findall(output)
@@ -404,18 +406,14 @@ def test_debug_logging_shows_every_request_and_wait_and_never_the_token(
     waits = [float(seconds) for seconds in WAIT_LINE.findall(output)]
     assert any(seconds >= 0.9 for seconds in waits), waits
     assert fresh_simulator.token not in output
+    for step in SQL_STEPS:
+        assert re.search(rf"\b{step}\b", debug.stderr), step
 
     admin.reset_request_counts()
     quiet = meltano_project.run(*RUN)
     assert admin.request_counts()["total"] > 0
     assert REQUEST_LINE.search(quiet.stdout + quiet.stderr) is None  # debug lines only
-
-
-def test_debug_logging_shows_the_target_sql_steps(meltano_project):
-    debug = meltano_project.run("--log-level=debug", *RUN)
-    quiet = meltano_project.run(*RUN)
     for step in SQL_STEPS:
-        assert re.search(rf"\b{step}\b", debug.stderr), step
         assert step not in quiet.stdout + quiet.stderr, step
 
 

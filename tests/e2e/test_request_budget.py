@@ -21,13 +21,12 @@ from pipeline_devtools.postgres import scratch_schema
 from psycopg import sql
 
 from tests.conftest import MeltanoProject, project_env
+from tests.oracle import schema_tables
 
 pytestmark = pytest.mark.e2e
 
 TAP = "TAP_HUBSPOT_ASSOC"
 RUN = ("run", "tap-hubspot-assoc", "target-hubspot-overwrite")
-# Stamped at sync or load time, not data: left out of the comparison.
-VOLATILE = {"synced_at", "seen_at", "counted_at", "removed_at"}
 
 
 def _project(sim: Any, database: Any, schema: str, tmp_path: Path, name: str) -> MeltanoProject:
@@ -50,49 +49,8 @@ def _project(sim: Any, database: Any, schema: str, tmp_path: Path, name: str) ->
 
 
 def _tables(project: MeltanoProject) -> dict[str, list[tuple[Any, ...]]]:
-    """Every table of the project's schema: its rows without _sdc_ and volatile columns,
-    with whether the row is flagged deleted (`_sdc_deleted_at` set)."""
-    tables: dict[str, list[tuple[Any, ...]]] = {}
-    with psycopg.connect(project.database_url) as conn:
-        names = [
-            row[0]
-            for row in conn.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
-                (project.schema,),
-            )
-        ]
-        for name in names:
-            columns = [
-                row[0]
-                for row in conn.execute(
-                    "SELECT column_name FROM information_schema.columns "
-                    "WHERE table_schema = %s AND table_name = %s ORDER BY column_name",
-                    (project.schema, name),
-                )
-                if not row[0].startswith("_sdc") and row[0] not in VOLATILE
-            ]
-            flagged = (
-                sql.SQL("_sdc_deleted_at IS NOT NULL")
-                if _has_column(conn, project.schema, name, "_sdc_deleted_at")
-                else sql.SQL("FALSE")
-            )
-            query = sql.SQL("SELECT {}, {} FROM {}.{}").format(
-                flagged,
-                sql.SQL(", ").join(map(sql.Identifier, columns)),
-                sql.Identifier(project.schema),
-                sql.Identifier(name),
-            )
-            tables[name] = sorted(tuple(map(repr, row)) for row in conn.execute(query))
-    return tables
-
-
-def _has_column(conn: psycopg.Connection[Any], schema: str, table: str, column: str) -> bool:
-    found = conn.execute(
-        "SELECT 1 FROM information_schema.columns "
-        "WHERE table_schema = %s AND table_name = %s AND column_name = %s",
-        (schema, table, column),
-    ).fetchone()
-    return found is not None
+    """Every table of the project's schema, rows with whether they are flagged deleted."""
+    return schema_tables(project.database_url, project.schema, flagged=True)
 
 
 def _copy_stream_tables(url: str, source: str, dest: str) -> None:

@@ -22,6 +22,7 @@ from pipeline_devtools.postgres import Database
 from psycopg import sql
 
 from tests import portal_oracle as oracle
+from tests.oracle import schema_tables
 from tests.reliability.conftest import SECRETS, Pipeline, Secrets
 from tests.reliability.pipe import KillPoint
 
@@ -32,8 +33,6 @@ WHOLE_PORTAL = {
     "association_pairs": "all",
     "reference_data": [],  # read whole every run, not by the object streams
 }
-# Columns that differ between two correct loads: the target's bookkeeping, the run's clock.
-RUN_COLUMNS = {"synced_at", "seen_at", "counted_at"}
 
 
 @pytest.fixture
@@ -69,40 +68,7 @@ def portal_runs(
 
 def tables(pipeline: Pipeline) -> dict[str, list[tuple[Any, ...]]]:
     """Every table's live rows (sorted), without bookkeeping or clock columns."""
-    out: dict[str, list[tuple[Any, ...]]] = {}
-    with psycopg.connect(pipeline.db_url) as conn:
-        names = [
-            r[0]
-            for r in conn.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
-                (pipeline.schema,),
-            )
-        ]
-        for table in names:
-            if table.startswith("_sdc"):
-                continue  # the target's own bookkeeping (when it removed what)
-            columns = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT column_name FROM information_schema.columns "
-                    "WHERE table_schema = %s AND table_name = %s ORDER BY column_name",
-                    (pipeline.schema, table),
-                )
-            ]
-            kept = [c for c in columns if not c.startswith("_sdc") and c not in RUN_COLUMNS]
-            live = (
-                sql.SQL(" WHERE _sdc_deleted_at IS NULL")
-                if "_sdc_deleted_at" in columns
-                else sql.SQL("")
-            )
-            query = sql.SQL("SELECT {} FROM {}.{}{}").format(
-                sql.SQL(", ").join(sql.SQL("{}::text").format(sql.Identifier(c)) for c in kept),
-                sql.Identifier(pipeline.schema),
-                sql.Identifier(table),
-                live,
-            )
-            out[table] = sorted(conn.execute(query).fetchall(), key=repr)
-    return out
+    return schema_tables(pipeline.db_url, pipeline.schema, flagged=False)
 
 
 def test_a_whole_portal_run_killed_while_reading_ahead_resumes_to_an_uncut_runs_tables(
