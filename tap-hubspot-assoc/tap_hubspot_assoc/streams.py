@@ -173,7 +173,7 @@ class CrmObjectStream(SdkStream):
             return ReadMode.SCOPED if self.object_type.is_contacts else ReadMode.SKIPPED
         if self.replication_method == "FULL_TABLE":  # forced through catalog metadata
             return ReadMode.FULL
-        progress = self._progress_state()
+        progress = self.progress_view()
         if progress.full_read is not None:  # a full read stopped by the budget goes on
             return ReadMode.FULL
         if progress.bookmark or progress.pending or self.config.get("start_date"):
@@ -301,7 +301,7 @@ class CrmObjectStream(SdkStream):
 
     def incremental_source(self) -> IncrementalSource:
         """This run's incremental read (its steps read now, or ahead: sync_start.py)."""
-        start = IncrementalStart.of(self._progress_state())
+        start = IncrementalStart.of(self.progress_view())
         budgeted = self.budget is not None
         args = (self.config, self.reader, self.planned, start, self._read_end(), budgeted)
         return IncrementalSource(self.name, *args, self.logger)
@@ -354,6 +354,11 @@ class CrmObjectStream(SdkStream):
 
     def _progress_state(self) -> StreamProgress:
         return StreamProgress(self.stream_state)
+
+    def progress_view(self) -> StreamProgress:
+        """The state, only to read: unlike `stream_state` it adds no empty bookmark to the
+        tap's state, so looking before the stream's turn changes no STATE message."""
+        return StreamProgress((self.tap_state.get("bookmarks") or {}).get(self.name) or {})
 
     def _checkpoint(self) -> None:
         """Emit a STATE message now (records before it have already been written)."""

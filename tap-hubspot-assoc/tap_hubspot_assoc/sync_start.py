@@ -79,6 +79,6 @@ def _read_ahead_candidates(streams: Iterable[Stream]) -> Iterable[CrmObjectStrea
         if stream.ABORT_AT_RECORD_COUNT is not None:
             continue  # --test: capped
         mode = stream.read_mode()  # scoped and skipped reads are not read ahead
-        going_on = "full_read" in stream.stream_state  # a full read from an earlier run
+        going_on = stream.progress_view().full_read is not None  # from an earlier run
         if mode is ReadMode.INCREMENTAL or (mode is ReadMode.FULL and not going_on):
             yield stream

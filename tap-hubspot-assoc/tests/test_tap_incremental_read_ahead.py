@@ -145,6 +145,43 @@ def test_an_incremental_run_read_ahead_writes_what_a_sequential_run_writes(
     assert ahead.records("merges")
 
 
+@pytest.mark.parametrize("plan", ["lists", "searches"])
+def test_a_first_run_since_start_date_read_ahead_writes_what_a_sequential_run_writes(
+    fresh_simulator: SimulatorProcess,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    plan: str,
+) -> None:
+    """A first run with start_date is incremental: its list plan (every record listed, kept
+    to the window; chosen here for every type, the portal's small types would search) or its
+    windowed search, read ahead, writes the sequential run's messages."""
+    if plan == "lists":
+        monkeypatch.setattr(
+            "tap_hubspot_assoc.planned_reads.filtered_list_or_window",
+            lambda window_records, all_records, shape: (True, 0, 0),
+        )
+    admin = fresh_simulator.admin
+    admin.reset_portal()
+    admin.set_rate_limits(enabled=False)
+    config = tap_config(
+        fresh_simulator,
+        object_types="all",
+        association_pairs="all",
+        include_archived=True,
+        start_date="2000-01-01T00:00:00Z",
+    )
+    started = dt.datetime.now(tz=dt.UTC)
+    sequential, _ = run_at({**config, "max_concurrent_requests": 1}, {}, started)
+    with caplog.at_level(logging.INFO):
+        ahead, _ = run_at(config, {}, started)
+    said = [r.getMessage() for r in caplog.records]
+    chosen = "list pages filtered" if plan == "lists" else "windowed keyset search"
+    assert any(f"Plan contacts: first run since start_date: {chosen}" in m for m in said)
+    assert any(m.startswith("Reading ahead: the pages of") and "incremental" in m for m in said)
+    assert without_run_clock(ahead) == without_run_clock(sequential)
+    assert len(ahead.records("contacts")) > 500
+
+
 def test_no_state_claims_a_record_written_after_it(changed_portal: dict[str, Any]) -> None:
     """A STATE written while one stream is written holds the other streams' positions as
     their own records stand: no later record of a stream lies inside its STATE's window up
