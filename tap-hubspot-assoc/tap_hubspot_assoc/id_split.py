@@ -24,7 +24,8 @@ from typing import Any
 
 from tap_hubspot_assoc.answers import CrmObject, object_page
 from tap_hubspot_assoc.concurrency import RequestPool
-from tap_hubspot_assoc.readers import ID_PROPERTY, SEARCH_PAGE_SIZE, ObjectReader
+from tap_hubspot_assoc.keyset_search import ID_PROPERTY, SEARCH_PAGE_SIZE, id_range_body
+from tap_hubspot_assoc.readers import ObjectReader
 
 MAX_OFFSET = 9_999  # the last result a search query can reach (10,000 per query)
 
@@ -87,7 +88,7 @@ def range_page(
 ) -> tuple[int, list[CrmObject]]:
     """One search of after < id <= upper sorted by id: (the range's count, the `limit` records
     from `offset` places past its lower end, or its upper end going DOWN)."""
-    body: dict[str, Any] = reader.id_range_search_body(after, upper, list(properties))
+    body: dict[str, Any] = id_range_body(after, upper, list(properties))
     body["sorts"] = [{"propertyName": ID_PROPERTY, "direction": direction.value}]
     body["limit"] = limit
     if offset:

@@ -24,12 +24,8 @@ from dataclasses import dataclass
 from tap_hubspot_assoc.answers import CrmObject, object_page
 from tap_hubspot_assoc.concurrency import OrderedPipeline, RequestPool
 from tap_hubspot_assoc.id_split import MAX_OFFSET, Anchor, CutPage, count_at_most, range_search
-from tap_hubspot_assoc.readers import (
-    BATCH_READ_SIZE,
-    SEARCH_PAGE_SIZE,
-    ObjectReader,
-    last_keyset_id,
-)
+from tap_hubspot_assoc.keyset_search import SEARCH_PAGE_SIZE, id_range_body, last_keyset_id
+from tap_hubspot_assoc.readers import BATCH_READ_SIZE, ObjectReader
 
 Page = list[CrmObject]
 RUN_AHEAD_PAGES = 2  # answers per chain waiting to be written, at most
@@ -325,7 +321,7 @@ class KeysetFullRead:
         with self._lock:
             after, upper = chain.after, chain.upper
         path = self._reader.client.paths.search(self._reader.path_ref)
-        body = self._reader.id_range_search_body(after, upper, self.properties)
+        body = id_range_body(after, upper, self.properties)
         answer = self._reader.client.post(path, body, kind="search", search=True)
         results = object_page(answer, f"POST {path}").objects
         return self._advance(chain, results, complete=len(results) >= SEARCH_PAGE_SIZE)

@@ -25,13 +25,17 @@ from tap_hubspot_assoc.chunking import (
 from tap_hubspot_assoc.client import HubSpotClient
 from tap_hubspot_assoc.concurrency import RequestPool
 from tap_hubspot_assoc.errors import HubSpotAPIError
+from tap_hubspot_assoc.keyset_search import (
+    ID_PROPERTY,
+    SEARCH_PAGE_SIZE,
+    keyset_properties,
+    last_keyset_id,
+)
 from tap_hubspot_assoc.object_types import CrmObjectType
 from tap_hubspot_assoc.properties import PropertyDef, parse_datetime
 
 LIST_PAGE_SIZE = 100
 BATCH_READ_SIZE = 100
-SEARCH_PAGE_SIZE = 200
-ID_PROPERTY = "hs_object_id"
 # A list page whose properties need more URL chunks than this is read as ids + batch read.
 WIDE_LIST_CHUNKS = 2
 
@@ -61,10 +65,6 @@ class BatchReadResult:
 
     objects: list[CrmObject]
     missing_ids: list[str]
-
-
-class KeysetOrderError(HubSpotAPIError):
-    """Search returned ids that do not strictly increase: paging would loop or skip."""
 
 
 class ObjectReader:
@@ -307,30 +307,9 @@ class ObjectReader:
             {"propertyName": prop, "operator": "LTE", "value": str(window.end_ms)},
         ]
 
-    # -- id-range keyset search (full reads, see keyset_reads) ----------------------------
-
-    def id_range_search_body(
-        self, after: int | None, upper: int | None, properties: list[str]
-    ) -> dict[str, Any]:
-        """Next 200 records with after < id <= upper (open ends left out), in id order."""
-        filters: list[dict[str, Any]] = []
-        if after is not None:
-            filters.append({"propertyName": ID_PROPERTY, "operator": "GT", "value": str(after)})
-        if upper is not None:
-            filters.append({"propertyName": ID_PROPERTY, "operator": "LTE", "value": str(upper)})
-        return {
-            "filterGroups": [{"filters": filters}] if filters else [],
-            "sorts": [{"propertyName": ID_PROPERTY, "direction": "ASCENDING"}],
-            "properties": properties,
-            "limit": SEARCH_PAGE_SIZE,
-        }
-
     def keyset_search_properties(self) -> list[str]:
-        """Every property when the widest id-range body fits SEARCH_BODY_LIMIT, else the id."""
-        widest = self.id_range_search_body(10**19, 10**19, self.property_names)
-        if json_length(widest) <= SEARCH_BODY_LIMIT:
-            return self.property_names
-        return [ID_PROPERTY]
+        """The properties an id-range search body can carry (keyset_search.py)."""
+        return keyset_properties(self.property_names)
 
     def search_carries_properties(self) -> bool:
         """Whether a search body can ask for every property (else ids + batch reads)."""
@@ -378,22 +357,6 @@ class ObjectReader:
             if modified is not None and not window.contains(modified):
                 self.window_violations += 1
         return last_keyset_id(results, last_id, self.object_type)
-
-
-def last_keyset_id(results: list[CrmObject], after: int | None, object_type: str) -> int:
-    """The last id of a non-empty keyset page whose ids strictly increase from `after`."""
-    previous = after
-    for obj in results:
-        current = int(obj["id"])
-        if previous is not None and current <= previous:
-            msg = (
-                f"{object_type} search returned id {current} after {previous}: ids must "
-                "strictly increase under keyset paging; stopping rather than loop or skip"
-            )
-            raise KeysetOrderError(msg)
-        previous = current
-    assert previous is not None
-    return previous
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)

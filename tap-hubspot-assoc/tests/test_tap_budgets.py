@@ -58,6 +58,7 @@ def test_search_falls_back_to_batch_read_when_the_body_would_be_long(
     wide = run_tap(config, state=full.final_state)
     admin.reset_request_counts()
     monkeypatch.setattr("tap_hubspot_assoc.readers.SEARCH_BODY_LIMIT", 300)
+    monkeypatch.setattr("tap_hubspot_assoc.keyset_search.SEARCH_BODY_LIMIT", 300)
     narrow = run_tap(config, state=full.final_state)
     assert narrow.by_id("contacts") == wide.by_id("contacts")
     assert endpoint_count(admin, SEARCH, "contacts") == pages(230, 200) + 1  # + parity count

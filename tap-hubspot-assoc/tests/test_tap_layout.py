@@ -1,4 +1,5 @@
-"""The package's shape: no import circles; singer-sdk's private members only in sdk_private.py."""
+"""The package's shape: no import circles, no module over 400 lines, singer-sdk's private
+members only in sdk_private.py."""
 
 from __future__ import annotations
 
@@ -24,6 +25,10 @@ def test_no_import_circles():
     graph = layout.import_graph(PACKAGE)
     assert "tap_hubspot_assoc.association.feeders" in graph  # the scan sees the subpackage
     assert layout.cycles(graph) == []
+
+
+def test_no_module_over_400_lines():
+    assert layout.oversized(PACKAGE, 400) == {}
 
 
 def test_cycle_finder_finds_a_circle():

@@ -237,6 +237,7 @@ def test_a_first_run_since_start_date_lists_and_filters_when_that_costs_fewer_re
     requests as list pages (filtered) than as searches + batch reads; a small window does not.
     Either way the records are those modified since start_date, and the bookmark is set."""
     monkeypatch.setattr("tap_hubspot_assoc.readers.SEARCH_BODY_LIMIT", 300)
+    monkeypatch.setattr("tap_hubspot_assoc.keyset_search.SEARCH_BODY_LIMIT", 300)
     active = {i: o for i, o in simulator_objects(admin, "contacts").items() if not o["archived"]}
     stamps = sorted(o["updatedAt"] for o in active.values())
     start_date = stamps[int(len(stamps) * older_share)]
