@@ -10,12 +10,13 @@ the chains' searches are in flight together, on the search budget. When the prop
 fit a search body, each page's ids are batch-read, 100 per request, several in flight, on the
 burst budget. Pages are handed to the caller's thread as the answers arrive (each chain in id
 order); records are written there only, and a full read has no checkpoint before its end.
+A read closed early (a read-ahead cancelled, an error) stops: no chain searches again, and
+the close returns once the searches in flight and the list tail's thread have ended.
 """
 
 from __future__ import annotations
 
 import functools
-import itertools
 import queue
 import threading
 from collections.abc import Container, Iterator, Mapping
@@ -23,95 +24,21 @@ from dataclasses import dataclass
 
 from tap_hubspot_assoc.answers import CrmObject, object_page
 from tap_hubspot_assoc.concurrency import OrderedPipeline, RequestPool
-from tap_hubspot_assoc.id_split import MAX_OFFSET, Anchor, CutPage, count_at_most, range_search
+from tap_hubspot_assoc.id_split import MAX_OFFSET, CutPage, count_at_most, range_search
+from tap_hubspot_assoc.keyset_ranges import Chain, ChainRanges, ListTail, Page, Steal
 from tap_hubspot_assoc.keyset_search import SEARCH_PAGE_SIZE, id_range_body, last_keyset_id
 from tap_hubspot_assoc.readers import BATCH_READ_SIZE, ObjectReader
 
-Page = list[CrmObject]
 RUN_AHEAD_PAGES = 2  # answers per chain waiting to be written, at most
 STEAL_MIN_RECORDS = 1_000  # a dry chain takes half of a range holding at least this many
 
 
-@dataclass
-class _Chain:
-    """One id range (lower exclusive, upper inclusive or open) and where it has got to.
-
-    `expected` is the range's count when it was given (records), `read` what its answers held
-    since: a chain that runs dry takes half of the busiest one's `left`. Index -1: the list tail
-    (`after` its highest listed id, `upper` its split)."""
-
-    index: int
-    after: int | None
-    upper: int | None
-    expected: int = 0
-    read: int = 0
-    queued: int = 0  # pages handed to the reader's queue and not taken yet
-    parked: bool = False  # stopped at RUN_AHEAD_PAGES; the reader relaunches it
-    done: bool = False  # its last answer came
-    splitting: bool = False  # a dry chain is counting its range to take half
-
-    @property
-    def left(self) -> int:
-        return max(0, self.expected - self.read)
-
-
-@dataclass(frozen=True)
-class Steal:
-    """A chain that ran dry took the upper part of `victim`'s range (-1: the list tail)."""
-
-    thief: int
-    victim: int
-    at: int  # the victim's range now ends at this id; the thief reads above it
-    records: int  # the records the thief's range held, counted
-
-
 @dataclass(frozen=True)
 class _Answer:
-    chain: _Chain | None  # None: a page of the list tail
+    chain: Chain | None  # None: a page of the list tail
     results: list[CrmObject]
     last: bool
     error: BaseException | None = None
-
-
-@dataclass
-class ListTail:
-    """The list chain going on below `split` while the search chains read above it.
-
-    `listed` holds every id the list handed out (before the switch too), `expected` the count
-    of records between the highest listed id and `split`. A dry search chain may lower the
-    split and read above it (and `expected` with it). When the tail ends having read other than
-    `expected` records, one count checks that the list covered every id up to the split, else
-    a search chain reads that range again and skips the listed ids.
-    """
-
-    pages: Iterator[Page]
-    split: int
-    listed: set[str]
-    expected: int = 0
-
-
-@dataclass(frozen=True)
-class ChainRanges:
-    """The chains' ranges: (after, bounds[0]], (bounds[0], bounds[1]], ..., (bounds[-1], open),
-    and the records each held when counted."""
-
-    after: int | None
-    bounds: list[int]
-    counts: list[int]
-
-    @classmethod
-    def at_ranks(cls, after: int | None, points: list[Anchor], total: int) -> ChainRanges:
-        """Ranges cut at counted points (rank: records above `after` up to the id)."""
-        ranks = [0, *(p.rank for p in points), total]
-        counts = [max(0, b - a) for a, b in itertools.pairwise(ranks)]
-        return cls(after, [p.id for p in points if p.id is not None], counts)
-
-    def chains(self) -> list[_Chain]:
-        lowers: list[int | None] = [self.after, *self.bounds]
-        uppers: list[int | None] = [*self.bounds, None]
-        counts = [*self.counts, *[0] * (len(lowers) - len(self.counts))]
-        ranges = zip(lowers, uppers, counts[: len(lowers)], strict=True)
-        return [_Chain(i, lo, hi, n) for i, (lo, hi, n) in enumerate(ranges)]
 
 
 class KeysetFullRead:
@@ -142,10 +69,10 @@ class KeysetFullRead:
             after = ranges.after if list_tail is None else None
             ranges = ChainRanges(after, [], [total])
         self._chains = ranges.chains()
-        self._tail_chain: _Chain | None = None
+        self._tail_chain: Chain | None = None
         if self._tail is not None:
             highest = max((int(i) for i in self._tail.listed), default=0)
-            self._tail_chain = _Chain(-1, highest, self._tail.split, self._tail.expected)
+            self._tail_chain = Chain(-1, highest, self._tail.split, self._tail.expected)
         self.properties = reader.keyset_search_properties()
         self.searches = 0  # the chains' searches
         self.probes = 0  # the counts of dry chains taking work (and of the list tail's gap)
@@ -153,6 +80,10 @@ class KeysetFullRead:
         self._answers: queue.Queue[_Answer] = queue.Queue()
         self._lock = threading.Lock()
         self._cut = threading.Condition(self._lock)  # a dry chain finished cutting a range
+        self._idle = threading.Condition(self._lock)  # a chain's step ended
+        self._stopped = False  # the reader closed the pages: no step is launched any more
+        self.in_flight = 0  # chain steps launched and not ended
+        self._tail_thread: threading.Thread | None = None
 
     def summary(self) -> str:
         """`keyset read done: 480 chain searches, 6 count searches, 5 ranges taken by ...`."""
@@ -178,6 +109,12 @@ class KeysetFullRead:
         if not self._pool.concurrent:
             yield from self._sequential_pages()
             return
+        try:
+            yield from self._concurrent_pages()
+        finally:
+            self._stop()
+
+    def _concurrent_pages(self) -> Iterator[Page]:
         batches: OrderedPipeline[Page] = OrderedPipeline(self._pool, self._pool.size)
         for chain in self._chains:
             first = None if chain.after is None else self._first_pages.get(chain.after)
@@ -188,7 +125,8 @@ class KeysetFullRead:
             # not taken (a read-ahead waiting for its stream's turn), and workers held by such
             # waits would starve every other read sharing the pool.
             name = f"list-tail-{self._reader.object_type}"
-            threading.Thread(target=self._list_tail, name=name, daemon=True).start()
+            self._tail_thread = threading.Thread(target=self._list_tail, name=name, daemon=True)
+            self._tail_thread.start()
             open_chains += 1
         while open_chains:
             answer = self._answers.get()
@@ -207,6 +145,16 @@ class KeysetFullRead:
                 yield from self._records(answer.results, batches)
             open_chains -= int(answer.last)
         yield from _pages(batches.drain())
+
+    def _stop(self) -> None:
+        """No step is launched any more; wait for those in flight and the list tail's end
+        (a tail waiting for a slot gets one and sees the stop)."""
+        with self._lock:
+            self._stopped = True
+            self._idle.wait_for(lambda: self.in_flight == 0)
+        self._tail_slots.release()
+        if self._tail_thread is not None:
+            self._tail_thread.join()
 
     def _sequential_pages(self) -> Iterator[Page]:
         """One request at a time (max_concurrent_requests = 1)."""
@@ -239,6 +187,8 @@ class KeysetFullRead:
         assert progress is not None
         try:
             for page in tail.pages:
+                if self._stopped:
+                    break
                 with self._lock:  # the split may have been lowered by a dry chain
                     keep = [obj for obj in page if int(obj["id"]) <= tail.split]
                     tail.listed.update(str(obj["id"]) for obj in keep)
@@ -247,16 +197,21 @@ class KeysetFullRead:
                     passed = progress.done = len(keep) < len(page)
                 self._tail_slots.acquire()
                 self._answers.put(_Answer(None, keep, passed))
-                if passed:
-                    return
-            with self._lock:
-                progress.done = True
-            self._tail_slots.acquire()
-            self._answers.put(_Answer(None, [], True))
+                if passed or self._stopped:
+                    break
+            else:
+                with self._lock:
+                    progress.done = True
+                self._tail_slots.acquire()
+                self._answers.put(_Answer(None, [], True))
         except BaseException as exc:  # handed to the reading thread, which raises it
             self._answers.put(_Answer(None, [], True, exc))
+        finally:
+            close = getattr(tail.pages, "close", None)
+            if close is not None:
+                close()
 
-    def _list_left_a_gap(self) -> _Chain | None:
+    def _list_left_a_gap(self) -> Chain | None:
         """Did the list hand out every live id up to the split? Yes when it read exactly the
         records counted up to it (the cut's or the thief's count); else one count, and if
         that differs from the listed ids, a chain over every id up to the split (the listed
@@ -272,22 +227,32 @@ class KeysetFullRead:
             self.probes += 1
         if counted == len(self._tail.listed):
             return None
-        chain = _Chain(len(self._chains), None, split, counted)
+        chain = Chain(len(self._chains), None, split, counted)
         self._chains.append(chain)
         return chain
 
     # -- chains ------------------------------------------------------------------------
 
-    def _launch(self, chain: _Chain, first: CutPage | None = None) -> None:
-        if first is None:
-            with self._lock:
-                self.searches += 1
+    def _launch(self, chain: Chain, first: CutPage | None = None) -> None:
+        with self._lock:
+            if self._stopped:
+                return
+            self.searches += int(first is None)
+            self.in_flight += 1
         self._pool.submit(functools.partial(self._step, chain, first))
 
-    def _step(self, chain: _Chain, first: CutPage | None = None) -> None:
+    def _step(self, chain: Chain, first: CutPage | None = None) -> None:
         """One search of `chain` (on a worker; or its `first` page, read by its cut's search);
         queues the answer, relaunches unless parked. A chain whose range is read takes half
         of the busiest range left, if any."""
+        try:
+            self._chain_step(chain, first)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+                self._idle.notify_all()
+
+    def _chain_step(self, chain: Chain, first: CutPage | None) -> None:
         try:
             if first is None:
                 results, last = self._search_chain(chain)
@@ -306,7 +271,7 @@ class KeysetFullRead:
         if go_on:
             self._launch(chain)
 
-    def _taken(self, chain: _Chain) -> None:
+    def _taken(self, chain: Chain) -> None:
         """The reader took one of `chain`'s pages: a parked chain goes on."""
         with self._lock:
             chain.queued -= 1
@@ -315,7 +280,7 @@ class KeysetFullRead:
         if relaunch:
             self._launch(chain)
 
-    def _search_chain(self, chain: _Chain) -> tuple[list[CrmObject], bool]:
+    def _search_chain(self, chain: Chain) -> tuple[list[CrmObject], bool]:
         """The next page of `chain` and whether its range is read. Its steps never overlap;
         a dry chain may lower `upper` meanwhile: results above it are the thief's."""
         with self._lock:
@@ -327,7 +292,7 @@ class KeysetFullRead:
         return self._advance(chain, results, complete=len(results) >= SEARCH_PAGE_SIZE)
 
     def _advance(
-        self, chain: _Chain, results: list[CrmObject], *, complete: bool
+        self, chain: Chain, results: list[CrmObject], *, complete: bool
     ) -> tuple[list[CrmObject], bool]:
         """`chain` past the results up to its upper end (lowered meanwhile: the rest is the
         thief's); whether its range is read (`complete`: the search got all it asked for)."""
@@ -342,7 +307,7 @@ class KeysetFullRead:
 
     # -- work stealing -----------------------------------------------------------------
 
-    def _steal(self, thief: _Chain) -> bool:
+    def _steal(self, thief: Chain) -> bool:
         """Take the upper half (by count: one search) of the busiest range left, when it holds
         at least STEAL_MIN_RECORDS; False when there is none or the victim got there first.
         While another dry chain is cutting the busiest range, wait for its cut."""

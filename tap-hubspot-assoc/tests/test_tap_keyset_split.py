@@ -251,3 +251,32 @@ def test_list_tails_waiting_for_their_reader_hold_no_pool_worker(realistic):
     worker.join(120)  # a guard against a hang, not a measurement
     assert done, "the third read never finished: its chains found no free worker"
     assert done[0] == Counter({str(i): 1 for i in ids})
+
+
+def test_a_read_closed_early_stops_its_chains_and_its_list_tail(
+    realistic, monkeypatch: pytest.MonkeyPatch
+):
+    """A switched read dropped after its first page (a read-ahead cancelled: the run failed,
+    or the stream's turn reads otherwise): once the close returns, no chain searches again
+    (here chains never park, so only the stop ends them), none is in flight, and the list
+    tail's thread, which would wait forever for a slot no reader frees, has ended."""
+    admin = realistic.admin
+    admin.set_latency("off", endpoints={"search": {"fixedMs": 20, "perRecordMs": 0}}, jitter=0)
+    ids = _sorted_ids(admin)
+    reader, pool = _reader_and_pool(realistic)
+    listing = reader.list_pages()
+    listed = {str(obj["id"]) for obj in next(listing)}
+    split = ids[len(ids) // 2]
+    tail = ListTail(listing, split, listed, len(ids) // 2 - len(listed))
+    before = set(threading.enumerate())
+    read = KeysetFullRead(reader, pool, ChainRanges(split, [], [len(ids) // 2]), list_tail=tail)
+    monkeypatch.setattr(keyset_reads, "RUN_AHEAD_PAGES", len(ids))  # (the tail keeps its 2)
+    pages = read.pages()
+    next(pages)
+    (tail_thread,) = [t for t in set(threading.enumerate()) - before if "list-tail" in t.name]
+    at_close = read.searches
+    pages.close()
+    assert not tail_thread.is_alive(), "the list tail waits forever for a slot"
+    assert read.in_flight == 0  # no request of this read in flight any more
+    assert read.searches <= at_close + 1  # at most the one launched as the close came
+    admin.set_latency("off")
