@@ -89,7 +89,7 @@ def schema_tables(url: str, schema: str, *, flagged: bool) -> dict[str, list[tup
                     (schema, table),
                 )
             ]
-            kept = [
+            kept: list[sql.Composable] = [
                 sql.SQL("{}::text").format(sql.Identifier(c))
                 for c in columns
                 if not c.startswith("_sdc") and c not in RUN_CLOCK_COLUMNS
