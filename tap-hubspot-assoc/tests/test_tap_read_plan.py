@@ -89,7 +89,14 @@ def test_first_run_lists_and_filters_when_the_window_holds_most_records():
 
 
 @pytest.mark.parametrize(
-    "case", ["list-tail", "list-tail-gap", "not-in-id-order", "archived-since-the-count"]
+    "case",
+    [
+        "list-tail",
+        "list-tail-gap",
+        "not-in-id-order",
+        "archived-since-the-count",
+        "created-since-the-count",
+    ],
 )
 def test_a_slow_list_chain_switches_to_keyset_search_and_reads_the_same_records(
     simulator,
@@ -107,7 +114,10 @@ def test_a_slow_list_chain_switches_to_keyset_search_and_reads_the_same_records(
     so the chains cover every id and skip the listed ones; archived-since-the-count: records
     archived between the type's count and the cuts leave fewer above the listing than the
     count said, and one count of the ids up to the highest listed shows the listing was in id
-    order, so the list tail goes on. Each reads every record once."""
+    order, so the list tail goes on; created-since-the-count: records created between the count
+    and the cuts (the early count is sent a page before the cuts) leave more above the listing
+    than counted: the same one count says the listing was in id order, and the chain open
+    upwards reads the new records. Each reads every record once."""
     counts_at_end: list[int] = []
 
     def count_at_most(reader, highest: int) -> int:
@@ -126,17 +136,21 @@ def test_a_slow_list_chain_switches_to_keyset_search_and_reads_the_same_records(
     admin = simulator.admin
     admin.reset(seed=3, contacts=3000, meetings=0, appointments=0)
     admin.set_rate_limits(enabled=False)
-    if case == "archived-since-the-count":
+    if case in ("archived-since-the-count", "created-since-the-count"):
         counted = planned_reads.probe_extent
 
-        def count_then_archive(reader):  # type: ignore[no-untyped-def]
+        def count_then_change(reader):  # type: ignore[no-untyped-def]
             extent = counted(reader)
-            for record_id in sorted(active_ids(admin, "contacts"), key=int)[-3:]:
-                admin.archive("contacts", record_id)
+            if case == "archived-since-the-count":
+                for record_id in sorted(active_ids(admin, "contacts"), key=int)[-3:]:
+                    admin.archive("contacts", record_id)
+            else:
+                for n in range(3):
+                    admin.create_object("contacts", {"email": f"created-{n}@example.com"})
             monkeypatch.setattr(planned_reads, "probe_extent", counted)  # once
             return extent
 
-        monkeypatch.setattr(planned_reads, "probe_extent", count_then_archive)
+        monkeypatch.setattr(planned_reads, "probe_extent", count_then_change)
     if case == "not-in-id-order":
         request.addfinalizer(lambda: admin.set_search_lag(0))
         admin.set_search_lag(600_000)  # far longer than both runs
@@ -158,7 +172,9 @@ def test_a_slow_list_chain_switches_to_keyset_search_and_reads_the_same_records(
     assert "Plan contacts: switching to keyset search" in caplog.text
     assert ("list pages go on up to id" in caplog.text) is (case != "not-in-id-order")
     recounted = "records above the listed ids where the count left" in caplog.text
-    assert recounted is (case in ("not-in-id-order", "archived-since-the-count"))
+    assert recounted is (
+        case in ("not-in-id-order", "archived-since-the-count", "created-since-the-count")
+    )
     assert fastest.by_id("contacts") == listed.by_id("contacts")
     assert len(fastest.records("contacts")) == len(active_ids(admin, "contacts"))  # no repeats
     assert_version_follows_records(fastest, "contacts")
