@@ -20,7 +20,7 @@ import enum
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from tap_hubspot_assoc.answers import CrmObject
 from tap_hubspot_assoc.page_flow import PageFlow
@@ -185,6 +185,28 @@ def steps_of(
         return steps.pages()
     steps.cancel()
     return source.steps()
+
+
+class StepIds(Protocol):
+    """Told the ids each step read ahead will feed (association/prefetch.AheadBatches)."""
+
+    def step(self, ids: list[str], *, flush: bool) -> None: ...
+
+
+def telling(
+    steps: Callable[[], Iterator[ReadStep]], listener: StepIds
+) -> Callable[[], Iterator[ReadStep]]:
+    """`steps` that tell `listener` each page's ids as it is read (on the read-ahead thread),
+    and where the writer drains its hooks: a window's close, a first run's list end, the end."""
+
+    def told() -> Iterator[ReadStep]:
+        for step in steps():
+            drains = step.reach in (Reach.WINDOW_CLOSED, Reach.LISTED)
+            listener.step([str(obj["id"]) for obj in step.objects], flush=drains)
+            yield step
+        listener.step([], flush=True)
+
+    return told
 
 
 def _advance(progress: StreamProgress) -> Callable[[list[str]], None]:

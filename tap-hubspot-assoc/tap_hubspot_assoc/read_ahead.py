@@ -156,6 +156,11 @@ class ReadAheads:
     def __init__(self, budget: PageBudget | None = None) -> None:
         self.budget = budget or PageBudget()
         self.started: list[ReadAhead[Any]] = []
+        self._on_cancel: list[Callable[[], None]] = []
+
+    def on_cancel(self, drop: Callable[[], None]) -> None:
+        """Also run `drop` at `cancel_all` (what was fetched along with the pages)."""
+        self._on_cancel.append(drop)
 
     def start(self, name: str, source: Callable[[], Iterator[T]]) -> ReadAhead[T]:
         ahead: ReadAhead[T] = ReadAhead(name, source, self.budget).start()
@@ -166,3 +171,6 @@ class ReadAheads:
         for ahead in self.started:
             ahead.cancel()
         self.started = []
+        for drop in self._on_cancel:
+            drop()
+        self._on_cancel = []

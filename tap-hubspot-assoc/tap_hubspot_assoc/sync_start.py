@@ -16,9 +16,11 @@ from typing import Any
 
 from singer_sdk import Stream
 
+from tap_hubspot_assoc.association.feeders import ParentFeeder
 from tap_hubspot_assoc.association.labels import LabelRegistry
 from tap_hubspot_assoc.association.pairs import Direction
 from tap_hubspot_assoc.concurrency import RequestPool
+from tap_hubspot_assoc.incremental_reads import telling
 from tap_hubspot_assoc.read_ahead import ReadAheads
 from tap_hubspot_assoc.read_stats import ReadMode
 from tap_hubspot_assoc.streams import CrmObjectStream
@@ -49,7 +51,13 @@ def start_reading(
             stream.read_ahead = reading.start(stream.name, stream.planned.full_pages)
         else:  # the steps carry their positions, applied as they are written
             source = stream.incremental_source()
-            stream.steps_ahead = (source.start, reading.start(stream.name, source.steps))
+            steps = source.steps
+            for feeder in (h for h in stream.pages.hooks if isinstance(h, ParentFeeder)):
+                batches = feeder.fetch_ahead()  # association batches fetched as pages come
+                if batches is not None:
+                    steps = telling(steps, batches)
+                    reading.on_cancel(batches.close)
+            stream.steps_ahead = (source.start, reading.start(stream.name, steps))
     if reading.started:
         reads = [f"{kinds[m]} {m} reads" for m in (ReadMode.FULL, ReadMode.INCREMENTAL) if kinds[m]]
         logger.info(

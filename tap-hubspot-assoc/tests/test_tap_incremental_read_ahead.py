@@ -14,6 +14,7 @@ import copy
 import datetime as dt
 import io
 import logging
+import re
 from typing import Any
 
 import pytest
@@ -130,7 +131,8 @@ def test_an_incremental_run_read_ahead_writes_what_a_sequential_run_writes(
     changed_portal: dict[str, Any], caplog: pytest.LogCaptureFixture
 ) -> None:
     """Record for record, marker for marker and STATE for STATE: the resumed window,
-    archived records, merges and every type's new window."""
+    archived records, merges and every type's new window; association batches fetched
+    ahead (every one used, sets re-read for merge survivors left out)."""
     config, state, started = (changed_portal[k] for k in ("config", "state", "started"))
     sequential, _ = run_at({**config, "max_concurrent_requests": 1}, state, started)
     with caplog.at_level(logging.INFO):
@@ -139,6 +141,13 @@ def test_an_incremental_run_read_ahead_writes_what_a_sequential_run_writes(
     assert any(m.startswith("Reading ahead: the pages of") and "incremental" in m for m in said)
     assert any(m.startswith("Resuming contacts window") for m in said)
     assert without_run_clock(ahead) == without_run_clock(sequential)
+    used = {}  # association batch reads fetched ahead (association/prefetch.py), by type
+    for m in said:
+        if found := re.fullmatch(r"Associations from (\w+): (\d+) of (\d+) batch reads .*", m):
+            used[found[1]] = (int(found[2]), int(found[3]))
+    assert used["contacts"][0] >= 20  # 20 directions, the resumed and the new window
+    assert all(n > 0 for n, _ in used.values())
+    assert all(n == fetched for n, fetched in used.values()), used  # every one was used
     for name in CHANGED:  # the changes were read
         assert len(ahead.records(name)) >= 20, name
     assert any(r["archived"] for r in ahead.records("companies"))

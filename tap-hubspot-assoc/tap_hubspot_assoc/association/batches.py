@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Container, Iterable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Protocol
 
-from tap_hubspot_assoc.association.reader import Event
+from tap_hubspot_assoc.association.pairs import Direction
+from tap_hubspot_assoc.association.reader import Event, ParentFailed
 from tap_hubspot_assoc.concurrency import OrderedPipeline, RequestPool
 
 
@@ -29,6 +31,8 @@ class FetchedBatch:
 
 class DirectionBatches(Protocol):
     """What the pipeline needs of one direction (direction_sync.DirectionSync)."""
+
+    direction: Direction
 
     def prepare(self) -> None:
         """Work that must happen on the streams' thread before a read (label discovery)."""
@@ -46,6 +50,14 @@ class DirectionBatches(Protocol):
         fetched: FetchedBatch | None = None,
     ) -> None:
         """Write a batch's answers (`fetched`), collecting linked ids (streams' thread)."""
+
+
+class FetchedAhead(Protocol):
+    """Answers fetched before the stream's turn (prefetch.AheadBatches)."""
+
+    def take(
+        self, direction: Direction, ids: Sequence[str]
+    ) -> Future[FetchedBatch | None] | None: ...
 
 
 @dataclass(frozen=True)
@@ -87,9 +99,11 @@ class BatchPipeline:
         reads: Sequence[BatchRead],
         *,
         after: Callable[[], None] | None = None,
+        ahead: FetchedAhead | None = None,
     ) -> None:
         """Start every direction's read of one batch; write whatever finished meanwhile.
-        `after` runs on this thread right after the batch's last direction is written."""
+        `after` runs on this thread right after the batch's last direction is written; a
+        direction's answer fetched `ahead` for this batch is used instead of a read."""
         self._batches += 1
         batch = list(ids)
         for index, read in enumerate(reads):
@@ -98,7 +112,11 @@ class BatchPipeline:
             last = index == len(reads) - 1
             read_ids = [i for i in batch if i not in read.exclude]
             key = _Key(self._batches, batch, read_ids, read, after if last else None)
-            self._write(self._pipeline.submit(key, functools.partial(sync.fetch, read_ids)))
+            fetched = ahead.take(sync.direction, batch) if ahead is not None else None
+            task: Callable[[], FetchedBatch] = functools.partial(sync.fetch, read_ids)
+            if fetched is not None:
+                task = functools.partial(_fetched_or_read, fetched, read_ids, task)
+            self._write(self._pipeline.submit(key, task))
 
     def write_ready(self) -> None:
         """Write the answers that arrived, oldest first, without waiting."""
@@ -121,3 +139,23 @@ class BatchPipeline:
             )
             if key.after is not None:
                 key.after()
+
+
+def _fetched_or_read(
+    fetched: Future[FetchedBatch | None], read_ids: Sequence[str], read: Callable[[], FetchedBatch]
+) -> FetchedBatch:
+    """The answer fetched ahead, kept to `read_ids` (a whole batch's answer holds each
+    parent's events as reading those parents alone gives them); the batch read now when
+    that fetch failed, or when it is kept to fewer parents and a parent of the batch failed
+    (a read of those parents alone might not). Waiting here cannot starve the pool: the fetch was
+    queued before this task, so it has started."""
+    answer = fetched.result()
+    if answer is None:
+        return read()
+    wanted = set(read_ids)
+    events = [event for event in answer.events if event.from_id in wanted]
+    if len(events) == len(answer.events):
+        return answer
+    if any(isinstance(event, ParentFailed) for event in answer.events):
+        return read()
+    return FetchedBatch(events, answer.requests)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from tap_hubspot_assoc.association.batches import BatchPipeline, BatchRead
 from tap_hubspot_assoc.association.direction_sync import DirectionSync
 from tap_hubspot_assoc.association.pairs import Direction
+from tap_hubspot_assoc.association.prefetch import AheadBatches, PrefetchBudget
 from tap_hubspot_assoc.association.reader import BATCH_SIZE
 from tap_hubspot_assoc.concurrency import RequestPool
 from tap_hubspot_assoc.read_hooks import ReadHook, ReadStart
@@ -45,6 +46,7 @@ class ParentFeeder(ReadHook):
         self._survivors: set[str] = set()
         self._scope: set[str] | None = None
         self._pipeline = BatchPipeline(fan_out.pool)  # batches read on the workers
+        self._ahead: AheadBatches | None = None  # batches fetched before the read begins
 
     @property
     def sweeps(self) -> bool:
@@ -55,6 +57,19 @@ class ParentFeeder(ReadHook):
     def holding(self) -> int:
         """Ids fed but not written yet: the stream must not checkpoint past them."""
         return len(self._buffer) + self._pipeline.holding
+
+    def fetch_ahead(self) -> AheadBatches | None:
+        """Batches to fetch while this type's incremental read is read ahead (prefetch.py):
+        every active direction whose labels are known (the sync's start read them)."""
+        syncs = [
+            s
+            for s in self._fan_out.syncs_from(self.object_type)
+            if s.active and s.reader.labels.known(s.direction)
+        ]
+        if not syncs:
+            return None
+        self._ahead = AheadBatches(syncs, self._fan_out.pool, self._fan_out.prefetch_budget)
+        return self._ahead
 
     def begin(self, start: ReadStart) -> None:
         """Start of the object stream's read (full, incremental or scoped); `start.retry`:
@@ -124,6 +139,16 @@ class ParentFeeder(ReadHook):
             self._fan_out.fed(self.object_type, self._seen)
         self._syncs, self._linked, self._seen = [], {}, None
         self._survivors = set()
+        if self._ahead is not None:
+            ahead, self._ahead = self._ahead, None
+            ahead.close()
+            if ahead.fetched:
+                self._fan_out.log(
+                    "Associations from %s: %d of %d batch reads fetched ahead were used",
+                    self.object_type,
+                    ahead.used,
+                    ahead.fetched,
+                )
 
     def failed_parents(self) -> dict[str, list[str]]:
         """Parents of this run whose read failed, per association stream (for the state)."""
@@ -151,7 +176,8 @@ class ParentFeeder(ReadHook):
             for direction, linked in survivor_links.items():
                 self._fan_out.reread_linked(direction, sorted(linked, key=_id_order))
 
-        self._pipeline.submit(ids, plan, after=reread if survivor_links else None)
+        after = reread if survivor_links else None
+        self._pipeline.submit(ids, plan, after=after, ahead=self._ahead)
 
 
 class AssociationFanOut:
@@ -165,6 +191,7 @@ class AssociationFanOut:
         modes: Mapping[str, Callable[[], ReadMode]] | None = None,
     ) -> None:
         self.pool = pool or RequestPool(1)
+        self.prefetch_budget = PrefetchBudget()  # answers fetched ahead, all types
         self._syncs = {s.direction: s for s in syncs}
         self._logger = logger
         self._feeders: dict[str, ParentFeeder] = {}

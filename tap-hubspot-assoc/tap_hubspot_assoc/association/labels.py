@@ -70,6 +70,10 @@ class LabelRegistry:
             self._cache[direction] = self._discover(direction)
         return self._cache[direction]
 
+    def known(self, direction: Direction) -> bool:
+        """Whether the direction's types are cached (reading them needs no request)."""
+        return direction in self._cache
+
     def lookup(self, direction: Direction, type_id: int) -> AssociationType | None:
         return self.of(direction).types.get(type_id)
 
