@@ -88,14 +88,16 @@
   {{ return(adapter.quote(hubspot_schema()) ~ '.' ~ adapter.quote(name)) }}
 {%- endmacro %}
 
-{% macro hubspot_table_exists(name) -%}
-  {{ return(name in hubspot_columns()) }}
+{#- Each call of hubspot_columns() is one catalog query: a macro that asks in a loop takes the
+    catalog once and passes it (`columns`). -#}
+{% macro hubspot_table_exists(name, columns=none) -%}
+  {{ return(name in (columns if columns is not none else hubspot_columns())) }}
 {%- endmacro %}
 
 {#- A HubSpot property of an object table as text-typed SQL: its column, else its key in the
     JSONB overflow column of a wide type, else NULL. -#}
-{% macro hubspot_property(table, name, alias, cast='text') -%}
-  {%- set columns = hubspot_columns().get(table, []) -%}
+{% macro hubspot_property(table, name, alias, cast='text', catalog=none) -%}
+  {%- set columns = (catalog if catalog is not none else hubspot_columns()).get(table, []) -%}
   {%- if name in columns -%}
     {{ alias }}.{{ adapter.quote(name) }}::{{ cast }}
   {%- elif '_sdc_overflow_properties' in columns -%}

@@ -19,11 +19,11 @@
 {%- endmacro %}
 
 {#- Ids of type `object_type` whose association set in `stream` was read at or after the
-    watermark, plus ids merged since then. -#}
-{% macro hubspot_changed_parents(stream, object_type, watermark) -%}
+    watermark, plus ids merged since then (`has_merges`: the merges table exists). -#}
+{% macro hubspot_changed_parents(stream, object_type, watermark, has_merges) -%}
   select from_object_id from {{ hubspot_relation('association_parent_syncs') }}
   where association_stream = '{{ stream }}' and synced_at > '{{ watermark }}'::timestamptz
-  {%- if hubspot_table_exists('merges') %}
+  {%- if has_merges %}
   union select merged_id from {{ hubspot_relation('merges') }}
     where object_type = '{{ object_type }}' and seen_at > '{{ watermark }}'::timestamptz
   union select survivor_id from {{ hubspot_relation('merges') }}
@@ -41,10 +41,10 @@
   {{ return(row[0]) }}
 {%- endmacro %}
 
-{% macro hubspot_edges_scope(pair, watermark, a_expr, b_expr) -%}
+{% macro hubspot_edges_scope(pair, watermark, a_expr, b_expr, has_merges) -%}
   {%- if watermark is none -%} true {%- else -%}
-  ({{ a_expr }} in ({{ hubspot_changed_parents(pair.forward or '', pair.a, watermark) }})
-   or {{ b_expr }} in ({{ hubspot_changed_parents(pair.reverse or '', pair.b, watermark) }}))
+  ({{ a_expr }} in ({{ hubspot_changed_parents(pair.forward or '', pair.a, watermark, has_merges) }})
+   or {{ b_expr }} in ({{ hubspot_changed_parents(pair.reverse or '', pair.b, watermark, has_merges) }}))
   {%- endif -%}
 {%- endmacro %}
 
@@ -53,18 +53,22 @@
   {%- set watermark = hubspot_edges_watermark() -%}
   {%- if not is_incremental() -%} {{ return('select 1') }} {%- endif -%}
   {%- set statements = [] -%}
-  {%- for pair in hubspot_association_pairs() -%}
+  {%- set catalog = hubspot_columns() -%}
+  {%- set has_merges = hubspot_table_exists('merges', catalog) -%}
+  {%- for pair in hubspot_association_pairs(catalog) -%}
     {%- do statements.append('delete from ' ~ this ~ " where object_type_a = '" ~ pair.a
         ~ "' and object_type_b = '" ~ pair.b ~ "' and "
-        ~ hubspot_edges_scope(pair, watermark, 'object_id_a', 'object_id_b')) -%}
+        ~ hubspot_edges_scope(pair, watermark, 'object_id_a', 'object_id_b', has_merges)) -%}
   {%- endfor -%}
   {{ return(statements | join(';\n') if statements else 'select 1') }}
 {%- endmacro %}
 
 {% macro hubspot_association_edges() -%}
   {%- set watermark = hubspot_edges_watermark() -%}
-  {%- set pairs = hubspot_association_pairs() -%}
-  {%- set has_syncs = hubspot_table_exists('association_parent_syncs') -%}
+  {%- set catalog = hubspot_columns() -%}
+  {%- set pairs = hubspot_association_pairs(catalog) -%}
+  {%- set has_syncs = hubspot_table_exists('association_parent_syncs', catalog) -%}
+  {%- set has_merges = hubspot_table_exists('merges', catalog) -%}
   {%- if pairs | length == 0 -%}
   select null::text as edge_key, null::text as object_type_a, null::text as object_id_a,
          null::text as object_type_b, null::text as object_id_b,
@@ -84,7 +88,7 @@
              array_agg(distinct label order by label) filter (where label is not null) as labels,
              array_agg(distinct association_category order by association_category) as categories
       from ({{ hubspot_edge_side(pair.forward, false, pair.a, pair.b) }}) s
-      where {{ hubspot_edges_scope(pair, watermark, 'a_id', 'b_id') }}
+      where {{ hubspot_edges_scope(pair, watermark, 'a_id', 'b_id', has_merges) }}
       group by a_id, b_id
       {%- else %}
       select null::text as a_id, null::text as b_id, null::bigint[] as type_ids,
@@ -97,7 +101,7 @@
              array_agg(distinct label order by label) filter (where label is not null) as labels,
              array_agg(distinct association_category order by association_category) as categories
       from ({{ hubspot_edge_side(pair.reverse, true, pair.a, pair.b) }}) s
-      where {{ hubspot_edges_scope(pair, watermark, 'a_id', 'b_id') }}
+      where {{ hubspot_edges_scope(pair, watermark, 'a_id', 'b_id', has_merges) }}
       group by a_id, b_id
       {%- else %}
       select null::text as a_id, null::text as b_id, null::bigint[] as type_ids,

@@ -6,9 +6,9 @@
 {%- if 'meetings' in tables and 'contacts' in tables and 'meetings_to_contacts_associations' in tables %}
 select m.id                                   as meeting_id,
        c.id                                   as contact_id,
-       {{ hubspot_property('contacts', 'firstname', 'c') }} as firstname,
-       {{ hubspot_property('contacts', 'lastname', 'c') }} as lastname,
-       {{ hubspot_property('contacts', 'email', 'c') }} as email,
+       {{ hubspot_property('contacts', 'firstname', 'c', catalog=tables) }} as firstname,
+       {{ hubspot_property('contacts', 'lastname', 'c', catalog=tables) }} as lastname,
+       {{ hubspot_property('contacts', 'email', 'c', catalog=tables) }} as email,
        coalesce(
          string_agg(distinct nullif(a.association_label, ''), ', '
                     order by nullif(a.association_label, '')),

@@ -5,7 +5,8 @@
 -- depends_on: {{ ref('association_edges') }}
 {% set engagement_types = hubspot_engagement_types() %}
 {%- set selects = [] %}
-{%- for pair in hubspot_association_pairs() %}
+{%- set catalog = hubspot_columns() %}
+{%- for pair in hubspot_association_pairs(catalog) %}
   {%- set a_is = pair.a in engagement_types %}
   {%- set b_is = pair.b in engagement_types %}
   {%- if a_is != b_is %}
@@ -15,8 +16,8 @@
     {%- do selects.append(
       "select '" ~ r_type ~ "'::text as object_type, e." ~ r_col ~ " as object_id, '"
       ~ e_type ~ "'::text as engagement_type, e." ~ e_col ~ " as engagement_id, "
-      ~ "coalesce(" ~ hubspot_property(e_type, 'hs_timestamp', 'g', 'timestamptz') ~ ", g.created_at) as activity_at, "
-      ~ hubspot_property(e_type, 'hubspot_owner_id', 'g') ~ " as owner_id, "
+      ~ "coalesce(" ~ hubspot_property(e_type, 'hs_timestamp', 'g', 'timestamptz', catalog) ~ ", g.created_at) as activity_at, "
+      ~ hubspot_property(e_type, 'hubspot_owner_id', 'g', catalog=catalog) ~ " as owner_id, "
       ~ "coalesce(e." ~ r_labels ~ ", '{}') as labels, "
       ~ "coalesce(e." ~ e_labels ~ ", '{}') as engagement_labels "
       ~ "from " ~ ref('association_edges') ~ " e "
