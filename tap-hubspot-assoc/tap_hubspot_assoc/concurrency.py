@@ -56,10 +56,16 @@ class RequestPool:
         return futures
 
     def shutdown(self) -> None:
-        """Wait for running tasks, then stop the workers."""
+        """Wait for running tasks, then stop the workers. The lock is not held while waiting:
+        a running task that submits another gets the executor's RuntimeError in its result
+        instead of waiting for the lock forever."""
         with self._lock:
-            if self._executor is not None:
-                self._executor.shutdown(wait=True, cancel_futures=True)
+            executor = self._executor
+        if executor is None:
+            return
+        executor.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            if self._executor is executor:
                 self._executor = None
 
 

@@ -183,7 +183,7 @@ def steps_of(
     start, steps = ahead
     if start == source.start:
         return steps.pages()
-    steps.cancel()
+    steps.cancel(wait=True)  # the same reader reads now: the dropped source must have ended
     return source.steps()
 
 

@@ -110,8 +110,10 @@ class ReadAhead(Generic[T]):
             assert item.page is not None
             yield item.page
 
-    def cancel(self) -> None:
-        """Stop the source at its next page and drop what it holds (idempotent)."""
+    def cancel(self, *, wait: bool = False) -> None:
+        """Stop the source at its next page and drop what it holds (idempotent). With `wait`,
+        return only once its thread has ended (its request in flight answered), so nothing of
+        it runs alongside a read started in its place."""
         self.cancelled = True
         self._budget.wake()
         while True:
@@ -121,7 +123,7 @@ class ReadAhead(Generic[T]):
                 break
             if item.counted:
                 self._budget.release()
-        self._thread.join(timeout=5 * _POLL_SECONDS)
+        self._thread.join(timeout=None if wait else 5 * _POLL_SECONDS)
 
     def _run(self) -> None:
         pages: Iterator[T] | None = None

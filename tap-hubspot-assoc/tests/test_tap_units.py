@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 from tap_hubspot_assoc.chunking import chunk_for_query, encoded_list_length
+from tap_hubspot_assoc.concurrency import RequestPool
 from tap_hubspot_assoc.properties import (
     PropertyDef,
     field_name_for,
@@ -164,3 +166,24 @@ def test_state_round_trip():
     progress.finish_window(window)
     assert "window" not in state
     assert state["replication_key_value"] == "2024-01-02T00:00:00.000Z"
+
+
+def test_pool_shutdown_does_not_wait_on_a_task_that_submits_another():
+    """A running task that submits while the pool shuts down gets an error in its result;
+    shutdown does not hold the pool's lock while it waits for that task (no deadlock)."""
+    pool = RequestPool(2)
+    go = threading.Event()
+
+    def submits_later() -> object:
+        go.wait(10)
+        return pool.submit(lambda: None)
+
+    running = pool.submit(submits_later)
+    shutting = threading.Thread(target=pool.shutdown, daemon=True)
+    shutting.start()
+    shutting.join(0.5)  # shutdown is waiting for the running task now
+    go.set()
+    shutting.join(10)
+    assert not shutting.is_alive()
+    with pytest.raises(RuntimeError, match="after shutdown"):
+        running.result(timeout=1)

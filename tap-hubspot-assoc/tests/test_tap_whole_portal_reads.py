@@ -87,6 +87,35 @@ def test_cancel_stops_a_source_blocked_on_a_full_buffer_and_closes_it():
     assert reading.budget.used == 0
 
 
+def test_cancel_with_wait_returns_only_after_the_sources_request_in_flight():
+    """A read-ahead dropped for a read started in its place (the same reader) must have
+    ended: cancel(wait=True) waits for the request the source is blocked in."""
+    in_request, answer, ended = threading.Event(), threading.Event(), threading.Event()
+
+    def source() -> Iterator[int]:
+        try:
+            yield 0
+            in_request.set()
+            answer.wait()  # a request in flight, slower than cancel's 0.5 s without wait
+            yield 1
+        finally:
+            ended.set()
+
+    reading = ReadAheads(PageBudget(limit=4))
+    ahead = reading.start("slow", source)
+    assert in_request.wait(10)
+    ended_when_cancel_returned: list[bool] = []
+    canceller = threading.Thread(
+        target=lambda: (ahead.cancel(wait=True), ended_when_cancel_returned.append(ended.is_set()))
+    )
+    canceller.start()
+    canceller.join(2)  # without wait, cancel gives up after 0.5 s with the source still busy
+    answer.set()
+    canceller.join(10)
+    assert ended_when_cancel_returned == [True]
+    reading.cancel_all()
+
+
 # -- the whole portal -------------------------------------------------------------------
 
 
