@@ -9,6 +9,7 @@ values.
 
 from __future__ import annotations
 
+import random
 import secrets
 import time
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from hubspot_simulator.testing import SimulatorProcess
 from pipeline_devtools.postgres import Database, to_sqlalchemy_url
 from psycopg import sql
 
+from tests.oracle import schema_tables
 from tests.reliability.checks import Oracle
 from tests.reliability.pipe import KillPoint, PipeResult, persisted_state, run_pipe
 
@@ -202,3 +204,65 @@ def pipeline(
     sim: SimulatorProcess, database: Database, pg_schema: str, tmp_path: Path, secret_role: Secrets
 ) -> Pipeline:
     return Pipeline(sim=sim, database=database, schema=pg_schema, workdir=tmp_path / "pipe")
+
+
+# -- whole-portal runs killed while reading ahead ----------------------------------------
+
+WHOLE_PORTAL = {
+    "object_types": "all",
+    "association_pairs": "all",
+    "reference_data": [],  # read whole every run, not by the object streams
+}
+
+
+@pytest.fixture
+def portal_runs(
+    fresh_simulator: SimulatorProcess,
+    database: Database,
+    pg_schema: str,
+    tmp_path: Path,
+    secret_role: Secrets,
+) -> Iterator[tuple[Pipeline, Pipeline]]:
+    """On the portal preset: a pipeline into the test's schema (killed runs) and one into a
+    second schema (uncut)."""
+    admin = fresh_simulator.admin
+    admin.reset_portal()
+    admin.set_rate_limits(enabled=False)
+    admin.add_token(SECRETS.access_token)
+    uncut_schema = f"{pg_schema}_uncut"
+
+    def pipeline(schema: str, name: str) -> Pipeline:
+        return Pipeline(
+            sim=fresh_simulator,
+            database=database,
+            schema=schema,
+            workdir=tmp_path / name,
+            tap_overrides=dict(WHOLE_PORTAL),
+        )
+
+    yield pipeline(pg_schema, "cut"), pipeline(uncut_schema, "uncut")
+    with psycopg.connect(database.url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(uncut_schema))
+        )
+
+
+def live_tables(pipeline: Pipeline) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table's live rows (sorted), without bookkeeping or clock columns."""
+    return schema_tables(pipeline.db_url, pipeline.schema, flagged=False)
+
+
+def kill_twice_then_finish(cut: Pipeline, lines: int, seed: str, reading_ahead: str) -> None:
+    """Two runs of `cut` whose tap is killed at seeded points within an uncut run's `lines`
+    (the second resumes from what the first persisted), each saying `reading_ahead` in its
+    log, then one run to the end."""
+    rng = random.Random(seed)
+    points = [
+        KillPoint("tap", after_lines=rng.randint(lines // 10, lines // 3)),
+        KillPoint("tap", after_lines=rng.randint(lines // 20, lines // 6)),
+    ]
+    for point in points:
+        result = cut.run(point)
+        assert result.killed == point.victim, f"{point}: {result.lines_forwarded} lines"
+        assert reading_ahead in result.tap_stderr
+    cut.run()

@@ -12,15 +12,12 @@ schema.
 
 from __future__ import annotations
 
-import random
 import time
 
 import pytest
 from hubspot_simulator.admin import SimulatorAdmin
 
-from tests.reliability.conftest import Pipeline
-from tests.reliability.pipe import KillPoint
-from tests.reliability.test_whole_portal_kill import portal_runs, tables  # noqa: F401
+from tests.reliability.conftest import Pipeline, kill_twice_then_finish, live_tables
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +39,7 @@ def change_every_type(admin: SimulatorAdmin, types: list[str]) -> None:
 
 
 def test_an_incremental_run_killed_while_reading_ahead_resumes_to_an_uncut_runs_tables(
-    portal_runs: tuple[Pipeline, Pipeline],  # noqa: F811
+    portal_runs: tuple[Pipeline, Pipeline],
 ) -> None:
     cut, uncut = portal_runs
     for pipeline in (cut, uncut):
@@ -53,24 +50,15 @@ def test_an_incremental_run_killed_while_reading_ahead_resumes_to_an_uncut_runs_
             "lookback_minutes": 0,
         }
         pipeline.run()  # the first run: every type read in full
-    first = tables(uncut)
+    first = live_tables(uncut)
     change_every_type(uncut.sim.admin, TYPES)
     time.sleep(1.1)  # past the safety lag (1 s): every change inside the run's windows
 
     whole = uncut.run()
     assert f"Reading ahead: the pages of {len(TYPES)} incremental reads" in whole.tap_stderr
-    expected = tables(uncut)
+    expected = live_tables(uncut)
     assert expected["contacts"] != first["contacts"]  # the changes were loaded
 
-    rng = random.Random("incremental-read-ahead")
     lines = whole.lines_forwarded
-    points = [
-        KillPoint("tap", after_lines=rng.randint(lines // 10, lines // 3)),
-        KillPoint("tap", after_lines=rng.randint(lines // 20, lines // 6)),
-    ]
-    for point in points:
-        result = cut.run(point)
-        assert result.killed == point.victim, f"{point}: {result.lines_forwarded} lines"
-        assert "incremental reads" in result.tap_stderr
-    cut.run()
-    assert tables(cut) == expected
+    kill_twice_then_finish(cut, lines, "incremental-read-ahead", "incremental reads")
+    assert live_tables(cut) == expected

@@ -10,65 +10,13 @@ run's objects and associations equal the simulator's.
 
 from __future__ import annotations
 
-import random
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
-
 import psycopg
 import pytest
-from hubspot_simulator.testing import SimulatorProcess
-from pipeline_devtools.postgres import Database
-from psycopg import sql
 
 from tests import portal_oracle as oracle
-from tests.oracle import schema_tables
-from tests.reliability.conftest import SECRETS, Pipeline, Secrets
-from tests.reliability.pipe import KillPoint
+from tests.reliability.conftest import Pipeline, kill_twice_then_finish, live_tables
 
 pytestmark = pytest.mark.slow
-
-WHOLE_PORTAL = {
-    "object_types": "all",
-    "association_pairs": "all",
-    "reference_data": [],  # read whole every run, not by the object streams
-}
-
-
-@pytest.fixture
-def portal_runs(
-    fresh_simulator: SimulatorProcess,
-    database: Database,
-    pg_schema: str,
-    tmp_path: Path,
-    secret_role: Secrets,
-) -> Iterator[tuple[Pipeline, Pipeline]]:
-    """A pipeline into the test's schema (killed runs) and one into a second schema (uncut)."""
-    admin = fresh_simulator.admin
-    admin.reset_portal()
-    admin.set_rate_limits(enabled=False)
-    admin.add_token(SECRETS.access_token)
-    uncut_schema = f"{pg_schema}_uncut"
-
-    def pipeline(schema: str, name: str) -> Pipeline:
-        return Pipeline(
-            sim=fresh_simulator,
-            database=database,
-            schema=schema,
-            workdir=tmp_path / name,
-            tap_overrides=dict(WHOLE_PORTAL),
-        )
-
-    yield pipeline(pg_schema, "cut"), pipeline(uncut_schema, "uncut")
-    with psycopg.connect(database.url, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(uncut_schema))
-        )
-
-
-def tables(pipeline: Pipeline) -> dict[str, list[tuple[Any, ...]]]:
-    """Every table's live rows (sorted), without bookkeeping or clock columns."""
-    return schema_tables(pipeline.db_url, pipeline.schema, flagged=False)
 
 
 def test_a_whole_portal_run_killed_while_reading_ahead_resumes_to_an_uncut_runs_tables(
@@ -92,19 +40,10 @@ def test_a_whole_portal_run_killed_while_reading_ahead_resumes_to_an_uncut_runs_
             ),
         ]
     assert differences == []  # the uncut run read every page of every type
-    expected = tables(uncut)
+    expected = live_tables(uncut)
     assert len(expected["contacts"]) > 500
     assert len(expected["pets_to_contacts_associations"]) > 500
 
-    rng = random.Random("whole-portal")
     lines = whole.lines_forwarded
-    points = [
-        KillPoint("tap", after_lines=rng.randint(lines // 10, lines // 3)),
-        KillPoint("tap", after_lines=rng.randint(lines // 20, lines // 6)),
-    ]
-    for point in points:
-        result = cut.run(point)
-        assert result.killed == point.victim, f"{point}: {result.lines_forwarded} lines"
-        assert "Reading ahead: the pages of" in result.tap_stderr
-    cut.run()
-    assert tables(cut) == expected
+    kill_twice_then_finish(cut, lines, "whole-portal", "Reading ahead: the pages of")
+    assert live_tables(cut) == expected
