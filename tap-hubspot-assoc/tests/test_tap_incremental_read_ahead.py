@@ -80,19 +80,22 @@ def without_run_clock(output: TapOutput) -> list[dict[str, Any]]:
     return out
 
 
+def whole_portal_config(sim: SimulatorProcess, **extra: Any) -> dict[str, Any]:
+    """The simulator reset to the portal preset (no rate limits) and a config reading all of
+    it, archived records included."""
+    sim.admin.reset_portal()
+    sim.admin.set_rate_limits(enabled=False)
+    return tap_config(
+        sim, object_types="all", association_pairs="all", include_archived=True, **extra
+    )
+
+
 @pytest.fixture
 def changed_portal(fresh_simulator: SimulatorProcess) -> dict[str, Any]:
     """The portal after a first run and changes in many types; the state to start from,
     with an interrupted contacts window; the config and a sync start after the changes."""
+    config = whole_portal_config(fresh_simulator)
     admin = fresh_simulator.admin
-    admin.reset_portal()
-    admin.set_rate_limits(enabled=False)
-    config = tap_config(
-        fresh_simulator,
-        object_types="all",
-        association_pairs="all",
-        include_archived=True,
-    )
     first, _ = run_at(config, {}, dt.datetime.now(tz=dt.UTC))
     state = first.final_state
     bookmark = parse_datetime(state["bookmarks"]["contacts"]["replication_key_value"])
@@ -169,16 +172,7 @@ def test_a_first_run_since_start_date_read_ahead_writes_what_a_sequential_run_wr
             "tap_hubspot_assoc.planned_reads.filtered_list_or_window",
             lambda window_records, all_records, shape: (True, 0, 0),
         )
-    admin = fresh_simulator.admin
-    admin.reset_portal()
-    admin.set_rate_limits(enabled=False)
-    config = tap_config(
-        fresh_simulator,
-        object_types="all",
-        association_pairs="all",
-        include_archived=True,
-        start_date="2000-01-01T00:00:00Z",
-    )
+    config = whole_portal_config(fresh_simulator, start_date="2000-01-01T00:00:00Z")
     started = dt.datetime.now(tz=dt.UTC)
     sequential, _ = run_at({**config, "max_concurrent_requests": 1}, {}, started)
     with caplog.at_level(logging.INFO):
