@@ -27,14 +27,27 @@ def _start(config, tmp_path):
     return start_cli({**config, "batch_size_rows": BATCH}, tmp_path, stderr=subprocess.DEVNULL)
 
 
+def _committed(db) -> int:
+    return db.scalar("SELECT count(*) FROM {s}.contacts") if db.table_exists(S) else 0
+
+
 def _feed_until_rows(proc, msgs, db, minimum: int) -> None:
+    """Feed messages until `minimum` rows are committed. stdin stays open: on a loaded machine
+    the target may start after every message was written, and then commits them batch by
+    batch while the test waits (the bound only stops a hang)."""
     for i, line in enumerate(msgs):
         proc.stdin.write(line + "\n")
         if i % 20 == 0:
             proc.stdin.flush()
-            if db.table_exists(S) and db.scalar("SELECT count(*) FROM {s}.contacts") >= minimum:
+            if _committed(db) >= minimum:
                 return
-    raise AssertionError("target never committed")
+    proc.stdin.flush()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if _committed(db) >= minimum:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"target never committed {minimum} rows ({_committed(db)} committed)")
 
 
 def _count_when_settled(db) -> int:
